@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { formatId } from '../../spool/identity.js';
+import { placeName } from '../../spool/layout.js';
+import { requeue } from '../../spool/transitions/requeue.js';
+import { contextOf, idFrom, type IdOptions } from '../context.js';
+
+interface Options extends IdOptions {
+  reason: string;
+}
+
+export async function run(pkg: string, version: string, options: Options, command: Command): Promise<void> {
+  const id = idFrom(pkg, version, options);
+  const { spool, out } = contextOf(command);
+  const done = await requeue(spool, undefined, id, options.reason);
+  const [from, to] = [placeName(done.from), placeName(done.to)];
+  out.result({ ...id, from, to, attempt: done.attempt }, () => `requeued ${formatId(id)}: ${from}/ → ${to}/ (attempt ${done.attempt})`);
+}

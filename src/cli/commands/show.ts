@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { SpoolError } from '../../errors.js';
+import { CorruptEntryError } from '../../spool/entry.js';
+import { formatId } from '../../spool/identity.js';
+import { listEntries } from '../../spool/inspect.js';
+import { placeFromName } from '../../spool/layout.js';
+import { judgeLock } from '../../spool/lock.js';
+import { validatePackageName, validateVersion } from '../../spool/names.js';
+import { readEntryFile } from '../../spool/read-entry.js';
+import { hasResultMarker } from '../../spool/results.js';
+import { contextOf, optionalName } from '../context.js';
+
+interface Options {
+  suite?: string;
+  arch?: string;
+}
+
+export async function run(pkg: string, version: string | undefined, options: Options, command: Command): Promise<void> {
+  validatePackageName(pkg);
+  if (version !== undefined) validateVersion(version);
+  const filter = { pkg, suite: optionalName('suite', options.suite), arch: optionalName('architecture', options.arch) };
+  const { spool, out } = contextOf(command);
+  const found = listEntries(spool, filter).filter((e) => version === undefined || e.version === version);
+  if (found.length === 0) throw new SpoolError('nothingToDo', `no entry for ${pkg}${version ? ` ${version}` : ''} in ${spool.layout.root}`);
+  const views = found.map((e) => {
+    const lock = judgeLock(spool, e);
+    let fields: Record<string, string> | undefined;
+    let corrupt: string | undefined;
+    try {
+      const entry = readEntryFile(e.path, e, placeFromName(e.state));
+      fields = entry && Object.fromEntries(entry.fields.entries());
+    } catch (error) {
+      if (!(error instanceof CorruptEntryError)) throw error;
+      corrupt = error.message;
+    }
+    const node = fields?.Node;
+    const results = node ? spool.layout.resultsPath(node, e) : undefined;
+    return {
+      ...e,
+      fields,
+      corrupt,
+      lock: { health: lock.health, reason: lock.reason, owner: lock.owner },
+      results: results && fs.existsSync(results) ? { path: results, complete: hasResultMarker(results) } : undefined,
+    };
+  });
+  out.result(views, () =>
+    views
+      .map((v) =>
+        [
+          `${formatId(v)}  [${v.state}]  ${spool.layout.relative(v.path)}`,
+          v.corrupt ? `  CORRUPT: ${v.corrupt}` : Object.entries(v.fields ?? {}).map(([k, val]) => `  ${k}: ${val}`).join('\n'),
+          `  lock: ${v.lock.health} (${v.lock.reason})`,
+          v.results ? `  results: ${spool.layout.relative(v.results.path)}${v.results.complete ? '' : ' (incomplete)'}` : '',
+        ].filter(Boolean).join('\n'),
+      )
+      .join('\n\n'),
+  );
+}

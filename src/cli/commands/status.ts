@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import { formatId } from '../../spool/identity.js';
+import { spoolStatus } from '../../spool/inspect.js';
+import { contextOf } from '../context.js';
+import { age, table } from '../output.js';
+
+export async function run(_options: unknown, command: Command): Promise<void> {
+  const { spool, out } = contextOf(command);
+  const status = spoolStatus(spool);
+  const json = {
+    ...status,
+    pending: status.pending.map((p) => ({ ...p, ageSeconds: Math.round(p.ageMs / 1000), lock: { health: p.lock.health, reason: p.lock.reason } })),
+  };
+  out.result(json, () => {
+    const { scheduled, pending, failed, ...nodes } = status.counts;
+    const rows = [
+      ['scheduled', String(scheduled)],
+      ...Object.entries(nodes).sort().map(([node, n]) => [`${node}/`, String(n)]),
+      ['pending', `${pending}${status.oldestPendingMs === null ? '' : `  oldest ${age(status.oldestPendingMs)}`}${status.stalePending ? `  ${status.stalePending} STALE (run reap)` : ''}`],
+      ['failed', String(failed)],
+      ['quarantine', String(status.quarantined)],
+      ...(status.anomalies ? [['anomalies', `${status.anomalies} (run reap to quarantine them)`]] : []),
+    ];
+    const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
+    return [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck].join('\n');
+  });
+}

@@ -1,0 +1,167 @@
+/**
+ * repro-spool's command line. Definitions (options, help, examples) live here; each
+ * command's code is imported only when that command runs, so `--version` and `--help`
+ * start as fast as cron and Jenkins need.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { EXIT_CODES } from '../errors.js';
+import { reportError } from './output.js';
+
+const EXIT_CODE_HELP = `
+Exit codes:
+  0  ok                      4  busy: a live process holds the lock
+  1  failed                  5  integrity: corrupt entry or checksum mismatch
+  2  bad usage or input      6  node unreachable
+  3  nothing to do`;
+
+type Action = (...args: unknown[]) => Promise<void>;
+/** Method syntax on purpose: each command's run() declares its own argument types. */
+interface CommandModule {
+  run(...args: unknown[]): Promise<void>;
+}
+
+function withExamples(command: Command, ...examples: string[]): Command {
+  return command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+}
+
+function idOptions(command: Command): Command {
+  return command
+    .requiredOption('--suite <suite>', 'suite, e.g. bookworm')
+    .requiredOption('--arch <arch>', 'architecture, e.g. amd64');
+}
+
+function lazy(load: () => Promise<CommandModule>): Action {
+  return async (...args) => (await load()).run(...args);
+}
+
+export function buildProgram(): Command {
+  const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  const program = new Command('repro-spool')
+    .description('Debian reproducible-builds checks across build nodes, on a crash-safe spool')
+    .version(version)
+    .option('--root <dir>', 'spool root (default: $REPRO_SPOOL_ROOT, the config\'s root, else ./var/workspace)')
+    .option('--config <file>', 'configuration file (JSON; default: $REPRO_SPOOL_CONFIG)')
+    .option('--json', 'print only JSON on stdout')
+    .showHelpAfterError()
+    .addHelpText('after', EXIT_CODE_HELP);
+
+  withExamples(
+    idOptions(program.command('enqueue').argument('<pkg>', 'source package').argument('<version>', 'Debian version, epoch included'))
+      .description('put a new entry into scheduled/ (or straight into a node\'s inbox with --node)')
+      .requiredOption('--dsc-sha256 <hex>', 'sha256 of the source package\'s .dsc')
+      .option('--node <node>', 'enqueue into this node\'s directory instead of scheduled/')
+      .option('--field <name=value...>', 'extra entry fields (kept as given)')
+      .action(lazy(() => import('./commands/enqueue.js'))),
+    'repro-spool enqueue hello 2.10-3 --suite bookworm --arch amd64 --dsc-sha256 1f8a…',
+    'repro-spool enqueue --node node1 hello 1:2.10-3 --suite bookworm --arch amd64 --dsc-sha256 1f8a…',
+  );
+
+  withExamples(
+    program
+      .command('pick')
+      .description('main: move the next scheduled entry to NODE\'s directory (its outbox)')
+      .requiredOption('--node <node>', 'node the entry is picked for')
+      .option('--suite <suite>', 'only this suite')
+      .option('--arch <arch>', 'only this architecture')
+      .option('--job <name>', 'job name recorded in the entry and lock')
+      .action(lazy(() => import('./commands/pick.js'))),
+    'repro-spool pick --node node1 --arch amd64 --job reproducible_build_amd64_1',
+  );
+
+  withExamples(
+    program
+      .command('claim')
+      .description('node: move inbox entries to pending/ (exit 3 when the inbox is empty)')
+      .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config\'s node)')
+      .option('--suite <suite>', 'only this suite')
+      .option('--arch <arch>', 'only this architecture')
+      .addOption(new Option('--max <n>', 'claim up to N entries').default(1).argParser(positiveInt))
+      .action(lazy(() => import('./commands/claim.js'))),
+    'repro-spool claim --node node1 --json',
+    'repro-spool claim --node node1 --max 10',
+  );
+
+  withExamples(
+    idOptions(program.command('complete').argument('<pkg>').argument('<version>'))
+      .description('node: move a pending entry\'s build into reproducible-results/$NODE/')
+      .addOption(new Option('--status <status>', 'how the build ended').choices(['built', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'timeout']).default('built'))
+      .action(lazy(() => import('./commands/complete.js'))),
+    'repro-spool complete hello 2.10-3 --suite bookworm --arch amd64 --status built',
+  );
+
+  withExamples(
+    idOptions(program.command('requeue').argument('<pkg>').argument('<version>'))
+      .description('hand a pending or outbox entry back (Attempt+1), or to failed/ after maxAttempts')
+      .option('--reason <text>', 'why (recorded as Last-Failure)', 'requeued by an operator')
+      .action(lazy(() => import('./commands/requeue.js'))),
+    'repro-spool requeue hello 2.10-3 --suite bookworm --arch amd64 --reason "node rebooted"',
+  );
+
+  withExamples(
+    program
+      .command('ls')
+      .description('list entries')
+      .option('--state <state>', 'scheduled, pending, failed or a node name')
+      .option('--suite <suite>', 'only this suite')
+      .option('--arch <arch>', 'only this architecture')
+      .action(lazy(() => import('./commands/ls.js'))),
+    'repro-spool ls --state pending',
+    'repro-spool ls --json | jq -r \'.[].pkg\'',
+  );
+
+  withExamples(
+    program
+      .command('show')
+      .argument('<pkg>', 'source package')
+      .argument('[version]', 'only this version')
+      .description('everything known about a package\'s entries: state, fields, lock holder, results')
+      .option('--suite <suite>', 'only this suite')
+      .option('--arch <arch>', 'only this architecture')
+      .action(lazy(() => import('./commands/show.js'))),
+    'repro-spool show hello',
+    'repro-spool show hello 1:2.10-3 --suite bookworm --json',
+  );
+
+  withExamples(
+    program
+      .command('status')
+      .description('counts per state and node, oldest and stale pending builds, quarantine')
+      .action(lazy(() => import('./commands/status.js'))),
+    'repro-spool status',
+    'repro-spool --root /srv/workspace status --json',
+  );
+
+  withExamples(
+    program
+      .command('reap')
+      .description('repair what crashes left: stale builds back to their queue, orphans removed, corrupt files quarantined')
+      .option('--dry-run', 'only report what would be done')
+      .action(lazy(() => import('./commands/reap.js'))),
+    'repro-spool reap --dry-run',
+    '*/5 * * * * repro-spool --root /srv/workspace reap --json >> /var/log/repro-spool/reap.log',
+  );
+  return program;
+}
+
+function positiveInt(value: string): number {
+  if (!/^[1-9][0-9]{0,6}$/.test(value)) throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid number ${JSON.stringify(value)}: expected a positive integer`);
+  return Number(value);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? EXIT_CODES.ok : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_CODES.ok;
+      if (error.code === 'repro-spool.invalidArgument') process.stderr.write(`repro-spool: ${error.message}\n`);
+      return EXIT_CODES.usage;
+    }
+    return reportError(error, argv.includes('--json'));
+  }
+}

@@ -1,0 +1,55 @@
+/** stdout carries results (only JSON with --json); stderr carries progress and errors. */
+import { CorruptEntryError } from '../spool/entry.js';
+import { EXIT_CODES, SpoolError } from '../errors.js';
+
+export interface Output {
+  readonly json: boolean;
+  /** The command's result: JSON document with --json, else the human text. */
+  result(data: unknown, human: () => string): void;
+  progress(message: string): void;
+}
+
+export function makeOutput(json: boolean): Output {
+  return {
+    json,
+    result(data, human) {
+      const text = json ? JSON.stringify(data, null, 2) : human();
+      if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    progress(message) {
+      process.stderr.write(`${message}\n`);
+    },
+  };
+}
+
+/** Maps any error to its documented exit code and reports it on stderr (and stdout as JSON with --json). */
+export function reportError(error: unknown, json: boolean): number {
+  const { kind, message } = classify(error);
+  const exitCode = EXIT_CODES[kind];
+  process.stderr.write(`repro-spool: ${message}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { kind, exitCode, message } })}\n`);
+  return exitCode;
+}
+
+function classify(error: unknown): { kind: keyof typeof EXIT_CODES; message: string } {
+  if (error instanceof SpoolError) return { kind: error.kind, message: error.message };
+  if (error instanceof CorruptEntryError) return { kind: 'integrity', message: `corrupt entry: ${error.message}` };
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return { kind: 'failed', message: `disk full: ${(error as Error).message}; nothing was moved` };
+  return { kind: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+}
+
+export function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 172800) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** Left-aligned columns, for tables a person reads at a glance. */
+export function table(rows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+}

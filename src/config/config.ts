@@ -1,0 +1,102 @@
+/**
+ * The one configuration file (JSON), validated with zod so that a typo names the key
+ * and the bad value instead of silently falling back to a default. Every threshold has
+ * a documented default (README.md, "Configuration").
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { SpoolError, errnoCode } from '../errors.js';
+import { isName } from '../spool/names.js';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '../spool/spool.js';
+
+/** The embedded default: a spool under ./var, for a local check without any setup. */
+export const EMBEDDED_ROOT = 'var/workspace';
+
+const seconds = (fallback: number) => z.number().positive().default(fallback / 1000);
+const nodeName = z.string().refine((value) => isName('node', value), {
+  message: "expected a node name: lowercase letters, digits, '-' and '.', not a reserved state name",
+});
+
+export const ConfigSchema = z
+  .object({
+    root: z.string().min(1).optional(),
+    node: nodeName.optional(),
+    thresholds: z
+      .object({
+        lockStaleSeconds: seconds(DEFAULT_THRESHOLDS.lockStaleMs),
+        lockUpdateSeconds: seconds(DEFAULT_THRESHOLDS.lockUpdateMs),
+        maxBuildSeconds: seconds(DEFAULT_THRESHOLDS.maxBuildMs),
+        maxAttempts: z.number().int().positive().default(DEFAULT_THRESHOLDS.maxAttempts),
+        killGraceSeconds: seconds(DEFAULT_THRESHOLDS.killGraceMs),
+        tmpMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.tmpMaxAgeMs),
+      })
+      .strict()
+      .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
+        message: 'lockUpdateSeconds must be at most half of lockStaleSeconds, or live locks look stale',
+      })
+      .default({} as never),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Directory relative paths in the file are resolved against. */
+  readonly baseDir: string;
+  readonly source: string;
+}
+
+export function loadConfig(file: string | undefined): LoadedConfig {
+  if (file === undefined) return { config: ConfigSchema.parse({}), baseDir: process.cwd(), source: '(embedded default)' };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') throw new SpoolError('usage', `configuration file ${JSON.stringify(file)} does not exist`);
+    throw error;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new SpoolError('usage', `configuration file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = issue.path.join('.') || '(top level)';
+      const value = valueAt(raw, issue.path);
+      return `${key}${value === undefined ? '' : ` = ${JSON.stringify(value)}`}: ${issue.message}`;
+    });
+    throw new SpoolError('usage', `configuration file ${file} is invalid:\n  ${problems.join('\n  ')}`);
+  }
+  return { config: parsed.data, baseDir: path.dirname(path.resolve(file)), source: path.resolve(file) };
+}
+
+function valueAt(raw: unknown, keys: ReadonlyArray<PropertyKey>): unknown {
+  let value = raw;
+  for (const key of keys) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return typeof value === 'object' ? undefined : value;
+}
+
+export function thresholdsOf(config: Config): Thresholds {
+  const t = config.thresholds;
+  return {
+    lockStaleMs: t.lockStaleSeconds * 1000,
+    lockUpdateMs: t.lockUpdateSeconds * 1000,
+    maxBuildMs: t.maxBuildSeconds * 1000,
+    maxAttempts: t.maxAttempts,
+    killGraceMs: t.killGraceSeconds * 1000,
+    tmpMaxAgeMs: t.tmpMaxAgeSeconds * 1000,
+  };
+}
+
+/** --root, then REPRO_SPOOL_ROOT, then the file's root (relative to the file), then ./var/workspace. */
+export function resolveRoot(flag: string | undefined, loaded: LoadedConfig): string {
+  if (flag) return path.resolve(flag);
+  if (process.env.REPRO_SPOOL_ROOT) return path.resolve(process.env.REPRO_SPOOL_ROOT);
+  if (loaded.config.root) return path.resolve(loaded.baseDir, loaded.config.root);
+  return path.resolve(EMBEDDED_ROOT);
+}

@@ -1,0 +1,38 @@
+/** Exit codes are part of the CLI contract (README.md): scripts branch on them. */
+export const EXIT_CODES = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  nothingToDo: 3,
+  busy: 4,
+  integrity: 5,
+  unreachable: 6,
+} as const;
+
+export type ErrorKind = Exclude<keyof typeof EXIT_CODES, 'ok'>;
+
+/** An error the CLI turns into a message on stderr and a documented exit code. */
+export class SpoolError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SpoolError';
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.kind];
+  }
+}
+
+/** Shows a value as the user typed it, with newlines, NUL and other controls made visible. */
+export function quoteValue(value: string): string {
+  return JSON.stringify(value);
+}
+
+export function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String((error as { code: unknown }).code)
+    : undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * Where everything lives under a spool root (spool-layout.md is the prose version).
+ * Only validated names are joined here, so every path stays inside the root.
+ */
+import path from 'node:path';
+import type { EntryId } from './identity.js';
+import { validateName } from './names.js';
+
+export const FIXED_STATES = ['scheduled', 'pending', 'failed'] as const;
+export type FixedState = (typeof FIXED_STATES)[number];
+
+/** A place an entry file can be: a fixed state, or a node's directory (outbox on main, inbox on a node). */
+export type Place = { readonly state: FixedState } | { readonly state: 'node'; readonly node: string };
+
+export const SCHEDULED: Place = { state: 'scheduled' };
+export const PENDING: Place = { state: 'pending' };
+export const FAILED: Place = { state: 'failed' };
+
+export function nodePlace(node: string): Place {
+  return { state: 'node', node: validateName('node', node) };
+}
+
+export function placeName(place: Place): string {
+  return place.state === 'node' ? place.node : place.state;
+}
+
+export function placeFromName(name: string): Place {
+  return (FIXED_STATES as readonly string[]).includes(name) ? { state: name as FixedState } : nodePlace(name);
+}
+
+export const BUILDS_DIR = 'reproducible-builds';
+export const RESULTS_DIR = 'reproducible-results';
+export const NODE_INFORMATION = 'node-information';
+/** Name of the file in a results directory whose presence says the directory is complete. */
+export const RESULT_MARKER = 'result';
+
+export class Layout {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  get buildsDir(): string {
+    return path.join(this.root, BUILDS_DIR);
+  }
+  get resultsDir(): string {
+    return path.join(this.root, RESULTS_DIR);
+  }
+  get tmpDir(): string {
+    return path.join(this.root, 'tmp');
+  }
+  get locksDir(): string {
+    return path.join(this.root, 'locks');
+  }
+  get quarantineDir(): string {
+    return path.join(this.root, 'quarantine');
+  }
+
+  placeDir(place: Place): string {
+    return path.join(this.buildsDir, placeName(place));
+  }
+
+  entryPath(place: Place, id: EntryId): string {
+    return path.join(this.placeDir(place), id.suite, id.arch, id.pkg, id.version);
+  }
+
+  resultsPath(node: string, id: EntryId): string {
+    return path.join(this.resultsDir, validateName('node', node), id.suite, id.arch, id.pkg, id.version);
+  }
+
+  nodeInfoPath(node: string): string {
+    return path.join(this.resultsDir, NODE_INFORMATION, validateName('node', node));
+  }
+
+  lockDir(id: EntryId): string {
+    return path.join(this.locksDir, id.suite, id.arch, `${id.pkg}_${id.version}.lock`);
+  }
+
+  ownerPath(id: EntryId): string {
+    return path.join(this.locksDir, id.suite, id.arch, `${id.pkg}_${id.version}.owner`);
+  }
+
+  /** The lock that keeps two reapers from running at once ('_' keeps it apart from suite names). */
+  get reaperLockDir(): string {
+    return path.join(this.locksDir, '_reaper.lock');
+  }
+
+  relative(target: string): string {
+    return path.relative(this.root, target);
+  }
+}

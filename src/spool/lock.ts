@@ -1,0 +1,227 @@
+/**
+ * Per-entry locks: proper-lockfile's mkdir lock at locks/$SUITE/$ARCH/${PKG}_${VERSION}.lock,
+ * refreshed while held, plus an owner sidecar (.owner, deb822) saying who holds it and
+ * why, since proper-lockfile records no owner. The lock tells the reaper who is alive;
+ * exclusion between racers comes from link(2)/rename(2), never from the lock alone.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';
+import { SpoolError, errnoCode } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { type EntryId, formatId } from './identity.js';
+import { type Liveness, type ProcessIdentity, currentProcess, liveness } from './process-identity.js';
+import type { Spool } from './spool.js';
+
+export const LOCK_PURPOSES = ['enqueue', 'pick', 'job', 'claim', 'build', 'complete', 'requeue', 'quarantine', 'reap'] as const;
+export type LockPurpose = (typeof LOCK_PURPOSES)[number];
+
+export interface LockOwner extends ProcessIdentity {
+  readonly token: string;
+  readonly purpose: LockPurpose;
+  readonly since: string;
+  readonly job?: string;
+  /** Process group of the build started under this lock, killed by the reaper if left over. */
+  readonly pgid?: number;
+  readonly pgidStart?: string;
+  /** Scratch directory of the holder, removed by the reaper after a crash. */
+  readonly workdir?: string;
+}
+
+export class EntryLock {
+  private compromisedBy: Error | undefined;
+  private released = false;
+
+  constructor(
+    private readonly spool: Spool,
+    readonly id: EntryId,
+    private owner: LockOwner,
+    private readonly releaseLock: () => Promise<void>,
+  ) {}
+
+  get token(): string {
+    return this.owner.token;
+  }
+
+  markCompromised(error: Error): void {
+    this.compromisedBy = error;
+  }
+
+  /** Call before each commit step: throws 'busy' if the lock was lost or taken over. */
+  assertHeld(): void {
+    const current = readOwner(this.spool, this.id);
+    if (this.compromisedBy || current?.token !== this.owner.token) {
+      throw new SpoolError(
+        'busy',
+        `lost the lock on ${formatId(this.id)}${this.compromisedBy ? `: ${this.compromisedBy.message}` : ''}; leaving it to its new holder`,
+      );
+    }
+  }
+
+  update(changes: Partial<Pick<LockOwner, 'pgid' | 'pgidStart' | 'workdir' | 'job'>>): void {
+    this.assertHeld();
+    this.owner = { ...this.owner, ...changes };
+    writeOwner(this.spool, this.id, this.owner);
+  }
+
+  /** Owner sidecar first, then the lock: a crash in between leaves a lock the reaper judges by age. */
+  async release(): Promise<void> {
+    if (this.released || this.compromisedBy) return;
+    this.released = true;
+    fs.rmSync(this.spool.layout.ownerPath(this.id), { force: true });
+    await this.releaseLock();
+  }
+}
+
+/** Takes the entry's lock, or returns undefined when a live holder has it. */
+export async function tryLockEntry(
+  spool: Spool,
+  id: EntryId,
+  purpose: LockPurpose,
+  extra: { job?: string } = {},
+): Promise<EntryLock | undefined> {
+  const lockDir = spool.layout.lockDir(id);
+  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  let entryLock: EntryLock | undefined;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(lockDir.slice(0, -'.lock'.length), {
+      lockfilePath: lockDir,
+      realpath: false,
+      retries: 0,
+      stale: spool.thresholds.lockStaleMs,
+      update: spool.thresholds.lockUpdateMs,
+      onCompromised: (error) => entryLock?.markCompromised(error),
+    });
+  } catch (error) {
+    if (errnoCode(error) === 'ELOCKED') return undefined;
+    throw error;
+  }
+  const owner: LockOwner = {
+    ...currentProcess(),
+    token: crypto.randomBytes(12).toString('hex'),
+    purpose,
+    since: new Date(spool.clock.now()).toISOString(),
+    ...extra,
+  };
+  entryLock = new EntryLock(spool, id, owner, release);
+  writeOwner(spool, id, owner);
+  return entryLock;
+}
+
+/** Like tryLockEntry, but a held lock is an error the CLI reports as exit 4. */
+export async function lockEntry(spool: Spool, id: EntryId, purpose: LockPurpose): Promise<EntryLock> {
+  const lock = await tryLockEntry(spool, id, purpose);
+  if (!lock) {
+    const owner = readOwner(spool, id);
+    throw new SpoolError(
+      'busy',
+      `${formatId(id)} is locked${owner ? ` by pid ${owner.pid} on ${owner.host} (${owner.purpose} since ${owner.since})` : ''}`,
+    );
+  }
+  return lock;
+}
+
+function writeOwner(spool: Spool, id: EntryId, owner: LockOwner): void {
+  const stanza = Stanza.of([
+    ['Token', owner.token],
+    ['Purpose', owner.purpose],
+    ['Host', owner.host],
+    ['Boot-Id', owner.bootId],
+    ['Pid', owner.pid],
+    ['Pid-Start', owner.pidStart],
+    ['Since', owner.since],
+    ['Job', owner.job],
+    ['Pgid', owner.pgid],
+    ['Pgid-Start', owner.pgidStart],
+    ['Workdir', owner.workdir],
+  ]);
+  // Advisory: after a power cut the boot id changes and every owner is judged dead anyway.
+  writeFileAtomic(spool.layout.tmpDir, spool.layout.ownerPath(id), stanza.toString(), {
+    noReplace: false,
+    durable: false,
+  });
+}
+
+/** The recorded owner, or undefined when there is none or it cannot be read. */
+export function readOwner(spool: Spool, id: EntryId): LockOwner | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(spool.layout.ownerPath(id), 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseOwner(text);
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  const fields = parseStanza(text);
+  const purpose = fields.get('Purpose');
+  const pid = Number(fields.get('Pid'));
+  const token = fields.get('Token');
+  if (!token || !Number.isInteger(pid) || !(LOCK_PURPOSES as readonly string[]).includes(purpose ?? '')) {
+    return undefined;
+  }
+  const pgid = fields.get('Pgid');
+  return {
+    token,
+    purpose: purpose as LockPurpose,
+    host: fields.get('Host') ?? '',
+    bootId: fields.get('Boot-Id') ?? '',
+    pid,
+    pidStart: fields.get('Pid-Start') ?? '',
+    since: fields.get('Since') ?? '',
+    job: fields.get('Job'),
+    pgid: pgid === undefined ? undefined : Number(pgid),
+    pgidStart: fields.get('Pgid-Start'),
+    workdir: fields.get('Workdir'),
+  };
+}
+
+export type LockHealth = 'free' | 'held' | 'stale';
+
+export interface LockJudgement {
+  readonly health: LockHealth;
+  readonly owner?: LockOwner;
+  readonly ownerLiveness?: Liveness;
+  readonly reason: string;
+}
+
+/** How the reaper and `status` see an entry's lock, without touching it. */
+export function judgeLock(spool: Spool, id: EntryId): LockJudgement {
+  let mtimeMs: number;
+  try {
+    mtimeMs = fs.statSync(spool.layout.lockDir(id)).mtimeMs;
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return { health: 'free', reason: 'not locked' };
+    throw error;
+  }
+  const owner = safeReadOwner(spool, id);
+  const ownerLiveness = owner ? liveness(owner) : undefined;
+  const idleMs = spool.clock.now() - mtimeMs;
+  if (ownerLiveness === 'dead') {
+    return { health: 'stale', owner, ownerLiveness, reason: `holder pid ${owner!.pid} on ${owner!.host} is gone` };
+  }
+  if (idleMs > spool.thresholds.lockStaleMs) {
+    return { health: 'stale', owner, ownerLiveness, reason: `lock not refreshed for ${Math.round(idleMs / 1000)} s` };
+  }
+  return { health: 'held', owner, ownerLiveness, reason: owner ? `held by pid ${owner.pid} (${owner.purpose})` : 'held' };
+}
+
+function safeReadOwner(spool: Spool, id: EntryId): LockOwner | undefined {
+  try {
+    return readOwner(spool, id);
+  } catch (error) {
+    if (error instanceof Deb822Error) return undefined; // an unreadable owner is judged by the lock's age alone
+    throw error;
+  }
+}
+
+/** Removes a lock judged stale so that the caller can take it; owner first, as on release. */
+export function breakStaleLock(spool: Spool, id: EntryId): void {
+  fs.rmSync(spool.layout.ownerPath(id), { force: true });
+  fs.rmSync(spool.layout.lockDir(id), { recursive: true, force: true });
+}

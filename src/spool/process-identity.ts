@@ -1,0 +1,50 @@
+/**
+ * Who holds something: host, boot, pid and the pid's start time. A pid alone can be
+ * reused after a crash; pid + start time + boot id cannot, so liveness judged from
+ * them never mistakes a stranger for the owner (nor kills one).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { errnoCode } from '../errors.js';
+
+export interface ProcessIdentity {
+  readonly host: string;
+  readonly bootId: string;
+  readonly pid: number;
+  /** Field 22 of /proc/PID/stat: clock ticks after boot when the process started. */
+  readonly pidStart: string;
+}
+
+let cachedBootId: string | undefined;
+
+export function bootId(): string {
+  cachedBootId ??= fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return cachedBootId;
+}
+
+/** Start time of a process, or undefined when no such process exists. */
+export function processStart(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ESRCH') return undefined;
+    throw error;
+  }
+  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19];
+}
+
+export function currentProcess(): ProcessIdentity {
+  return { host: os.hostname(), bootId: bootId(), pid: process.pid, pidStart: processStart(process.pid) ?? '' };
+}
+
+export type Liveness = 'alive' | 'dead' | 'unknown';
+
+/** Alive or dead when the process ran on this host in this boot; unknown otherwise. */
+export function liveness(owner: ProcessIdentity): Liveness {
+  if (owner.host !== os.hostname()) return 'unknown';
+  if (owner.bootId !== bootId()) return 'dead';
+  return processStart(owner.pid) === owner.pidStart ? 'alive' : 'dead';
+}

@@ -1,0 +1,137 @@
+/**
+ * The reaper's rules for one entry identity (design.md §5), applied only when no live
+ * process holds the entry's lock:
+ *  - corrupt entry files → quarantine;
+ *  - the entry in two states (a crash between link and unlink) → keep the later state
+ *    (failed > scheduled > node directory > pending), unlink the other name;
+ *  - pending with complete results → the completion crashed after its rename: unlink pending;
+ *  - pending whose holder is dead, whose lock went stale, or (unlocked) older than the
+ *    stale window → kill leftovers, remove its workdir, hand it back (Attempt+1) or fail it;
+ *  - in a node's directory with a dead "job" holder (main outbox) → back to scheduled/;
+ *  - a lock that is overdue (older than maxBuildMs) is treated as dead after its holder is killed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CorruptEntryError, type Entry, nodeOf } from '../entry.js';
+import type { EntryId } from '../identity.js';
+import { type LockJudgement, type LockOwner, breakStaleLock, judgeLock, tryLockEntry, type EntryLock } from '../lock.js';
+import { readEntryFile } from '../read-entry.js';
+import { hasResultMarker } from '../results.js';
+import { quarantine } from '../transitions/quarantine.js';
+import { requeue } from '../transitions/requeue.js';
+import type { WalkedEntry } from '../walk.js';
+import { type ReapContext, act } from './actions.js';
+import { leftovers, terminate } from './kill.js';
+
+const RANK = { pending: 0, node: 1, scheduled: 2, failed: 3 } as const;
+
+interface ValidEntry extends WalkedEntry {
+  readonly entry: Entry;
+}
+
+/** Returns true when the identity's lock was dealt with here (so housekeeping leaves it alone). */
+export async function reapIdentity(ctx: ReapContext, walked: readonly WalkedEntry[]): Promise<boolean> {
+  const { spool } = ctx;
+  const id = walked[0]!.id;
+  const active = walked.length > 1 || walked.some((w) => w.place.state === 'pending' || w.place.state === 'node');
+  if (!active) return false;
+  let judgement = judgeLock(spool, id);
+  if (judgement.health === 'held') {
+    if (!isOverdue(ctx, judgement.owner)) return true; // a live holder: never touched
+    const targets = leftovers(judgement.owner!);
+    await act(ctx, 'kill', spool.layout.lockDir(id), `holder ${judgement.owner!.purpose} since ${judgement.owner!.since} is past maxBuildMs`, () =>
+      terminate(targets, spool.thresholds.killGraceMs, ctx.signaller).then(() => `signalled ${targets.join(' ')}`),
+    );
+    judgement = { ...judgement, health: 'stale', reason: 'overdue holder killed' };
+  }
+  const planned = plan(ctx, id, walked, judgement);
+  if (judgement.health === 'stale') {
+    await act(ctx, 'break-lock', spool.layout.lockDir(id), judgement.reason, () => breakStaleLock(spool, id));
+  }
+  if (planned.length === 0) return true;
+  const lock = ctx.dryRun ? undefined : await tryLockEntry(spool, id, 'reap');
+  if (!ctx.dryRun && !lock) return true; // another process took the entry between our look and now
+  try {
+    for (const step of planned) await step(lock);
+  } finally {
+    await lock?.release();
+  }
+  return true;
+}
+
+type Step = (lock: EntryLock | undefined) => Promise<unknown>;
+
+function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], judgement: LockJudgement): Step[] {
+  const { spool } = ctx;
+  const steps: Step[] = [];
+  const valid: ValidEntry[] = [];
+  for (const w of walked) {
+    try {
+      const entry = readEntryFile(w.path, w.id, w.place);
+      if (entry) valid.push({ ...w, entry });
+    } catch (error) {
+      if (!(error instanceof CorruptEntryError)) throw error;
+      steps.push(() => act(ctx, 'quarantine', w.path, `corrupt entry: ${error.message}`, () => quarantine(spool, w.path, `corrupt entry: ${error.message}`, 'reap').slot));
+    }
+  }
+  valid.sort((a, b) => RANK[b.place.state] - RANK[a.place.state]);
+  const [keep, ...extra] = valid;
+  const nodeCopies = valid.filter((v) => v.place.state === 'node').length;
+  if (nodeCopies > 1) return steps; // two nodes' directories: a main-side conflict left for the operator (reported by status)
+  for (const dup of extra) {
+    steps.push(() => act(ctx, 'remove-duplicate', dup.path, `also in ${keep!.place.state === 'node' ? 'a node directory' : keep!.place.state}/, which wins`, () => fs.unlinkSync(dup.path)));
+  }
+  if (!keep) return steps;
+  const dead = judgement.health === 'stale' || (judgement.health === 'free' && unlockedTooLong(ctx, keep.path));
+  if (keep.place.state === 'pending') {
+    const node = nodeOf(keep.entry)!;
+    if (hasResultMarker(spool.layout.resultsPath(node, id))) {
+      steps.push(() => act(ctx, 'finish-completion', keep.path, 'its results are complete', () => fs.unlinkSync(keep.path)));
+    } else if (dead) {
+      steps.push(...handBack(ctx, keep, judgement, judgement.health === 'free' ? 'claimed without a live lock for longer than lockStaleMs' : judgement.reason));
+    }
+  } else if (keep.place.state === 'node' && judgement.health === 'stale' && judgement.owner?.purpose === 'job') {
+    steps.push(...handBack(ctx, keep, judgement, `job ${judgement.owner.job ?? ''} died: ${judgement.reason}`.replace('  ', ' ')));
+  }
+  return steps;
+}
+
+function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, reason: string): Step[] {
+  const { spool } = ctx;
+  const steps: Step[] = [];
+  const owner = judgement.owner;
+  if (owner) {
+    const targets = leftovers(owner);
+    if (targets.length > 0) {
+      steps.push(() => act(ctx, 'kill', keep.path, `leftover processes of dead holder pid ${owner.pid}`, () =>
+        terminate(targets, spool.thresholds.killGraceMs, ctx.signaller).then(() => `signalled ${targets.join(' ')}`)));
+    }
+    const workdir = owner.workdir;
+    if (workdir && isInside(spool.layout.root, workdir) && fs.existsSync(workdir)) {
+      steps.push(() => act(ctx, 'remove-workdir', workdir, `partial build of dead holder pid ${owner.pid}`, () => fs.rmSync(workdir, { recursive: true, force: true })));
+    }
+  }
+  const attempt = Number(keep.entry.fields.get('Attempt') ?? '1') + 1;
+  const kind = attempt > spool.thresholds.maxAttempts ? 'fail' : 'requeue';
+  steps.push((lock) => act(ctx, kind, keep.path, `${reason} (attempt ${attempt - 1} of ${spool.thresholds.maxAttempts})`, async () => {
+    const done = await requeue(spool, lock, keep.id, reason);
+    return `now in ${done.to.state === 'node' ? done.to.node : done.to.state}/ with Attempt ${done.attempt}`;
+  }));
+  return steps;
+}
+
+function isOverdue(ctx: ReapContext, owner: LockOwner | undefined): boolean {
+  if (!owner || (owner.purpose !== 'build' && owner.purpose !== 'job')) return false;
+  const since = Date.parse(owner.since);
+  return Number.isFinite(since) && ctx.spool.clock.now() - since > ctx.spool.thresholds.maxBuildMs;
+}
+
+/** A claim always holds its lock; unlocked for longer than the stale window, it was abandoned. */
+function unlockedTooLong(ctx: ReapContext, file: string): boolean {
+  return ctx.spool.clock.now() - fs.lstatSync(file).ctimeMs > ctx.spool.thresholds.lockStaleMs;
+}
+
+export function isInside(root: string, candidate: string): boolean {
+  const relative = path.relative(root, path.resolve(candidate));
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}

@@ -1,0 +1,105 @@
+/**
+ * Reaper rules for what is not an entry: temps of dead processes, locks nobody holds
+ * any more, results directories without their marker, quarantine slots whose item never
+ * arrived, empty package directories, and strays (quarantined, never deleted).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempOwner } from '../atomic.js';
+import { entryIdOrUndefined, idKey } from '../identity.js';
+import { breakStaleLock, judgeLock } from '../lock.js';
+import { processStart } from '../process-identity.js';
+import { hasResultMarker } from '../results.js';
+import { QUARANTINE_ITEM, QUARANTINE_REASON, quarantine } from '../transitions/quarantine.js';
+import { type Anomaly, listDir, walkResults } from '../walk.js';
+import { type ReapContext, act } from './actions.js';
+
+export async function quarantineAnomalies(ctx: ReapContext, anomalies: readonly Anomaly[]): Promise<void> {
+  for (const anomaly of anomalies) {
+    await act(ctx, 'quarantine', anomaly.path, anomaly.reason, () => quarantine(ctx.spool, anomaly.path, anomaly.reason, 'reap').slot);
+  }
+}
+
+export async function removeDeadTemps(ctx: ReapContext): Promise<number> {
+  const { tmpDir } = ctx.spool.layout;
+  const temps = listDir(tmpDir);
+  for (const temp of temps) {
+    const file = path.join(tmpDir, temp.name);
+    const owner = tempOwner(temp.name);
+    let reason: string | undefined;
+    if (owner && processStart(owner.pid) !== owner.pidStart) reason = `its writer pid ${owner.pid} is gone`;
+    if (!owner && ctx.spool.clock.now() - fs.lstatSync(file).mtimeMs > ctx.spool.thresholds.tmpMaxAgeMs) {
+      reason = 'older than tmpMaxAgeMs and of no known writer';
+    }
+    if (reason) await act(ctx, 'remove-temp', file, reason, () => fs.rmSync(file, { recursive: true, force: true }));
+  }
+  return temps.length;
+}
+
+/** Locks of identities the entry rules did not look at (no entry left, or only scheduled/failed). */
+export async function breakOrphanLocks(ctx: ReapContext, handled: ReadonlySet<string>): Promise<number> {
+  const { layout } = ctx.spool;
+  let count = 0;
+  for (const suite of listDir(layout.locksDir)) {
+    if (!suite.isDirectory() || suite.name.startsWith('_')) continue;
+    for (const arch of listDir(path.join(layout.locksDir, suite.name))) {
+      const dir = path.join(layout.locksDir, suite.name, arch.name);
+      const seen = new Set<string>();
+      for (const item of listDir(dir)) {
+        const match = /^(.+?)_(.+)\.(lock|owner)$/.exec(item.name);
+        const id = match && entryIdOrUndefined(suite.name, arch.name, match[1]!, match[2]!);
+        if (!id) {
+          await act(ctx, 'quarantine', path.join(dir, item.name), 'not a lock of this spool', () => quarantine(ctx.spool, path.join(dir, item.name), 'not a lock of this spool', 'reap').slot);
+          continue;
+        }
+        const key = idKey(id);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        count++;
+        if (handled.has(key)) continue;
+        const judgement = judgeLock(ctx.spool, id);
+        const ownerOnly = judgement.health === 'free' && fs.existsSync(layout.ownerPath(id));
+        const ownerAge = ownerOnly ? ctx.spool.clock.now() - fs.lstatSync(layout.ownerPath(id)).mtimeMs : 0;
+        if (judgement.health === 'stale' || ownerAge > ctx.spool.thresholds.lockStaleMs) {
+          await act(ctx, 'break-lock', layout.lockDir(id), ownerOnly ? 'owner record without a lock' : judgement.reason, () => breakStaleLock(ctx.spool, id));
+        }
+      }
+    }
+  }
+  return count;
+}
+
+export async function removeIncompleteResults(ctx: ReapContext): Promise<number> {
+  const results = walkResults(ctx.spool.layout);
+  await quarantineAnomalies(ctx, results.anomalies);
+  for (const result of results.entries) {
+    if (!hasResultMarker(result.path)) {
+      await act(ctx, 'remove-results', result.path, 'results directory without its result marker', () => fs.rmSync(result.path, { recursive: true, force: true }));
+    }
+  }
+  return results.entries.length;
+}
+
+export async function removeEmptySlots(ctx: ReapContext): Promise<void> {
+  const { quarantineDir } = ctx.spool.layout;
+  for (const slot of listDir(quarantineDir)) {
+    const dir = path.join(quarantineDir, slot.name);
+    const names = slot.isDirectory() ? listDir(dir).map((d) => d.name) : [];
+    if (slot.isDirectory() && !names.includes(QUARANTINE_ITEM) && names.every((n) => n === QUARANTINE_REASON)) {
+      await act(ctx, 'remove-slot', dir, 'quarantine slot whose item never arrived (it is still at its original path)', () => fs.rmSync(dir, { recursive: true, force: true }));
+    }
+  }
+}
+
+export async function pruneEmptyDirs(ctx: ReapContext, dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    await act(ctx, 'prune-dir', dir, 'empty package directory', () => {
+      try {
+        fs.rmdirSync(dir);
+      } catch (error) {
+        // An entry arrived since the walk: the directory is in use again, which is fine.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    });
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The reaper (cron, every few minutes): finds what crashes and dead nodes left behind
+ * and brings every entry back to exactly one state. Idempotent; one instance at a time
+ * (locks/_reaper.lock); never touches an entry whose lock is fresh; reports every action.
+ */
+import fs from 'node:fs';
+import lockfile from 'proper-lockfile';
+import { SpoolError, errnoCode } from '../../errors.js';
+import { idKey } from '../identity.js';
+import type { Spool } from '../spool.js';
+import { type WalkedEntry, walkEntries } from '../walk.js';
+import type { ReapContext } from './actions.js';
+import { reapIdentity } from './entries.js';
+import {
+  breakOrphanLocks,
+  pruneEmptyDirs,
+  quarantineAnomalies,
+  removeDeadTemps,
+  removeEmptySlots,
+  removeIncompleteResults,
+} from './housekeeping.js';
+import { type Signaller, realSignaller } from './kill.js';
+import type { ReapReport } from './report.js';
+
+export interface ReapOptions {
+  readonly dryRun?: boolean;
+  readonly signaller?: Signaller;
+}
+
+export async function reap(spool: Spool, options: ReapOptions = {}): Promise<ReapReport> {
+  const started = performance.now();
+  const dryRun = options.dryRun ?? false;
+  const guard: ReapContext['guard'] = {};
+  const release = dryRun ? undefined : await lockReaper(spool, guard);
+  const ctx: ReapContext = { spool, dryRun, signaller: options.signaller ?? realSignaller, actions: [], guard };
+  try {
+    const walk = walkEntries(spool.layout);
+    await quarantineAnomalies(ctx, walk.anomalies);
+    const handled = new Set<string>();
+    for (const [key, group] of groupByIdentity(walk.entries)) {
+      if (await reapIdentity(ctx, group)) handled.add(key);
+    }
+    const locks = await breakOrphanLocks(ctx, handled);
+    const results = await removeIncompleteResults(ctx);
+    const temps = await removeDeadTemps(ctx);
+    await removeEmptySlots(ctx);
+    await pruneEmptyDirs(ctx, walk.emptyDirs);
+    return {
+      root: spool.layout.root,
+      dryRun,
+      startedAt: new Date(spool.clock.now()).toISOString(),
+      durationMs: Math.round(performance.now() - started),
+      scanned: { entries: walk.entries.length, results, locks, temps },
+      actions: ctx.actions,
+    };
+  } finally {
+    if (!guard.lost) await release?.();
+  }
+}
+
+function groupByIdentity(entries: readonly WalkedEntry[]): Map<string, WalkedEntry[]> {
+  const groups = new Map<string, WalkedEntry[]>();
+  for (const entry of entries) {
+    const key = idKey(entry.id);
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  return groups;
+}
+
+async function lockReaper(spool: Spool, guard: ReapContext['guard']): Promise<() => Promise<void>> {
+  const lockDir = spool.layout.reaperLockDir;
+  fs.mkdirSync(spool.layout.locksDir, { recursive: true });
+  try {
+    return await lockfile.lock(lockDir.slice(0, -'.lock'.length), {
+      lockfilePath: lockDir,
+      realpath: false,
+      retries: 0,
+      stale: spool.thresholds.lockStaleMs,
+      update: spool.thresholds.lockUpdateMs,
+      onCompromised: (error) => {
+        guard.lost = error;
+      },
+    });
+  } catch (error) {
+    if (errnoCode(error) === 'ELOCKED') throw new SpoolError('busy', `another reaper is running on ${spool.layout.root}`);
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+/** A finished build's results directory and its `result` marker (written last, so present = complete). */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Stanza } from '../debian/deb822.js';
+import { errnoCode } from '../errors.js';
+import { RESULT_MARKER } from './layout.js';
+
+/** How one build ended, as recorded by the node that ran it. */
+export const BUILD_STATUSES = ['built', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'timeout'] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+export function isBuildStatus(value: string): value is BuildStatus {
+  return (BUILD_STATUSES as readonly string[]).includes(value);
+}
+
+export function hasResultMarker(resultsDir: string): boolean {
+  try {
+    return fs.lstatSync(path.join(resultsDir, RESULT_MARKER)).isFile();
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
+    throw error;
+  }
+}
+
+export function resultStanza(fields: ReadonlyArray<readonly [string, string | number | undefined]>): string {
+  return Stanza.of(fields).toString();
+}

@@ -1,0 +1,33 @@
+/**
+ * claim (node): moves the next entry of this node's inbox to pending/, immediately,
+ * before anything is downloaded, so each entry is built once and a dead build is seen.
+ *
+ * Lock: the entry lock, purpose "build", taken before the move; the builder keeps it
+ * (refreshed) while it works. The entry is moved unchanged with link(2) then unlink(2):
+ * of N racing claimers exactly one link succeeds.
+ * Faults: claim:after-lock (entry still in the inbox, dead lock: broken by the reaper);
+ * claim:after-link (one inode in inbox and pending: the reaper unlinks the pending name);
+ * claim:after-unlink (pending with a dead holder: back to the inbox with Attempt+1).
+ */
+import { nodePlace, PENDING } from '../layout.js';
+import { moveNoReplace } from '../atomic.js';
+import type { Spool } from '../spool.js';
+import { type Taken, takeNext } from './take-next.js';
+
+export interface ClaimOptions {
+  readonly node: string;
+  readonly suite?: string;
+  readonly arch?: string;
+}
+
+export async function claim(spool: Spool, options: ClaimOptions): Promise<Taken | undefined> {
+  return takeNext(spool, {
+    from: nodePlace(options.node),
+    suite: options.suite,
+    arch: options.arch,
+    purpose: 'build',
+    faultLabel: 'claim',
+    move: (entry, source) =>
+      moveNoReplace(source, spool.layout.entryPath(PENDING, entry.id), 'claim') === 'moved' ? entry : undefined,
+  });
+}

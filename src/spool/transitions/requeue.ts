@@ -1,0 +1,63 @@
+/**
+ * requeue: hands an entry back after a failed or abandoned attempt, with Attempt+1 and
+ * Last-Failure, or moves it to failed/ once Attempt would pass maxAttempts.
+ *   pending/ (node)          → the inbox of the node named in its Node field
+ *   $NODE outbox (main)      → scheduled/ (Node and Job dropped)
+ *
+ * Lock: the entry lock (the caller's, or taken here with purpose "requeue").
+ * Faults: requeue:after-temp (orphan temp: removed); requeue:after-link /
+ * requeue:after-write (new copy at the target, old copy at the source: the reaper keeps
+ * the target, since it ranks failed > scheduled > node directory > pending);
+ * requeue:after-unlink (done; a dead lock is left to break).
+ */
+import { SpoolError } from '../../errors.js';
+import { type Entry, attemptOf, nodeOf, withFields } from '../entry.js';
+import { type EntryId, formatId } from '../identity.js';
+import { FAILED, type Place, SCHEDULED, nodePlace } from '../layout.js';
+import { type EntryLock, lockEntry } from '../lock.js';
+import { locate, readEntryFile } from '../read-entry.js';
+import { rewriteMove } from '../relocate.js';
+import type { Spool } from '../spool.js';
+
+export interface Requeued {
+  readonly from: Place;
+  readonly to: Place;
+  readonly attempt: number;
+}
+
+export async function requeue(spool: Spool, held: EntryLock | undefined, id: EntryId, reason: string): Promise<Requeued> {
+  const lock = held ?? (await lockEntry(spool, id, 'requeue'));
+  try {
+    const source = locate(spool.layout, id).find((l) => l.place.state === 'pending' || l.place.state === 'node');
+    if (!source) throw new SpoolError('nothingToDo', `${formatId(id)} is neither pending nor in a node's directory: nothing to requeue`);
+    const entry = readEntryFile(source.path, id, source.place);
+    if (!entry) throw new SpoolError('nothingToDo', `${formatId(id)} vanished before it could be requeued`);
+    const attempt = attemptOf(entry) + 1;
+    const back = source.place.state === 'pending' ? nodePlace(requireNode(entry)) : SCHEDULED;
+    const to = attempt > spool.thresholds.maxAttempts ? FAILED : back;
+    let moved = withFields(entry, [
+      ['Attempt', String(attempt)],
+      ['Last-Failure', reason.replace(/\n/g, ' ') || 'unspecified'],
+      ['Requeued', new Date(spool.clock.now()).toISOString()],
+    ]);
+    if (to.state === 'scheduled') moved = dropShipping(moved);
+    lock.assertHeld();
+    rewriteMove(spool, source.path, spool.layout.entryPath(to, id), moved, 'requeue');
+    return { from: source.place, to, attempt };
+  } finally {
+    await lock.release();
+  }
+}
+
+function requireNode(entry: Entry): string {
+  const node = nodeOf(entry);
+  if (!node) throw new SpoolError('integrity', `pending entry ${formatId(entry.id)} names no Node: cannot tell whose inbox it came from`);
+  return node;
+}
+
+function dropShipping(entry: Entry): Entry {
+  const fields = entry.fields.clone();
+  fields.delete('Node');
+  fields.delete('Job');
+  return { ...entry, fields };
+}

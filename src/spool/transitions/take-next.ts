@@ -1,0 +1,65 @@
+/**
+ * The loop shared by pick and claim: walk one place, lock the first entry nobody
+ * holds, read it (quarantining it if corrupt), and hand it to the move. Racers skip
+ * what is locked; the move itself (link/rename) decides a race the lock did not.
+ */
+import { CorruptEntryError, type Entry } from '../entry.js';
+import type { EntryId } from '../identity.js';
+import type { Place } from '../layout.js';
+import { type EntryLock, type LockPurpose, tryLockEntry } from '../lock.js';
+import { readEntryFile } from '../read-entry.js';
+import type { Spool } from '../spool.js';
+import { walkEntries } from '../walk.js';
+import { quarantine } from './quarantine.js';
+import { faultPoint } from '../fault.js';
+
+export interface Taken {
+  readonly entry: Entry;
+  readonly lock: EntryLock;
+}
+
+export interface TakeOptions {
+  readonly from: Place;
+  readonly suite?: string;
+  readonly arch?: string;
+  readonly purpose: LockPurpose;
+  readonly job?: string;
+  readonly faultLabel: string;
+  /** Moves the locked, valid entry and returns it as it now stands, or undefined if another process moved it first. */
+  readonly move: (entry: Entry, sourcePath: string) => Entry | undefined;
+}
+
+export async function takeNext(spool: Spool, options: TakeOptions): Promise<Taken | undefined> {
+  const { entries } = walkEntries(spool.layout, { places: [options.from], suite: options.suite, arch: options.arch });
+  for (const candidate of entries) {
+    const taken = await tryTake(spool, candidate.id, candidate.path, options);
+    if (taken) return taken;
+  }
+  return undefined;
+}
+
+async function tryTake(spool: Spool, id: EntryId, file: string, options: TakeOptions): Promise<Taken | undefined> {
+  const lock = await tryLockEntry(spool, id, options.purpose, { job: options.job });
+  if (!lock) return undefined;
+  let moved: Entry | undefined;
+  try {
+    const entry = readEntryOrQuarantine(spool, id, file, options);
+    if (!entry) return undefined;
+    faultPoint(`${options.faultLabel}:after-lock`);
+    lock.assertHeld();
+    moved = options.move(entry, file);
+    return moved && { entry: moved, lock };
+  } finally {
+    if (!moved) await lock.release();
+  }
+}
+
+function readEntryOrQuarantine(spool: Spool, id: EntryId, file: string, options: TakeOptions): Entry | undefined {
+  try {
+    return readEntryFile(file, id, options.from);
+  } catch (error) {
+    if (!(error instanceof CorruptEntryError)) throw error;
+    quarantine(spool, file, `corrupt entry: ${error.message}`, options.faultLabel);
+    return undefined;
+  }
+}
