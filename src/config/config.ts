@@ -35,7 +35,7 @@ export const ConfigSchema = z
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
         message: 'lockUpdateSeconds must be at most half of lockStaleSeconds, or live locks look stale',
       })
-      .default({} as never),
+      .prefault({}),
   })
   .strict();
 

@@ -37,11 +37,11 @@ export interface WalkFilter {
 }
 
 type Check = (name: string) => boolean;
-const LEVELS: ReadonlyArray<{ what: string; valid: Check }> = [
-  { what: 'suite', valid: (n) => isName('suite' satisfies NameKind, n) },
-  { what: 'architecture', valid: (n) => isName('architecture', n) },
-  { what: 'source package', valid: isPackageName },
-  { what: 'version', valid: isVersion },
+const LEVELS: ReadonlyArray<{ what: string; article: string; valid: Check }> = [
+  { what: 'suite', article: 'a', valid: (n) => isName('suite' satisfies NameKind, n) },
+  { what: 'architecture', article: 'an', valid: (n) => isName('architecture', n) },
+  { what: 'source package', article: 'a', valid: isPackageName },
+  { what: 'version', article: 'a', valid: isVersion },
 ];
 
 /** Directory listing that treats a directory removed under us as empty. */
@@ -116,7 +116,7 @@ function walkLevel(
     if (!level.valid(dirent.name)) {
       result.anomalies.push({ path: child, reason: `${JSON.stringify(dirent.name)} is not a valid ${level.what}` });
     } else if (expectDir ? !dirent.isDirectory() : !dirent.isFile()) {
-      const expected = isLeaf ? (leaf === 'file' ? 'an entry file' : 'a results directory') : `a ${level.what} directory`;
+      const expected = isLeaf ? (leaf === 'file' ? 'an entry file' : 'a results directory') : `${level.article} ${level.what} directory`;
       result.anomalies.push({ path: child, reason: `${describeType(dirent)} where ${expected} belongs` });
     } else if (isLeaf) {
       const [suite, arch, pkg] = names as [string, string, string];

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SpoolError } from '../../errors.js';
 import { type EntryId, formatId } from '../../spool/identity.js';
 import { PENDING } from '../../spool/layout.js';
-import { claim } from '../../spool/transitions/claim.js';
+import { claimEach } from '../../spool/transitions/claim.js';
 import { contextOf, nodeName, optionalName } from '../context.js';
 
 interface Options {
@@ -17,12 +17,11 @@ export async function run(options: Options, command: Command): Promise<void> {
   const { spool, config, out } = contextOf(command);
   const node = nodeName(options.node, config);
   const claimed: Array<EntryId & { path: string }> = [];
-  while (claimed.length < options.max) {
-    const taken = await claim(spool, { node, ...filter });
-    if (!taken) break;
+  for await (const taken of claimEach(spool, { node, ...filter })) {
     // A claim from the command line is a lease: unlocked, the reaper hands it back after lockStaleSeconds.
     await taken.lock.release();
     claimed.push({ ...taken.entry.id, path: spool.layout.entryPath(PENDING, taken.entry.id) });
+    if (claimed.length >= options.max) break;
   }
   if (claimed.length === 0) throw new SpoolError('nothingToDo', `${node}'s inbox has nothing to claim`);
   out.result(claimed, () => claimed.map((c) => `claimed ${formatId(c)}`).join('\n'));

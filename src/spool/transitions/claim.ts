@@ -12,7 +12,7 @@
 import { nodePlace, PENDING } from '../layout.js';
 import { moveNoReplace } from '../atomic.js';
 import type { Spool } from '../spool.js';
-import { type Taken, takeNext } from './take-next.js';
+import { type TakeOptions, type Taken, takeEach, takeNext } from './take-next.js';
 
 export interface ClaimOptions {
   readonly node: string;
@@ -21,7 +21,16 @@ export interface ClaimOptions {
 }
 
 export async function claim(spool: Spool, options: ClaimOptions): Promise<Taken | undefined> {
-  return takeNext(spool, {
+  return takeNext(spool, claimOptions(spool, options));
+}
+
+/** Claims entry after entry from one walk of the inbox; the consumer owns each yielded lock. */
+export function claimEach(spool: Spool, options: ClaimOptions): AsyncGenerator<Taken> {
+  return takeEach(spool, claimOptions(spool, options));
+}
+
+function claimOptions(spool: Spool, options: ClaimOptions): TakeOptions {
+  return {
     from: nodePlace(options.node),
     suite: options.suite,
     arch: options.arch,
@@ -29,5 +38,5 @@ export async function claim(spool: Spool, options: ClaimOptions): Promise<Taken 
     faultLabel: 'claim',
     move: (entry, source) =>
       moveNoReplace(source, spool.layout.entryPath(PENDING, entry.id), 'claim') === 'moved' ? entry : undefined,
-  });
+  };
 }

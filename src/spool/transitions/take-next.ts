@@ -29,12 +29,20 @@ export interface TakeOptions {
   readonly move: (entry: Entry, sourcePath: string) => Entry | undefined;
 }
 
-export async function takeNext(spool: Spool, options: TakeOptions): Promise<Taken | undefined> {
+/**
+ * Yields each entry this process wins, from one walk of the place. The consumer owns
+ * each yielded lock (keep it while working, release it when done) before asking for more.
+ */
+export async function* takeEach(spool: Spool, options: TakeOptions): AsyncGenerator<Taken> {
   const { entries } = walkEntries(spool.layout, { places: [options.from], suite: options.suite, arch: options.arch });
   for (const candidate of entries) {
     const taken = await tryTake(spool, candidate.id, candidate.path, options);
-    if (taken) return taken;
+    if (taken) yield taken;
   }
+}
+
+export async function takeNext(spool: Spool, options: TakeOptions): Promise<Taken | undefined> {
+  for await (const taken of takeEach(spool, options)) return taken;
   return undefined;
 }
 

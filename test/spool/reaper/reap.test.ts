@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import { after, describe, it } from 'node:test';
+import lockfile from 'proper-lockfile';
+import { writeDurable, tempPath } from '../../../src/spool/atomic.js';
+import { FAILED, PENDING, RESULT_MARKER, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
+import { reap } from '../../../src/spool/reaper/reap.js';
+import { type Thresholds, openSpool } from '../../../src/spool/spool.js';
+import { PROJECT, cli, census, hasSleepingGroup, id, sandbox, writeEntry } from '../../helpers/spool.js';
+
+const inbox = nodePlace('node1');
+const FAST: Partial<Thresholds> = { lockStaleMs: 4000, lockUpdateMs: 1000, killGraceMs: 2000 };
+const children: ChildProcess[] = [];
+after(() => children.forEach((c) => c.kill('SIGKILL')));
+
+/** A live builder holding node1's first inbox entry, with a sleeping build in its own process group. */
+async function startBuilder(root: string): Promise<{ child: ChildProcess; pgid: number; workdir: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/hold-lock.ts'), root], { cwd: PROJECT, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, ...(JSON.parse(line.toString()) as { pgid: number; workdir: string }) };
+}
+
+const later = (ms: number) => ({ now: () => Date.now() + ms });
+
+describe('reaper', () => {
+  it('never touches a pending build whose holder is alive and refreshing its lock', async () => {
+    const s = sandbox('reap-live');
+    writeEntry(s.layout, inbox, id('hello'));
+    const builder = await startBuilder(s.root);
+    const report = await reap(openSpool(s.root, FAST));
+    assert.deepEqual(report.actions.filter((a) => a.action !== 'prune-dir'), [], 'only the emptied inbox directory is pruned');
+    assert.equal(JSON.parse(cli(s.root, ['--json', 'status']).stdout).stalePending, 0);
+    assert.ok(hasSleepingGroup(builder.pgid));
+    builder.child.kill('SIGKILL');
+  });
+
+  it('after its holder is SIGKILLed: kills the leftover build group, removes the workdir, hands the entry back', async () => {
+    const s = sandbox('reap-dead');
+    writeEntry(s.layout, inbox, id('hello'));
+    const builder = await startBuilder(s.root);
+    builder.child.kill('SIGKILL');
+    await once(builder.child, 'exit');
+    const report = await reap(openSpool(s.root, FAST));
+    assert.deepEqual(report.actions.map((a) => [a.action, a.outcome]), [['break-lock', 'done'], ['kill', 'done'], ['remove-workdir', 'done'], ['requeue', 'done'], ['prune-dir', 'done']]);
+    assert.match(report.actions[0]!.reason, /holder pid \d+ on .* is gone/);
+    assert.equal(hasSleepingGroup(builder.pgid), false, 'no process of the build is left');
+    assert.equal(fs.existsSync(builder.workdir), false);
+    assert.match(fs.readFileSync(s.layout.entryPath(inbox, id('hello')), 'utf8'), /Attempt: 2\n/);
+    assert.deepEqual(census(s.layout).locks, []);
+  });
+
+  it('kills a build past maxBuildMs even though its holder is alive', async () => {
+    const s = sandbox('reap-overdue');
+    writeEntry(s.layout, inbox, id('hello'));
+    const builder = await startBuilder(s.root);
+    const exited = once(builder.child, 'exit');
+    const owner = s.layout.ownerPath(id('hello'));
+    const started = new Date(Date.now() - 3600_000 - 1000).toISOString();
+    fs.writeFileSync(owner, fs.readFileSync(owner, 'utf8').replace(/^Since: .*$/m, `Since: ${started}`));
+    const report = await reap(openSpool(s.root, { ...FAST, maxBuildMs: 3600_000 }));
+    assert.equal(report.actions[0]!.action, 'kill');
+    assert.match(report.actions[0]!.reason, /past maxBuildMs/);
+    await exited;
+    assert.equal(hasSleepingGroup(builder.pgid), false);
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
+  });
+
+  it('judges a lock that is no longer refreshed as stale, even when its holder is on another host', async () => {
+    const s = sandbox('reap-refresh');
+    writeEntry(s.layout, PENDING, id('hello'));
+    const lockDir = s.layout.lockDir(id('hello'));
+    fs.mkdirSync(lockDir, { recursive: true });
+    fs.writeFileSync(s.layout.ownerPath(id('hello')), `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`);
+    assert.deepEqual((await reap(openSpool(s.root, FAST), { dryRun: true })).actions, [], 'fresh: left alone');
+    const report = await reap(openSpool(s.root, FAST, later(10_000)));
+    assert.match(report.actions.find((a) => a.action === 'break-lock')!.reason, /lock not refreshed for 1\d s/);
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
+  });
+
+  it('hands back an unlocked claim only once it is older than the stale window', async () => {
+    const s = sandbox('reap-lease');
+    writeEntry(s.layout, PENDING, id('hello'));
+    assert.deepEqual((await reap(openSpool(s.root, FAST))).actions, []);
+    const report = await reap(openSpool(s.root, FAST, later(5000)));
+    assert.deepEqual(report.actions.map((a) => a.action), ['requeue']);
+  });
+
+  it('moves an entry to failed/ instead when its attempts are used up', async () => {
+    const s = sandbox('reap-fail');
+    writeEntry(s.layout, PENDING, id('hello'), { Attempt: '3' });
+    const report = await reap(openSpool(s.root, FAST, later(5000)));
+    assert.equal(report.actions[0]!.action, 'fail');
+    assert.ok(fs.existsSync(s.layout.entryPath(FAILED, id('hello'))));
+  });
+
+  it('removes temps of dead writers, keeps those of live ones, and drops incomplete results', async () => {
+    const s = sandbox('reap-orphans');
+    const spool = openSpool(s.root, FAST);
+    fs.mkdirSync(s.layout.tmpDir, { recursive: true });
+    const mine = tempPath(s.layout.tmpDir, 'live');
+    writeDurable(mine, 'still writing');
+    fs.writeFileSync(path.join(s.layout.tmpDir, '999999999.1.aaaaaaaaaaaa.dead'), 'x');
+    fs.writeFileSync(path.join(s.layout.tmpDir, 'unknown-writer'), 'x');
+    const complete = s.layout.resultsPath('node1', id('done'));
+    const partial = s.layout.resultsPath('node1', id('partial'));
+    fs.mkdirSync(complete, { recursive: true });
+    fs.writeFileSync(path.join(complete, RESULT_MARKER), 'Status: built\n');
+    fs.mkdirSync(partial, { recursive: true });
+    const report = await reap(spool);
+    assert.deepEqual(report.actions.map((a) => `${a.action} ${a.path}`).sort(), ['remove-results reproducible-results/node1/bookworm/amd64/partial/1.0-1', 'remove-temp tmp/999999999.1.aaaaaaaaaaaa.dead']);
+    assert.ok(fs.existsSync(mine) && fs.existsSync(complete));
+    const old = await reap(openSpool(s.root, FAST, later(25 * 3600_000)));
+    assert.deepEqual(old.actions.map((a) => `${a.action} ${a.path}`), ['remove-temp tmp/unknown-writer']);
+  });
+
+  it('quarantines corrupt entries, strays and symlinks, with a reason each', async () => {
+    const s = sandbox('reap-corrupt');
+    fs.writeFileSync(writeEntry(s.layout, PENDING, id('bad')), 'Source: bad\n');
+    writeEntry(s.layout, SCHEDULED, id('good'));
+    fs.writeFileSync(path.join(s.layout.placeDir(SCHEDULED), 'bookworm', 'README'), 'stray');
+    fs.writeFileSync(path.join(s.layout.placeDir(SCHEDULED), 'bookworm', 'stray'), 'stray');
+    fs.symlinkSync(s.canary, path.join(s.layout.placeDir(SCHEDULED), 'bookworm', 'amd64', 'good', '2.0-1'));
+    const report = await reap(openSpool(s.root, FAST));
+    const quarantined = report.actions.filter((a) => a.action === 'quarantine').map((a) => `${a.path}: ${a.reason}`).sort();
+    assert.deepEqual(quarantined, [
+      'reproducible-builds/pending/bookworm/amd64/bad/1.0-1: corrupt entry: Version is missing, but the path says "1.0-1"',
+      'reproducible-builds/scheduled/bookworm/README: "README" is not a valid architecture',
+      'reproducible-builds/scheduled/bookworm/stray: a regular file where an architecture directory belongs',
+      'reproducible-builds/scheduled/bookworm/amd64/good/2.0-1: a symlink (never followed) where an entry file belongs',
+    ]);
+    assert.equal(fs.readFileSync(s.canary, 'utf8'), 'untouched\n');
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/good_1.0-1', ['scheduled']]]);
+  });
+
+  it('reports in a dry run exactly what a real run then does, and changes nothing', async () => {
+    const s = sandbox('reap-dry');
+    writeEntry(s.layout, PENDING, id('hello'));
+    writeEntry(s.layout, inbox, id('hello'));
+    const before = census(s.layout);
+    const dry = await reap(openSpool(s.root, FAST), { dryRun: true });
+    assert.deepEqual(census(s.layout), before);
+    const real = await reap(openSpool(s.root, FAST));
+    assert.deepEqual(dry.actions.map((a) => [a.action, a.path]), real.actions.map((a) => [a.action, a.path]));
+    assert.ok(dry.actions.every((a) => a.outcome === 'planned') && real.actions.every((a) => a.outcome === 'done'));
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
+  });
+
+  it('runs one at a time: a second reaper exits 4 while the first holds the reaper lock', async () => {
+    const s = sandbox('reap-single');
+    const spool = openSpool(s.root, FAST);
+    fs.mkdirSync(spool.layout.locksDir, { recursive: true });
+    const release = await lockfile.lock(spool.layout.reaperLockDir, { realpath: false, lockfilePath: spool.layout.reaperLockDir, stale: 4000, update: 1000 });
+    const second = cli(s.root, ['reap']);
+    await release();
+    assert.equal(second.status, 4);
+    assert.match(second.stderr, /another reaper is running/);
+    assert.equal(cli(s.root, ['reap']).status, 0);
+  });
+});

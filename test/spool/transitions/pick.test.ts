@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
+import { crashScenario } from '../../helpers/crash.js';
+import { cli, id, sandbox, writeEntry } from '../../helpers/spool.js';
+
+describe('pick', () => {
+  it('moves one scheduled entry of the asked architecture into the node outbox, marked with Node and Job', () => {
+    const s = sandbox('pick');
+    writeEntry(s.layout, SCHEDULED, id('hello', '1:2.10-3', 'bookworm', 'armhf'));
+    writeEntry(s.layout, SCHEDULED, id('world', '1.0-1', 'bookworm', 'amd64'));
+    const picked = cli(s.root, ['--json', 'pick', '--node', 'node1', '--arch', 'armhf', '--job', 'reproducible_build_armhf_1']);
+    assert.equal(picked.status, 0, picked.stderr);
+    assert.equal(JSON.parse(picked.stdout).pkg, 'hello');
+    const text = fs.readFileSync(s.layout.entryPath(nodePlace('node1'), id('hello', '1:2.10-3', 'bookworm', 'armhf')), 'utf8');
+    assert.match(text, /Node: node1\nJob: reproducible_build_armhf_1\n/);
+    assert.equal(cli(s.root, ['pick', '--node', 'node1', '--arch', 'armhf']).status, 3, 'nothing more for armhf');
+  });
+});
+
+describe('pick crash safety', () => {
+  crashScenario('pick', {
+    faults: ['pick:after-lock', 'pick:after-temp', 'pick:after-link', 'pick:after-write', 'pick:after-unlink'],
+    setup: (s) => writeEntry(s.layout, SCHEDULED, id('hello')),
+    crash: ['pick', '--node', 'node1', '--job', 'job1'],
+    rerun: [['pick', '--node', 'node1', '--job', 'job1']],
+    expectEntries: { 'bookworm/amd64/hello_1.0-1': 'node1' },
+  });
+});

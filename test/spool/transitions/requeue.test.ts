@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { FAILED, PENDING, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
+import { crashScenario } from '../../helpers/crash.js';
+import { cli, census, id, sandbox, writeEntry } from '../../helpers/spool.js';
+
+const back = (pkg: string) => ['requeue', pkg, '1.0-1', '--suite', 'bookworm', '--arch', 'amd64', '--reason', 'node rebooted'];
+
+describe('requeue', () => {
+  it('hands a pending entry back to the inbox it came from with Attempt+1 and the reason', () => {
+    const s = sandbox('requeue');
+    writeEntry(s.layout, PENDING, id('hello'));
+    assert.equal(cli(s.root, back('hello')).status, 0);
+    const text = fs.readFileSync(s.layout.entryPath(nodePlace('node1'), id('hello')), 'utf8');
+    assert.match(text, /Attempt: 2\n/);
+    assert.match(text, /Last-Failure: node rebooted\n/);
+  });
+
+  it('hands a main outbox entry back to scheduled/ without its Node and Job', () => {
+    const s = sandbox('requeue-main');
+    writeEntry(s.layout, nodePlace('node2'), id('hello'), { Job: 'job1' });
+    assert.equal(cli(s.root, back('hello')).status, 0);
+    const text = fs.readFileSync(s.layout.entryPath(SCHEDULED, id('hello')), 'utf8');
+    assert.doesNotMatch(text, /Node:|Job:/);
+  });
+
+  it('moves the entry to failed/ once maxAttempts is used up', () => {
+    const s = sandbox('requeue-fail');
+    writeEntry(s.layout, PENDING, id('hello'), { Attempt: '3' });
+    const result = cli(s.root, ['--json', ...back('hello')]);
+    assert.equal(JSON.parse(result.stdout).to, 'failed');
+    assert.ok(fs.existsSync(s.layout.entryPath(FAILED, id('hello'))));
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['failed']]]);
+  });
+});
+
+describe('requeue crash safety', () => {
+  crashScenario('requeue', {
+    faults: ['requeue:after-temp', 'requeue:after-link', 'requeue:after-write', 'requeue:after-unlink'],
+    setup: (s) => ['aa', 'bb'].forEach((p) => writeEntry(s.layout, PENDING, id(p))),
+    crash: back('aa'),
+    rerun: [],
+    expectEntries: { 'bookworm/amd64/aa_1.0-1': 'node1', 'bookworm/amd64/bb_1.0-1': 'pending' },
+  });
+});
