@@ -129,8 +129,8 @@ describe('reaper', () => {
     assert.deepEqual(quarantined, [
       'reproducible-builds/pending/bookworm/amd64/bad/1.0-1: corrupt entry: Version is missing, but the path says "1.0-1"',
       'reproducible-builds/scheduled/bookworm/README: "README" is not a valid architecture',
-      'reproducible-builds/scheduled/bookworm/stray: a regular file where an architecture directory belongs',
       'reproducible-builds/scheduled/bookworm/amd64/good/2.0-1: a symlink (never followed) where an entry file belongs',
+      'reproducible-builds/scheduled/bookworm/stray: a regular file where an architecture directory belongs',
     ]);
     assert.equal(fs.readFileSync(s.canary, 'utf8'), 'untouched\n');
     assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/good_1.0-1', ['scheduled']]]);
