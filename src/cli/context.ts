@@ -23,10 +23,12 @@ export interface CommandContext {
 export function contextOf(command: Command): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
   const loaded = loadConfig(options.config ?? process.env.REPRO_SPOOL_CONFIG);
-  const root = resolveRoot(options.root, loaded);
-  if (fs.existsSync(root) && !fs.statSync(root).isDirectory()) {
-    throw new SpoolError('usage', `spool root ${JSON.stringify(root)} is not a directory`);
+  const given = resolveRoot(options.root, loaded);
+  if (fs.existsSync(given) && !fs.statSync(given).isDirectory()) {
+    throw new SpoolError('usage', `spool root ${JSON.stringify(given)} is not a directory`);
   }
+  // The root itself may be a symlink (/srv/workspace → /data/…); below it, none may be.
+  const root = fs.existsSync(given) ? fs.realpathSync(given) : given;
   return { spool: openSpool(root, thresholdsOf(loaded.config)), config: loaded.config, out: makeOutput(options.json ?? false) };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The only ways this project changes the spool: atomic, durable writes and moves that
- * never replace an existing entry. rename(2) replaces silently, so moves use
- * link(2) (fails with EEXIST) followed by unlink(2), as Maildir does.
+ * never replace an existing entry and never pass through a symlink. rename(2) replaces
+ * silently, so moves use link(2) (fails with EEXIST) followed by unlink(2), as Maildir does.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -9,6 +9,12 @@ import path from 'node:path';
 import { SpoolError, errnoCode } from '../errors.js';
 import { faultPoint } from './fault.js';
 import { processStart } from './process-identity.js';
+
+/** Where writes may go: under root, with temps in tmpDir (same filesystem, so no EXDEV). */
+export interface WriteScope {
+  readonly root: string;
+  readonly tmpDir: string;
+}
 
 /** Makes a directory's entries durable (a rename is atomic, not durable, until this). */
 export function fsyncDir(dir: string): void {
@@ -21,9 +27,36 @@ export function fsyncDir(dir: string): void {
 }
 
 /**
- * A fresh name in the spool's tmp/ (same filesystem as every state, so rename never
- * gets EXDEV). The name carries pid and start time so the reaper can tell an orphan
- * from a temp that a live process is still writing.
+ * Creates dir (and its parents) below root one component at a time, refusing any
+ * component that is a symlink or not a directory, so a planted link cannot make us
+ * write outside the spool.
+ */
+export function ensureDirInside(root: string, dir: string): void {
+  const relative = path.relative(root, dir);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new SpoolError('usage', `refusing to write to ${JSON.stringify(dir)}: it is outside the spool root ${root}`);
+  }
+  let current = root;
+  for (const part of relative.split(path.sep).filter(Boolean)) {
+    current = path.join(current, part);
+    try {
+      fs.mkdirSync(current);
+    } catch (error) {
+      if (errnoCode(error) !== 'EEXIST') throw error;
+    }
+    const stat = fs.lstatSync(current);
+    if (!stat.isDirectory()) {
+      throw new SpoolError(
+        'usage',
+        `refusing to write through ${JSON.stringify(current)}: it is ${stat.isSymbolicLink() ? 'a symlink' : 'not a directory'}; spool directories must be real directories (run reap to quarantine it)`,
+      );
+    }
+  }
+}
+
+/**
+ * A fresh name in the spool's tmp/. The name carries pid and start time so the reaper
+ * can tell an orphan from a temp that a live process is still writing.
  */
 export function tempPath(tmpDir: string, label: string): string {
   const start = processStart(process.pid) ?? '0';
@@ -36,14 +69,18 @@ export function tempOwner(name: string): { pid: number; pidStart: string } | und
   return match ? { pid: Number(match[1]), pidStart: match[2]! } : undefined;
 }
 
-export function writeDurable(file: string, data: string | Uint8Array): void {
+/** Creates file (never an existing one) with data, fsynced; on failure (ENOSPC…) nothing is left. */
+export function writeDurable(file: string, data: string | Uint8Array, durable = true): void {
   const fd = fs.openSync(file, 'wx', 0o644);
   try {
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
+    if (durable) fs.fsyncSync(fd);
+  } catch (error) {
     fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw error;
   }
+  fs.closeSync(fd);
 }
 
 export interface WriteOptions {
@@ -51,35 +88,32 @@ export interface WriteOptions {
   readonly noReplace: boolean;
   /** fsync file and directory; off only for advisory files that a reboot makes moot. */
   readonly durable?: boolean;
-  /** Name of the fault points this write passes (`<label>:after-temp`, `<label>:after-link`). */
+  /** Prefix of the fault points this write passes (`<label>:after-temp`, `<label>:after-link`). */
   readonly faultLabel?: string;
 }
 
 /** Writes a complete file at target or nothing: temp, fsync, link or rename, fsync dir. */
-export function writeFileAtomic(tmpDir: string, target: string, data: string, options: WriteOptions): void {
-  fs.mkdirSync(tmpDir, { recursive: true });
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const temp = tempPath(tmpDir, path.basename(target));
+export function writeFileAtomic(scope: WriteScope, target: string, data: string, options: WriteOptions): void {
+  ensureDirInside(scope.root, scope.tmpDir);
+  ensureDirInside(scope.root, path.dirname(target));
+  const temp = tempPath(scope.tmpDir, path.basename(target));
   const durable = options.durable ?? true;
-  if (durable) writeDurable(temp, data);
-  else fs.writeFileSync(temp, data, { flag: 'wx', mode: 0o644 });
+  writeDurable(temp, data, durable);
   if (options.faultLabel) faultPoint(`${options.faultLabel}:after-temp`);
   try {
     if (options.noReplace) {
-      linkNoReplace(temp, target);
+      linkNoReplace(scope.root, temp, target);
       if (options.faultLabel) faultPoint(`${options.faultLabel}:after-link`);
-      fs.unlinkSync(temp);
     } else {
       fs.renameSync(temp, target);
     }
-  } catch (error) {
+  } finally {
     fs.rmSync(temp, { force: true });
-    throw error;
   }
   if (durable) fsyncDir(path.dirname(target));
 }
 
-function linkNoReplace(source: string, target: string): void {
+function linkNoReplace(root: string, source: string, target: string): void {
   for (let attempt = 0; ; attempt++) {
     try {
       fs.linkSync(source, target);
@@ -91,7 +125,7 @@ function linkNoReplace(source: string, target: string): void {
       }
       // The reaper may prune an empty parent between our mkdir and link: make it again.
       if (code === 'ENOENT' && fs.existsSync(source) && attempt < 3) {
-        fs.mkdirSync(path.dirname(target), { recursive: true });
+        ensureDirInside(root, path.dirname(target));
         continue;
       }
       throw error;
@@ -106,10 +140,10 @@ export type MoveOutcome = 'moved' | 'source-gone';
  * moved it first (the loser of a race). A crash between link and unlink leaves two
  * names for one inode, which the reaper resolves.
  */
-export function moveNoReplace(source: string, target: string, faultLabel: string): MoveOutcome {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
+export function moveNoReplace(scope: WriteScope, source: string, target: string, faultLabel: string): MoveOutcome {
+  ensureDirInside(scope.root, path.dirname(target));
   try {
-    linkNoReplace(source, target);
+    linkNoReplace(scope.root, source, target);
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' && !fs.existsSync(source)) return 'source-gone';
     throw error;

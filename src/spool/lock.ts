@@ -10,7 +10,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';
 import { SpoolError, errnoCode } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { ensureDirInside, writeFileAtomic } from './atomic.js';
 import { type EntryId, formatId } from './identity.js';
 import { type Liveness, type ProcessIdentity, currentProcess, liveness } from './process-identity.js';
 import type { Spool } from './spool.js';
@@ -83,7 +83,7 @@ export async function tryLockEntry(
   extra: { job?: string } = {},
 ): Promise<EntryLock | undefined> {
   const lockDir = spool.layout.lockDir(id);
-  fs.mkdirSync(path.dirname(lockDir), { recursive: true });
+  ensureDirInside(spool.layout.root, path.dirname(lockDir));
   let entryLock: EntryLock | undefined;
   let release: () => Promise<void>;
   try {
@@ -139,7 +139,7 @@ function writeOwner(spool: Spool, id: EntryId, owner: LockOwner): void {
     ['Workdir', owner.workdir],
   ]);
   // Advisory: after a power cut the boot id changes and every owner is judged dead anyway.
-  writeFileAtomic(spool.layout.tmpDir, spool.layout.ownerPath(id), stanza.toString(), {
+  writeFileAtomic(spool.layout, spool.layout.ownerPath(id), stanza.toString(), {
     noReplace: false,
     durable: false,
   });

@@ -11,7 +11,7 @@ import { faultPoint } from './fault.js';
 import type { Spool } from './spool.js';
 
 export function rewriteMove(spool: Spool, source: string, target: string, entry: Entry, faultLabel: string): void {
-  writeFileAtomic(spool.layout.tmpDir, target, formatEntry(entry), { noReplace: true, faultLabel });
+  writeFileAtomic(spool.layout, target, formatEntry(entry), { noReplace: true, faultLabel });
   faultPoint(`${faultLabel}:after-write`);
   fs.unlinkSync(source);
   fsyncDir(path.dirname(source));

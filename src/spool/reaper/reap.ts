@@ -3,9 +3,9 @@
  * and brings every entry back to exactly one state. Idempotent; one instance at a time
  * (locks/_reaper.lock); never touches an entry whose lock is fresh; reports every action.
  */
-import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { SpoolError, errnoCode } from '../../errors.js';
+import { ensureDirInside } from '../atomic.js';
 import { idKey } from '../identity.js';
 import type { Spool } from '../spool.js';
 import { type WalkedEntry, walkEntries } from '../walk.js';
@@ -71,7 +71,7 @@ function groupByIdentity(entries: readonly WalkedEntry[]): Map<string, WalkedEnt
 
 async function lockReaper(spool: Spool, guard: ReapContext['guard']): Promise<() => Promise<void>> {
   const lockDir = spool.layout.reaperLockDir;
-  fs.mkdirSync(spool.layout.locksDir, { recursive: true });
+  ensureDirInside(spool.layout.root, spool.layout.locksDir);
   try {
     return await lockfile.lock(lockDir.slice(0, -'.lock'.length), {
       lockfilePath: lockDir,

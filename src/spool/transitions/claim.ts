@@ -37,6 +37,6 @@ function claimOptions(spool: Spool, options: ClaimOptions): TakeOptions {
     purpose: 'build',
     faultLabel: 'claim',
     move: (entry, source) =>
-      moveNoReplace(source, spool.layout.entryPath(PENDING, entry.id), 'claim') === 'moved' ? entry : undefined,
+      moveNoReplace(spool.layout, source, spool.layout.entryPath(PENDING, entry.id), 'claim') === 'moved' ? entry : undefined,
   };
 }

@@ -13,8 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError } from '../../errors.js';
-import { fsyncDir, tempPath, writeDurable } from '../atomic.js';
-import { CorruptEntryError, formatEntry, nodeOf } from '../entry.js';
+import { ensureDirInside, fsyncDir, tempPath, writeDurable } from '../atomic.js';
+import { CorruptEntryError, type Entry, formatEntry, nodeOf } from '../entry.js';
 import { faultPoint } from '../fault.js';
 import { type EntryId, formatId } from '../identity.js';
 import { PENDING, RESULT_MARKER } from '../layout.js';
@@ -44,8 +44,29 @@ export async function complete(spool: Spool, held: EntryLock | undefined, input:
     if (lexists(target)) {
       throw new SpoolError('failed', `results for ${formatId(input.id)} already exist at ${target}: refusing to replace them`);
     }
-    const staging = tempPath(layout.tmpDir, 'results');
-    fs.mkdirSync(staging, { recursive: true });
+    const staging = stageResults(spool, entry, input, node);
+    faultPoint('complete:after-temp');
+    lock.assertHeld();
+    ensureDirInside(layout.root, path.dirname(target));
+    fs.renameSync(staging, target); // target checked absent under the lock; a stray empty dir would only be replaced
+    fsyncDir(path.dirname(target));
+    faultPoint('complete:after-rename');
+    fs.unlinkSync(pendingPath);
+    fsyncDir(path.dirname(pendingPath));
+    faultPoint('complete:after-unlink');
+    return target;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Assembles the results directory in tmp/, marker last; on any failure (ENOSPC…) nothing is left. */
+function stageResults(spool: Spool, entry: Entry, input: CompleteInput, node: string): string {
+  const { layout } = spool;
+  ensureDirInside(layout.root, layout.tmpDir);
+  const staging = tempPath(layout.tmpDir, 'results');
+  fs.mkdirSync(staging);
+  try {
     for (const [name, data] of Object.entries(input.files ?? {})) {
       if (name.includes('/') || name === RESULT_MARKER || name === 'entry' || name.startsWith('.')) {
         throw new SpoolError('usage', `invalid results file name ${JSON.stringify(name)}: expected a plain file name`);
@@ -65,18 +86,10 @@ export async function complete(spool: Spool, held: EntryLock | undefined, input:
     ];
     writeDurable(path.join(staging, RESULT_MARKER), resultStanza(marker));
     fsyncDir(staging);
-    faultPoint('complete:after-temp');
-    lock.assertHeld();
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.renameSync(staging, target); // target checked absent under the lock; a stray empty dir would only be replaced
-    fsyncDir(path.dirname(target));
-    faultPoint('complete:after-rename');
-    fs.unlinkSync(pendingPath);
-    fsyncDir(path.dirname(pendingPath));
-    faultPoint('complete:after-unlink');
-    return target;
-  } finally {
-    await lock.release();
+    return staging;
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
   }
 }
 

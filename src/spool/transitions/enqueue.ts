@@ -36,7 +36,7 @@ export async function enqueue(spool: Spool, place: Place, input: NewEntry): Prom
       );
     }
     lock.assertHeld();
-    writeFileAtomic(spool.layout.tmpDir, spool.layout.entryPath(place, input.id), formatEntry(entry), {
+    writeFileAtomic(spool.layout, spool.layout.entryPath(place, input.id), formatEntry(entry), {
       noReplace: true,
       faultLabel: 'enqueue',
     });

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Stanza } from '../../debian/deb822.js';
-import { fsyncDir, writeFileAtomic } from '../atomic.js';
+import { ensureDirInside, fsyncDir, writeFileAtomic } from '../atomic.js';
 import { faultPoint } from '../fault.js';
 import type { Spool } from '../spool.js';
 
@@ -33,14 +33,14 @@ export function quarantine(spool: Spool, target: string, reason: string, detecte
     layout.quarantineDir,
     `${now.toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(4).toString('hex')}`,
   );
-  fs.mkdirSync(slot, { recursive: true });
+  ensureDirInside(layout.root, slot);
   const record = Stanza.of([
     ['Original-Path', layout.relative(target)],
     ['Reason', reason.replace(/\n/g, ' ')],
     ['Detected-By', detectedBy],
     ['Date', now.toISOString()],
   ]);
-  writeFileAtomic(layout.tmpDir, path.join(slot, QUARANTINE_REASON), record.toString(), { noReplace: true });
+  writeFileAtomic(layout, path.join(slot, QUARANTINE_REASON), record.toString(), { noReplace: true });
   faultPoint('quarantine:after-reason');
   fs.renameSync(target, path.join(slot, QUARANTINE_ITEM));
   fsyncDir(slot);

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { entryId } from '../../src/spool/identity.js';
+import { nodePlace } from '../../src/spool/layout.js';
+import { SHA, cli, census, id, sandbox, writeEntry } from '../helpers/spool.js';
+
+const HOSTILE = [
+  '..',
+  '../../etc',
+  '/etc/passwd',
+  'a/b',
+  'x;touch PWNED',
+  '$(touch PWNED)',
+  '`touch PWNED`',
+  'with space',
+  'new\nline',
+  'pkgé',
+  'ünïcode',
+  'x'.repeat(300),
+  '-rf',
+  "it's",
+];
+
+/** Nothing but the untouched root and canary may exist in the sandbox afterwards. */
+function assertNothingTouched(s: ReturnType<typeof sandbox>): void {
+  assert.equal(fs.readFileSync(s.canary, 'utf8'), 'untouched\n');
+  assert.deepEqual(fs.readdirSync(s.dir).sort(), ['CANARY', 'root']);
+  assert.deepEqual(fs.readdirSync(s.root), [], 'not even a directory was created in the spool');
+}
+
+describe('hostile input on the command line', () => {
+  it('refuses every hostile package, version, suite, architecture and node with exit 2, naming the value', () => {
+    const s = sandbox('hostile');
+    const base = { pkg: 'hello', version: '1.0-1', suite: 'bookworm', arch: 'amd64', node: 'node1' };
+    for (const value of HOSTILE) {
+      for (const field of ['pkg', 'version', 'suite', 'arch', 'node'] as const) {
+        const a = { ...base, [field]: value };
+        const result = cli(s.root, ['enqueue', '--node', a.node, '--suite', a.suite, '--arch', a.arch, '--dsc-sha256', SHA, '--', a.pkg, a.version], {});
+        assert.equal(result.status, 2, `${field}=${JSON.stringify(value)}: ${result.stderr}`);
+        assert.ok(result.stderr.includes(JSON.stringify(value)), `the message names ${JSON.stringify(value)}: ${result.stderr}`);
+        assert.match(result.stderr, /expected/);
+      }
+    }
+    for (const args of [['ls', '--state', '../x'], ['show', '../x'], ['claim', '--node', '$(id)'], ['show', 'hello', '1.0;id']]) {
+      assert.equal(cli(s.root, args).status, 2, args.join(' '));
+    }
+    assertNothingTouched(s);
+    assert.equal(fs.existsSync(path.join(process.cwd(), 'PWNED')), false);
+  });
+
+  it('refuses NUL bytes, which can only arrive through files (argv cannot carry them)', () => {
+    assert.throws(() => entryId('bookworm', 'amd64', 'he\0llo', '1.0'), /invalid source package name "he\\u0000llo"/);
+    const s = sandbox('nul');
+    const config = path.join(s.dir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ node: 'node\u0000one' }));
+    const result = cli(s.root, ['--config', config, 'claim']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /node = "node\\u0000one"/);
+    fs.rmSync(config);
+    assertNothingTouched(s);
+  });
+
+  it('never follows a symlinked entry or directory planted in the spool, and reap quarantines them', () => {
+    const s = sandbox('symlinks');
+    const outside = path.join(s.dir, 'outside');
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, '1.0-1'), 'Source: evil\n');
+    writeEntry(s.layout, nodePlace('node1'), id('good'));
+    const pkgDir = path.dirname(path.dirname(s.layout.entryPath(nodePlace('node1'), id('good'))));
+    fs.symlinkSync(outside, path.join(pkgDir, 'evil'));
+    fs.mkdirSync(path.join(pkgDir, 'linked'));
+    fs.symlinkSync(s.canary, path.join(pkgDir, 'linked', '1.0-1'));
+
+    const claimed = cli(s.root, ['--json', 'claim', '--node', 'node1', '--max', '10']);
+    assert.deepEqual(JSON.parse(claimed.stdout).map((c: { pkg: string }) => c.pkg), ['good'], 'only the real entry is claimed');
+    const reaped = JSON.parse(cli(s.root, ['--json', 'reap']).stdout) as { actions: Array<{ action: string; path: string }> };
+    assert.deepEqual(reaped.actions.filter((a) => a.action === 'quarantine').map((a) => a.path).sort(), [
+      'reproducible-builds/node1/bookworm/amd64/evil',
+      'reproducible-builds/node1/bookworm/amd64/linked/1.0-1',
+    ]);
+    assert.equal(fs.readFileSync(s.canary, 'utf8'), 'untouched\n');
+    assert.deepEqual(fs.readdirSync(outside), ['1.0-1']);
+    assert.equal(fs.readFileSync(path.join(outside, '1.0-1'), 'utf8'), 'Source: evil\n');
+  });
+
+  it('refuses to write through a state directory replaced by a symlink (exit 2), and loses nothing', () => {
+    const s = sandbox('symlinked-state');
+    const outside = path.join(s.dir, 'outside');
+    fs.mkdirSync(outside);
+    writeEntry(s.layout, nodePlace('node1'), id('hello'));
+    fs.mkdirSync(s.layout.buildsDir, { recursive: true });
+    fs.symlinkSync(outside, path.join(s.layout.buildsDir, 'pending'));
+    const result = cli(s.root, ['claim', '--node', 'node1']);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /refusing to write through ".*reproducible-builds\/pending": it is a symlink/);
+    assert.deepEqual(fs.readdirSync(outside), [], 'nothing written outside the root');
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
+  });
+});
+
+describe('a full disk', () => {
+  it('gives a clear error and loses nothing: no partial entry, no temp left', (t) => {
+    const s = sandbox('full');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', s.root], { stdio: 'ignore' });
+    } catch (error) {
+      t.skip(`cannot mount a tmpfs here (needs root): ${(error as Error).message}`);
+      return;
+    }
+    try {
+      assert.equal(cli(s.root, ['enqueue', 'first', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status, 0);
+      const filler = path.join(s.root, 'filler');
+      const dd = spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { encoding: 'utf8' });
+      assert.match(dd.stderr, /No space left on device/, 'the disk is now full');
+      const result = cli(s.root, ['enqueue', 'second', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA, '--field', `X-Pad=${'p'.repeat(4000)}`]);
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, /disk full: ENOSPC/);
+      const after = census(s.layout);
+      assert.deepEqual([...after.entries], [['bookworm/amd64/first_1.0', ['scheduled']]]);
+      assert.deepEqual(after.temps, []);
+      fs.rmSync(filler);
+      assert.equal(cli(s.root, ['enqueue', 'second', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status, 0, 'works again once space is freed');
+    } finally {
+      execFileSync('umount', [s.root]);
+    }
+  });
+});

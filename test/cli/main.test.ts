@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildProgram } from '../../src/cli/main.js';
+import { PENDING, SCHEDULED } from '../../src/spool/layout.js';
+import { SHA, cli, id, sandbox, writeEntry } from '../helpers/spool.js';
+
+describe('the command line', () => {
+  it('gives every command --help with at least one example', () => {
+    const s = sandbox('help');
+    for (const command of buildProgram().commands.map((c) => c.name())) {
+      const help = cli(s.root, [command, '--help']);
+      assert.equal(help.status, 0, command);
+      assert.match(help.stdout, /Examples:\n {2}\$ repro-spool /, `${command} --help shows an example`);
+    }
+    assert.match(cli(s.root, ['--help']).stdout, /Exit codes:\n {2}0 {2}ok/);
+  });
+
+  it('prints only JSON on stdout with --json, for results and for errors alike', () => {
+    const s = sandbox('json');
+    writeEntry(s.layout, SCHEDULED, id('hello'));
+    writeEntry(s.layout, PENDING, id('world'));
+    for (const args of [['status'], ['ls'], ['ls', '--state', 'pending'], ['show', 'hello'], ['reap', '--dry-run'], ['reap'], ['claim', '--node', 'node1'], ['enqueue', 'x;y', '1', '--suite', 'b', '--arch', 'a', '--dsc-sha256', SHA]]) {
+      const result = cli(s.root, ['--json', ...args]);
+      assert.doesNotThrow(() => JSON.parse(result.stdout), `${args.join(' ')} printed: ${result.stdout}`);
+    }
+    const error = JSON.parse(cli(s.root, ['--json', 'claim', '--node', 'node1']).stdout);
+    assert.deepEqual(error.error.kind, 'nothingToDo');
+    assert.equal(error.error.exitCode, 3);
+  });
+
+  it('shows a person the counts per state and node, and the age of the oldest pending build', () => {
+    const s = sandbox('status');
+    writeEntry(s.layout, SCHEDULED, id('aa'));
+    writeEntry(s.layout, SCHEDULED, id('bb'));
+    writeEntry(s.layout, PENDING, id('cc'));
+    writeEntry(s.layout, { state: 'node', node: 'node2' }, id('dd'));
+    const status = cli(s.root, ['status']);
+    assert.equal(status.status, 0);
+    assert.match(status.stdout, /^ {2}scheduled {3}2$/m);
+    assert.match(status.stdout, /^ {2}node2\/ {6}1$/m);
+    assert.match(status.stdout, /^ {2}pending {5}1 {2}oldest \d+s$/m);
+    const listing = cli(s.root, ['ls', '--state', 'scheduled']).stdout;
+    assert.match(listing, /^STATE +SUITE +ARCH +PACKAGE +VERSION\nscheduled +bookworm +amd64 +aa +1\.0-1\nscheduled .* bb /);
+  });
+
+  it('answers --version with the version and nothing else', () => {
+    const s = sandbox('version');
+    const result = cli(s.root, ['--version']);
+    assert.equal(result.status, 0);
+    assert.match(result.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+});
