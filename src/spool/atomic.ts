@@ -36,6 +36,7 @@ export function ensureDirInside(root: string, dir: string): void {
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
     throw new SpoolError('usage', `refusing to write to ${JSON.stringify(dir)}: it is outside the spool root ${root}`);
   }
+  fs.mkdirSync(root, { recursive: true }); // the root is the operator's choice; below it we trust nothing
   let current = root;
   for (const part of relative.split(path.sep).filter(Boolean)) {
     current = path.join(current, part);

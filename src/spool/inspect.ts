@@ -1,11 +1,11 @@
 /** Read-only views of a spool for people: what is where, what is stuck, what is held. */
 import fs from 'node:fs';
 import { errnoCode } from '../errors.js';
-import { type EntryId } from './identity.js';
+import { type EntryId, formatId } from './identity.js';
 import { type Place, placeName } from './layout.js';
 import { type LockJudgement, judgeLock } from './lock.js';
 import type { Spool } from './spool.js';
-import { type WalkFilter, listDir, walkEntries } from './walk.js';
+import { type WalkFilter, type WalkedEntry, listDir, walkEntries } from './walk.js';
 
 export interface ListedEntry extends EntryId {
   readonly state: string;
@@ -34,6 +34,8 @@ export interface SpoolStatus {
   readonly stalePending: number;
   readonly quarantined: number;
   readonly anomalies: number;
+  /** Entries found in more than one state: a crash leftover the reaper resolves. */
+  readonly duplicates: string[];
 }
 
 export function spoolStatus(spool: Spool): SpoolStatus {
@@ -58,7 +60,14 @@ export function spoolStatus(spool: Spool): SpoolStatus {
     stalePending: pending.filter((p) => p.stale).length,
     quarantined: listDir(spool.layout.quarantineDir).length,
     anomalies: walk.anomalies.length,
+    duplicates: duplicatesOf(walk.entries),
   };
+}
+
+function duplicatesOf(entries: readonly WalkedEntry[]): string[] {
+  const seen = new Map<string, string[]>();
+  for (const e of entries) seen.set(formatId(e.id), [...(seen.get(formatId(e.id)) ?? []), placeName(e.place)]);
+  return [...seen].filter(([, places]) => places.length > 1).map(([key, places]) => `${key} in ${places.join(' and ')}`);
 }
 
 /** Time since the entry last changed state (link/unlink update the inode's ctime). */

@@ -20,8 +20,10 @@ export async function run(_options: unknown, command: Command): Promise<void> {
       ['failed', String(failed)],
       ['quarantine', String(status.quarantined)],
       ...(status.anomalies ? [['anomalies', `${status.anomalies} (run reap to quarantine them)`]] : []),
+      ...(status.duplicates.length ? [['in 2 states', `${status.duplicates.length} (crash leftovers; run reap)`]] : []),
     ];
     const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
-    return [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck].join('\n');
+    const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
+    return [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice].join('\n');
   });
 }

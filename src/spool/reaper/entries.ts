@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptEntryError, type Entry, nodeOf } from '../entry.js';
 import type { EntryId } from '../identity.js';
+import { placeName } from '../layout.js';
 import { type LockJudgement, type LockOwner, breakStaleLock, judgeLock, tryLockEntry, type EntryLock } from '../lock.js';
 import { readEntryFile } from '../read-entry.js';
 import { hasResultMarker } from '../results.js';
@@ -79,7 +80,7 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
   const nodeCopies = valid.filter((v) => v.place.state === 'node').length;
   if (nodeCopies > 1) return steps; // two nodes' directories: a main-side conflict left for the operator (reported by status)
   for (const dup of extra) {
-    steps.push(() => act(ctx, 'remove-duplicate', dup.path, `also in ${keep!.place.state === 'node' ? 'a node directory' : keep!.place.state}/, which wins`, () => fs.unlinkSync(dup.path)));
+    steps.push(() => act(ctx, 'remove-duplicate', dup.path, `also in ${placeName(keep!.place)}/, which wins`, () => fs.unlinkSync(dup.path)));
   }
   if (!keep) return steps;
   const dead = judgement.health === 'stale' || (judgement.health === 'free' && unlockedTooLong(ctx, keep.path));
