@@ -40,12 +40,15 @@ export function ensureDirInside(root: string, dir: string): void {
   let current = root;
   for (const part of relative.split(path.sep).filter(Boolean)) {
     current = path.join(current, part);
-    try {
-      fs.mkdirSync(current);
-    } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw error;
+    let stat = fs.lstatSync(current, { throwIfNoEntry: false });
+    if (stat === undefined) {
+      try {
+        fs.mkdirSync(current);
+      } catch (error) {
+        if (errnoCode(error) !== 'EEXIST') throw error; // made by a racer in the meantime: check it below
+      }
+      stat = fs.lstatSync(current);
     }
-    const stat = fs.lstatSync(current);
     if (!stat.isDirectory()) {
       throw new SpoolError(
         'usage',

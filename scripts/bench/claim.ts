@@ -1,0 +1,104 @@
+/**
+ * Claim throughput: 10,000 inbox entries claimed one by one (lock, owner record, link,
+ * unlink, fsync of both directories, release) against a bare rename loop over the same
+ * tree and against python3-dirq's QueueSimple lock+remove loop, in the same run.
+ * Usage: node --import tsx scripts/bench/claim.ts [ENTRIES] [ROUNDS]
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Stanza } from '../../src/debian/deb822.js';
+import { Layout, PENDING, nodePlace } from '../../src/spool/layout.js';
+import { openSpool } from '../../src/spool/spool.js';
+import { claimEach } from '../../src/spool/transitions/claim.js';
+import { compare, report } from './measure.js';
+
+const ENTRIES = Number(process.argv[2] ?? 10_000);
+const ROUNDS = Number(process.argv[3] ?? 3);
+const SHA = 'a'.repeat(64);
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-claim-'));
+const inbox = nodePlace('node1');
+
+function fillInbox(root: string): Layout {
+  fs.rmSync(root, { recursive: true, force: true });
+  const layout = new Layout(root);
+  for (let i = 0; i < ENTRIES; i++) {
+    const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
+    const file = layout.entryPath(inbox, id);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const stanza = Stanza.of([['Source', id.pkg], ['Version', id.version], ['Suite', 'bookworm'], ['Architecture', 'amd64'], ['Dsc-Sha256', SHA], ['Node', 'node1']]);
+    fs.writeFileSync(file, stanza.toString());
+  }
+  return layout;
+}
+
+const DIRQ = `
+import sys, time
+from dirq.QueueSimple import QueueSimple
+q = QueueSimple(sys.argv[1])
+if sys.argv[2] == 'fill':
+    for i in range(int(sys.argv[3])):
+        q.add('Source: pkg%d\\n' % i)
+else:
+    n = 0
+    for name in q:
+        if q.lock(name):
+            q.get(name)
+            q.remove(name)
+            n += 1
+    print(n)
+`;
+
+function dirq(...args: string[]): string {
+  const result = spawnSync('/usr/bin/python3', ['-c', DIRQ, ...args], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`python3-dirq failed (is python3-dirq installed? scripts/setup installs it): ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+const renameRoot = path.join(base, 'rename');
+const claimRoot = path.join(base, 'claim');
+const dirqRoot = path.join(base, 'dirq');
+let renameLayout: Layout;
+
+const results = await compare(
+  [
+    {
+      name: 'bare rename loop (mkdir -p + rename)',
+      prepare: () => void (renameLayout = fillInbox(renameRoot)),
+      run: () => {
+        for (let i = 0; i < ENTRIES; i++) {
+          const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
+          const target = renameLayout.entryPath(PENDING, id);
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.renameSync(renameLayout.entryPath(inbox, id), target);
+        }
+        return ENTRIES;
+      },
+    },
+    {
+      name: 'repro-spool claim (locked, fsynced)',
+      prepare: () => void fillInbox(claimRoot),
+      run: async () => {
+        const spool = openSpool(claimRoot);
+        let n = 0;
+        for await (const taken of claimEach(spool, { node: 'node1' })) {
+          await taken.lock.release();
+          n++;
+        }
+        return n;
+      },
+    },
+    {
+      name: 'python3-dirq QueueSimple lock+get+remove',
+      prepare: () => {
+        fs.rmSync(dirqRoot, { recursive: true, force: true });
+        dirq(dirqRoot, 'fill', String(ENTRIES));
+      },
+      run: () => Number(dirq(dirqRoot, 'drain')),
+    },
+  ],
+  ROUNDS,
+);
+report(`claim throughput, ${ENTRIES} entries, median of ${ROUNDS} interleaved rounds`, results);
+fs.rmSync(base, { recursive: true, force: true });
