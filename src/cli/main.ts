@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT_CODES } from '../errors.js';
+import { BUILD_STATUSES } from '../spool/build-status.js';
 import { reportError } from './output.js';
 
 const EXIT_CODE_HELP = `
@@ -85,7 +86,7 @@ export function buildProgram(): Command {
   withExamples(
     idOptions(program.command('complete').argument('<pkg>').argument('<version>'))
       .description('node: move a pending entry\'s build into reproducible-results/$NODE/')
-      .addOption(new Option('--status <status>', 'how the build ended').choices(['built', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'timeout']).default('built'))
+      .addOption(new Option('--status <status>', 'how the build ended').choices(BUILD_STATUSES).default('built'))
       .action(lazy(() => import('./commands/complete.js'))),
     'repro-spool complete hello 2.10-3 --suite bookworm --arch amd64 --status built',
   );

@@ -85,10 +85,6 @@ function checkFields(id: EntryId, fields: Stanza): Entry {
   return { id, fields };
 }
 
-export function dscSha256(entry: Entry): string {
-  return entry.fields.get('Dsc-Sha256')!;
-}
-
 export function attemptOf(entry: Entry): number {
   return Number(entry.fields.get('Attempt') ?? '1');
 }

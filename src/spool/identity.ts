@@ -27,10 +27,6 @@ export function idKey(id: EntryId): string {
   return `${id.suite}/${id.arch}/${id.pkg}_${id.version}`;
 }
 
-export function sameId(a: EntryId, b: EntryId): boolean {
-  return a.suite === b.suite && a.arch === b.arch && a.pkg === b.pkg && a.version === b.version;
-}
-
 /** For names read back from disk: the identity if every component is valid, else undefined. */
 export function entryIdOrUndefined(suite: string, arch: string, pkg: string, version: string): EntryId | undefined {
   return isName('suite', suite) && isName('architecture', arch) && isPackageName(pkg) && isVersion(version)

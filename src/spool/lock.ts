@@ -15,7 +15,8 @@ import { type EntryId, formatId } from './identity.js';
 import { type Liveness, type ProcessIdentity, currentProcess, liveness } from './process-identity.js';
 import type { Spool } from './spool.js';
 
-export const LOCK_PURPOSES = ['enqueue', 'pick', 'job', 'claim', 'build', 'complete', 'requeue', 'quarantine', 'reap'] as const;
+/** Why a lock is held; the reaper reads a dead "job" holder as "put it back in scheduled/". */
+export const LOCK_PURPOSES = ['enqueue', 'job', 'build', 'complete', 'requeue', 'reap'] as const;
 export type LockPurpose = (typeof LOCK_PURPOSES)[number];
 
 export interface LockOwner extends ProcessIdentity {

@@ -5,13 +5,6 @@ import { Stanza } from '../debian/deb822.js';
 import { errnoCode } from '../errors.js';
 import { RESULT_MARKER } from './layout.js';
 
-/** How one build ended, as recorded by the node that ran it. */
-export const BUILD_STATUSES = ['built', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'timeout'] as const;
-export type BuildStatus = (typeof BUILD_STATUSES)[number];
-
-export function isBuildStatus(value: string): value is BuildStatus {
-  return (BUILD_STATUSES as readonly string[]).includes(value);
-}
 
 export function hasResultMarker(resultsDir: string): boolean {
   try {

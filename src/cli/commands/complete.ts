@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatId } from '../../spool/identity.js';
-import type { BuildStatus } from '../../spool/results.js';
+import type { BuildStatus } from '../../spool/build-status.js';
 import { complete } from '../../spool/transitions/complete.js';
 import { contextOf, idFrom, type IdOptions } from '../context.js';
 

@@ -20,7 +20,8 @@ import { type EntryId, formatId } from '../identity.js';
 import { PENDING, RESULT_MARKER } from '../layout.js';
 import { type EntryLock, lockEntry } from '../lock.js';
 import { readEntryFile, lexists } from '../read-entry.js';
-import { type BuildStatus, resultStanza } from '../results.js';
+import type { BuildStatus } from '../build-status.js';
+import { resultStanza } from '../results.js';
 import type { Spool } from '../spool.js';
 import { quarantine } from './quarantine.js';
 
