@@ -31,6 +31,14 @@ export function quoteValue(value: string): string {
   return JSON.stringify(value);
 }
 
+/** A transition found its target already there: refused, both copies kept (exit 1). */
+export class TargetExistsError extends SpoolError {
+  constructor(readonly target: string) {
+    super('failed', `refusing to overwrite ${target}: it already exists`);
+    this.name = 'TargetExistsError';
+  }
+}
+
 export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error
     ? String((error as { code: unknown }).code)

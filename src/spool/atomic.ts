@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SpoolError, errnoCode } from '../errors.js';
+import { SpoolError, TargetExistsError, errnoCode } from '../errors.js';
 import { faultPoint } from './fault.js';
 import { processStart } from './process-identity.js';
 
@@ -125,7 +125,7 @@ function linkNoReplace(root: string, source: string, target: string): void {
     } catch (error) {
       const code = errnoCode(error);
       if (code === 'EEXIST') {
-        throw new SpoolError('failed', `refusing to overwrite ${target}: it already exists`);
+        throw new TargetExistsError(target);
       }
       // The reaper may prune an empty parent between our mkdir and link: make it again.
       if (code === 'ENOENT' && fs.existsSync(source) && attempt < 3) {

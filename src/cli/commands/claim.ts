@@ -17,7 +17,8 @@ export async function run(options: Options, command: Command): Promise<void> {
   const { spool, config, out } = contextOf(command);
   const node = nodeName(options.node, config);
   const claimed: Array<EntryId & { path: string }> = [];
-  for await (const taken of claimEach(spool, { node, ...filter })) {
+  const onConflict = (error: Error) => out.progress(`repro-spool: skipped: ${error.message}`);
+  for await (const taken of claimEach(spool, { node, ...filter, onConflict })) {
     // A claim from the command line is a lease: unlocked, the reaper hands it back after lockStaleSeconds.
     await taken.lock.release();
     claimed.push({ ...taken.entry.id, path: spool.layout.entryPath(PENDING, taken.entry.id) });

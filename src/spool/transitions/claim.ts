@@ -18,6 +18,7 @@ export interface ClaimOptions {
   readonly node: string;
   readonly suite?: string;
   readonly arch?: string;
+  readonly onConflict?: TakeOptions['onConflict'];
 }
 
 export async function claim(spool: Spool, options: ClaimOptions): Promise<Taken | undefined> {
@@ -34,6 +35,7 @@ function claimOptions(spool: Spool, options: ClaimOptions): TakeOptions {
     from: nodePlace(options.node),
     suite: options.suite,
     arch: options.arch,
+    onConflict: options.onConflict,
     purpose: 'build',
     faultLabel: 'claim',
     move: (entry, source) =>

@@ -3,6 +3,7 @@
  * holds, read it (quarantining it if corrupt), and hand it to the move. Racers skip
  * what is locked; the move itself (link/rename) decides a race the lock did not.
  */
+import { TargetExistsError } from '../../errors.js';
 import { CorruptEntryError, type Entry } from '../entry.js';
 import type { EntryId } from '../identity.js';
 import type { Place } from '../layout.js';
@@ -25,6 +26,8 @@ export interface TakeOptions {
   readonly purpose: LockPurpose;
   readonly job?: string;
   readonly faultLabel: string;
+  /** Told about each entry skipped because its target already exists (both copies are kept). */
+  readonly onConflict?: (error: TargetExistsError) => void;
   /** Moves the locked, valid entry and returns it as it now stands, or undefined if another process moved it first. */
   readonly move: (entry: Entry, sourcePath: string) => Entry | undefined;
 }
@@ -55,10 +58,20 @@ async function tryTake(spool: Spool, id: EntryId, file: string, options: TakeOpt
     if (!entry) return undefined;
     faultPoint(`${options.faultLabel}:after-lock`);
     lock.assertHeld();
-    moved = options.move(entry, file);
+    moved = moveOrReport(entry, file, options);
     return moved && { entry: moved, lock };
   } finally {
     if (!moved) await lock.release();
+  }
+}
+
+function moveOrReport(entry: Entry, file: string, options: TakeOptions): Entry | undefined {
+  try {
+    return options.move(entry, file);
+  } catch (error) {
+    if (!(error instanceof TargetExistsError) || !options.onConflict) throw error;
+    options.onConflict(error);
+    return undefined;
   }
 }
 

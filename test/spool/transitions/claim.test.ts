@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { nodePlace } from '../../../src/spool/layout.js';
 import { crashScenario } from '../../helpers/crash.js';
@@ -45,5 +46,20 @@ describe('claim crash safety', () => {
     crash: ['claim', '--node', 'node1', '--max', '10'],
     rerun: [['claim', '--node', 'node1', '--max', '10']],
     expectEntries: { 'bookworm/amd64/aa_1.0-1': 'pending', 'bookworm/amd64/bb_1.0-1': 'pending', 'bookworm/amd64/cc_1.0-1': 'pending' },
+  });
+});
+
+describe('claim onto an existing entry', () => {
+  it('refuses and reports it, keeps both copies, and claims the rest', () => {
+    const s = sandbox('claim-conflict');
+    const building = writeEntry(s.layout, { state: 'pending' }, id('hello'), { 'X-Copy': 'building' });
+    writeEntry(s.layout, inbox, id('hello'), { 'X-Copy': 'arrived' });
+    writeEntry(s.layout, inbox, id('world'));
+    const result = cli(s.root, ['--json', 'claim', '--node', 'node1', '--max', '10']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout).map((c: { pkg: string }) => c.pkg), ['world']);
+    assert.match(result.stderr, /skipped: refusing to overwrite .*pending\/bookworm\/amd64\/hello\/1\.0-1: it already exists/);
+    assert.match(fs.readFileSync(building, 'utf8'), /X-Copy: building/);
+    assert.deepEqual(census(s.layout).entries.get('bookworm/amd64/hello_1.0-1')?.sort(), ['node1', 'pending']);
   });
 });
