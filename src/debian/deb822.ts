@@ -68,15 +68,19 @@ export class Stanza {
   }
 }
 
-/** Parses one or more stanzas separated by blank lines. Comment lines ('#') are skipped. */
-export function parseStanzas(text: string): Stanza[] {
-  if (text.includes('\0')) throw new Deb822Error(lineOf(text, text.indexOf('\0')), 'NUL byte');
+/**
+ * Parses one or more stanzas separated by blank lines. Comment lines ('#') are skipped.
+ * firstLine numbers the text's first line, so errors in a signed file's body name the
+ * line of the file.
+ */
+export function parseStanzas(text: string, firstLine = 1): Stanza[] {
+  if (text.includes('\0')) throw new Deb822Error(firstLine - 1 + lineOf(text, text.indexOf('\0')), 'NUL byte');
   const stanzas: Stanza[] = [];
   let current: Stanza | undefined;
   let lastField: string | undefined;
   const lines = text.split('\n');
   lines.forEach((raw, index) => {
-    const lineNo = index + 1;
+    const lineNo = firstLine + index;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') {
       if (current) stanzas.push(current);
@@ -109,10 +113,28 @@ export function parseStanzas(text: string): Stanza[] {
 }
 
 /** Parses text that must hold exactly one stanza. */
-export function parseStanza(text: string): Stanza {
-  const stanzas = parseStanzas(text);
-  if (stanzas.length !== 1) throw new Deb822Error(1, `expected one stanza, found ${stanzas.length}`);
+export function parseStanza(text: string, firstLine = 1): Stanza {
+  const stanzas = parseStanzas(text, firstLine);
+  if (stanzas.length !== 1) throw new Deb822Error(firstLine, `expected one stanza, found ${stanzas.length}`);
   return stanzas[0]!;
+}
+
+const SIGNED = '-----BEGIN PGP SIGNED MESSAGE-----';
+const SIGNATURE = '-----BEGIN PGP SIGNATURE-----';
+
+/**
+ * The signed body of a clearsigned file (.dsc, .buildinfo, InRelease), dash-unescaped,
+ * with the line number it starts on; unsigned text is returned whole. The signature is
+ * not verified here: the .dsc's integrity comes from the sha256 the entry carries.
+ */
+export function stripSignature(text: string): { body: string; firstLine: number } {
+  const lines = text.split('\n');
+  if (lines[0]?.trimEnd() !== SIGNED) return { body: text, firstLine: 1 };
+  const blank = lines.findIndex((line, i) => i > 0 && line.trim() === '');
+  const end = lines.findIndex((line) => line.trimEnd() === SIGNATURE);
+  if (blank < 0 || end < 0 || end < blank) throw new Deb822Error(1, 'PGP signed message without its armor headers or signature');
+  const body = lines.slice(blank + 1, end).map((line) => (line.startsWith('- ') ? line.slice(2) : line));
+  return { body: body.join('\n'), firstLine: blank + 2 };
 }
 
 function lineOf(text: string, offset: number): number {
