@@ -1,0 +1,75 @@
+/**
+ * What writers put into reproducible.db, as journal records. Applying a record twice
+ * changes nothing (keys include the journal id; results only move forward in time), so
+ * a merge that crashed after saving but before deleting its journal files is harmless.
+ */
+import type { Database } from 'sql.js';
+
+export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export interface SourceKey {
+  readonly name: string;
+  readonly version: string;
+  readonly suite: string;
+  readonly architecture: string;
+}
+
+export interface BuildRow {
+  readonly buildNumber: 1 | 2;
+  readonly node: string;
+  readonly job?: string;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly exitCode: number | null;
+  readonly status: string;
+}
+
+export type StoreRecord =
+  | { readonly kind: 'scheduled'; readonly source: SourceKey; readonly priority: number; readonly scheduledAt: string; readonly reason: string }
+  | { readonly kind: 'result'; readonly source: SourceKey; readonly verdict: Verdict; readonly buildDate: string; readonly builds: readonly BuildRow[] }
+  | { readonly kind: 'node-info'; readonly node: string; readonly collectedAt: string; readonly values: Readonly<Record<string, string>> };
+
+export function applyRecord(db: Database, journalId: string, record: StoreRecord): void {
+  switch (record.kind) {
+    case 'scheduled': {
+      const s = record.source;
+      db.run(
+        `INSERT OR IGNORE INTO schedule_history (journal_id, name, version, suite, architecture, priority, scheduled_at, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [journalId, s.name, s.version, s.suite, s.architecture, record.priority, record.scheduledAt, record.reason],
+      );
+      return;
+    }
+    case 'result': {
+      const s = record.source;
+      const node = (n: 1 | 2) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
+      db.run(
+        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, journal_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name, suite, architecture) DO UPDATE SET
+           version = excluded.version, verdict = excluded.verdict, node1 = excluded.node1, node2 = excluded.node2,
+           build_date = excluded.build_date, journal_id = excluded.journal_id
+         WHERE excluded.build_date >= results.build_date`,
+        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, journalId],
+      );
+      for (const b of record.builds) {
+        db.run(
+          `INSERT OR IGNORE INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [journalId, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.job ?? null, b.startedAt, b.durationSeconds, b.exitCode, b.status],
+        );
+      }
+      return;
+    }
+    case 'node-info': {
+      const newest = db.exec('SELECT max(collected_at) FROM node_info WHERE node = ?', [record.node])[0]?.values[0]?.[0];
+      if (typeof newest === 'string' && newest > record.collectedAt) return; // an older collection arriving late
+      db.run('DELETE FROM node_info WHERE node = ?', [record.node]);
+      for (const [key, value] of Object.entries(record.values)) {
+        db.run('INSERT INTO node_info (node, key, value, collected_at) VALUES (?, ?, ?, ?)', [record.node, key, value, record.collectedAt]);
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * reproducible.db's schema, versioned: each migration runs once, in order, and the
+ * version is stored in the file. One row per single build in `builds` answers the
+ * seed's open question (build host and the time of a single build, not both combined).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE sources (
+     name TEXT NOT NULL, version TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL,
+     dsc_path TEXT NOT NULL, dsc_sha256 TEXT NOT NULL, imported_at TEXT NOT NULL,
+     PRIMARY KEY (name, suite, architecture));
+   CREATE TABLE schedule_history (
+     journal_id TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, suite TEXT NOT NULL,
+     architecture TEXT NOT NULL, priority INTEGER NOT NULL, scheduled_at TEXT NOT NULL, reason TEXT NOT NULL);
+   CREATE TABLE results (
+     name TEXT NOT NULL, version TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL,
+     verdict TEXT NOT NULL, node1 TEXT, node2 TEXT, build_date TEXT NOT NULL, journal_id TEXT NOT NULL,
+     PRIMARY KEY (name, suite, architecture));
+   CREATE INDEX results_by_verdict ON results (suite, architecture, verdict);
+   CREATE TABLE builds (
+     journal_id TEXT NOT NULL, build_number INTEGER NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
+     suite TEXT NOT NULL, architecture TEXT NOT NULL, node TEXT NOT NULL, job TEXT, started_at TEXT NOT NULL,
+     duration_seconds REAL NOT NULL, exit_code INTEGER, status TEXT NOT NULL,
+     PRIMARY KEY (journal_id, build_number));
+   CREATE INDEX builds_by_node ON builds (node, build_number);
+   CREATE TABLE node_info (
+     node TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, collected_at TEXT NOT NULL,
+     PRIMARY KEY (node, key));`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadDatabase, query, saveDatabase } from '../../src/store/database.js';
+import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import { Store } from '../../src/store/store.js';
+import { PROJECT, tempDir } from '../helpers/spool.js';
+
+const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
+
+function writer(db: string, prefix: string, count: number, env: Record<string, string> = {}) {
+  return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/store-writer.ts'), db, prefix, String(count)], { cwd: PROJECT, env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
+  });
+}
+
+const count = (store: Store, table: string) => store.read((db) => Number(db.exec(`SELECT count(*) FROM ${table}`)[0]!.values[0]![0]));
+
+describe('reproducible.db', () => {
+  it('records a result with one row per single build, readable by the sqlite3 library too', async () => {
+    const file = path.join(tempDir('db'), 'reproducible.db');
+    const store = new Store(file, SETTINGS);
+    const at = '2026-11-25T00:00:00.000Z';
+    await store.record([{ kind: 'result', source: { name: 'hello', version: '1:2.10-3', suite: 'bookworm', architecture: 'amd64' }, verdict: 'reproducible', buildDate: at, builds: [{ buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 61.5, exitCode: 0, status: 'built' }, { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 70, exitCode: 0, status: 'built' }] }]);
+    const rows = await store.read((db) => query<{ node: string; duration_seconds: number }>(db, 'SELECT node, duration_seconds FROM builds ORDER BY build_number'));
+    assert.deepEqual(rows, [{ node: 'node1', duration_seconds: 61.5 }, { node: 'node2', duration_seconds: 70 }]);
+    const python = spawnSync('/usr/bin/python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("select verdict, node1, node2 from results").fetchall())', file], { encoding: 'utf8' });
+    assert.equal(python.stdout.trim(), "[('reproducible', 'node1', 'node2')]");
+    assert.deepEqual(fs.readdirSync(store.journalDir), [], 'journal emptied');
+  });
+
+  it('keeps every write of 4 concurrent writer processes, and the file is loadable throughout', async () => {
+    const file = path.join(tempDir('db-race'), 'reproducible.db');
+    const store = new Store(file, SETTINGS);
+    let reading = true;
+    let loads = 0;
+    const reader = (async () => {
+      while (reading) {
+        if (fs.existsSync(file)) {
+          await store.read((db) => db.exec('SELECT count(*) FROM results'));
+          loads++;
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const results = await Promise.all(['a', 'b', 'c', 'd'].map((p) => writer(file, p, 25)));
+    reading = false;
+    await reader;
+    for (const r of results) assert.equal(r.status, 0, r.stderr);
+    assert.equal(await count(store, 'results'), 100);
+    assert.equal(await count(store, 'builds'), 200);
+    assert.ok(loads > 0, 'the reader loaded the file while writers ran');
+  });
+
+  for (const fault of ['store:after-journal', 'store:before-save', 'store:after-save']) {
+    it(`loses nothing and duplicates nothing when a writer is SIGKILLed at ${fault}`, async () => {
+      const file = path.join(tempDir('db-crash'), 'reproducible.db');
+      const crashed = await writer(file, 'crashed', 1, { REPRO_SPOOL_FAULT: fault });
+      assert.equal(crashed.signal, 'SIGKILL');
+      const next = await writer(file, 'next', 1);
+      assert.equal(next.status, 0, next.stderr);
+      const store = new Store(file, SETTINGS);
+      const names = await store.read((db) => query<{ name: string }>(db, 'SELECT name FROM results ORDER BY name').map((r) => r.name));
+      assert.deepEqual(names, ['crashed-0', 'next-0']);
+      assert.equal(await count(store, 'builds'), 4);
+      assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['reproducible.db', 'reproducible.db.journal'], 'no temp left beside the database');
+      assert.deepEqual(fs.readdirSync(store.journalDir), []);
+    });
+  }
+
+  it('refuses a database written by a newer schema, naming both versions', async () => {
+    const file = path.join(tempDir('db-new'), 'reproducible.db');
+    const db = await loadDatabase(file);
+    db.run('INSERT INTO schema_version (version) VALUES (?)', [SCHEMA_VERSION + 1]);
+    saveDatabase(db, file);
+    db.close();
+    await assert.rejects(loadDatabase(file), new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this repro-spool knows \\(${SCHEMA_VERSION}\\)`));
+  });
+});
