@@ -33,8 +33,11 @@ export function quoteValue(value: string): string {
 
 /** A transition found its target already there: refused, both copies kept (exit 1). */
 export class TargetExistsError extends SpoolError {
-  constructor(readonly target: string) {
-    super('failed', `refusing to overwrite ${target}: it already exists`);
+  constructor(
+    readonly target: string,
+    message = `refusing to overwrite ${target}: it already exists`,
+  ) {
+    super('failed', message);
     this.name = 'TargetExistsError';
   }
 }

@@ -1,7 +1,11 @@
 /** Turns the global options (--root, --config, --json) into an open spool and an output. */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, resolveRoot, thresholdsOf, type Config } from '../config/config.js';
+import { loadConfig, networkOf, resolveRoot, thresholdsOf, type Config } from '../config/config.js';
+import { mirrorFromApt, readAptSources } from '../debian/apt-sources.js';
+import type { DownloadOptions } from '../fetch/download.js';
+import type { Store } from '../store/store.js';
 import { SpoolError } from '../errors.js';
 import { entryId, type EntryId } from '../spool/identity.js';
 import { validateName } from '../spool/names.js';
@@ -18,6 +22,8 @@ export interface CommandContext {
   readonly spool: Spool;
   readonly config: Config;
   readonly out: Output;
+  /** Where relative paths of the configuration file are resolved. */
+  readonly configDir: string;
 }
 
 export function contextOf(command: Command): CommandContext {
@@ -29,7 +35,29 @@ export function contextOf(command: Command): CommandContext {
   }
   // The root itself may be a symlink (/srv/workspace → /data/…); below it, none may be.
   const root = fs.existsSync(given) ? fs.realpathSync(given) : given;
-  return { spool: openSpool(root, thresholdsOf(loaded.config)), config: loaded.config, out: makeOutput(options.json ?? false) };
+  return { spool: openSpool(root, thresholdsOf(loaded.config)), config: loaded.config, out: makeOutput(options.json ?? false), configDir: loaded.baseDir };
+}
+
+/** reproducible.db: the configuration's "database" (relative to its file), else $ROOT/reproducible.db. */
+export async function storeOf(ctx: CommandContext): Promise<Store> {
+  const { Store } = await import('../store/store.js'); // sql.js loads only for commands that use the database
+  const file = ctx.config.database ? path.resolve(ctx.configDir, ctx.config.database) : path.join(ctx.spool.layout.root, 'reproducible.db');
+  const { lockStaleMs, lockUpdateMs } = ctx.spool.thresholds;
+  return new Store(file, { lockStaleMs, lockUpdateMs, waitMs: networkOf(ctx.config).databaseWaitMs, pollMs: 10 });
+}
+
+/** The configured mirror, else one derived from the system's apt sources for this suite. */
+export function mirrorOf(ctx: CommandContext, suite: string): string {
+  const mirror = ctx.config.mirror ?? mirrorFromApt(readAptSources(), suite);
+  if (!mirror) {
+    throw new SpoolError('usage', `no mirror for ${suite}: set "mirror" in the configuration, or add a deb or deb-src line for ${suite} to the apt sources`);
+  }
+  return mirror.replace(/\/+$/, '');
+}
+
+export function downloadOptionsOf(ctx: CommandContext): DownloadOptions {
+  const network = networkOf(ctx.config);
+  return { idleTimeoutMs: network.idleTimeoutMs, retries: network.retries, backoffMs: network.backoffMs, maxBytes: 64 * 1024 * 1024 };
 }
 
 /** This node's name: --node, then REPRO_SPOOL_NODE, then the configuration's "node". */

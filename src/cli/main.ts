@@ -133,6 +133,36 @@ export function buildProgram(): Command {
     'repro-spool --root /srv/workspace status --json',
   );
 
+  const sources = program.command('sources').description('the catalogue of source packages (reproducible.db)');
+  withExamples(
+    sources
+      .command('import')
+      .description('load a Sources index into the catalogue (idempotent; packages gone from the index leave it)')
+      .requiredOption('--suite <suite>', 'suite the index belongs to')
+      .requiredOption('--arch <arch...>', 'architectures to catalogue (repeatable)')
+      .option('--index <file>', 'a Sources, Sources.gz or Sources.xz file (default: fetch it from the mirror)')
+      .option('--component <name>', 'archive component when fetching from the mirror', 'main')
+      .action(lazy(() => import('./commands/sources-import.js'))),
+    'repro-spool sources import --suite bookworm --arch amd64 --arch arm64',
+    'repro-spool sources import --suite bookworm --arch amd64 --index Sources.xz',
+  );
+
+  withExamples(
+    program
+      .command('schedule')
+      .argument('[pkg...]', 'source packages to schedule')
+      .description('main: put catalogue packages into scheduled/, with the sha256 of their .dsc')
+      .requiredOption('--suite <suite>', 'suite')
+      .requiredOption('--arch <arch>', 'architecture')
+      .option('--new', 'schedule what was never tested or has a newer version than its last verdict')
+      .addOption(new Option('--limit <n>', 'schedule at most N packages').default(100).argParser(positiveInt))
+      .addOption(new Option('--priority <n>', 'higher is picked first').default(0).argParser(integer))
+      .option('--reason <text>', 'recorded in the schedule history', 'scheduled by an operator')
+      .action(lazy(() => import('./commands/schedule.js'))),
+    'repro-spool schedule hello xz-utils --suite bookworm --arch amd64 --priority 10',
+    'repro-spool schedule --new --suite bookworm --arch amd64 --limit 500 --json',
+  );
+
   withExamples(
     program
       .command('reap')
@@ -150,10 +180,24 @@ function positiveInt(value: string): number {
   return Number(value);
 }
 
+function integer(value: string): number {
+  if (!/^-?[0-9]{1,6}$/.test(value)) throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid number ${JSON.stringify(value)}: expected an integer`);
+  return Number(value);
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // `repro-spool ls | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(EXIT_CODES.ok);
+  });
   const program = buildProgram();
   program.exitOverride();
-  for (const command of program.commands) command.exitOverride();
+  const override = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? EXIT_CODES.ok : Number(process.exitCode);

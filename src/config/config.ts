@@ -13,15 +13,24 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from '../spool/spool.js';
 /** The embedded default: a spool under ./var, for a local check without any setup. */
 export const EMBEDDED_ROOT = 'var/workspace';
 
+/** Download and database-wait thresholds; the spool's own are in Thresholds. */
+export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2_000, databaseWaitMs: 120_000 } as const;
+
 const seconds = (fallback: number) => z.number().positive().default(fallback / 1000);
 const nodeName = z.string().refine((value) => isName('node', value), {
   message: "expected a node name: lowercase letters, digits, '-' and '.', not a reserved state name",
 });
 
+const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s'"\\]+$/.test(value), { message: 'expected an http:// or https:// URL' });
+
 export const ConfigSchema = z
   .object({
     root: z.string().min(1).optional(),
     node: nodeName.optional(),
+    /** Debian mirror for sources; default: derived from the system's apt sources. */
+    mirror: httpUrl.optional(),
+    /** reproducible.db; default: $ROOT/reproducible.db. */
+    database: z.string().min(1).optional(),
     thresholds: z
       .object({
         lockStaleSeconds: seconds(DEFAULT_THRESHOLDS.lockStaleMs),
@@ -30,6 +39,10 @@ export const ConfigSchema = z
         maxAttempts: z.number().int().positive().default(DEFAULT_THRESHOLDS.maxAttempts),
         killGraceSeconds: seconds(DEFAULT_THRESHOLDS.killGraceMs),
         tmpMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.tmpMaxAgeMs),
+        downloadIdleTimeoutSeconds: seconds(DEFAULT_NETWORK.idleTimeoutMs),
+        downloadRetries: z.number().int().min(0).default(DEFAULT_NETWORK.retries),
+        downloadBackoffSeconds: seconds(DEFAULT_NETWORK.backoffMs),
+        databaseWaitSeconds: seconds(DEFAULT_NETWORK.databaseWaitMs),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
@@ -90,6 +103,23 @@ export function thresholdsOf(config: Config): Thresholds {
     maxAttempts: t.maxAttempts,
     killGraceMs: t.killGraceSeconds * 1000,
     tmpMaxAgeMs: t.tmpMaxAgeSeconds * 1000,
+  };
+}
+
+export interface NetworkSettings {
+  readonly idleTimeoutMs: number;
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly databaseWaitMs: number;
+}
+
+export function networkOf(config: Config): NetworkSettings {
+  const t = config.thresholds;
+  return {
+    idleTimeoutMs: t.downloadIdleTimeoutSeconds * 1000,
+    retries: t.downloadRetries,
+    backoffMs: t.downloadBackoffSeconds * 1000,
+    databaseWaitMs: t.databaseWaitSeconds * 1000,
   };
 }
 

@@ -80,8 +80,23 @@ async function fetchInto(dir: string, mirror: string, request: SourceRequest, op
   return { outcome: 'fetched', dir, dscFile, dsc };
 }
 
-function failure(result: Exclude<DownloadResult, { status: 'ok' }>): FetchResult {
+function failure(result: Exclude<DownloadResult, { status: 'ok' }>): { outcome: 'E404' | 'unreachable'; detail: string } {
   return result.status === 'not-found'
     ? { outcome: 'E404', detail: `HTTP ${result.httpStatus} for ${result.url}` }
     : { outcome: 'unreachable', detail: `${result.reason} (after ${result.attempts} attempts)` };
+}
+
+export type DscCheck = { readonly outcome: 'fetched'; readonly sha256: string } | { readonly outcome: Exclude<FetchOutcome, 'fetched' | 'checksum-mismatch'>; readonly detail: string };
+
+/** The seed's steps 2–3 on main: download the .dsc, take its sha256, throw it away. */
+export async function dscSha256Of(spool: Spool, mirror: string, dscPath: string, options: DownloadOptions): Promise<DscCheck> {
+  checkDscPath(dscPath);
+  ensureDirInside(spool.layout.root, spool.layout.tmpDir);
+  const file = tempPath(spool.layout.tmpDir, 'dsc');
+  try {
+    const got = await download(`${mirror.replace(/\/+$/, '')}/${dscPath.split('/').map(encodeURIComponent).join('/')}`, file, options);
+    return got.status === 'ok' ? { outcome: 'fetched', sha256: got.sha256 } : failure(got);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }

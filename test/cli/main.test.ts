@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { PENDING, SCHEDULED } from '../../src/spool/layout.js';
-import { SHA, cli, id, sandbox, writeEntry } from '../helpers/spool.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, SHA, cli, id, sandbox, writeEntry } from '../helpers/spool.js';
 
 describe('the command line', () => {
   it('gives every command --help with at least one example', () => {
     const s = sandbox('help');
-    for (const command of buildProgram().commands.map((c) => c.name())) {
-      const help = cli(s.root, [command, '--help']);
-      assert.equal(help.status, 0, command);
-      assert.match(help.stdout, /Examples:\n {2}\$ repro-spool /, `${command} --help shows an example`);
+    const leaves = (command: Command, path: string[]): string[][] =>
+      command.commands.length === 0 ? [path] : command.commands.flatMap((c) => leaves(c, [...path, c.name()]));
+    for (const command of leaves(buildProgram(), [])) {
+      const help = cli(s.root, [...command, '--help']);
+      assert.equal(help.status, 0, command.join(' '));
+      assert.match(help.stdout, /Examples:\n {2}\$ repro-spool /, `${command.join(' ')} --help shows an example`);
     }
     assert.match(cli(s.root, ['--help']).stdout, /Exit codes:\n {2}0 {2}ok/);
   });
@@ -48,5 +52,15 @@ describe('the command line', () => {
     const result = cli(s.root, ['--version']);
     assert.equal(result.status, 0);
     assert.match(result.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('the command line in a pipe', () => {
+  it('exits quietly when the reader closes the pipe early (repro-spool ls | head -1)', () => {
+    const s = sandbox('pipe');
+    for (let i = 0; i < 3000; i++) writeEntry(s.layout, SCHEDULED, id(`pkg${i}`));
+    const result = spawnSync('sh', ['-c', `node ${JSON.stringify(CLI)} --root ${JSON.stringify(s.root)} ls | head -1; exit \${PIPESTATUS:-0}`], { encoding: 'utf8' });
+    assert.equal(result.stdout, 'STATE      SUITE     ARCH   PACKAGE  VERSION\n');
+    assert.doesNotMatch(result.stderr, /EPIPE|Error/);
   });
 });

@@ -9,7 +9,7 @@
  * enqueue:after-link (entry complete, temp still linked: the reaper removes the temp).
  * A rerun then either enqueues or reports the entry as already there (exit 1).
  */
-import { SpoolError } from '../../errors.js';
+import { SpoolError, TargetExistsError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic.js';
 import { type Entry, type NewEntry, formatEntry, newEntry } from '../entry.js';
 import { faultPoint } from '../fault.js';
@@ -30,8 +30,8 @@ export async function enqueue(spool: Spool, place: Place, input: NewEntry): Prom
     faultPoint('enqueue:after-lock');
     const existing = locate(spool.layout, input.id);
     if (existing.length > 0) {
-      throw new SpoolError(
-        'failed',
+      throw new TargetExistsError(
+        existing[0]!.path,
         `${formatId(input.id)} is already in ${existing.map((l) => placeName(l.place)).join(' and ')}: refusing to enqueue it twice`,
       );
     }

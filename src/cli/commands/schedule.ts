@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { SpoolError, EXIT_CODES } from '../../errors.js';
+import { validateName, validatePackageName } from '../../spool/names.js';
+import { type Scheduled, schedule } from '../../schedule/schedule.js';
+import { contextOf, downloadOptionsOf, mirrorOf, storeOf } from '../context.js';
+
+interface Options {
+  suite: string;
+  arch: string;
+  new?: boolean;
+  limit: number;
+  priority: number;
+  reason: string;
+}
+
+export async function run(packages: string[], options: Options, command: Command): Promise<void> {
+  const suite = validateName('suite', options.suite);
+  const arch = validateName('architecture', options.arch);
+  packages.forEach(validatePackageName);
+  if ((packages.length > 0) === Boolean(options.new)) throw new SpoolError('usage', 'name packages to schedule, or pass --new (not both)');
+  const ctx = contextOf(command);
+  const report = await schedule(
+    { spool: ctx.spool, store: await storeOf(ctx), mirror: mirrorOf(ctx, suite), download: downloadOptionsOf(ctx) },
+    { suite, arch, packages, newOnly: options.new, limit: options.limit, priority: options.priority, reason: options.reason },
+  );
+  ctx.out.result(report, () => (report.length === 0 ? 'nothing to schedule' : report.map((r) => `${r.outcome.padEnd(17)} ${r.pkg} ${r.version ?? ''}${r.detail && r.outcome !== 'scheduled' ? `: ${r.detail}` : ''}`).join('\n')));
+  process.exitCode = exitCodeOf(report);
+}
+
+/** The most serious outcome decides: 6 unreachable, 5 checksum mismatch, 2 unknown package, 1 E404, 3 nothing done. */
+function exitCodeOf(report: readonly Scheduled[]): number {
+  const has = (outcome: Scheduled['outcome']) => report.some((r) => r.outcome === outcome);
+  if (has('unreachable')) return EXIT_CODES.unreachable;
+  if (has('checksum-mismatch')) return EXIT_CODES.integrity;
+  if (has('unknown')) return EXIT_CODES.usage;
+  if (has('E404')) return EXIT_CODES.failed;
+  return has('scheduled') ? EXIT_CODES.ok : EXIT_CODES.nothingToDo;
+}

@@ -1,0 +1,90 @@
+/**
+ * The catalogue of sources per suite and architecture (the seed's "determine what to
+ * build"), loaded from a Sources index. Importing the same index twice changes nothing;
+ * a package gone from the index leaves the catalogue.
+ */
+import type { Database } from 'sql.js';
+import { type SourceRecord, buildsOn } from '../debian/sources-index.js';
+import { compareVersions } from '../debian/version.js';
+import { query } from './database.js';
+import type { Store } from './store.js';
+
+export interface ImportReport {
+  readonly suite: string;
+  readonly architecture: string;
+  readonly added: number;
+  readonly updated: number;
+  readonly unchanged: number;
+  readonly removed: number;
+  /** Index stanzas for other architectures only. */
+  readonly notForArch: number;
+}
+
+interface CatalogueRow {
+  name: string;
+  version: string;
+  dsc_path: string;
+  dsc_sha256: string;
+}
+
+export async function importSources(store: Store, records: readonly SourceRecord[], suite: string, architecture: string, now: Date): Promise<ImportReport> {
+  const newest = new Map<string, SourceRecord>();
+  let notForArch = 0;
+  for (const record of records) {
+    if (!buildsOn(record, architecture)) {
+      notForArch++;
+      continue;
+    }
+    const seen = newest.get(record.name);
+    if (!seen || compareVersions(record.version, seen.version) > 0) newest.set(record.name, record);
+  }
+  return store.write((db) => {
+    const existing = new Map(catalogue(db, suite, architecture).map((row) => [row.name, row]));
+    let added = 0;
+    let updated = 0;
+    let unchanged = 0;
+    const upsert = db.prepare(
+      `INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name, suite, architecture) DO UPDATE SET version = excluded.version, dsc_path = excluded.dsc_path,
+         dsc_sha256 = excluded.dsc_sha256, imported_at = excluded.imported_at`,
+    );
+    try {
+      for (const record of newest.values()) {
+        const dscPath = `${record.directory}/${record.dscName}`;
+        const row = existing.get(record.name);
+        existing.delete(record.name);
+        if (row && row.version === record.version && row.dsc_path === dscPath && row.dsc_sha256 === record.dscSha256) {
+          unchanged++;
+          continue;
+        }
+        if (row) updated++;
+        else added++;
+        upsert.run([record.name, record.version, suite, architecture, dscPath, record.dscSha256, now.toISOString()]);
+      }
+    } finally {
+      upsert.free();
+    }
+    for (const gone of existing.keys()) db.run('DELETE FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [gone, suite, architecture]);
+    return { suite, architecture, added, updated, unchanged, removed: existing.size, notForArch };
+  });
+}
+
+export function catalogue(db: Database, suite: string, architecture: string): CatalogueRow[] {
+  return query<CatalogueRow>(db, 'SELECT name, version, dsc_path, dsc_sha256 FROM sources WHERE suite = ? AND architecture = ?', [suite, architecture]);
+}
+
+export interface Candidate extends CatalogueRow {
+  /** Version of the last verdict, if any. */
+  tested_version: string | null;
+}
+
+/** Sources never tested, or whose catalogue version is newer than the last verdict's. */
+export function untestedSources(db: Database, suite: string, architecture: string): Candidate[] {
+  return query<Candidate>(
+    db,
+    `SELECT s.name, s.version, s.dsc_path, s.dsc_sha256, r.version AS tested_version
+       FROM sources s LEFT JOIN results r ON r.name = s.name AND r.suite = s.suite AND r.architecture = s.architecture
+      WHERE s.suite = ? AND s.architecture = ? ORDER BY r.version IS NOT NULL, s.name`,
+    [suite, architecture],
+  ).filter((c) => c.tested_version === null || compareVersions(c.version, c.tested_version) > 0);
+}
