@@ -76,39 +76,55 @@ export class Stanza {
 export function parseStanzas(text: string, firstLine = 1): Stanza[] {
   if (text.includes('\0')) throw new Deb822Error(firstLine - 1 + lineOf(text, text.indexOf('\0')), 'NUL byte');
   const stanzas: Stanza[] = [];
-  let current: Stanza | undefined;
-  let lastField: string | undefined;
+  // Fields are collected as line arrays and validated once per stanza: appending to a
+  // value on every continuation line made long fields (Files, Package-List) quadratic.
+  let fields: Array<{ name: string; lines: string[]; line: number }> = [];
+  const seen = new Set<string>();
+  const flush = () => {
+    if (fields.length === 0) return;
+    const stanza = new Stanza();
+    for (const field of fields) {
+      try {
+        stanza.set(field.name, field.lines.join('\n'));
+      } catch (error) {
+        throw new Deb822Error(field.line, (error as Error).message);
+      }
+    }
+    stanzas.push(stanza);
+    fields = [];
+    seen.clear();
+  };
   const lines = text.split('\n');
-  lines.forEach((raw, index) => {
+  for (let index = 0; index < lines.length; index++) {
     const lineNo = firstLine + index;
+    const raw = lines[index]!;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') {
-      if (current) stanzas.push(current);
-      current = undefined;
-      lastField = undefined;
-      return;
-    }
-    if (line.startsWith('#')) return;
-    if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (!current || lastField === undefined) throw new Deb822Error(lineNo, 'continuation line without a field');
+    const first = line.charCodeAt(0);
+    if (first === 32 || first === 9) {
+      if (line.trim() === '') {
+        flush();
+        continue;
+      }
+      const last = fields[fields.length - 1];
+      if (!last) throw new Deb822Error(lineNo, 'continuation line without a field');
       const content = line.slice(1);
-      const appended = content.trim() === '.' ? '' : content;
-      current.set(lastField, `${current.get(lastField) ?? ''}\n${appended}`);
-      return;
+      last.lines.push(content.trim() === '.' ? '' : content);
+      continue;
     }
+    if (line === '') {
+      flush();
+      continue;
+    }
+    if (first === 35) continue; // '#': comment
     const colon = line.indexOf(':');
     if (colon <= 0) throw new Deb822Error(lineNo, `expected "Field: value", got ${JSON.stringify(line)}`);
     const name = line.slice(0, colon);
-    current ??= new Stanza();
-    if (current.has(name)) throw new Deb822Error(lineNo, `duplicate field ${name}`);
-    try {
-      current.set(name, line.slice(colon + 1).trim());
-    } catch (error) {
-      throw new Deb822Error(lineNo, (error as Error).message);
-    }
-    lastField = name;
-  });
-  if (current) stanzas.push(current);
+    const key = name.toLowerCase();
+    if (seen.has(key)) throw new Deb822Error(lineNo, `duplicate field ${name}`);
+    seen.add(key);
+    fields.push({ name, lines: [line.slice(colon + 1).trim()], line: lineNo });
+  }
+  flush();
   return stanzas;
 }
 
