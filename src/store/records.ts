@@ -45,13 +45,13 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
       const s = record.source;
       const node = (n: 1 | 2) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
       db.run(
-        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, journal_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name, suite, architecture) DO UPDATE SET
            version = excluded.version, verdict = excluded.verdict, node1 = excluded.node1, node2 = excluded.node2,
-           build_date = excluded.build_date, journal_id = excluded.journal_id
+           build_date = excluded.build_date
          WHERE excluded.build_date >= results.build_date`,
-        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, journalId],
+        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate],
       );
       for (const b of record.builds) {
         db.run(

@@ -13,9 +13,8 @@ export const MIGRATIONS: readonly string[] = [
      architecture TEXT NOT NULL, priority INTEGER NOT NULL, scheduled_at TEXT NOT NULL, reason TEXT NOT NULL);
    CREATE TABLE results (
      name TEXT NOT NULL, version TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL,
-     verdict TEXT NOT NULL, node1 TEXT, node2 TEXT, build_date TEXT NOT NULL, journal_id TEXT NOT NULL,
+     verdict TEXT NOT NULL, node1 TEXT, node2 TEXT, build_date TEXT NOT NULL,
      PRIMARY KEY (name, suite, architecture));
-   CREATE INDEX results_by_verdict ON results (suite, architecture, verdict);
    CREATE TABLE builds (
      journal_id TEXT NOT NULL, build_number INTEGER NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
      suite TEXT NOT NULL, architecture TEXT NOT NULL, node TEXT NOT NULL, job TEXT, started_at TEXT NOT NULL,

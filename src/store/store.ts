@@ -26,8 +26,15 @@ export interface StoreSettings {
   /** How long a writer waits for the database lock before giving up with exit 4. */
   readonly waitMs: number;
   readonly pollMs: number;
+  /**
+   * The lock holder waits this long before listing the journal, so that a batch catches
+   * writers that are a few milliseconds behind (measured best at 15 ms: scripts/bench/db-results.ts).
+   */
+  readonly commitDelayMs?: number;
   readonly clock?: Clock;
 }
+
+export const DEFAULT_COMMIT_DELAY_MS = 15;
 
 const JOURNAL_NAME = /^j-[0-9]{15}-[0-9]+-[0-9a-f]{8}\.json$/;
 
@@ -111,24 +118,33 @@ export class Store {
 
   private async merge<T>(change: (db: Database) => T, lost: () => Error | undefined): Promise<T> {
     this.removeDeadTemps();
-    const pending = fs.existsSync(this.journalDir) ? fs.readdirSync(this.journalDir).filter((n) => JOURNAL_NAME.test(n)).sort() : [];
+    await sleep(this.settings.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS);
     const db = await loadDatabase(this.file);
     try {
-      db.run('BEGIN');
-      for (const name of pending) applyRecord(db, name, JSON.parse(fs.readFileSync(path.join(this.journalDir, name), 'utf8')) as StoreRecord);
-      const value = change(db);
-      db.run('COMMIT'); // sql.js cannot export inside a transaction
-      const compromised = lost();
-      if (compromised) throw new SpoolError('busy', `lost the reproducible.db lock (${compromised.message}); nothing saved, the journal is kept`);
-      faultPoint('store:before-save');
-      saveDatabase(db, this.file);
-      faultPoint('store:after-save');
-      for (const name of pending) fs.rmSync(path.join(this.journalDir, name), { force: true });
-      if (pending.length > 0) fsyncDir(this.journalDir);
-      return value;
+      return this.saveWith(db, change, lost);
     } finally {
       db.close();
     }
+  }
+
+  private saveWith<T>(db: Database, change: (db: Database) => T, lost: () => Error | undefined): T {
+    const pending = this.pendingJournal();
+    db.run('BEGIN');
+    for (const name of pending) applyRecord(db, name, JSON.parse(fs.readFileSync(path.join(this.journalDir, name), 'utf8')) as StoreRecord);
+    const value = change(db);
+    db.run('COMMIT'); // sql.js cannot export inside a transaction
+    const compromised = lost();
+    if (compromised) throw new SpoolError('busy', `lost the reproducible.db lock (${compromised.message}); nothing saved, the journal is kept`);
+    faultPoint('store:before-save');
+    saveDatabase(db, this.file);
+    faultPoint('store:after-save');
+    for (const name of pending) fs.rmSync(path.join(this.journalDir, name), { force: true });
+    if (pending.length > 0) fsyncDir(this.journalDir);
+    return value;
+  }
+
+  private pendingJournal(): string[] {
+    return fs.existsSync(this.journalDir) ? fs.readdirSync(this.journalDir).filter((n) => JOURNAL_NAME.test(n)).sort() : [];
   }
 
   /**
