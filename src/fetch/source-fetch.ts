@@ -11,6 +11,7 @@ import { Deb822Error } from '../debian/deb822.js';
 import { type Dsc, parseDsc } from '../debian/dsc.js';
 import { SpoolError } from '../errors.js';
 import { ensureDirInside, tempPath } from '../spool/atomic.js';
+import { faultPoint } from '../spool/fault.js';
 import type { Spool } from '../spool/spool.js';
 import { type DownloadOptions, type DownloadResult, download } from './download.js';
 
@@ -60,6 +61,7 @@ async function fetchInto(dir: string, mirror: string, request: SourceRequest, op
   const dscFile = path.join(dir, path.posix.basename(dscPath));
   const got = await download(base + encodeURIComponent(path.posix.basename(dscPath)), dscFile, { ...options, maxBytes: options.dscMaxBytes });
   if (got.status !== 'ok') return failure(got);
+  faultPoint('fetch:after-dsc');
   if (got.sha256 !== request.dscSha256) {
     return { outcome: 'checksum-mismatch', detail: `${path.basename(dscFile)} has sha256 ${got.sha256}, the entry expects ${request.dscSha256}` };
   }

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FetchResult, withFetchedSource } from '../../src/fetch/source-fetch.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
-import { sandbox } from '../helpers/spool.js';
+import { reap } from '../../src/spool/reaper/reap.js';
+import { PROJECT, sandbox } from '../helpers/spool.js';
 
 const OPTIONS = { idleTimeoutMs: 500, retries: 2, backoffMs: 10, maxBytes: 1 << 20, dscMaxBytes: 1 << 16 };
 let mirror: Mirror;
@@ -95,5 +98,22 @@ describe('fetching a source package from the mirror', () => {
 
   it('refuses a Dsc-Url that leaves the pool', async () => {
     await assert.rejects(fetchHello(undefined, 'pool/../../etc/passwd.dsc'), /invalid Dsc-Url "pool\/\.\.\/\.\.\/etc\/passwd\.dsc"/);
+  });
+});
+
+describe('a fetch killed mid-download', () => {
+  it('leaves a temp dir that the reaper removes, since its writer is gone', async () => {
+    const s = sandbox('fetch-crash');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/fetcher.ts'), s.root, mirror.url, mirror.dsc.hello!.path, mirror.dsc.hello!.sha256], {
+      cwd: PROJECT,
+      env: { ...process.env, REPRO_SPOOL_FAULT: 'fetch:after-dsc' },
+    });
+    const [, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, 'SIGKILL');
+    const spool = openSpool(s.root);
+    assert.equal(fs.readdirSync(spool.layout.tmpDir).length, 1, 'the partial download is still there');
+    const report = await reap(spool);
+    assert.deepEqual(report.actions.map((a) => a.action), ['remove-temp']);
+    assert.deepEqual(fs.readdirSync(spool.layout.tmpDir), []);
   });
 });

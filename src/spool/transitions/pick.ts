@@ -30,6 +30,7 @@ export async function pick(spool: Spool, options: PickOptions): Promise<Taken | 
     arch: options.arch,
     purpose: 'job',
     job: options.job,
+    byPriority: true,
     faultLabel: 'pick',
     move: (entry, source) => {
       const shipped = withFields(entry, [

@@ -3,14 +3,15 @@
  * holds, read it (quarantining it if corrupt), and hand it to the move. Racers skip
  * what is locked; the move itself (link/rename) decides a race the lock did not.
  */
-import { TargetExistsError } from '../../errors.js';
+import fs from 'node:fs';
+import { TargetExistsError, errnoCode } from '../../errors.js';
 import { CorruptEntryError, type Entry } from '../entry.js';
 import type { EntryId } from '../identity.js';
 import type { Place } from '../layout.js';
 import { type EntryLock, type LockPurpose, tryLockEntry } from '../lock.js';
 import { readEntryFile } from '../read-entry.js';
 import type { Spool } from '../spool.js';
-import { walkEntries } from '../walk.js';
+import { type WalkedEntry, walkEntries } from '../walk.js';
 import { quarantine } from './quarantine.js';
 import { faultPoint } from '../fault.js';
 
@@ -26,6 +27,8 @@ export interface TakeOptions {
   readonly purpose: LockPurpose;
   readonly job?: string;
   readonly faultLabel: string;
+  /** Highest Priority first, then oldest Scheduled (reads every candidate: used for scheduled/). */
+  readonly byPriority?: boolean;
   /** Told about each entry skipped because its target already exists (both copies are kept). */
   readonly onConflict?: (error: TargetExistsError) => void;
   /** Moves the locked, valid entry and returns it as it now stands, or undefined if another process moved it first. */
@@ -38,7 +41,7 @@ export interface TakeOptions {
  */
 export async function* takeEach(spool: Spool, options: TakeOptions): AsyncGenerator<Taken> {
   const { entries } = walkEntries(spool.layout, { places: [options.from], suite: options.suite, arch: options.arch });
-  for (const candidate of entries) {
+  for (const candidate of options.byPriority ? byPriority(entries) : entries) {
     const taken = await tryTake(spool, candidate.id, candidate.path, options);
     if (taken) yield taken;
   }
@@ -62,6 +65,27 @@ async function tryTake(spool: Spool, id: EntryId, file: string, options: TakeOpt
     return moved && { entry: moved, lock };
   } finally {
     if (!moved) await lock.release();
+  }
+}
+
+/** Sort keys read straight from the file; an unreadable entry sorts last and is quarantined when reached. */
+function byPriority(entries: readonly WalkedEntry[]): WalkedEntry[] {
+  const keyed = entries.map((entry) => {
+    const text = readHead(entry.path);
+    const priority = Number(/^Priority: (-?[0-9]+)$/m.exec(text)?.[1] ?? '0');
+    const scheduled = /^Scheduled: (\S+)$/m.exec(text)?.[1] ?? '~';
+    return { entry, priority, scheduled };
+  });
+  keyed.sort((a, b) => b.priority - a.priority || a.scheduled.localeCompare(b.scheduled) || a.entry.path.localeCompare(b.entry.path));
+  return keyed.map((k) => k.entry);
+}
+
+function readHead(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').slice(0, 4096);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return ''; // taken by another picker meanwhile: tryTake will skip it
+    throw error;
   }
 }
 

@@ -28,3 +28,14 @@ describe('pick crash safety', () => {
     expectEntries: { 'bookworm/amd64/hello_1.0-1': 'node1' },
   });
 });
+
+describe('pick order', () => {
+  it('takes the highest Priority first, then the longest waiting', () => {
+    const s = sandbox('pick-order');
+    writeEntry(s.layout, SCHEDULED, id('aa'), { Priority: '0', Scheduled: '2026-01-01T00:00:00Z' });
+    writeEntry(s.layout, SCHEDULED, id('bb'), { Priority: '10', Scheduled: '2026-01-03T00:00:00Z' });
+    writeEntry(s.layout, SCHEDULED, id('cc'), { Priority: '10', Scheduled: '2026-01-02T00:00:00Z' });
+    const order = [1, 2, 3].map(() => JSON.parse(cli(s.root, ['--json', 'pick', '--node', 'node1']).stdout).pkg);
+    assert.deepEqual(order, ['cc', 'bb', 'aa']);
+  });
+});
