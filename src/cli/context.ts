@@ -1,4 +1,5 @@
 /** Turns the global options (--root, --config, --json) into an open spool and an output. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -53,6 +54,19 @@ export function mirrorOf(ctx: CommandContext, suite: string): string {
     throw new SpoolError('usage', `no mirror for ${suite}: set "mirror" in the configuration, or add a deb or deb-src line for ${suite} to the apt sources`);
   }
   return mirror.replace(/\/+$/, '');
+}
+
+/** --suite, else the configuration's first suite, else this system's own (VERSION_CODENAME of /etc/os-release). */
+export function suiteOf(ctx: CommandContext, flag: string | undefined): string {
+  const codename = /^VERSION_CODENAME=(\S+)$/m.exec(fs.existsSync('/etc/os-release') ? fs.readFileSync('/etc/os-release', 'utf8') : '')?.[1];
+  const suite = flag ?? ctx.config.suites?.[0] ?? codename;
+  if (!suite) throw new SpoolError('usage', 'no suite: pass --suite, or set "suites" in the configuration');
+  return validateName('suite', suite);
+}
+
+/** --arch, else this machine's dpkg architecture. */
+export function archOf(flag: string | undefined): string {
+  return validateName('architecture', flag ?? execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim());
 }
 
 export function downloadOptionsOf(ctx: CommandContext): DownloadOptions {

@@ -60,6 +60,20 @@ export function buildProgram(): Command {
 
   withExamples(
     program
+      .command('build')
+      .argument('[target...]', 'nothing or PKG[=VERSION]: local two-build check; 1 or 2: build the next inbox entry on this node')
+      .description('build: the local two-build check (both builds here, compared, verdict recorded), or one build on a node')
+      .option('--suite <suite>', "suite (default: the configuration's first, else this system's)")
+      .option('--arch <arch>', "architecture (default: this machine's)")
+      .option('--node <node>', 'for build 1|2: this node (default: $REPRO_SPOOL_NODE or the config)')
+      .action(lazy(() => import('./commands/build.js'))),
+    'repro-spool build hello',
+    'repro-spool build hello=2.10-3 --suite bookworm --json',
+    'repro-spool --root /srv/workspace build 1 --node profitbricks-build1-amd64',
+  );
+
+  withExamples(
+    program
       .command('pick')
       .description('main: move the next scheduled entry to NODE\'s directory (its outbox)')
       .requiredOption('--node <node>', 'node the entry is picked for')

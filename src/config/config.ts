@@ -16,6 +16,9 @@ export const EMBEDDED_ROOT = 'var/workspace';
 /** Download and database-wait thresholds; the spool's own are in Thresholds. */
 export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2_000, databaseWaitMs: 120_000 } as const;
 
+/** Build and comparison limits (a build longer than maxBuildSeconds is the reaper's, so keep this below it). */
+export const DEFAULT_BUILD = { buildTimeoutMs: 16 * 3600_000, diffoscopeTimeoutMs: 1800_000, diffoscopeMaxReportBytes: 40 * 1024 * 1024 } as const;
+
 const seconds = (fallback: number) => z.number().positive().default(fallback / 1000);
 const nodeName = z.string().refine((value) => isName('node', value), {
   message: "expected a node name: lowercase letters, digits, '-' and '.', not a reserved state name",
@@ -29,6 +32,8 @@ export const ConfigSchema = z
     node: nodeName.optional(),
     /** Debian mirror for sources; default: derived from the system's apt sources. */
     mirror: httpUrl.optional(),
+    /** Suites this installation tests; the first is the default of commands. Default: this system's own. */
+    suites: z.array(z.string().refine((v) => isName('suite', v), { message: 'expected a suite name' })).min(1).optional(),
     /** reproducible.db; default: $ROOT/reproducible.db. */
     database: z.string().min(1).optional(),
     thresholds: z
@@ -43,6 +48,9 @@ export const ConfigSchema = z
         downloadRetries: z.number().int().min(0).default(DEFAULT_NETWORK.retries),
         downloadBackoffSeconds: seconds(DEFAULT_NETWORK.backoffMs),
         databaseWaitSeconds: seconds(DEFAULT_NETWORK.databaseWaitMs),
+        buildTimeoutSeconds: seconds(DEFAULT_BUILD.buildTimeoutMs),
+        diffoscopeTimeoutSeconds: seconds(DEFAULT_BUILD.diffoscopeTimeoutMs),
+        diffoscopeMaxReportBytes: z.number().int().positive().default(DEFAULT_BUILD.diffoscopeMaxReportBytes),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
@@ -121,6 +129,17 @@ export function networkOf(config: Config): NetworkSettings {
     backoffMs: t.downloadBackoffSeconds * 1000,
     databaseWaitMs: t.databaseWaitSeconds * 1000,
   };
+}
+
+export interface BuildSettings {
+  readonly buildTimeoutMs: number;
+  readonly diffoscopeTimeoutMs: number;
+  readonly diffoscopeMaxReportBytes: number;
+}
+
+export function buildSettingsOf(config: Config): BuildSettings {
+  const t = config.thresholds;
+  return { buildTimeoutMs: t.buildTimeoutSeconds * 1000, diffoscopeTimeoutMs: t.diffoscopeTimeoutSeconds * 1000, diffoscopeMaxReportBytes: t.diffoscopeMaxReportBytes };
 }
 
 /** --root, then REPRO_SPOOL_ROOT, then the file's root (relative to the file), then ./var/workspace. */

@@ -87,6 +87,17 @@ export function writeDurable(file: string, data: string | Uint8Array, durable = 
   fs.closeSync(fd);
 }
 
+/** Copies a file (never over an existing one) and fsyncs the copy. */
+export function copyDurable(source: string, target: string): void {
+  fs.copyFileSync(source, target, fs.constants.COPYFILE_EXCL);
+  const fd = fs.openSync(target, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export interface WriteOptions {
   /** Refuse (exit 1) instead of replacing an existing file at the target. */
   readonly noReplace: boolean;

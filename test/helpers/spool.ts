@@ -16,8 +16,16 @@ export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 export const CLI = path.join(PROJECT, 'bin/repro-spool.js');
 export const SHA = crypto.createHash('sha256').update('a .dsc').digest('hex');
 
+const made: string[] = [];
+// Sandboxes go when the test process ends (set KEEP_TEST_DIRS=1 to inspect them).
+process.on('exit', () => {
+  if (!process.env.KEEP_TEST_DIRS) for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `repro-spool-${label}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `repro-spool-${label}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** A fresh spool root inside a sandbox dir, with a canary file beside it (outside the root). */

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { SpoolError } from '../../errors.js';
-import { download } from '../../fetch/download.js';
 import { parseSourcesIndex, readIndexFile } from '../../debian/sources-index.js';
 import { validateName } from '../../spool/names.js';
-import { tempPath, ensureDirInside } from '../../spool/atomic.js';
+import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { type ImportReport, importSources } from '../../store/catalogue.js';
-import { type CommandContext, contextOf, downloadOptionsOf, mirrorOf, storeOf } from '../context.js';
+import { contextOf, downloadOptionsOf, mirrorOf, storeOf } from '../context.js';
 
 interface Options {
   suite: string;
@@ -21,7 +20,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   const component = validateName('suite', options.component);
   const ctx = contextOf(command);
   const started = performance.now();
-  const text = options.index ? readIndex(options.index) : await fetchIndex(ctx, suite, component);
+  const text = options.index ? readIndex(options.index) : await fetchSourcesIndex(ctx.spool, mirrorOf(ctx, suite), suite, component, downloadOptionsOf(ctx));
   const records = parseSourcesIndex(text);
   ctx.out.progress(`parsed ${records.length} stanzas in ${Math.round(performance.now() - started)} ms`);
   const store = await storeOf(ctx);
@@ -35,22 +34,4 @@ export async function run(options: Options, command: Command): Promise<void> {
 function readIndex(file: string): string {
   if (!fs.existsSync(file)) throw new SpoolError('usage', `index file ${JSON.stringify(file)} does not exist`);
   return readIndexFile(file);
-}
-
-/** dists/$SUITE/$COMPONENT/source/Sources.xz from the mirror, falling back to .gz. */
-async function fetchIndex(ctx: CommandContext, suite: string, component: string): Promise<string> {
-  const mirror = mirrorOf(ctx, suite);
-  ensureDirInside(ctx.spool.layout.root, ctx.spool.layout.tmpDir);
-  for (const name of ['Sources.xz', 'Sources.gz']) {
-    const file = tempPath(ctx.spool.layout.tmpDir, name);
-    try {
-      const url = `${mirror}/dists/${suite}/${component}/source/${name}`;
-      const got = await download(url, file, { ...downloadOptionsOf(ctx), maxBytes: 1 << 30 });
-      if (got.status === 'ok') return readIndexFile(file);
-      if (got.status === 'unreachable') throw new SpoolError('unreachable', `mirror unreachable: ${got.reason}`);
-    } finally {
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new SpoolError('failed', `the mirror has no Sources index for ${suite}/${component}`);
 }

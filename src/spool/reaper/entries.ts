@@ -75,10 +75,13 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
       steps.push(() => act(ctx, 'quarantine', w.path, `corrupt entry: ${error.message}`, () => quarantine(spool, w.path, `corrupt entry: ${error.message}`, 'reap').slot));
     }
   }
-  valid.sort((a, b) => RANK[b.place.state] - RANK[a.place.state]);
+  // Later states first; between two node directories (advance crashed), the later build.
+  valid.sort((a, b) => RANK[b.place.state] - RANK[a.place.state] || buildNumber(b) - buildNumber(a));
   const [keep, ...extra] = valid;
-  const nodeCopies = valid.filter((v) => v.place.state === 'node').length;
-  if (nodeCopies > 1) return steps; // two nodes' directories: a main-side conflict left for the operator (reported by status)
+  const [first, second] = valid;
+  if (first && second && first.place.state === 'node' && second.place.state === 'node' && buildNumber(first) === buildNumber(second)) {
+    return steps; // two node directories at the same build: nothing says which is right; status reports it
+  }
   for (const dup of extra) {
     steps.push(() => act(ctx, 'remove-duplicate', dup.path, `also in ${placeName(keep!.place)}/, which wins`, () => fs.unlinkSync(dup.path)));
   }
@@ -119,6 +122,10 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
     return `now in ${done.to.state === 'node' ? done.to.node : done.to.state}/ with Attempt ${done.attempt}`;
   }));
   return steps;
+}
+
+function buildNumber(v: ValidEntry): number {
+  return Number(v.entry.fields.get('Build-Number') ?? '0');
 }
 
 function isOverdue(ctx: ReapContext, owner: LockOwner | undefined): boolean {

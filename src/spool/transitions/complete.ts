@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError } from '../../errors.js';
-import { ensureDirInside, fsyncDir, tempPath, writeDurable } from '../atomic.js';
+import { copyDurable, ensureDirInside, fsyncDir, tempPath, writeDurable } from '../atomic.js';
 import { CorruptEntryError, type Entry, formatEntry, nodeOf } from '../entry.js';
 import { faultPoint } from '../fault.js';
 import { type EntryId, formatId } from '../identity.js';
@@ -30,8 +30,8 @@ export interface CompleteInput {
   readonly status: BuildStatus;
   /** Further fields of the `result` file (Build-Number, Start, Duration, Exit-Code…). */
   readonly fields?: ReadonlyArray<readonly [string, string | number | undefined]>;
-  /** Files to place in the results directory, by name. */
-  readonly files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Files to place in the results directory, by name: contents, or a file to copy. */
+  readonly files?: Readonly<Record<string, string | Uint8Array | { readonly copyFrom: string }>>;
 }
 
 export async function complete(spool: Spool, held: EntryLock | undefined, input: CompleteInput): Promise<string> {
@@ -72,7 +72,8 @@ function stageResults(spool: Spool, entry: Entry, input: CompleteInput, node: st
       if (name.includes('/') || name === RESULT_MARKER || name === 'entry' || name.startsWith('.')) {
         throw new SpoolError('usage', `invalid results file name ${JSON.stringify(name)}: expected a plain file name`);
       }
-      writeDurable(path.join(staging, name), data);
+      if (typeof data === 'object' && 'copyFrom' in data) copyDurable(data.copyFrom, path.join(staging, name));
+      else writeDurable(path.join(staging, name), data);
     }
     writeDurable(path.join(staging, 'entry'), formatEntry(entry));
     const marker: Array<readonly [string, string | number | undefined]> = [

@@ -19,6 +19,7 @@ export interface PickOptions {
   readonly node: string;
   readonly suite?: string;
   readonly arch?: string;
+  readonly pkg?: string;
   readonly job?: string;
 }
 
@@ -28,6 +29,7 @@ export async function pick(spool: Spool, options: PickOptions): Promise<Taken | 
     from: SCHEDULED,
     suite: options.suite,
     arch: options.arch,
+    pkg: options.pkg,
     purpose: 'job',
     job: options.job,
     byPriority: true,
@@ -35,6 +37,7 @@ export async function pick(spool: Spool, options: PickOptions): Promise<Taken | 
     move: (entry, source) => {
       const shipped = withFields(entry, [
         ['Node', options.node],
+        ['Build-Number', '1'],
         ...(options.job ? ([['Job', options.job]] as const) : []),
       ]);
       rewriteMove(spool, source, spool.layout.entryPath(target, entry.id), shipped, 'pick');

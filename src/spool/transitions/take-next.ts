@@ -24,6 +24,7 @@ export interface TakeOptions {
   readonly from: Place;
   readonly suite?: string;
   readonly arch?: string;
+  readonly pkg?: string;
   readonly purpose: LockPurpose;
   readonly job?: string;
   readonly faultLabel: string;
@@ -40,7 +41,7 @@ export interface TakeOptions {
  * each yielded lock (keep it while working, release it when done) before asking for more.
  */
 export async function* takeEach(spool: Spool, options: TakeOptions): AsyncGenerator<Taken> {
-  const { entries } = walkEntries(spool.layout, { places: [options.from], suite: options.suite, arch: options.arch });
+  const { entries } = walkEntries(spool.layout, { places: [options.from], suite: options.suite, arch: options.arch, pkg: options.pkg });
   for (const candidate of options.byPriority ? byPriority(entries) : entries) {
     const taken = await tryTake(spool, candidate.id, candidate.path, options);
     if (taken) yield taken;

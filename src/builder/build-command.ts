@@ -1,0 +1,37 @@
+/**
+ * The dpkg-buildpackage command line for a profile. Values reach the shell only as
+ * positional parameters ("$1"…), never inside the script text.
+ */
+import type { BuildProfile } from './variations.js';
+import { canUnshareUts, hasFaketime } from './tools.js';
+
+const SCRIPT = 'umask "$1"; if [ -n "$2" ]; then hostname "$2" && domainname "$3" || exit 97; fi; shift 3; exec "$@"';
+
+export interface AppliedVariation {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface BuildCommand {
+  readonly command: string;
+  readonly args: string[];
+  readonly applied: AppliedVariation[];
+}
+
+export function buildCommand(profile: BuildProfile): BuildCommand {
+  const applied: AppliedVariation[] = Object.entries(profile.env).map(([name, value]) => ({ name, value }));
+  applied.push({ name: 'umask', value: profile.umask }, { name: 'nice', value: String(profile.nice) });
+  const uts = profile.hostname !== undefined && canUnshareUts();
+  if (profile.hostname !== undefined) {
+    applied.push({ name: 'hostname', value: uts ? `${profile.hostname}, ${profile.domainname}` : 'skipped: unshare --uts needs root' });
+  }
+  const faketime = profile.faketime !== undefined && hasFaketime();
+  if (profile.faketime !== undefined) applied.push({ name: 'faketime', value: faketime ? profile.faketime : 'skipped: faketime is not installed' });
+  if (profile.disorderfs) applied.push({ name: 'disorderfs', value: 'skipped: not applied yet (a FUSE mount the reaper must know how to undo)' });
+  // NO_FAKE_STAT: libfaketime would also shift the mtimes stat() reports, so dpkg-deb would
+  // pack files with dates +398 days off: a difference of our making, not the package's.
+  const clock = faketime ? ['env', 'NO_FAKE_STAT=1', 'faketime', '-f', profile.faketime!] : [];
+  const inner = ['nice', '-n', String(profile.nice), ...clock, 'dpkg-buildpackage', '-b', '-us', '-uc'];
+  const shell = ['sh', '-c', SCRIPT, 'sh', profile.umask, uts ? profile.hostname! : '', uts ? profile.domainname! : '', ...inner];
+  return uts ? { command: 'unshare', args: ['--uts', '--', ...shell], applied } : { command: shell[0]!, args: shell.slice(1), applied };
+}

@@ -1,0 +1,52 @@
+/**
+ * Comparing two builds: same .deb names with the same sha256 is reproducible. The two
+ * .buildinfo files' Installed-Build-Depends are compared too: if they differ, the build
+ * environment changed between the builds and the verdict says so instead of hiding it.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseStanza, stripSignature } from '../debian/deb822.js';
+import type { Verdict } from '../store/records.js';
+
+export interface Comparison {
+  readonly verdict: Extract<Verdict, 'reproducible' | 'unreproducible'>;
+  /** Packages present in both builds whose contents differ. */
+  readonly differing: string[];
+  readonly onlyInFirst: string[];
+  readonly onlyInSecond: string[];
+  /** Installed-Build-Depends entries that differ between the builds (empty when the environment held still). */
+  readonly environmentChanged: string[];
+}
+
+const PACKAGE_FILE = /\.u?deb$/;
+
+export function compareBuilds(first: string, second: string): Comparison {
+  const a = hashes(first);
+  const b = hashes(second);
+  const differing = [...a.keys()].filter((name) => b.has(name) && a.get(name) !== b.get(name));
+  const onlyInFirst = [...a.keys()].filter((name) => !b.has(name));
+  const onlyInSecond = [...b.keys()].filter((name) => !a.has(name));
+  const reproducible = a.size > 0 && differing.length === 0 && onlyInFirst.length === 0 && onlyInSecond.length === 0;
+  return { verdict: reproducible ? 'reproducible' : 'unreproducible', differing, onlyInFirst, onlyInSecond, environmentChanged: environmentDrift(first, second) };
+}
+
+function hashes(dir: string): Map<string, string> {
+  return new Map(
+    fs.readdirSync(dir).filter((n) => PACKAGE_FILE.test(n)).sort().map((n) => [n, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, n))).digest('hex')]),
+  );
+}
+
+function installed(dir: string): Set<string> {
+  const buildinfo = fs.readdirSync(dir).find((n) => n.endsWith('.buildinfo'));
+  if (!buildinfo) return new Set();
+  const { body, firstLine } = stripSignature(fs.readFileSync(path.join(dir, buildinfo), 'utf8'));
+  const field = parseStanza(body, firstLine).get('Installed-Build-Depends') ?? '';
+  return new Set(field.split(/,\s*|\n/).map((s) => s.trim()).filter(Boolean));
+}
+
+function environmentDrift(first: string, second: string): string[] {
+  const a = installed(first);
+  const b = installed(second);
+  return [...[...a].filter((x) => !b.has(x)).map((x) => `build 1 only: ${x}`), ...[...b].filter((x) => !a.has(x)).map((x) => `build 2 only: ${x}`)];
+}

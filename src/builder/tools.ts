@@ -1,0 +1,14 @@
+/** Which optional build tools work on this machine, asked once per process. */
+import { spawnSync } from 'node:child_process';
+
+const answers = new Map<string, boolean>();
+
+function works(key: string, command: string, args: string[]): boolean {
+  if (!answers.has(key)) answers.set(key, spawnSync(command, args, { stdio: 'ignore' }).status === 0);
+  return answers.get(key)!;
+}
+
+/** A UTS namespace needs root (CAP_SYS_ADMIN): without it the hostname variation is skipped. */
+export const canUnshareUts = () => works('unshare', 'unshare', ['--uts', 'true']);
+export const hasFaketime = () => works('faketime', 'faketime', ['-f', '+1d', 'true']);
+export const hasDiffoscope = () => works('diffoscope', 'diffoscope', ['--version']);

@@ -1,0 +1,92 @@
+import type { Command } from 'commander';
+import { buildSettingsOf } from '../../config/config.js';
+import { SpoolError } from '../../errors.js';
+import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
+import { type LocalVerdict, localCheck } from '../../builder/local-check.js';
+import { parseSourcesIndex } from '../../debian/sources-index.js';
+import { formatId } from '../../spool/identity.js';
+import { SCHEDULED } from '../../spool/layout.js';
+import { validatePackageName, validateVersion } from '../../spool/names.js';
+import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
+import { schedule } from '../../schedule/schedule.js';
+import { importSources } from '../../store/catalogue.js';
+import { query } from '../../store/database.js';
+import { listEntries } from '../../spool/inspect.js';
+import { type CommandContext, archOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
+
+interface Options {
+  suite?: string;
+  arch?: string;
+  node?: string;
+}
+
+export async function run(targets: string[], options: Options, command: Command): Promise<void> {
+  if (targets.length === 1 && (targets[0] === '1' || targets[0] === '2')) return buildOnThisNode(Number(targets[0]) as 1 | 2, options, command);
+  if (targets.length === 2) throw new SpoolError('usage', 'build NODE1 NODE2 (remote building over ssh) is not available yet: run the local check with `build [PKG]`');
+  if (targets.length > 2) throw new SpoolError('usage', `too many arguments ${JSON.stringify(targets)}: expected nothing, PKG[=VERSION], 1 or 2`);
+  const [pkg, version] = (targets[0] ?? '').split('=', 2) as [string, string | undefined];
+  if (pkg) validatePackageName(pkg);
+  if (version !== undefined) validateVersion(version);
+  const ctx = contextOf(command);
+  const suite = suiteOf(ctx, options.suite);
+  const arch = archOf(options.arch);
+  if (pkg) await ensureScheduled(ctx, suite, arch, pkg, version);
+  const verdict = await localCheck(ctx.spool, { ...builderSettings(ctx, suite), store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, { suite, arch, pkg: pkg || undefined });
+  if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
+  ctx.out.result(verdict, () => describe(ctx, verdict));
+}
+
+async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Command): Promise<void> {
+  const ctx = contextOf(command);
+  const node = nodeName(options.node, ctx.config);
+  const done = await buildNext(ctx.spool, node, buildNumber, builderSettings(ctx, suiteOf(ctx, options.suite)));
+  if (!done) throw new SpoolError('nothingToDo', `${node}'s inbox is empty`);
+  ctx.out.result(done, () => `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s (${ctx.spool.layout.relative(done.results)})`);
+}
+
+function builderSettings(ctx: CommandContext, suite: string): BuilderSettings {
+  return {
+    mirror: mirrorOf(ctx, suite),
+    download: { ...downloadOptionsOf(ctx), dscMaxBytes: 1 << 20 },
+    buildTimeoutMs: buildSettingsOf(ctx.config).buildTimeoutMs,
+    killGraceMs: ctx.spool.thresholds.killGraceMs,
+  };
+}
+
+function diffoscopeSettings(ctx: CommandContext) {
+  const b = buildSettingsOf(ctx.config);
+  return { timeoutMs: b.diffoscopeTimeoutMs, maxReportBytes: b.diffoscopeMaxReportBytes, killGraceMs: ctx.spool.thresholds.killGraceMs };
+}
+
+/** For `build PKG`: schedule it unless it already waits, importing the suite's catalogue first if it lacks the package. */
+async function ensureScheduled(ctx: CommandContext, suite: string, arch: string, pkg: string, version: string | undefined): Promise<void> {
+  const waiting = listEntries(ctx.spool, { places: [SCHEDULED], suite, arch, pkg }).filter((e) => version === undefined || e.version === version);
+  if (waiting.length > 0) return;
+  const store = await storeOf(ctx);
+  const mirror = mirrorOf(ctx, suite);
+  const known = await store.read((db) => query<{ version: string }>(db, 'SELECT version FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [pkg, suite, arch]));
+  if (known.length === 0) {
+    ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue: importing the Sources index from ${mirror}`);
+    const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', downloadOptionsOf(ctx)));
+    await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()));
+  }
+  const [scheduled] = await schedule({ spool: ctx.spool, store, mirror, download: downloadOptionsOf(ctx) }, { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' });
+  if (!scheduled || (scheduled.outcome !== 'scheduled' && scheduled.outcome !== 'already-scheduled')) {
+    const exit = scheduled?.outcome === 'unreachable' ? 'unreachable' : scheduled?.outcome === 'checksum-mismatch' ? 'integrity' : 'usage';
+    throw new SpoolError(exit, `cannot schedule ${pkg}: ${scheduled?.outcome ?? 'unknown'}${scheduled?.detail ? ` (${scheduled.detail})` : ''}`);
+  }
+  if (version !== undefined && scheduled.version !== version) {
+    throw new SpoolError('usage', `${pkg} ${version} is not what ${suite} has: the catalogue says ${scheduled.version}`);
+  }
+}
+
+function describe(ctx: CommandContext, v: LocalVerdict): string {
+  const lines = [`${formatId(v.id)}: ${v.verdict}`];
+  for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
+  if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);
+  if (v.comparison?.environmentChanged.length) lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);
+  if (v.diffoscope) lines.push(`  diffoscope: ${v.diffoscope}`);
+  lines.push(`  artifacts: ${ctx.spool.layout.relative(v.archive)}`);
+  return lines.join('\n');
+}
+
