@@ -31,7 +31,8 @@ export function buildCommand(profile: BuildProfile): BuildCommand {
   // NO_FAKE_STAT: libfaketime would also shift the mtimes stat() reports, so dpkg-deb would
   // pack files with dates +398 days off: a difference of our making, not the package's.
   const clock = faketime ? ['env', 'NO_FAKE_STAT=1', 'faketime', '-f', profile.faketime!] : [];
-  const inner = ['nice', '-n', String(profile.nice), ...clock, 'dpkg-buildpackage', '-b', '-us', '-uc'];
+  // -d: the builder ran dpkg-checkbuilddeps itself (to tell depwait from FTBFS); no need twice.
+  const inner = ['nice', '-n', String(profile.nice), ...clock, 'dpkg-buildpackage', '-d', '-b', '-us', '-uc'];
   const shell = ['sh', '-c', SCRIPT, 'sh', profile.umask, uts ? profile.hostname! : '', uts ? profile.domainname! : '', ...inner];
   return uts ? { command: 'unshare', args: ['--uts', '--', ...shell], applied } : { command: shell[0]!, args: shell.slice(1), applied };
 }

@@ -53,6 +53,8 @@ export function makeSourcePackage(workdir: string, spec: PackageSpec): string {
     path.join(dir, 'debian/rules'),
     `#!/usr/bin/make -f\nbuild build-arch build-indep:\n${step}\nbinary binary-arch binary-indep: build\n` +
       `\tmkdir -p debian/tmp/DEBIAN debian/tmp/usr/share/${spec.name}\n\tcp -r out/. debian/tmp/usr/share/${spec.name}/ 2>/dev/null || true\n` +
+      // As dh_fixperms does: permissions must not depend on the builder's umask.
+      `\tchmod -R u=rwX,go=rX debian/tmp\n` +
       `\tdpkg-gencontrol -p${spec.name} -Pdebian/tmp\n\tdpkg-deb --root-owner-group --build debian/tmp ..\nclean:\n\trm -rf debian/tmp debian/files out\n.PHONY: build build-arch build-indep binary binary-arch binary-indep clean\n`,
     { mode: 0o755 },
   );

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { query } from '../../src/store/database.js';
+import { Store } from '../../src/store/store.js';
+import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
+
+let mirror: Mirror;
+/** Each build records what it saw into the package, so the .deb shows which variations arrived. */
+const RECORD = ['mkdir -p out', 'env | sort > out/env', 'umask > out/umask', 'hostname > out/hostname', 'domainname > out/domainname', 'pwd > out/cwd', 'date +%Z > out/tz', 'date +%Y > out/year'];
+before(async () => {
+  mirror = await startMirror([
+    { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
+    { name: 'wobbly', version: '2:1.0~rc1', build: RECORD },
+    { name: 'broken', version: '1.0', build: ['echo this build fails >&2', 'false'] },
+    { name: 'needy', version: '1.0', buildDepends: 'no-such-package-anywhere (>= 9)' },
+    { name: 'sleepy', version: '1.0', build: ['sleep 87'] },
+  ]);
+});
+after(() => mirror.close());
+
+async function mainNode(thresholds: Record<string, number> = {}) {
+  const s = sandbox('build');
+  const config = path.join(s.dir, 'repro-spool.json');
+  fs.writeFileSync(config, JSON.stringify({ root: 'root', mirror: mirror.url, suites: ['bookworm'], thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds } }));
+  const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
+  return { ...s, run, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
+}
+
+async function check(node: Awaited<ReturnType<typeof mainNode>>, pkg: string) {
+  const result = await node.run('--json', 'build', pkg, '--arch', 'amd64');
+  assert.equal(result.status, 0, `a verdict was reached: ${result.stderr}`);
+  return JSON.parse(result.stdout) as { verdict: string; archive: string; diffoscope?: string; builds: Array<{ status: string; buildNumber: number; results: string }>; comparison?: { differing: string[]; environmentChanged: string[] } };
+}
+
+function debContents(archive: string, build: number, file: string): string {
+  const dir = path.join(archive, `build${build}`);
+  const deb = fs.readdirSync(dir).find((n) => n.endsWith('.deb'))!;
+  const out = tempDir('deb');
+  execFileSync('dpkg-deb', ['-x', path.join(dir, deb), out]);
+  return fs.readFileSync(path.join(out, 'usr/share', fs.readdirSync(path.join(out, 'usr/share')).find((d) => d !== 'doc')!, file), 'utf8').trim();
+}
+
+describe('the local two-build check', () => {
+  it('finds a package reproducible, records both builds with their nodes and durations, and leaves the spool empty', async () => {
+    const node = await mainNode();
+    const verdict = await check(node, 'steady');
+    assert.equal(verdict.verdict, 'reproducible');
+    assert.deepEqual(verdict.builds.map((b) => b.status), ['built', 'built']);
+    const rows = await node.store.read((db) => query<{ node: string; build_number: number; status: string }>(db, 'SELECT node, build_number, status FROM builds ORDER BY build_number'));
+    assert.deepEqual(rows, [{ node: 'local1', build_number: 1, status: 'built' }, { node: 'local2', build_number: 2, status: 'built' }]);
+    assert.equal((await node.store.read((db) => query<{ verdict: string }>(db, 'SELECT verdict FROM results')))[0]!.verdict, 'reproducible');
+    assert.equal(census(node.layout).entries.size, 0);
+    assert.deepEqual(census(node.layout).locks, []);
+    for (const n of [1, 2]) assert.match(fs.readFileSync(path.join(verdict.archive, `build${n}`, 'result'), 'utf8'), /Status: built\n[^]*Duration: [0-9.]+\n/);
+  });
+
+  it('finds one that embeds what build 2 varies unreproducible, with a diffoscope report naming the difference', async () => {
+    const node = await mainNode();
+    const verdict = await check(node, 'wobbly');
+    assert.equal(verdict.verdict, 'unreproducible');
+    assert.equal(verdict.diffoscope, 'written');
+    const report = fs.readFileSync(path.join(verdict.archive, 'diffoscope.txt'), 'utf8');
+    assert.match(report, /usr\/share\/wobbly\/umask/);
+    assert.match(report, /-0022\n[│ ]*\+0002/);
+    assert.ok(fs.statSync(path.join(verdict.archive, 'diffoscope.html')).size > 0);
+  });
+
+  it('applies every variation of the table for real: env, umask, hostname, domain, build path, time', async () => {
+    const node = await mainNode();
+    const { archive } = await check(node, 'wobbly');
+    const env = (n: number) => Object.fromEntries(debContents(archive, n, 'env').split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const [one, two] = [env(1), env(2)];
+    assert.equal(one.TERM, undefined);
+    assert.deepEqual([two.TERM, two.COLUMNS], ['linux', '77']);
+    assert.deepEqual([one.TZ, two.TZ], ['Etc/GMT+12', 'Etc/GMT-14']);
+    assert.deepEqual([one.LANG, one.LC_ALL, one.LANGUAGE], ['C', undefined, 'en_US:en']);
+    assert.deepEqual([two.LANG, two.LC_ALL], ['et_EE.UTF-8', 'et_EE.UTF-8']);
+    assert.deepEqual([one.HOME, two.HOME], ['/nonexistent/first-build', '/nonexistent/second-build']);
+    assert.ok(two.PATH!.endsWith(':/i/capture/the/path') && !one.PATH!.includes('capture'));
+    assert.deepEqual([one.CAPTURE_ENVIRONMENT, two.CAPTURE_ENVIRONMENT], [undefined, 'I capture the environment']);
+    assert.deepEqual([one.SHELL, two.SHELL], ['/bin/sh', '/bin/bash']);
+    assert.match(one.DEB_BUILD_OPTIONS!, /parallel=(\d+)/);
+    assert.equal(Number(/parallel=(\d+)/.exec(two.DEB_BUILD_OPTIONS!)![1]), Number(/parallel=(\d+)/.exec(one.DEB_BUILD_OPTIONS!)![1]) + 1);
+    assert.deepEqual([debContents(archive, 1, 'umask'), debContents(archive, 2, 'umask')], ['0022', '0002']);
+    assert.equal(debContents(archive, 2, 'hostname'), 'i-capture-the-hostname');
+    assert.equal(debContents(archive, 2, 'domainname'), 'i-capture-the-domainname');
+    assert.notEqual(debContents(archive, 1, 'hostname'), 'i-capture-the-hostname');
+    assert.match(debContents(archive, 1, 'cwd'), /\/1st\/wobbly-1\.0~rc1$/);
+    assert.match(debContents(archive, 2, 'cwd'), /\/2\/wobbly-1\.0~rc1\/2nd$/);
+    assert.equal(Number(debContents(archive, 2, 'year')) - Number(debContents(archive, 1, 'year')) >= 1, true, 'faketime moved the clock of build 2 by 398 days');
+    const recorded = fs.readFileSync(path.join(archive, 'build2', 'variations'), 'utf8');
+    assert.match(recorded, /^umask: 0002$/m);
+    assert.match(recorded, /^disorderfs: skipped: /m);
+  });
+
+  it('reports FTBFS with the build log kept, and builds no second time', async () => {
+    const node = await mainNode();
+    const verdict = await check(node, 'broken');
+    assert.equal(verdict.verdict, 'FTBFS');
+    assert.equal(verdict.builds.length, 1);
+    const log = execFileSync('zcat', [path.join(verdict.archive, 'build1', 'build.log.gz')], { encoding: 'utf8' });
+    assert.match(log, /this build fails/);
+  });
+
+  it('reports depwait for an unsatisfiable build dependency', async () => {
+    const node = await mainNode();
+    const verdict = await check(node, 'needy');
+    assert.equal(verdict.verdict, 'depwait');
+    assert.match(execFileSync('zcat', [path.join(verdict.archive, 'build1', 'build.log.gz')], { encoding: 'utf8' }), /Unmet build dependencies: no-such-package-anywhere/);
+  });
+
+  it('reports checksum-mismatch when the .dsc is not what was scheduled, and builds nothing', async () => {
+    const node = await mainNode();
+    assert.equal((await node.run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    assert.equal((await node.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const entry = path.join(node.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0');
+    fs.writeFileSync(entry, fs.readFileSync(entry, 'utf8').replace(/^Dsc-Sha256: .*$/m, `Dsc-Sha256: ${'0'.repeat(64)}`));
+    const before = mirror.requests.length;
+    const verdict = await check(node, 'steady');
+    assert.equal(verdict.verdict, 'checksum-mismatch');
+    assert.deepEqual(mirror.requests.slice(before), [mirror.dsc.steady!.path], 'nothing but the .dsc was fetched');
+    assert.deepEqual(fs.readdirSync(path.join(verdict.archive, 'build1')).filter((f) => f.endsWith('.deb')), []);
+  });
+
+  it('ends a build past its timeout with verdict timeout, leaving no process behind', async () => {
+    const node = await mainNode({ buildTimeoutSeconds: 2, killGraceSeconds: 1 });
+    const verdict = await check(node, 'sleepy');
+    assert.equal(verdict.verdict, 'timeout');
+    assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 1, 'no sleep 87 left running');
+  });
+});
+
+describe('a build SIGKILLed in the middle', () => {
+  it('leaves its process group and build dir to the reaper, and the entry is rebuilt by the next run', async () => {
+    const s = sandbox('build-kill');
+    const config = path.join(s.dir, 'repro-spool.json');
+    const write = (buildTimeoutSeconds: number) =>
+      fs.writeFileSync(config, JSON.stringify({ root: 'root', node: 'node1', mirror: mirror.url, thresholds: { buildTimeoutSeconds, killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2 } }));
+    write(600);
+    const enqueued = await cliAsync(s.root, ['--config', config, 'enqueue', '--node', 'node1', 'sleepy', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', mirror.dsc.sleepy!.sha256, '--field', `Dsc-Url=${mirror.dsc.sleepy!.path}`]);
+    assert.equal(enqueued.status, 0, enqueued.stderr);
+    const child = (await import('node:child_process')).spawn(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'), '--config', config, 'build', '1'], { stdio: 'ignore' });
+    const deadline = Date.now() + 20_000;
+    while (spawnSync('pgrep', ['-f', 'sleep 87']).status !== 0) {
+      assert.ok(Date.now() < deadline, 'the build started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 0, 'the build outlived its builder');
+    assert.equal(fs.readdirSync(path.join(s.root, 'build')).length, 1, 'a partial build dir is left');
+
+    const reaped = JSON.parse((await cliAsync(s.root, ['--config', config, '--json', 'reap'])).stdout) as { actions: Array<{ action: string; outcome: string }> };
+    assert.deepEqual(reaped.actions.filter((a) => a.action !== 'prune-dir').map((a) => `${a.action}:${a.outcome}`), ['break-lock:done', 'kill:done', 'remove-workdir:done', 'requeue:done', 'remove-temp:done'], 'the half-fetched source in tmp/ goes too');
+    assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 1, 'no process of the build is left');
+    assert.deepEqual(fs.readdirSync(path.join(s.root, 'build')), []);
+    assert.deepEqual([...census(new (await import('../../src/spool/layout.js')).Layout(s.root)).entries.values()], [['node1']]);
+
+    write(2);
+    const rerun = await cliAsync(s.root, ['--config', config, '--json', 'build', '1']);
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.equal(JSON.parse(rerun.stdout).status, 'timeout', 'rebuilt, and this time ended by its timeout');
+    const layout = new (await import('../../src/spool/layout.js')).Layout(s.root);
+    assert.equal(census(layout).entries.size, 0);
+    assert.equal(census(layout).results.size, 1);
+  });
+});
