@@ -21,6 +21,7 @@ import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
+import { reap } from '../spool/reaper/reap.js';
 import { pick } from '../spool/transitions/pick.js';
 import { requeue } from '../spool/transitions/requeue.js';
 import type { BuildRow, Verdict } from '../store/records.js';
@@ -63,7 +64,7 @@ export async function localCheck(main: Spool, settings: LocalCheckSettings, requ
   const { lock } = taken;
   let entry = taken.entry;
   try {
-    clearLeftovers(main, entry.id);
+    await clearLeftovers(main, entry.id);
     const builds: NodeBuild[] = [];
     for (const buildNumber of [1, 2] as const) {
       const node = LOCAL_NODES[buildNumber - 1]!;
@@ -148,10 +149,16 @@ function buildRow(build: NodeBuild): BuildRow {
   return { buildNumber: build.buildNumber, node: build.node, job: 'local', startedAt: start, durationSeconds: build.durationSeconds, exitCode: exit === undefined ? null : Number(exit), status: build.status };
 }
 
-/** A dead earlier run may have left this entry's copies and results on the node spools and fetched results on main. */
-function clearLeftovers(main: Spool, id: EntryId): void {
+/**
+ * A dead earlier run may have left this entry on the node spools (with a dead build's
+ * lock, process group and workdir) and fetched results on main. Each local node's own
+ * reaper repairs its spool first (in local mode nothing else runs it); then the entry's
+ * copies there are the dead run's and go.
+ */
+async function clearLeftovers(main: Spool, id: EntryId): Promise<void> {
   for (const node of LOCAL_NODES) {
     const nodeSpool = localNodeSpool(main, node);
+    if (fs.existsSync(nodeSpool.layout.root)) await reap(nodeSpool);
     for (const location of locate(nodeSpool.layout, id)) fs.unlinkSync(location.path);
     fs.rmSync(nodeSpool.layout.resultsPath(node, id), { recursive: true, force: true });
     fs.rmSync(main.layout.resultsPath(node, id), { recursive: true, force: true });

@@ -169,3 +169,29 @@ describe('a build SIGKILLed in the middle', () => {
     assert.equal(census(layout).results.size, 1);
   });
 });
+
+describe('the local check killed at each step', () => {
+  for (const fault of ['build:before-dpkg-buildpackage', 'local:after-build-1', 'advance:after-write', 'build:before-complete', 'local:after-build-2', 'local:before-remove']) {
+    it(`SIGKILL at ${fault}: one reap and a rerun reach the verdict, with nothing left in any spool`, async () => {
+      const node = await mainNode();
+      const crashed = await node.run('build', 'steady', '--arch', 'amd64');
+      assert.equal(crashed.status, 0, 'a first check works');
+      assert.equal((await node.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0, 'scheduled again');
+      const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'steady', '--arch', 'amd64'], { REPRO_SPOOL_FAULT: fault });
+      assert.equal(killed.signal, 'SIGKILL', `reached ${fault}: ${killed.stderr}`);
+      assert.equal((await node.run('reap')).status, 0);
+      const rerun = await node.run('--json', 'build', 'steady', '--arch', 'amd64');
+      assert.equal(rerun.status, 0, rerun.stderr);
+      assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+      assert.equal(census(node.layout).entries.size, 0, 'main spool empty');
+      for (const local of ['local1', 'local2']) {
+        const layout = new (await import('../../src/spool/layout.js')).Layout(path.join(node.root, 'nodes', local));
+        const left = census(layout);
+        assert.deepEqual([left.entries.size, left.results.size, left.locks.length], [0, 0, 0], `${local} spool empty`);
+        assert.deepEqual(fs.existsSync(path.join(layout.root, 'build')) ? fs.readdirSync(path.join(layout.root, 'build')) : [], [], `${local}: no build dir left`);
+      }
+      const verdicts = await node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
+      assert.equal(verdicts, 1, 'one verdict row for the package');
+    });
+  }
+});
