@@ -2,7 +2,7 @@
  * requeue: hands an entry back after a failed or abandoned attempt, with Attempt+1 and
  * Last-Failure, or moves it to failed/ once Attempt would pass maxAttempts.
  *   pending/ (node)          → the inbox of the node named in its Node field
- *   $NODE outbox (main)      → scheduled/ (Node and Job dropped)
+ *   $NODE outbox (main)      → scheduled/ (Node, Job and Build-Number dropped)
  *
  * Lock: the entry lock (the caller's, or taken here with purpose "requeue").
  * Faults: requeue:after-temp (orphan temp: removed); requeue:after-link /
@@ -59,5 +59,6 @@ function dropShipping(entry: Entry): Entry {
   const fields = entry.fields.clone();
   fields.delete('Node');
   fields.delete('Job');
+  fields.delete('Build-Number');
   return { ...entry, fields };
 }

@@ -14,7 +14,7 @@ describe('pick', () => {
     assert.equal(picked.status, 0, picked.stderr);
     assert.equal(JSON.parse(picked.stdout).pkg, 'hello');
     const text = fs.readFileSync(s.layout.entryPath(nodePlace('node1'), id('hello', '1:2.10-3', 'bookworm', 'armhf')), 'utf8');
-    assert.match(text, /Node: node1\nJob: reproducible_build_armhf_1\n/);
+    assert.match(text, /Node: node1\nBuild-Number: 1\nJob: reproducible_build_armhf_1\n/);
     assert.equal(cli(s.root, ['pick', '--node', 'node1', '--arch', 'armhf']).status, 3, 'nothing more for armhf');
   });
 });

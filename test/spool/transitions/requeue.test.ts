@@ -17,12 +17,12 @@ describe('requeue', () => {
     assert.match(text, /Last-Failure: node rebooted\n/);
   });
 
-  it('hands a main outbox entry back to scheduled/ without its Node and Job', () => {
+  it('hands a main outbox entry back to scheduled/ without its Node, Job and Build-Number', () => {
     const s = sandbox('requeue-main');
-    writeEntry(s.layout, nodePlace('node2'), id('hello'), { Job: 'job1' });
+    writeEntry(s.layout, nodePlace('node2'), id('hello'), { Job: 'job1', 'Build-Number': '2' });
     assert.equal(cli(s.root, back('hello')).status, 0);
     const text = fs.readFileSync(s.layout.entryPath(SCHEDULED, id('hello')), 'utf8');
-    assert.doesNotMatch(text, /Node:|Job:/);
+    assert.doesNotMatch(text, /Node:|Job:|Build-Number:/);
   });
 
   it('moves the entry to failed/ once maxAttempts is used up', () => {
