@@ -9,7 +9,9 @@ import { judgeLock } from '../../spool/lock.js';
 import { validatePackageName, validateVersion } from '../../spool/names.js';
 import { readEntryFile } from '../../spool/read-entry.js';
 import { hasResultMarker } from '../../spool/results.js';
+import { variationTable } from '../../builder/variations.js';
 import { contextOf, optionalName } from '../context.js';
+import { table } from '../output.js';
 
 interface Options {
   suite?: string;
@@ -38,6 +40,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
     const results = node ? spool.layout.resultsPath(node, e) : undefined;
     return {
       ...e,
+      variations: variationTable(e.arch),
       fields,
       corrupt,
       lock: { health: lock.health, reason: lock.reason, owner: lock.owner },
@@ -52,6 +55,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
           v.corrupt ? `  CORRUPT: ${v.corrupt}` : Object.entries(v.fields ?? {}).map(([k, val]) => `  ${k}: ${val}`).join('\n'),
           `  lock: ${v.lock.health} (${v.lock.reason})`,
           v.results ? `  results: ${spool.layout.relative(v.results.path)}${v.results.complete ? '' : ' (incomplete)'}` : '',
+          `  variations (build 1 | build 2):\n${table(v.variations.map((r) => [`    ${r.name}`, r.first, '|', r.second]))}`,
         ].filter(Boolean).join('\n'),
       )
       .join('\n\n'),
