@@ -147,6 +147,18 @@ export function buildProgram(): Command {
     'repro-spool --root /srv/workspace status --json',
   );
 
+  const jobs = program.command('jobs').description('what Jenkins and cron run, from the configuration');
+  withExamples(
+    jobs
+      .command('render')
+      .description('print Jenkins Job Builder YAML for every configured job, or the crontab of the main node')
+      .addOption(new Option('--format <format>', 'jjb or cron').choices(['jjb', 'cron']).makeOptionMandatory())
+      .option('--command <path>', 'how Jenkins and cron call repro-spool', 'repro-spool')
+      .action(lazy(() => import('./commands/jobs-render.js'))),
+    'repro-spool --config /etc/repro-spool.json jobs render --format jjb > jobs.yaml && jenkins-jobs update jobs.yaml',
+    'repro-spool --config /etc/repro-spool.json jobs render --format cron | crontab -',
+  );
+
   const sources = program.command('sources').description('the catalogue of source packages (reproducible.db)');
   withExamples(
     sources

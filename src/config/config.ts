@@ -26,6 +26,46 @@ const nodeName = z.string().refine((value) => isName('node', value), {
 
 const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s'"\\]+$/.test(value), { message: 'expected an http:// or https:// URL' });
 
+const archName = z.string().refine((value) => isName('architecture', value), { message: 'expected an architecture name' });
+const jobName = z.string().refine((value) => /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(value), {
+  message: "expected a job name: letters, digits, '_', '-' and '.', at most 100 characters",
+});
+/** Host names and users reach ssh as arguments, never through a shell; still, only plain ones are accepted. */
+const hostName = z.string().refine((value) => /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/.test(value) && !value.includes('..'), {
+  message: 'expected a host name or IP address',
+});
+const userName = z.string().refine((value) => /^[a-z_][a-z0-9_-]{0,31}$/.test(value), { message: 'expected a POSIX user name' });
+const absolutePath = z.string().refine((value) => value.startsWith('/') && !value.split('/').includes('..') && !/[\0\n]/.test(value), {
+  message: "expected an absolute path without '..'",
+});
+
+const NodeSchema = z
+  .object({
+    host: hostName,
+    port: z.number().int().min(1).max(65535).default(22),
+    user: userName.optional(),
+    identityFile: absolutePath.optional(),
+    knownHostsFile: absolutePath.optional(),
+    /** The node's spool root. */
+    root: absolutePath.default('/srv/workspace'),
+    arch: archName,
+    /** How the node runs repro-spool (an absolute path; default: repro-spool on its PATH). */
+    command: z.array(z.string().min(1)).min(1).default(['repro-spool']),
+  })
+  .strict();
+
+const JobSchema = z
+  .object({
+    name: jobName,
+    arch: archName,
+    node1: nodeName,
+    node2: nodeName,
+  })
+  .strict();
+
+export type NodeConfig = z.infer<typeof NodeSchema>;
+export type JobConfig = z.infer<typeof JobSchema>;
+
 export const ConfigSchema = z
   .object({
     root: z.string().min(1).optional(),
@@ -34,6 +74,10 @@ export const ConfigSchema = z
     mirror: httpUrl.optional(),
     /** Suites this installation tests; the first is the default of commands. Default: this system's own. */
     suites: z.array(z.string().refine((v) => isName('suite', v), { message: 'expected a suite name' })).min(1).optional(),
+    /** Build nodes by name, as jobs and `build NODE1 NODE2` refer to them. */
+    nodes: z.record(nodeName, NodeSchema).default({}),
+    /** Jenkins jobs: each builds packages of its arch on node1 then node2. */
+    jobs: z.array(JobSchema).default([]),
     /** reproducible.db; default: $ROOT/reproducible.db. */
     database: z.string().min(1).optional(),
     thresholds: z
@@ -58,7 +102,20 @@ export const ConfigSchema = z
       })
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    const names = new Set<string>();
+    config.jobs.forEach((job, index) => {
+      if (names.has(job.name)) context.addIssue({ code: 'custom', path: ['jobs', index, 'name'], message: `job name ${job.name} is used twice` });
+      names.add(job.name);
+      for (const key of ['node1', 'node2'] as const) {
+        const node = config.nodes[job[key]];
+        if (!node) context.addIssue({ code: 'custom', path: ['jobs', index, key], message: `no node ${JSON.stringify(job[key])} in "nodes"` });
+        else if (node.arch !== job.arch) context.addIssue({ code: 'custom', path: ['jobs', index, key], message: `node ${job[key]} builds ${node.arch}, the job ${job.arch}` });
+      }
+      if (job.node1 === job.node2) context.addIssue({ code: 'custom', path: ['jobs', index, 'node2'], message: 'node1 and node2 must differ: the point is two different builders' });
+    });
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
+import { PROJECT, cli, sandbox } from '../helpers/spool.js';
+
+const EXAMPLE = path.join(PROJECT, 'src/config/example.json');
+
+describe('the example configuration', () => {
+  it("reproduces the seed's 14 jobs: amd64_1..5 build1→build2, amd64_6..10 swapped, armhf_1..4 as listed", () => {
+    const { config } = loadConfig(EXAMPLE);
+    const pairs = Object.fromEntries(config.jobs.map((j) => [j.name, `${j.node1} → ${j.node2}`]));
+    for (let i = 1; i <= 5; i++) assert.equal(pairs[`reproducible_build_amd64_${i}`], 'profitbricks-build1-amd64 → profitbricks-build2-amd64');
+    for (let i = 6; i <= 10; i++) assert.equal(pairs[`reproducible_build_amd64_${i}`], 'profitbricks-build2-amd64 → profitbricks-build1-amd64');
+    assert.equal(pairs.reproducible_build_armhf_1, 'wbq0-armhf-rb → bpi0-armhf-rb');
+    assert.equal(pairs.reproducible_build_armhf_2, 'wbq0-armhf-rb → cbxi4pro0-armhf-rb');
+    assert.equal(pairs.reproducible_build_armhf_3, 'cbxi4pro0-armhf-rb → hb0-armhf-rb.debian.net');
+    assert.equal(pairs.reproducible_build_armhf_4, 'cbxi4pro0-armhf-rb → wbq0-armhf-rb');
+    assert.equal(config.jobs.length, 14);
+  });
+});
+
+describe('jobs render', () => {
+  it('prints Jenkins Job Builder YAML with one job per configured job, each calling build --job', () => {
+    const s = sandbox('render');
+    const result = cli(s.root, ['--config', EXAMPLE, 'jobs', 'render', '--format', 'jjb']);
+    assert.equal(result.status, 0, result.stderr);
+    const parsed = spawnSync('/usr/bin/python3', ['-c', 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: result.stdout, encoding: 'utf8' });
+    assert.equal(parsed.status, 0, parsed.stderr);
+    const jobs = JSON.parse(parsed.stdout) as Array<{ job: { name: string; builders: Array<{ shell: string }> } }>;
+    assert.equal(jobs.length, 14);
+    assert.equal(jobs[5]!.job.name, 'reproducible_build_amd64_6');
+    assert.equal(jobs[5]!.job.builders[0]!.shell, `repro-spool --config ${EXAMPLE} build --job reproducible_build_amd64_6`);
+  });
+
+  it('prints the crontab of the main node', () => {
+    const s = sandbox('render-cron');
+    const result = cli(s.root, ['--config', EXAMPLE, 'jobs', 'render', '--format', 'cron', '--command', '/usr/local/bin/repro-spool']);
+    assert.match(result.stdout, /^\*\/5 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ reap --json >> /m);
+  });
+});
+
+describe('nodes and jobs in the configuration', () => {
+  it('names the job, the key and the problem when a job does not fit its nodes', () => {
+    const s = sandbox('bad-jobs');
+    const file = path.join(s.dir, 'c.json');
+    const nodes = { a: { host: 'a', arch: 'amd64' }, b: { host: 'b', arch: 'armhf' } };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ nodes, jobs: [{ name: 'j', arch: 'amd64', node1: 'a', node2: 'c' }] }, /jobs\.0\.node2 = "c": no node "c" in "nodes"/],
+      [{ nodes, jobs: [{ name: 'j', arch: 'amd64', node1: 'a', node2: 'b' }] }, /jobs\.0\.node2 = "b": node b builds armhf, the job amd64/],
+      [{ nodes, jobs: [{ name: 'j', arch: 'amd64', node1: 'a', node2: 'a' }] }, /node1 and node2 must differ/],
+      [{ nodes: { a: { host: 'a;rm -rf /', arch: 'amd64' } } }, /nodes\.a\.host = "a;rm -rf \/": expected a host name/],
+      [{ nodes: { a: { host: 'a', arch: 'amd64', root: 'relative/path' } } }, /nodes\.a\.root = "relative\/path": expected an absolute path/],
+    ];
+    for (const [config, message] of cases) {
+      fs.writeFileSync(file, JSON.stringify(config));
+      const result = cli(s.root, ['--config', file, 'status']);
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, message);
+    }
+  });
+});
