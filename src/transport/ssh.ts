@@ -1,0 +1,140 @@
+/**
+ * ssh and scp to one build node, through zx. One ControlMaster per node (started here
+ * with stdio ignored: a ControlPersist master started by a zx call would keep its stdio
+ * open and the call would never resolve); BatchMode, ConnectTimeout and keep-alives on
+ * every call; retries with backoff only when the connection failed (ssh exit 255), never
+ * when the remote command failed. Remote commands are built from quoted words only.
+ * Files are placed atomically: copied to a temp name in the target directory, then
+ * hard-linked to their name (which fails if the name exists: nothing is overwritten).
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { $ } from 'zx';
+import type { NodeConfig } from '../config/config.js';
+import { SpoolError, TargetExistsError } from '../errors.js';
+import { remoteCommand } from './quote.js';
+
+export interface SshSettings {
+  readonly connectTimeoutSeconds: number;
+  readonly retries: number;
+  readonly backoffMs: number;
+  /** Remote commands are wrapped in `timeout` so they end even if we die. */
+  readonly commandTimeoutSeconds: number;
+}
+
+export interface RemoteResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const CONNECTION_FAILED = 255;
+const sh = $({ quiet: true, nothrow: true, shell: '/bin/bash', prefix: 'set -euo pipefail;', verbose: false });
+
+export class SshTransport {
+  private readonly controlPath: string;
+
+  constructor(
+    readonly name: string,
+    private readonly node: NodeConfig,
+    private readonly settings: SshSettings,
+  ) {
+    // ssh binds the control socket at path + 17 characters: keep it short (%C is a hash of the connection).
+    this.controlPath = path.join(os.tmpdir(), 'rs-%C');
+  }
+
+  private options(): string[] {
+    const o = [
+      '-p', String(this.node.port),
+      '-o', 'BatchMode=yes',
+      '-o', `ConnectTimeout=${this.settings.connectTimeoutSeconds}`,
+      '-o', 'ServerAliveInterval=10',
+      '-o', 'ServerAliveCountMax=3',
+      '-o', `ControlPath=${this.controlPath}`,
+    ];
+    if (this.node.identityFile) o.push('-i', this.node.identityFile, '-o', 'IdentitiesOnly=yes');
+    if (this.node.knownHostsFile) o.push('-o', `UserKnownHostsFile=${this.node.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes');
+    return o;
+  }
+
+  private destination(): string {
+    return this.node.user ? `${this.node.user}@${this.node.host}` : this.node.host;
+  }
+
+  /** Starts the node's ControlMaster if none is running; later calls reuse its connection. */
+  private ensureMaster(): void {
+    const check = spawnSync('ssh', [...this.options(), '-O', 'check', this.destination()], { stdio: 'ignore' });
+    if (check.status === 0) return;
+    spawnSync('ssh', [...this.options(), '-f', '-N', '-M', '-o', 'ControlPersist=60', this.destination()], { stdio: 'ignore', timeout: (this.settings.connectTimeoutSeconds + 5) * 1000 });
+  }
+
+  /** Drops a master that may be half-open after an error, so the next call reconnects. */
+  close(): void {
+    spawnSync('ssh', [...this.options(), '-O', 'exit', this.destination()], { stdio: 'ignore' });
+  }
+
+  /** Runs words on the node; throws SpoolError('unreachable') only when no connection could be made. */
+  async run(words: readonly string[]): Promise<RemoteResult> {
+    const command = remoteCommand(['timeout', '--kill-after=30', String(this.settings.commandTimeoutSeconds), ...words]);
+    for (let attempt = 0; ; attempt++) {
+      this.ensureMaster();
+      const out = await sh`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
+      if (out.exitCode !== CONNECTION_FAILED) return { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
+      this.close();
+      if (attempt >= this.settings.retries) {
+        throw new SpoolError('unreachable', `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable: ${out.stderr.trim() || 'ssh failed'}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
+    }
+  }
+
+  /** Runs words and insists on exit 0. */
+  async check(words: readonly string[]): Promise<string> {
+    const result = await this.run(words);
+    if (result.exitCode !== 0) throw new SpoolError('failed', `on ${this.name}: ${words.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
+    return result.stdout;
+  }
+
+  /** Places a local file at an absolute remote path, atomically, never over an existing file. */
+  async put(localFile: string, remotePath: string): Promise<void> {
+    assertAbsolute(localFile, remotePath);
+    const dir = path.posix.dirname(remotePath);
+    const temp = path.posix.join(dir, `.${path.posix.basename(remotePath)}.part-${crypto.randomBytes(6).toString('hex')}`);
+    await this.check(['mkdir', '-p', '--', dir]);
+    await this.scp([localFile, `${this.destination()}:${temp}`]);
+    const linked = await this.run(['sh', '-c', 'ln -- "$1" "$2"; status=$?; rm -f -- "$1"; exit $status', 'sh', temp, remotePath]);
+    if (linked.exitCode !== 0) {
+      if (/exists/i.test(linked.stderr)) throw new TargetExistsError(`${this.name}:${remotePath}`);
+      throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${linked.stderr.trim()}`);
+    }
+  }
+
+  /** Copies a remote directory (absolute path) to a local directory that must not exist yet. */
+  async getDir(remoteDir: string, localDir: string): Promise<void> {
+    assertAbsolute(localDir, remoteDir);
+    await this.scp(['-r', `${this.destination()}:${remoteDir}`, localDir]);
+  }
+
+  private async scp(args: string[]): Promise<void> {
+    // scp reads the port as -P and speaks SFTP: remote paths are not shell-parsed. Local
+    // paths are absolute, so a ':' in an epoch version is never taken for host:path.
+    const options = this.options().map((o, i, all) => (o === '-p' && i + 1 < all.length ? '-P' : o));
+    for (let attempt = 0; ; attempt++) {
+      this.ensureMaster();
+      const out = await sh`scp -q ${options} ${args}`;
+      if (out.exitCode === 0) return;
+      this.close();
+      if (out.exitCode !== CONNECTION_FAILED && !/connection|timed out|closed/i.test(out.stderr)) {
+        throw new SpoolError('failed', `scp on ${this.name} failed: ${out.stderr.trim()}`);
+      }
+      if (attempt >= this.settings.retries) throw new SpoolError('unreachable', `node ${this.name} is unreachable: ${out.stderr.trim()}`);
+      await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
+    }
+  }
+}
+
+function assertAbsolute(...paths: string[]): void {
+  for (const p of paths) if (!p.startsWith('/')) throw new Error(`transport paths must be absolute (a ':' could be read as host:path): ${p}`);
+}

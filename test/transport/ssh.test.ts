@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { shellQuote } from '../../src/transport/quote.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+import { type TestSshd, startSshd } from '../helpers/sshd.js';
+import { tempDir } from '../helpers/spool.js';
+
+const SETTINGS = { connectTimeoutSeconds: 3, retries: 1, backoffMs: 50, commandTimeoutSeconds: 60 };
+let sshd: TestSshd;
+let node1: SshTransport;
+before(async () => {
+  sshd = await startSshd();
+  node1 = new SshTransport('node1', sshd.node, SETTINGS);
+});
+after(async () => {
+  node1.close();
+  await sshd.stop();
+});
+
+describe('the ssh transport against a real sshd', () => {
+  it('runs a command on the node and returns its output', async () => {
+    assert.equal(await node1.check(['echo', 'hello', 'world']), 'hello world\n');
+    assert.equal((await node1.run(['sh', '-c', 'exit 3'])).exitCode, 3, 'a failing command is not a connection failure');
+  });
+
+  it('passes hostile words through the remote shell as plain data, executing nothing', async () => {
+    const canary = path.join(tempDir('canary'), 'PWNED');
+    const hostile = [`$(touch ${canary})`, `; touch ${canary}`, `\`touch ${canary}\``, "it's", 'two words', 'new\nline', '"quoted"', '\\back', '*', '~', '1:2.10-3'];
+    for (const word of hostile) {
+      assert.equal(await node1.check(['printf', '%s', word]), word, JSON.stringify(word));
+    }
+    assert.equal(fs.existsSync(canary), false, 'nothing was executed');
+    assert.equal(shellQuote("a'b"), "'a'\\''b'");
+    assert.throws(() => shellQuote('a\0b'), /NUL byte/);
+  });
+
+  it('places a file atomically at an epoch-versioned path, and never over an existing one', async () => {
+    const local = path.join(tempDir('put'), 'entry');
+    fs.writeFileSync(local, 'Source: hello\nVersion: 1:2.10-3\n');
+    const target = path.join(sshd.node.root, 'reproducible-builds/node1/bookworm/amd64/hello/1:2.10-3');
+    await node1.put(local, target);
+    assert.equal(fs.readFileSync(target, 'utf8'), 'Source: hello\nVersion: 1:2.10-3\n');
+    fs.writeFileSync(local, 'different');
+    await assert.rejects(node1.put(local, target), /refusing to overwrite node1:.*1:2\.10-3/);
+    assert.equal(fs.readFileSync(target, 'utf8'), 'Source: hello\nVersion: 1:2.10-3\n', 'the first copy survives');
+    assert.deepEqual(fs.readdirSync(path.dirname(target)), ['1:2.10-3'], 'no temp left on the node');
+  });
+
+  it('fetches a results directory whose name carries an epoch', async () => {
+    const remote = path.join(sshd.node.root, 'reproducible-results/node1/bookworm/amd64/hello/1:2.10-3');
+    fs.mkdirSync(remote, { recursive: true });
+    fs.writeFileSync(path.join(remote, 'result'), 'Status: built\n');
+    const local = path.join(tempDir('get'), 'fetched:1');
+    await node1.getDir(remote, local);
+    assert.equal(fs.readFileSync(path.join(local, 'result'), 'utf8'), 'Status: built\n');
+  });
+
+  it('reports a node that is down as unreachable (exit 6) after its retries', async () => {
+    const down = new SshTransport('down', { ...sshd.node, port: 9 }, SETTINGS);
+    const started = Date.now();
+    await assert.rejects(down.run(['true']), (e: unknown) => (e as { exitCode: number }).exitCode === 6 && /node down \(root@127\.0\.0\.1:9\) is unreachable/.test((e as Error).message));
+    assert.ok(Date.now() - started < 20_000, 'bounded by ConnectTimeout and retries');
+  });
+});
