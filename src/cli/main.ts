@@ -147,6 +147,15 @@ export function buildProgram(): Command {
     'repro-spool --root /srv/workspace status --json',
   );
 
+  withExamples(
+    program
+      .command('info')
+      .description("this node's facts as key=value lines (ARCH, NUM_CPU, CPU_MODEL, DATETIME, KERNEL, TZ, LANG, …)")
+      .action(lazy(() => import('./commands/info.js'))),
+    'repro-spool info',
+    'repro-spool --json info | jq -r .KERNEL',
+  );
+
   const jobs = program.command('jobs').description('what Jenkins and cron run, from the configuration');
   withExamples(
     jobs

@@ -1,0 +1,47 @@
+/**
+ * What a node says about itself (the seed's reproducible_info.sh): key=value lines that
+ * main collects into reproducible-results/node-information/$NODE, and that the dashboard
+ * compares between the nodes a job pairs (the "differences between 1st and 2nd build").
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import type { Clock } from '../clock.js';
+
+export type NodeInfo = Record<string, string>;
+
+/** Keys are fixed (the dashboard's rows); values are single lines without '='-surprises. */
+export function nodeInfo(clock: Clock): NodeInfo {
+  const osRelease = fs.existsSync('/etc/os-release') ? fs.readFileSync('/etc/os-release', 'utf8') : '';
+  const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(osRelease)?.[1] ?? '';
+  const cpus = os.cpus();
+  const info: NodeInfo = {
+    ARCH: execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim(),
+    NUM_CPU: String(cpus.length),
+    CPU_MODEL: cpus[0]?.model ?? 'unknown',
+    MEMORY_MB: String(Math.round(os.totalmem() / 1024 / 1024)),
+    DATETIME: new Date(clock.now()).toISOString(),
+    KERNEL: `${os.type()} ${os.release()} ${os.version()}`,
+    TZ: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    LANG: process.env.LANG ?? '',
+    HOSTNAME: os.hostname(),
+    DISTRIBUTION: field('PRETTY_NAME'),
+    DPKG_VERSION: execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'dpkg'], { encoding: 'utf8' }).trim(),
+    NODE_VERSION: process.version,
+  };
+  for (const [key, value] of Object.entries(info)) info[key] = value.replace(/[\r\n]+/g, ' ');
+  return info;
+}
+
+export function formatInfo(info: NodeInfo): string {
+  return Object.entries(info).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
+}
+
+export function parseInfo(text: string): NodeInfo {
+  const info: NodeInfo = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0 && /^[A-Z][A-Z0-9_]*$/.test(line.slice(0, eq))) info[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return info;
+}

@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseInfo } from '../../src/node-info/info.js';
+import { cli, sandbox } from '../helpers/spool.js';
+
+describe('repro-spool info', () => {
+  it('prints the facts the dashboard compares between nodes as key=value lines, which parse back', () => {
+    const s = sandbox('info');
+    const result = cli(s.root, ['info']);
+    assert.equal(result.status, 0, result.stderr);
+    const info = parseInfo(result.stdout);
+    for (const key of ['ARCH', 'NUM_CPU', 'CPU_MODEL', 'DATETIME', 'KERNEL', 'TZ', 'LANG', 'HOSTNAME', 'DISTRIBUTION', 'DPKG_VERSION']) {
+      assert.ok(key in info, `${key} is reported`);
+    }
+    assert.match(info.NUM_CPU!, /^[1-9][0-9]*$/);
+    assert.ok(Math.abs(Date.parse(info.DATETIME!) - Date.now()) < 60_000);
+    assert.deepEqual(JSON.parse(cli(s.root, ['--json', 'info']).stdout).ARCH, info.ARCH);
+  });
+});
