@@ -171,7 +171,7 @@ describe('a build SIGKILLed in the middle', () => {
 });
 
 describe('the local check killed at each step', () => {
-  for (const fault of ['build:before-dpkg-buildpackage', 'local:after-build-1', 'advance:after-temp', 'advance:after-link', 'advance:after-write', 'advance:after-unlink', 'build:before-complete', 'local:after-build-2', 'local:before-remove']) {
+  for (const fault of ['build:before-dpkg-buildpackage', 'check:after-build-1', 'advance:after-temp', 'advance:after-link', 'advance:after-write', 'advance:after-unlink', 'build:before-complete', 'check:after-build-2', 'check:before-remove']) {
     it(`SIGKILL at ${fault}: one reap and a rerun reach the verdict, with nothing left in any spool`, async () => {
       const node = await mainNode();
       const crashed = await node.run('build', 'steady', '--arch', 'amd64');

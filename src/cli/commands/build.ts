@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { buildSettingsOf } from '../../config/config.js';
 import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
-import { type LocalVerdict, localCheck } from '../../builder/local-check.js';
+import type { CheckVerdict } from '../../builder/check.js';
+import { localCheck } from '../../builder/local-check.js';
 import { parseSourcesIndex } from '../../debian/sources-index.js';
 import { formatId } from '../../spool/identity.js';
 import { SCHEDULED } from '../../spool/layout.js';
@@ -80,7 +81,7 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   }
 }
 
-function describe(ctx: CommandContext, v: LocalVerdict): string {
+function describe(ctx: CommandContext, v: CheckVerdict): string {
   const lines = [`${formatId(v.id)}: ${v.verdict}`];
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);

@@ -1,0 +1,151 @@
+/**
+ * One reproducibility check of the next scheduled entry, whatever carries it to the
+ * nodes: the main spool picks it for node 1 (the job's lock is held throughout), a
+ * NodeRunner ships it, has the node build it and fetches the results back; the entry
+ * advances to node 2 for build 2; then the main node compares, archives, records the
+ * verdict and removes the entry. If the check cannot finish (a node unreachable, a disk
+ * full…) the entry goes back to scheduled/ with Attempt+1; if the job is killed, the
+ * reaper does the same, and the next check clears what the dead one left on the nodes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Stanza } from '../debian/deb822.js';
+import { SpoolError } from '../errors.js';
+import { ensureDirInside, fsyncDir, writeFileAtomic } from '../spool/atomic.js';
+import type { Entry } from '../spool/entry.js';
+import { faultPoint } from '../spool/fault.js';
+import { type EntryId, formatId } from '../spool/identity.js';
+import type { EntryLock } from '../spool/lock.js';
+import { locate } from '../spool/read-entry.js';
+import type { Spool } from '../spool/spool.js';
+import { advance } from '../spool/transitions/advance.js';
+import { pick } from '../spool/transitions/pick.js';
+import { requeue } from '../spool/transitions/requeue.js';
+import type { BuildRow, Verdict } from '../store/records.js';
+import type { Store } from '../store/store.js';
+import type { BuildStatus } from '../spool/build-status.js';
+import { type Comparison, compareBuilds } from './compare.js';
+import { type DiffoscopeOutcome, type DiffoscopeSettings, diffoscope } from './diffoscope.js';
+import type { BuildNumber } from './variations.js';
+
+/** One build as main sees it once its results are fetched into the main spool. */
+export interface FetchedBuild {
+  readonly id: EntryId;
+  readonly node: string;
+  readonly buildNumber: BuildNumber;
+  readonly status: BuildStatus;
+  /** The results directory in the main spool. */
+  readonly results: string;
+  readonly durationSeconds: number;
+}
+
+/** How entries reach one node and come back: the local spool next door, or ssh. */
+export interface NodeRunner {
+  readonly node: string;
+  /** Removes what a dead earlier check left of this entry on the node. */
+  clearLeftovers(id: EntryId): Promise<void>;
+  /** Ships the entry, has the node build it, and fetches its results into main's reproducible-results/$NODE/. */
+  build(entry: Entry, buildNumber: BuildNumber): Promise<FetchedBuild>;
+}
+
+export interface CheckSettings {
+  readonly store: Store;
+  readonly diffoscope: DiffoscopeSettings;
+  readonly job: string;
+}
+
+export interface CheckRequest {
+  readonly suite?: string;
+  readonly arch?: string;
+  readonly pkg?: string;
+}
+
+export interface CheckVerdict {
+  readonly id: EntryId;
+  readonly verdict: Verdict;
+  readonly builds: FetchedBuild[];
+  readonly comparison?: Comparison;
+  readonly diffoscope?: DiffoscopeOutcome;
+  readonly archive: string;
+}
+
+/** Checks the next scheduled entry on runners[0] then runners[1]; undefined when nothing is scheduled. */
+export async function checkNext(main: Spool, settings: CheckSettings, runners: readonly [NodeRunner, NodeRunner], request: CheckRequest): Promise<CheckVerdict | undefined> {
+  const taken = await pick(main, { node: runners[0].node, suite: request.suite, arch: request.arch, pkg: request.pkg, job: settings.job });
+  if (!taken) return undefined;
+  const { lock } = taken;
+  let entry = taken.entry;
+  try {
+    for (const runner of runners) {
+      await runner.clearLeftovers(entry.id);
+      fs.rmSync(main.layout.resultsPath(runner.node, entry.id), { recursive: true, force: true });
+    }
+    const builds: FetchedBuild[] = [];
+    for (const buildNumber of [1, 2] as const) {
+      const runner = runners[buildNumber - 1]!;
+      if (buildNumber === 2) entry = advance(main, lock, entry, runners[0].node, runner.node);
+      const build = await runner.build(entry, buildNumber);
+      builds.push(build);
+      faultPoint(`check:after-build-${buildNumber}`);
+      if (build.status !== 'built') break;
+    }
+    return await conclude(main, settings, lock, entry, builds);
+  } catch (error) {
+    await requeue(main, lock, entry.id, `check failed: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, builds: FetchedBuild[]): Promise<CheckVerdict> {
+  const now = new Date(main.clock.now());
+  const archive = path.join(main.layout.root, 'archive', entry.id.suite, entry.id.arch, entry.id.pkg, entry.id.version, now.toISOString().replace(/[:.]/g, '-'));
+  ensureDirInside(main.layout.root, archive);
+  const [first, second] = builds as [FetchedBuild, FetchedBuild | undefined];
+  let comparison: Comparison | undefined;
+  let report: DiffoscopeOutcome | undefined;
+  let verdict: Verdict;
+  // Build 2 runs only after a successful build 1; a failed build is the verdict itself.
+  if (first.status !== 'built') verdict = first.status;
+  else if (!second) throw new SpoolError('failed', `${formatId(entry.id)}: build 2 did not run`);
+  else if (second.status !== 'built') verdict = second.status;
+  else {
+    comparison = compareBuilds(first.results, second.results);
+    verdict = comparison.verdict;
+    const pair = comparison.differing[0];
+    if (pair) report = await diffoscope(path.join(first.results, pair), path.join(second.results, pair), archive, settings.diffoscope);
+  }
+  const rows = builds.map((b) => buildRow(b, settings.job));
+  for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
+  writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, comparison, report, now).toString(), { noReplace: true });
+  fsyncDir(archive);
+  await settings.store.record([{ kind: 'result', source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch }, verdict, buildDate: now.toISOString(), builds: rows }]);
+  faultPoint('check:before-remove');
+  lock.assertHeld();
+  for (const location of locate(main.layout, entry.id)) fs.unlinkSync(location.path);
+  return { id: entry.id, verdict, builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })), comparison, diffoscope: report, archive };
+}
+
+function verdictStanza(entry: Entry, verdict: Verdict, comparison: Comparison | undefined, report: DiffoscopeOutcome | undefined, now: Date): Stanza {
+  return Stanza.of([
+    ['Source', entry.id.pkg],
+    ['Version', entry.id.version],
+    ['Suite', entry.id.suite],
+    ['Architecture', entry.id.arch],
+    ['Verdict', verdict],
+    ['Date', now.toISOString()],
+    ['Differing', comparison?.differing.join(' ') || undefined],
+    ['Only-In-Build-1', comparison?.onlyInFirst.join(' ') || undefined],
+    ['Only-In-Build-2', comparison?.onlyInSecond.join(' ') || undefined],
+    ['Environment-Changed', comparison?.environmentChanged.length ? `yes\n${comparison.environmentChanged.join('\n')}` : undefined],
+    ['Diffoscope', report],
+  ]);
+}
+
+function buildRow(build: FetchedBuild, job: string): BuildRow {
+  const result = fs.readFileSync(path.join(build.results, 'result'), 'utf8');
+  const exit = /^Exit-Code: ([0-9]+)$/m.exec(result)?.[1];
+  const start = /^Start: (\S+)$/m.exec(result)?.[1] ?? new Date().toISOString();
+  return { buildNumber: build.buildNumber, node: build.node, job, startedAt: start, durationSeconds: build.durationSeconds, exitCode: exit === undefined ? null : Number(exit), status: build.status };
+}
