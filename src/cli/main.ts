@@ -61,15 +61,18 @@ export function buildProgram(): Command {
   withExamples(
     program
       .command('build')
-      .argument('[target...]', 'nothing or PKG[=VERSION]: local two-build check; 1 or 2: build the next inbox entry on this node')
-      .description('build: the local two-build check (both builds here, compared, verdict recorded), or one build on a node')
+      .argument('[target...]', 'nothing or PKG[=VERSION]: local two-build check; 1 or 2: build the next inbox entry on this node; NODE1 NODE2: check over ssh')
+      .description('build: the local two-build check, one build on a node, or (main) a check over ssh on two nodes')
       .option('--suite <suite>', "suite (default: the configuration's first, else this system's)")
       .option('--arch <arch>', "architecture (default: this machine's)")
       .option('--node <node>', 'for build 1|2: this node (default: $REPRO_SPOOL_NODE or the config)')
+      .option('--job <name>', "main: check on the configured job's two nodes")
       .action(lazy(() => import('./commands/build.js'))),
     'repro-spool build hello',
     'repro-spool build hello=2.10-3 --suite bookworm --json',
     'repro-spool --root /srv/workspace build 1 --node profitbricks-build1-amd64',
+    'repro-spool --config /etc/repro-spool.json build profitbricks-build1-amd64 profitbricks-build2-amd64',
+    'repro-spool --config /etc/repro-spool.json build --job reproducible_build_amd64_1',
   );
 
   withExamples(
@@ -145,6 +148,14 @@ export function buildProgram(): Command {
       .action(lazy(() => import('./commands/status.js'))),
     'repro-spool status',
     'repro-spool --root /srv/workspace status --json',
+  );
+
+  withExamples(
+    idOptions(program.command('forget').argument('<pkg>').argument('<version>'))
+      .description("node: remove an entry's copies and results after its main job died (run by main before shipping again)")
+      .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
+      .action(lazy(() => import('./commands/forget.js'))),
+    'repro-spool --root /srv/workspace forget hello 1:2.10-3 --suite bookworm --arch amd64 --node node1',
   );
 
   withExamples(

@@ -19,6 +19,9 @@ export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2
 /** Build and comparison limits (a build longer than maxBuildSeconds is the reaper's, so keep this below it). */
 export const DEFAULT_BUILD = { buildTimeoutMs: 16 * 3600_000, diffoscopeTimeoutMs: 1800_000, diffoscopeMaxReportBytes: 40 * 1024 * 1024 } as const;
 
+/** ssh to build nodes: connection timeout, and retries (with exponential backoff) of failed connections only. */
+export const DEFAULT_SSH = { connectTimeoutMs: 10_000, retries: 2, backoffMs: 2_000 } as const;
+
 const seconds = (fallback: number) => z.number().positive().default(fallback / 1000);
 const nodeName = z.string().refine((value) => isName('node', value), {
   message: "expected a node name: lowercase letters, digits, '-' and '.', not a reserved state name",
@@ -95,6 +98,9 @@ export const ConfigSchema = z
         buildTimeoutSeconds: seconds(DEFAULT_BUILD.buildTimeoutMs),
         diffoscopeTimeoutSeconds: seconds(DEFAULT_BUILD.diffoscopeTimeoutMs),
         diffoscopeMaxReportBytes: z.number().int().positive().default(DEFAULT_BUILD.diffoscopeMaxReportBytes),
+        sshConnectTimeoutSeconds: seconds(DEFAULT_SSH.connectTimeoutMs),
+        sshRetries: z.number().int().min(0).default(DEFAULT_SSH.retries),
+        sshBackoffSeconds: seconds(DEFAULT_SSH.backoffMs),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
@@ -197,6 +203,12 @@ export interface BuildSettings {
 export function buildSettingsOf(config: Config): BuildSettings {
   const t = config.thresholds;
   return { buildTimeoutMs: t.buildTimeoutSeconds * 1000, diffoscopeTimeoutMs: t.diffoscopeTimeoutSeconds * 1000, diffoscopeMaxReportBytes: t.diffoscopeMaxReportBytes };
+}
+
+export function sshSettingsOf(config: Config) {
+  const t = config.thresholds;
+  // A remote build may take as long as its timeout, plus the fetch and completion around it.
+  return { connectTimeoutSeconds: t.sshConnectTimeoutSeconds, retries: t.sshRetries, backoffMs: t.sshBackoffSeconds * 1000, commandTimeoutSeconds: t.buildTimeoutSeconds + 3600 };
 }
 
 /** --root, then REPRO_SPOOL_ROOT, then the file's root (relative to the file), then ./var/workspace. */

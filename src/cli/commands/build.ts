@@ -7,7 +7,8 @@ import { localCheck } from '../../builder/local-check.js';
 import { parseSourcesIndex } from '../../debian/sources-index.js';
 import { formatId } from '../../spool/identity.js';
 import { SCHEDULED } from '../../spool/layout.js';
-import { validatePackageName, validateVersion } from '../../spool/names.js';
+import { validateName, validatePackageName, validateVersion } from '../../spool/names.js';
+import { remoteCheck, resolvePair } from '../../remote/remote-check.js';
 import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
@@ -19,12 +20,13 @@ interface Options {
   suite?: string;
   arch?: string;
   node?: string;
+  job?: string;
 }
 
 export async function run(targets: string[], options: Options, command: Command): Promise<void> {
   if (targets.length === 1 && (targets[0] === '1' || targets[0] === '2')) return buildOnThisNode(Number(targets[0]) as 1 | 2, options, command);
-  if (targets.length === 2) throw new SpoolError('usage', 'build NODE1 NODE2 (remote building over ssh) is not available yet: run the local check with `build [PKG]`');
-  if (targets.length > 2) throw new SpoolError('usage', `too many arguments ${JSON.stringify(targets)}: expected nothing, PKG[=VERSION], 1 or 2`);
+  if (targets.length === 2 || options.job !== undefined) return buildOnNodes(targets, options, command);
+  if (targets.length > 2) throw new SpoolError('usage', `too many arguments ${JSON.stringify(targets)}: expected nothing, PKG[=VERSION], 1, 2, or NODE1 NODE2`);
   const [pkg, version] = (targets[0] ?? '').split('=', 2) as [string, string | undefined];
   if (pkg) validatePackageName(pkg);
   if (version !== undefined) validateVersion(version);
@@ -34,6 +36,17 @@ export async function run(targets: string[], options: Options, command: Command)
   if (pkg) await ensureScheduled(ctx, suite, arch, pkg, version);
   const verdict = await localCheck(ctx.spool, { ...builderSettings(ctx, suite), store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, { suite, arch, pkg: pkg || undefined });
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
+  ctx.out.result(verdict, () => describe(ctx, verdict));
+}
+
+/** Main: one check over ssh, build 1 on NODE1 and build 2 on NODE2 (or a configured job's pair). */
+async function buildOnNodes(targets: string[], options: Options, command: Command): Promise<void> {
+  if (options.job !== undefined && targets.length > 0) throw new SpoolError('usage', 'give either --job NAME or NODE1 NODE2, not both');
+  targets.forEach((t) => validateName('node', t));
+  const ctx = contextOf(command);
+  const pair = resolvePair(ctx.config, options.job, targets);
+  const verdict = await remoteCheck(ctx.spool, ctx.config, { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, pair, { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) });
+  if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${ctx.config.nodes[pair.node1]!.arch}`);
   ctx.out.result(verdict, () => describe(ctx, verdict));
 }
 

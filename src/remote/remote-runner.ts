@@ -1,0 +1,71 @@
+/**
+ * A build node reached over ssh (the seed's steps 4–7): the entry is placed atomically in
+ * the node's inbox, `repro-spool build N` runs there, and its results directory is copied
+ * back into the main spool (staged in tmp/, renamed whole) and removed from the node.
+ * Every remote command is built from quoted words: the node's configured command, its
+ * root, and names that passed the spool's grammars.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { NodeConfig } from '../config/config.js';
+import { EXIT_CODES, SpoolError } from '../errors.js';
+import type { FetchedBuild, NodeRunner } from '../builder/check.js';
+import type { BuildNumber } from '../builder/variations.js';
+import type { BuildStatus } from '../spool/build-status.js';
+import { ensureDirInside, tempPath, writeDurable } from '../spool/atomic.js';
+import { type Entry, formatEntry, withFields } from '../spool/entry.js';
+import type { EntryId } from '../spool/identity.js';
+import { Layout, nodePlace } from '../spool/layout.js';
+import type { Spool } from '../spool/spool.js';
+import type { SshTransport } from '../transport/ssh.js';
+
+export class RemoteRunner implements NodeRunner {
+  private readonly remote: Layout;
+
+  constructor(
+    private readonly main: Spool,
+    readonly node: string,
+    private readonly config: NodeConfig,
+    private readonly ssh: SshTransport,
+  ) {
+    this.remote = new Layout(config.root);
+  }
+
+  private command(...args: string[]): string[] {
+    return [...this.config.command, '--root', this.config.root, '--json', ...args];
+  }
+
+  async clearLeftovers(id: EntryId): Promise<void> {
+    const out = await this.ssh.run(this.command('forget', id.pkg, id.version, '--suite', id.suite, '--arch', id.arch, '--node', this.node));
+    if (out.exitCode === EXIT_CODES.busy) throw new SpoolError('busy', `${this.node} is still building a copy of this entry from an earlier job`);
+    if (out.exitCode !== 0) throw new SpoolError('failed', `forget on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
+  }
+
+  async build(entry: Entry, buildNumber: BuildNumber): Promise<FetchedBuild> {
+    const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
+    ensureDirInside(this.main.layout.root, this.main.layout.tmpDir);
+    const local = tempPath(this.main.layout.tmpDir, 'ship');
+    try {
+      writeDurable(local, formatEntry(shipped));
+      await this.ssh.put(local, this.remote.entryPath(nodePlace(this.node), entry.id));
+    } finally {
+      fs.rmSync(local, { force: true });
+    }
+    const out = await this.ssh.run(this.command('build', String(buildNumber), '--node', this.node));
+    if (out.exitCode === EXIT_CODES.unreachable) throw new SpoolError('unreachable', `${this.node} cannot reach its mirror: ${out.stderr.trim()}`);
+    if (out.exitCode !== 0) throw new SpoolError('failed', `build ${buildNumber} on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
+    const done = JSON.parse(out.stdout) as { status: BuildStatus; durationSeconds: number };
+    const remoteResults = this.remote.resultsPath(this.node, entry.id);
+    const fetched = this.main.layout.resultsPath(this.node, entry.id);
+    const staging = tempPath(this.main.layout.tmpDir, 'fetch');
+    try {
+      await this.ssh.getDir(remoteResults, staging);
+      ensureDirInside(this.main.layout.root, path.dirname(fetched));
+      fs.renameSync(staging, fetched);
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+    await this.ssh.check(['rm', '-rf', '--', remoteResults]);
+    return { id: entry.id, node: this.node, buildNumber, status: done.status, results: fetched, durationSeconds: done.durationSeconds };
+  }
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Layout } from '../../src/spool/layout.js';
+import { query } from '../../src/store/database.js';
+import { Store } from '../../src/store/store.js';
+import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { CLI, census, cliAsync, sandbox } from '../helpers/spool.js';
+import { type TestSshd, startSshd } from '../helpers/sshd.js';
+
+let mirror: Mirror;
+const nodes: TestSshd[] = [];
+before(async () => {
+  mirror = await startMirror([
+    { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
+    { name: 'wobbly', version: '1:1.0', build: ['mkdir -p out', 'umask > out/umask', 'hostname > out/hostname'] },
+  ]);
+  nodes.push(await startSshd(), await startSshd());
+});
+after(async () => {
+  await Promise.all(nodes.map((n) => n.stop()));
+  await mirror.close();
+});
+
+/** A main node whose config reaches node1 and node2 over their real sshd, and a job pairing them. */
+async function mainNode(overrides: { node2Port?: number } = {}) {
+  const s = sandbox('remote');
+  const nodeEntries = nodes.map((sshd, i) => {
+    const name = `node${i + 1}`;
+    const nodeConfig = path.join(sshd.dir, `${path.basename(s.dir)}.json`);
+    const root = path.join(sshd.dir, path.basename(s.dir));
+    fs.writeFileSync(nodeConfig, JSON.stringify({ node: name, mirror: mirror.url, thresholds: { downloadRetries: 0 } }));
+    const port = name === 'node2' && overrides.node2Port ? overrides.node2Port : sshd.node.port;
+    return [name, { ...sshd.node, port, root, command: [process.execPath, CLI, '--config', nodeConfig] }] as const;
+  });
+  const config = path.join(s.dir, 'repro-spool.json');
+  const write = (extra: object = {}) =>
+    fs.writeFileSync(config, JSON.stringify({ root: 'root', mirror: mirror.url, suites: ['bookworm'], nodes: Object.fromEntries(nodeEntries), jobs: [{ name: 'job1', arch: 'amd64', node1: 'node1', node2: 'node2' }], thresholds: { sshConnectTimeoutSeconds: 2, sshRetries: 1, sshBackoffSeconds: 0.05 }, ...extra }));
+  write();
+  const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
+  assert.equal((await run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+  const roots = nodeEntries.map(([, n]) => new Layout(n.root));
+  return { ...s, run, write, nodeEntries, roots, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
+}
+
+function assertNodesEmpty(roots: readonly Layout[]): void {
+  for (const layout of roots) {
+    const left = census(layout);
+    assert.deepEqual([left.entries.size, left.results.size, left.locks.length], [0, 0, 0], `${layout.root} is clean`);
+  }
+}
+
+describe('a check over ssh on two nodes', () => {
+  it('builds on node1 then node2 through real sshd, and records verdicts with one row per build and node', async () => {
+    const main = await mainNode();
+    assert.equal((await main.run('schedule', 'steady', 'wobbly', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const verdicts: Record<string, string> = {};
+    for (let i = 0; i < 2; i++) {
+      const result = await main.run('--json', 'build', '--job', 'job1');
+      assert.equal(result.status, 0, result.stderr);
+      const v = JSON.parse(result.stdout) as { id: { pkg: string }; verdict: string };
+      verdicts[v.id.pkg] = v.verdict;
+    }
+    assert.deepEqual(verdicts, { steady: 'reproducible', wobbly: 'unreproducible' });
+    assert.equal((await main.run('build', 'node1', 'node2')).status, 3, 'nothing left to do');
+    const rows = await main.store.read((db) => query<{ name: string; node: string; build_number: number }>(db, 'SELECT name, node, build_number FROM builds ORDER BY name, build_number'));
+    assert.deepEqual(rows.map((r) => `${r.name}:${r.build_number}@${r.node}`), ['steady:1@node1', 'steady:2@node2', 'wobbly:1@node1', 'wobbly:2@node2']);
+    assert.equal(census(main.layout).entries.size, 0);
+    assertNodesEmpty(main.roots);
+  });
+
+  it('exits 6 when node2 is down from the start, puts the entry back in scheduled/, and a rerun completes it', async () => {
+    const main = await mainNode({ node2Port: 9 });
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const down = await main.run('build', '--job', 'job1');
+    assert.equal(down.status, 6, down.stderr);
+    assert.match(down.stderr, /node node2 \(root@127\.0\.0\.1:9\) is unreachable/);
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']]);
+    assert.match(fs.readFileSync(path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0'), 'utf8'), /Attempt: 2\n/);
+    const fixed = await mainNode();
+    fs.rmSync(fixed.root, { recursive: true });
+    fs.cpSync(main.root, fixed.root, { recursive: true });
+    const rerun = await fixed.run('--json', 'build', '--job', 'job1');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+    assertNodesEmpty([...main.roots, ...fixed.roots]);
+  });
+
+  it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {
+    const main = await mainNode();
+    for (const args of [['build', '$(touch /tmp/x)', 'node2'], ['build', '--job', 'job1', '--suite', 'a;b'], ['build', 'node1', 'no-such-node']]) {
+      const result = await main.run(...args);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+    }
+  });
+});
+
+describe('the main job SIGKILLed at each step', () => {
+  for (const fault of ['pick:after-unlink', 'check:after-build-1', 'advance:after-write', 'check:after-build-2', 'check:before-remove']) {
+    it(`at ${fault}: reap and a rerun give exactly one verdict and leave nothing on the nodes`, async () => {
+      const main = await mainNode();
+      assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+      const crash = await cliAsync(main.root, ['--config', path.join(main.dir, 'repro-spool.json'), 'build', '--job', 'job1'], { REPRO_SPOOL_FAULT: fault });
+      assert.equal(crash.signal, 'SIGKILL', `reached ${fault}: ${crash.stderr}`);
+      assert.equal((await main.run('reap')).status, 0);
+      assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'back in scheduled/ after the reap');
+      const rerun = await main.run('--json', 'build', '--job', 'job1');
+      assert.equal(rerun.status, 0, rerun.stderr);
+      assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+      assert.equal(census(main.layout).entries.size, 0);
+      assertNodesEmpty(main.roots);
+      const results = await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
+      assert.equal(results, 1, 'one verdict for the package');
+    });
+  }
+});
