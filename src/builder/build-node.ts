@@ -53,9 +53,9 @@ interface Outcome {
   readonly applied: Stanza;
 }
 
-/** Builds the next entry of node's inbox; undefined when the inbox is empty. */
-export async function buildNext(spool: Spool, node: string, buildNumber: BuildNumber, settings: BuilderSettings): Promise<NodeBuild | undefined> {
-  const taken = await claim(spool, { node });
+/** Builds the next entry of node's inbox (or only the given one); undefined when there is none. */
+export async function buildNext(spool: Spool, node: string, buildNumber: BuildNumber, settings: BuilderSettings, only?: EntryId): Promise<NodeBuild | undefined> {
+  const taken = await claim(spool, { node, ...(only && { suite: only.suite, arch: only.arch, pkg: only.pkg, version: only.version }) });
   if (!taken) return undefined;
   const { entry, lock } = taken;
   const workdir = path.join(spool.layout.root, 'build', `${buildNumber}-${lock.token}`);

@@ -46,7 +46,7 @@ class LocalRunner implements NodeRunner {
   async build(entry: Entry, buildNumber: BuildNumber): Promise<FetchedBuild> {
     const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
     writeFileAtomic(this.spool.layout, this.spool.layout.entryPath(nodePlace(this.node), entry.id), formatEntry(shipped), { noReplace: true });
-    const build = await buildNext(this.spool, this.node, buildNumber, this.settings);
+    const build = await buildNext(this.spool, this.node, buildNumber, this.settings, entry.id);
     if (!build) throw new SpoolError('failed', `${formatId(entry.id)} vanished from ${this.node}'s inbox before it was built`);
     const fetched = this.main.layout.resultsPath(this.node, entry.id);
     copyTree(this.main, build.results, fetched);

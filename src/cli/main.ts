@@ -67,6 +67,7 @@ export function buildProgram(): Command {
       .option('--arch <arch>', "architecture (default: this machine's)")
       .option('--node <node>', 'for build 1|2: this node (default: $REPRO_SPOOL_NODE or the config)')
       .option('--job <name>', "main: check on the configured job's two nodes")
+      .option('--entry <id>', 'for build 1|2: build only SUITE/ARCH/PKG/VERSION (what a main job that shares the node asks for)')
       .action(lazy(() => import('./commands/build.js'))),
     'repro-spool build hello',
     'repro-spool build hello=2.10-3 --suite bookworm --json',

@@ -41,11 +41,10 @@ export async function remoteCheck(main: Spool, config: Config, settings: Omit<Ch
   if (fs.existsSync(stop)) throw new SpoolError('nothingToDo', `paused by ${stop}: ${fs.readFileSync(stop, 'utf8').trim() || 'no reason given'}`);
   const [one, two] = [config.nodes[pair.node1], config.nodes[pair.node2]] as [NodeConfig, NodeConfig];
   if (one.arch !== two.arch) throw new SpoolError('usage', `${pair.node1} builds ${one.arch} but ${pair.node2} builds ${two.arch}`);
-  const transports = [new SshTransport(pair.node1, one, sshSettingsOf(config)), new SshTransport(pair.node2, two, sshSettingsOf(config))] as const;
-  try {
-    const runners = [new RemoteRunner(main, pair.node1, one, transports[0]), new RemoteRunner(main, pair.node2, two, transports[1])] as const;
-    return await checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch });
-  } finally {
-    for (const transport of transports) transport.close();
-  }
+  // The nodes' ControlMasters outlive this job (ControlPersist): other jobs share them.
+  const runners = [
+    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, sshSettingsOf(config))),
+    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, sshSettingsOf(config))),
+  ] as const;
+  return checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch });
 }

@@ -47,11 +47,12 @@ export class RemoteRunner implements NodeRunner {
     const local = tempPath(this.main.layout.tmpDir, 'ship');
     try {
       writeDurable(local, formatEntry(shipped));
-      await this.ssh.put(local, this.remote.entryPath(nodePlace(this.node), entry.id));
+      await this.ssh.put(local, this.remote.entryPath(nodePlace(this.node), entry.id), this.remote.tmpDir);
     } finally {
       fs.rmSync(local, { force: true });
     }
-    const out = await this.ssh.run(this.command('build', String(buildNumber), '--node', this.node));
+    const { suite, arch, pkg, version } = entry.id;
+    const out = await this.ssh.run(this.command('build', String(buildNumber), '--node', this.node, '--entry', `${suite}/${arch}/${pkg}/${version}`), { idempotent: false });
     if (out.exitCode === EXIT_CODES.unreachable) throw new SpoolError('unreachable', `${this.node} cannot reach its mirror: ${out.stderr.trim()}`);
     if (out.exitCode !== 0) throw new SpoolError('failed', `build ${buildNumber} on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
     const done = JSON.parse(out.stdout) as { status: BuildStatus; durationSeconds: number };

@@ -4,13 +4,15 @@
  * open and the call would never resolve); BatchMode, ConnectTimeout and keep-alives on
  * every call; retries with backoff only when the connection failed (ssh exit 255), never
  * when the remote command failed. Remote commands are built from quoted words only.
- * Files are placed atomically: copied to a temp name in the target directory, then
+ * Files are placed atomically: copied to a temp name in a staging directory on the same
+ * remote filesystem (the node spool's tmp/, where its reaper expects temps), then
  * hard-linked to their name (which fails if the name exists: nothing is overwritten).
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { $ } from 'zx';
 import type { NodeConfig } from '../config/config.js';
 import { SpoolError, TargetExistsError } from '../errors.js';
@@ -63,28 +65,66 @@ export class SshTransport {
     return this.node.user ? `${this.node.user}@${this.node.host}` : this.node.host;
   }
 
-  /** Starts the node's ControlMaster if none is running; later calls reuse its connection. */
-  private ensureMaster(): void {
-    const check = spawnSync('ssh', [...this.options(), '-O', 'check', this.destination()], { stdio: 'ignore' });
-    if (check.status === 0) return;
-    spawnSync('ssh', [...this.options(), '-f', '-N', '-M', '-o', 'ControlPersist=60', this.destination()], { stdio: 'ignore', timeout: (this.settings.connectTimeoutSeconds + 5) * 1000 });
+  private masterRunning(): boolean {
+    return spawnSync('ssh', [...this.options(), '-O', 'check', this.destination()], { stdio: 'ignore' }).status === 0;
   }
 
-  /** Drops a master that may be half-open after an error, so the next call reconnects. */
+  /**
+   * Starts the node's ControlMaster if none is running; later calls reuse its connection.
+   * Jobs sharing a node start it under a lock: a second `ssh -M` finding the socket taken
+   * would linger as an ordinary background connection.
+   */
+  private ensureMaster(): void {
+    if (this.masterRunning()) return;
+    const key = crypto.createHash('sha256').update(`${this.destination()}:${this.node.port}`).digest('hex').slice(0, 16);
+    const lockFile = path.join(os.tmpdir(), `rs-master-${key}`);
+    const deadline = Date.now() + (this.settings.connectTimeoutSeconds + 10) * 1000;
+    for (;;) {
+      let release: (() => void) | undefined;
+      try {
+        release = lockfile.lockSync(lockFile, { realpath: false, stale: (this.settings.connectTimeoutSeconds + 10) * 1000 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      }
+      if (release) {
+        try {
+          if (!this.masterRunning()) {
+            spawnSync('ssh', [...this.options(), '-f', '-N', '-M', '-o', 'ControlPersist=60', this.destination()], { stdio: 'ignore', timeout: (this.settings.connectTimeoutSeconds + 5) * 1000 });
+          }
+        } finally {
+          release();
+        }
+        return;
+      }
+      // Another job is starting the master: wait for it, then use it (or connect directly).
+      if (this.masterRunning() || Date.now() > deadline) return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+
+  /**
+   * Drops a master that may be half-open after an error, so the next call reconnects.
+   * Not on success: other jobs' sessions share the master; ControlPersist ends it.
+   */
   close(): void {
     spawnSync('ssh', [...this.options(), '-O', 'exit', this.destination()], { stdio: 'ignore' });
   }
 
-  /** Runs words on the node; throws SpoolError('unreachable') only when no connection could be made. */
-  async run(words: readonly string[]): Promise<RemoteResult> {
+  /**
+   * Runs words on the node; throws SpoolError('unreachable') when the connection failed.
+   * Only idempotent commands may be retried: after a dropped connection the remote command
+   * may have run (killing the local ssh does not stop it).
+   */
+  async run(words: readonly string[], options: { idempotent: boolean } = { idempotent: true }): Promise<RemoteResult> {
     const command = remoteCommand(['timeout', '--kill-after=30', String(this.settings.commandTimeoutSeconds), ...words]);
+    const retries = options.idempotent ? this.settings.retries : 0;
     for (let attempt = 0; ; attempt++) {
       this.ensureMaster();
       const out = await sh`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
       if (out.exitCode !== CONNECTION_FAILED) return { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
       this.close();
-      if (attempt >= this.settings.retries) {
-        throw new SpoolError('unreachable', `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable: ${out.stderr.trim() || 'ssh failed'}`);
+      if (attempt >= retries) {
+        throw new SpoolError('unreachable', `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${out.stderr.trim() || 'ssh exited 255'}`);
       }
       await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
     }
@@ -98,11 +138,11 @@ export class SshTransport {
   }
 
   /** Places a local file at an absolute remote path, atomically, never over an existing file. */
-  async put(localFile: string, remotePath: string): Promise<void> {
-    assertAbsolute(localFile, remotePath);
+  async put(localFile: string, remotePath: string, stagingDir: string): Promise<void> {
+    assertAbsolute(localFile, remotePath, stagingDir);
     const dir = path.posix.dirname(remotePath);
-    const temp = path.posix.join(dir, `.${path.posix.basename(remotePath)}.part-${crypto.randomBytes(6).toString('hex')}`);
-    await this.check(['mkdir', '-p', '--', dir]);
+    const temp = path.posix.join(stagingDir, `part-${crypto.randomBytes(6).toString('hex')}`);
+    await this.check(['mkdir', '-p', '--', dir, stagingDir]);
     await this.scp([localFile, `${this.destination()}:${temp}`]);
     const linked = await this.run(['sh', '-c', 'ln -- "$1" "$2"; status=$?; rm -f -- "$1"; exit $status', 'sh', temp, remotePath]);
     if (linked.exitCode !== 0) {

@@ -115,3 +115,42 @@ describe('the main job SIGKILLed at each step', () => {
     });
   }
 });
+
+describe('four jobs sharing two nodes', () => {
+  it('check 40 scheduled packages concurrently, each exactly once', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `many${String(i).padStart(2, '0')}`);
+    const many = await startMirror(names.map((name) => ({ name, version: '1.0', build: ['mkdir -p out', `echo ${name} > out/data`] })));
+    try {
+      const main = await mainNode();
+      const config = JSON.parse(fs.readFileSync(path.join(main.dir, 'repro-spool.json'), 'utf8'));
+      const jobs = [1, 2, 3, 4].map((n) => ({ name: `job${n}`, arch: 'amd64', node1: n % 2 ? 'node1' : 'node2', node2: n % 2 ? 'node2' : 'node1' }));
+      fs.writeFileSync(path.join(main.dir, 'repro-spool.json'), JSON.stringify({ ...config, mirror: many.url, jobs }));
+      for (const [, node] of main.nodeEntries) {
+        const nodeConfig = node.command[node.command.length - 1]!;
+        fs.writeFileSync(nodeConfig, JSON.stringify({ ...JSON.parse(fs.readFileSync(nodeConfig, 'utf8')), mirror: many.url }));
+      }
+      assert.equal((await main.run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+      assert.equal((await main.run('schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64', '--limit', '100')).status, 0);
+      const checked = await Promise.all(
+        jobs.map(async (job) => {
+          const mine: string[] = [];
+          for (;;) {
+            const result = await main.run('--json', 'build', '--job', job.name);
+            if (result.status === 3) return mine;
+            assert.equal(result.status, 0, `${job.name}: ${result.stderr}`);
+            mine.push((JSON.parse(result.stdout) as { id: { pkg: string } }).id.pkg);
+          }
+        }),
+      );
+      const all = checked.flat();
+      assert.equal(all.length, 40, 'no package checked twice');
+      assert.deepEqual(new Set(all), new Set(names));
+      assert.ok(checked.filter((c) => c.length > 0).length > 1, 'the jobs really ran side by side');
+      const verdicts = await main.store.read((db) => query<{ n: number }>(db, "SELECT count(*) AS n FROM results WHERE verdict = 'reproducible'")[0]!.n);
+      assert.equal(verdicts, 40);
+      assertNodesEmpty(main.roots);
+    } finally {
+      await many.close();
+    }
+  });
+});

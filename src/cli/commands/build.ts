@@ -5,7 +5,7 @@ import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
 import type { CheckVerdict } from '../../builder/check.js';
 import { localCheck } from '../../builder/local-check.js';
 import { parseSourcesIndex } from '../../debian/sources-index.js';
-import { formatId } from '../../spool/identity.js';
+import { type EntryId, entryId, formatId } from '../../spool/identity.js';
 import { SCHEDULED } from '../../spool/layout.js';
 import { validateName, validatePackageName, validateVersion } from '../../spool/names.js';
 import { remoteCheck, resolvePair } from '../../remote/remote-check.js';
@@ -21,6 +21,14 @@ interface Options {
   arch?: string;
   node?: string;
   job?: string;
+  entry?: string;
+}
+
+function parseEntryId(text: string): EntryId {
+  const parts = text.split('/');
+  if (parts.length !== 4) throw new SpoolError('usage', `invalid --entry ${JSON.stringify(text)}: expected SUITE/ARCH/PKG/VERSION`);
+  const [suite, arch, pkg, version] = parts as [string, string, string, string];
+  return entryId(suite, arch, pkg, version);
 }
 
 export async function run(targets: string[], options: Options, command: Command): Promise<void> {
@@ -53,8 +61,9 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
 async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx.config);
-  const done = await buildNext(ctx.spool, node, buildNumber, builderSettings(ctx, suiteOf(ctx, options.suite)));
-  if (!done) throw new SpoolError('nothingToDo', `${node}'s inbox is empty`);
+  const only = options.entry === undefined ? undefined : parseEntryId(options.entry);
+  const done = await buildNext(ctx.spool, node, buildNumber, builderSettings(ctx, only?.suite ?? suiteOf(ctx, options.suite)), only);
+  if (!done) throw new SpoolError('nothingToDo', only ? `${formatId(only)} is not in ${node}'s inbox` : `${node}'s inbox is empty`);
   ctx.out.result(done, () => `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s (${ctx.spool.layout.relative(done.results)})`);
 }
 

@@ -91,8 +91,14 @@ export async function removeEmptySlots(ctx: ReapContext): Promise<void> {
   }
 }
 
+/**
+ * Empty package directories go once they have been empty for the stale window: a fresh
+ * one may be about to receive an entry (a writer's mkdir -p, then its link or scp).
+ */
 export async function pruneEmptyDirs(ctx: ReapContext, dirs: readonly string[]): Promise<void> {
   for (const dir of dirs) {
+    const stat = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!stat || ctx.spool.clock.now() - stat.mtimeMs <= ctx.spool.thresholds.lockStaleMs) continue;
     await act(ctx, 'prune-dir', dir, 'empty package directory', () => {
       try {
         fs.rmdirSync(dir);

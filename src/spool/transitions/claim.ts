@@ -18,6 +18,9 @@ export interface ClaimOptions {
   readonly node: string;
   readonly suite?: string;
   readonly arch?: string;
+  /** Only this entry (a main job that shares the node with others asks for its own). */
+  readonly pkg?: string;
+  readonly version?: string;
   readonly onConflict?: TakeOptions['onConflict'];
 }
 
@@ -35,6 +38,8 @@ function claimOptions(spool: Spool, options: ClaimOptions): TakeOptions {
     from: nodePlace(options.node),
     suite: options.suite,
     arch: options.arch,
+    pkg: options.pkg,
+    version: options.version,
     onConflict: options.onConflict,
     purpose: 'build',
     faultLabel: 'claim',

@@ -25,6 +25,7 @@ export interface TakeOptions {
   readonly suite?: string;
   readonly arch?: string;
   readonly pkg?: string;
+  readonly version?: string;
   readonly purpose: LockPurpose;
   readonly job?: string;
   readonly faultLabel: string;
@@ -42,7 +43,8 @@ export interface TakeOptions {
  */
 export async function* takeEach(spool: Spool, options: TakeOptions): AsyncGenerator<Taken> {
   const { entries } = walkEntries(spool.layout, { places: [options.from], suite: options.suite, arch: options.arch, pkg: options.pkg });
-  for (const candidate of options.byPriority ? byPriority(entries) : entries) {
+  const wanted = options.version === undefined ? entries : entries.filter((e) => e.id.version === options.version);
+  for (const candidate of options.byPriority ? byPriority(wanted) : wanted) {
     const taken = await tryTake(spool, candidate.id, candidate.path, options);
     if (taken) yield taken;
   }
