@@ -168,6 +168,14 @@ export function buildProgram(): Command {
     'repro-spool --json info | jq -r .KERNEL',
   );
 
+  withExamples(
+    program
+      .command('collect-info')
+      .description('main: run info on every configured node over ssh into reproducible-results/node-information/ and reproducible.db (exit 6 if a node failed)')
+      .action(lazy(() => import('./commands/collect-info.js'))),
+    'repro-spool --config /etc/repro-spool.json collect-info',
+  );
+
   const jobs = program.command('jobs').description('what Jenkins and cron run, from the configuration');
   withExamples(
     jobs

@@ -154,3 +154,17 @@ describe('four jobs sharing two nodes', () => {
     }
   });
 });
+
+describe('collect-info', () => {
+  it('gathers every node\'s info over ssh into node-information/ and reproducible.db, reporting a node that is down', async () => {
+    const main = await mainNode({ node2Port: 9 });
+    const result = await main.run('--json', 'collect-info');
+    assert.equal(result.status, 6, 'one node was down');
+    const collected = JSON.parse(result.stdout) as Array<{ node: string; info?: Record<string, string>; error?: string }>;
+    assert.equal(collected[0]!.info!.ARCH, 'amd64');
+    assert.match(collected[1]!.error!, /node2 .* unreachable/);
+    assert.match(fs.readFileSync(path.join(main.root, 'reproducible-results/node-information/node1'), 'utf8'), /^ARCH=amd64\nNUM_CPU=\d+\n/);
+    const rows = await main.store.read((db) => query<{ node: string; key: string }>(db, "SELECT node, key FROM node_info WHERE key = 'KERNEL'"));
+    assert.deepEqual(rows, [{ node: 'node1', key: 'KERNEL' }]);
+  });
+});

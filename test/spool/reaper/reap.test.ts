@@ -45,7 +45,7 @@ describe('reaper', () => {
     builder.child.kill('SIGKILL');
     await once(builder.child, 'exit');
     const report = await reap(openSpool(s.root, FAST));
-    assert.deepEqual(report.actions.map((a) => [a.action, a.outcome]), [['break-lock', 'done'], ['kill', 'done'], ['remove-workdir', 'done'], ['requeue', 'done'], ['prune-dir', 'done']]);
+    assert.deepEqual(report.actions.map((a) => [a.action, a.outcome]), [['break-lock', 'done'], ['kill', 'done'], ['remove-workdir', 'done'], ['requeue', 'done']]);
     assert.match(report.actions[0]!.reason, /holder pid \d+ on .* is gone/);
     assert.equal(hasSleepingGroup(builder.pgid), false, 'no process of the build is left');
     assert.equal(fs.existsSync(builder.workdir), false);
@@ -147,6 +147,16 @@ describe('reaper', () => {
     assert.deepEqual(dry.actions.map((a) => [a.action, a.path]), real.actions.map((a) => [a.action, a.path]));
     assert.ok(dry.actions.every((a) => a.outcome === 'planned') && real.actions.every((a) => a.outcome === 'done'));
     assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
+  });
+
+  it('prunes an empty package directory only once it has been empty for the stale window', async () => {
+    const s = sandbox('reap-prune');
+    const dir = path.join(s.layout.placeDir(inbox), 'bookworm', 'amd64', 'hello');
+    fs.mkdirSync(dir, { recursive: true });
+    assert.deepEqual((await reap(openSpool(s.root, FAST))).actions, [], 'a writer may be about to link an entry into it');
+    const later5 = await reap(openSpool(s.root, FAST, later(5000)));
+    assert.deepEqual(later5.actions.map((a) => `${a.action} ${a.path}`), ['prune-dir reproducible-builds/node1/bookworm/amd64/hello']);
+    assert.equal(fs.existsSync(dir), false);
   });
 
   it('runs one at a time: a second reaper exits 4 while the first holds the reaper lock', async () => {

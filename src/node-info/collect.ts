@@ -1,0 +1,39 @@
+/**
+ * `collect-info` on main (the seed's job that runs reproducible_info.sh on every node):
+ * runs `repro-spool info` on each configured node over ssh, writes its key=value output
+ * atomically to reproducible-results/node-information/$NODE, and records it in
+ * reproducible.db. An unreachable node is reported and skipped; the others are collected.
+ */
+import type { Config } from '../config/config.js';
+import { sshSettingsOf } from '../config/config.js';
+import { SpoolError } from '../errors.js';
+import { writeFileAtomic } from '../spool/atomic.js';
+import type { Spool } from '../spool/spool.js';
+import type { Store } from '../store/store.js';
+import { SshTransport } from '../transport/ssh.js';
+import { type NodeInfo, formatInfo } from './info.js';
+
+export interface Collected {
+  readonly node: string;
+  readonly info?: NodeInfo;
+  readonly error?: string;
+}
+
+export async function collectInfo(main: Spool, config: Config, store: Store): Promise<Collected[]> {
+  const collected: Collected[] = [];
+  for (const [name, node] of Object.entries(config.nodes)) {
+    try {
+      const ssh = new SshTransport(name, node, sshSettingsOf(config));
+      const info = JSON.parse(await ssh.check([...node.command, '--json', 'info'])) as NodeInfo;
+      writeFileAtomic(main.layout, main.layout.nodeInfoPath(name), formatInfo(info), { noReplace: false });
+      collected.push({ node: name, info });
+    } catch (error) {
+      if (!(error instanceof SpoolError)) throw error;
+      collected.push({ node: name, error: error.message });
+    }
+  }
+  const now = new Date(main.clock.now()).toISOString();
+  const records = collected.flatMap((c) => (c.info ? [{ kind: 'node-info' as const, node: c.node, collectedAt: now, values: c.info }] : []));
+  if (records.length > 0) await store.record(records);
+  return collected;
+}
