@@ -47,7 +47,7 @@ for (const file of parseDsc(fs.readFileSync(path.join(pool, record.dscName), 'ut
 }
 const mirrorRoot = path.join(work, 'mirror');
 const server = http.createServer((req, res) => {
-  const file = path.join(mirrorRoot, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+  const file = path.join(mirrorRoot, decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname));
   if (!file.startsWith(mirrorRoot) || !fs.existsSync(file)) return void res.writeHead(404).end();
   res.writeHead(200, { 'content-length': fs.statSync(file).size });
   fs.createReadStream(file).pipe(res);

@@ -23,29 +23,18 @@ import { pick } from '../spool/transitions/pick.js';
 import { requeue } from '../spool/transitions/requeue.js';
 import type { BuildRow, Verdict } from '../store/records.js';
 import type { Store } from '../store/store.js';
-import type { BuildStatus } from '../spool/build-status.js';
 import { type Comparison, compareBuilds } from './compare.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, diffoscope } from './diffoscope.js';
+import type { NodeBuild } from './build-node.js';
 import type { BuildNumber } from './variations.js';
-
-/** One build as main sees it once its results are fetched into the main spool. */
-export interface FetchedBuild {
-  readonly id: EntryId;
-  readonly node: string;
-  readonly buildNumber: BuildNumber;
-  readonly status: BuildStatus;
-  /** The results directory in the main spool. */
-  readonly results: string;
-  readonly durationSeconds: number;
-}
 
 /** How entries reach one node and come back: the local spool next door, or ssh. */
 export interface NodeRunner {
   readonly node: string;
   /** Removes what a dead earlier check left of this entry on the node. */
   clearLeftovers(id: EntryId): Promise<void>;
-  /** Ships the entry, has the node build it, and fetches its results into main's reproducible-results/$NODE/. */
-  build(entry: Entry, buildNumber: BuildNumber): Promise<FetchedBuild>;
+  /** Ships the entry, has the node build it, and fetches its results into main's reproducible-results/$NODE/ (the returned results path). */
+  build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild>;
 }
 
 export interface CheckSettings {
@@ -63,7 +52,7 @@ export interface CheckRequest {
 export interface CheckVerdict {
   readonly id: EntryId;
   readonly verdict: Verdict;
-  readonly builds: FetchedBuild[];
+  readonly builds: NodeBuild[];
   readonly comparison?: Comparison;
   readonly diffoscope?: DiffoscopeOutcome;
   readonly archive: string;
@@ -80,7 +69,7 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
       await runner.clearLeftovers(entry.id);
       fs.rmSync(main.layout.resultsPath(runner.node, entry.id), { recursive: true, force: true });
     }
-    const builds: FetchedBuild[] = [];
+    const builds: NodeBuild[] = [];
     for (const buildNumber of [1, 2] as const) {
       const runner = runners[buildNumber - 1]!;
       if (buildNumber === 2) entry = advance(main, lock, entry, runners[0].node, runner.node);
@@ -98,11 +87,11 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
   }
 }
 
-async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, builds: FetchedBuild[]): Promise<CheckVerdict> {
+async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, builds: NodeBuild[]): Promise<CheckVerdict> {
   const now = new Date(main.clock.now());
   const archive = path.join(main.layout.root, 'archive', entry.id.suite, entry.id.arch, entry.id.pkg, entry.id.version, now.toISOString().replace(/[:.]/g, '-'));
   ensureDirInside(main.layout.root, archive);
-  const [first, second] = builds as [FetchedBuild, FetchedBuild | undefined];
+  const [first, second] = builds as [NodeBuild, NodeBuild | undefined];
   let comparison: Comparison | undefined;
   let report: DiffoscopeOutcome | undefined;
   let verdict: Verdict;
@@ -143,7 +132,7 @@ function verdictStanza(entry: Entry, verdict: Verdict, comparison: Comparison | 
   ]);
 }
 
-function buildRow(build: FetchedBuild, job: string): BuildRow {
+function buildRow(build: NodeBuild, job: string): BuildRow {
   const result = fs.readFileSync(path.join(build.results, 'result'), 'utf8');
   const exit = /^Exit-Code: ([0-9]+)$/m.exec(result)?.[1];
   const start = /^Start: (\S+)$/m.exec(result)?.[1] ?? new Date().toISOString();

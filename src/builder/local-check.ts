@@ -15,8 +15,8 @@ import { locate } from '../spool/read-entry.js';
 import { reap } from '../spool/reaper/reap.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { SpoolError } from '../errors.js';
-import { type BuilderSettings, buildNext } from './build-node.js';
-import { type CheckRequest, type CheckSettings, type CheckVerdict, type FetchedBuild, type NodeRunner, checkNext } from './check.js';
+import { type BuilderSettings, type NodeBuild, buildNext } from './build-node.js';
+import { type CheckRequest, type CheckSettings, type CheckVerdict, type NodeRunner, checkNext } from './check.js';
 import type { BuildNumber } from './variations.js';
 
 export const LOCAL_NODES = ['local1', 'local2'] as const;
@@ -43,7 +43,7 @@ class LocalRunner implements NodeRunner {
     fs.rmSync(this.spool.layout.resultsPath(this.node, id), { recursive: true, force: true });
   }
 
-  async build(entry: Entry, buildNumber: BuildNumber): Promise<FetchedBuild> {
+  async build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
     const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
     writeFileAtomic(this.spool.layout, this.spool.layout.entryPath(nodePlace(this.node), entry.id), formatEntry(shipped), { noReplace: true });
     const build = await buildNext(this.spool, this.node, buildNumber, this.settings, entry.id);

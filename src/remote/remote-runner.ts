@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeConfig } from '../config/config.js';
 import { EXIT_CODES, SpoolError } from '../errors.js';
-import type { FetchedBuild, NodeRunner } from '../builder/check.js';
+import type { NodeRunner } from '../builder/check.js';
+import type { NodeBuild } from '../builder/build-node.js';
 import type { BuildNumber } from '../builder/variations.js';
 import type { BuildStatus } from '../spool/build-status.js';
 import { ensureDirInside, tempPath, writeDurable } from '../spool/atomic.js';
@@ -41,7 +42,7 @@ export class RemoteRunner implements NodeRunner {
     if (out.exitCode !== 0) throw new SpoolError('failed', `forget on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
   }
 
-  async build(entry: Entry, buildNumber: BuildNumber): Promise<FetchedBuild> {
+  async build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
     const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
     ensureDirInside(this.main.layout.root, this.main.layout.tmpDir);
     const local = tempPath(this.main.layout.tmpDir, 'ship');

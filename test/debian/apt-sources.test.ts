@@ -16,18 +16,18 @@ describe('mirror from the system apt sources', () => {
   it('derives the source mirror from deb822 deb entries when there is no deb-src, skipping security', () => {
     const dir = aptDir({
       'sources.list.d/debian.sources':
-        'Types: deb\nURIs: http://security.example.org/debian-security\nSuites: bookworm-security\nComponents: main\n\n' +
-        'Types: deb\nURIs: http://mirror.example.org/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n',
+        'Types: deb\nURIs: http://example.org/security\nSuites: bookworm-security\nComponents: main\n\n' +
+        'Types: deb\nURIs: http://example.net/debian/\nSuites: bookworm bookworm-updates\nComponents: main\n',
     });
-    assert.equal(mirrorFromApt(readAptSources(dir), 'bookworm'), 'http://mirror.example.org/debian');
+    assert.equal(mirrorFromApt(readAptSources(dir), 'bookworm'), 'http://example.net/debian');
   });
 
   it('prefers a one-line deb-src entry for the suite and ignores disabled and non-http entries', () => {
     const dir = aptDir({
-      'sources.list': '# comment\ndeb http://deb.example.org/debian bookworm main\ndeb-src [arch=amd64] http://src.example.org/debian bookworm main\ndeb cdrom:[Debian]/ bookworm main\n',
-      'sources.list.d/off.sources': 'Types: deb-src\nURIs: http://off.example.org/debian\nSuites: bookworm\nEnabled: no\n',
+      'sources.list': '# comment\ndeb http://example.com/debian bookworm main\ndeb-src [arch=amd64] http://example.org/debian bookworm main\ndeb cdrom:[Debian]/ bookworm main\n',
+      'sources.list.d/off.sources': 'Types: deb-src\nURIs: http://example.org/off\nSuites: bookworm\nEnabled: no\n',
     });
-    assert.equal(mirrorFromApt(readAptSources(dir), 'bookworm'), 'http://src.example.org/debian');
+    assert.equal(mirrorFromApt(readAptSources(dir), 'bookworm'), 'http://example.org/debian');
     assert.equal(mirrorFromApt(readAptSources(aptDir({})), 'bookworm'), undefined);
   });
 });
