@@ -87,6 +87,16 @@ describe('a check over ssh on two nodes', () => {
     assertNodesEmpty([...main.roots, ...fixed.roots]);
   });
 
+  it('pauses on a NO-BUILDS-PLEASE file in the main root: exit 3 with its reason, the entry left waiting', async () => {
+    const main = await mainNode();
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    fs.writeFileSync(path.join(main.root, 'NO-BUILDS-PLEASE'), 'node maintenance until 18:00\n');
+    const paused = await main.run('build', '--job', 'job1');
+    assert.equal(paused.status, 3);
+    assert.match(paused.stderr, /paused by .*NO-BUILDS-PLEASE: node maintenance until 18:00/);
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']]);
+  });
+
   it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {
     const main = await mainNode();
     for (const args of [['build', '$(touch /tmp/x)', 'node2'], ['build', '--job', 'job1', '--suite', 'a;b'], ['build', 'node1', 'no-such-node']]) {
