@@ -20,7 +20,7 @@ export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2
 export const DEFAULT_BUILD = { buildTimeoutMs: 16 * 3600_000, diffoscopeTimeoutMs: 1800_000, diffoscopeMaxReportBytes: 40 * 1024 * 1024 } as const;
 
 /** ssh to build nodes: connection timeout, and retries (with exponential backoff) of failed connections only. */
-export const DEFAULT_SSH = { connectTimeoutMs: 10_000, retries: 2, backoffMs: 2_000 } as const;
+export const DEFAULT_SSH = { connectTimeoutMs: 10_000, retries: 2, backoffMs: 2_000, offlineAfterFailures: 3, recheckMs: 900_000 } as const;
 
 const seconds = (fallback: number) => z.number().positive().default(fallback / 1000);
 const nodeName = z.string().refine((value) => isName('node', value), {
@@ -101,6 +101,8 @@ export const ConfigSchema = z
         sshConnectTimeoutSeconds: seconds(DEFAULT_SSH.connectTimeoutMs),
         sshRetries: z.number().int().min(0).default(DEFAULT_SSH.retries),
         sshBackoffSeconds: seconds(DEFAULT_SSH.backoffMs),
+        nodeOfflineAfterFailures: z.number().int().positive().default(DEFAULT_SSH.offlineAfterFailures),
+        nodeRecheckSeconds: seconds(DEFAULT_SSH.recheckMs),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
@@ -209,6 +211,10 @@ export function sshSettingsOf(config: Config) {
   const t = config.thresholds;
   // A remote build may take as long as its timeout, plus the fetch and completion around it.
   return { connectTimeoutSeconds: t.sshConnectTimeoutSeconds, retries: t.sshRetries, backoffMs: t.sshBackoffSeconds * 1000, commandTimeoutSeconds: t.buildTimeoutSeconds + 3600 };
+}
+
+export function healthSettingsOf(config: Config) {
+  return { offlineAfterFailures: config.thresholds.nodeOfflineAfterFailures, recheckMs: config.thresholds.nodeRecheckSeconds * 1000 };
 }
 
 /** --root, then REPRO_SPOOL_ROOT, then the file's root (relative to the file), then ./var/workspace. */

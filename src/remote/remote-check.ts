@@ -2,11 +2,12 @@
  * `build NODE1 NODE2` and `build --job NAME` on the main node: one check of the next
  * scheduled entry of the nodes' architecture, build 1 on NODE1 and build 2 on NODE2,
  * over ssh. A stop file (NO-BUILDS-PLEASE in the main root) pauses new checks without
- * touching running ones.
+ * touching running ones; a node marked offline (node-health.ts) is skipped until its recheck.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Config, type NodeConfig, sshSettingsOf } from '../config/config.js';
+import { type Config, type NodeConfig, healthSettingsOf, sshSettingsOf } from '../config/config.js';
+import { assertUsable } from './node-health.js';
 import { SpoolError } from '../errors.js';
 import { type CheckSettings, type CheckVerdict, checkNext } from '../builder/check.js';
 import type { Spool } from '../spool/spool.js';
@@ -41,10 +42,12 @@ export async function remoteCheck(main: Spool, config: Config, settings: Omit<Ch
   if (fs.existsSync(stop)) throw new SpoolError('nothingToDo', `paused by ${stop}: ${fs.readFileSync(stop, 'utf8').trim() || 'no reason given'}`);
   const [one, two] = [config.nodes[pair.node1], config.nodes[pair.node2]] as [NodeConfig, NodeConfig];
   if (one.arch !== two.arch) throw new SpoolError('usage', `${pair.node1} builds ${one.arch} but ${pair.node2} builds ${two.arch}`);
+  const health = healthSettingsOf(config);
+  for (const node of [pair.node1, pair.node2]) assertUsable(main, node, health);
   // The nodes' ControlMasters outlive this job (ControlPersist): other jobs share them.
   const runners = [
-    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, sshSettingsOf(config))),
-    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, sshSettingsOf(config))),
+    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, sshSettingsOf(config)), health),
+    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, sshSettingsOf(config)), health),
   ] as const;
   return checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch });
 }

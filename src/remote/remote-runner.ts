@@ -19,6 +19,7 @@ import type { EntryId } from '../spool/identity.js';
 import { Layout, nodePlace } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
 import type { SshTransport } from '../transport/ssh.js';
+import { type HealthSettings, tracked } from './node-health.js';
 
 export class RemoteRunner implements NodeRunner {
   private readonly remote: Layout;
@@ -28,6 +29,7 @@ export class RemoteRunner implements NodeRunner {
     readonly node: string,
     private readonly config: NodeConfig,
     private readonly ssh: SshTransport,
+    private readonly health: HealthSettings,
   ) {
     this.remote = new Layout(config.root);
   }
@@ -36,13 +38,21 @@ export class RemoteRunner implements NodeRunner {
     return [...this.config.command, '--root', this.config.root, '--json', ...args];
   }
 
-  async clearLeftovers(id: EntryId): Promise<void> {
+  clearLeftovers(id: EntryId): Promise<void> {
+    return tracked(this.main, this.node, this.health, () => this.forget(id));
+  }
+
+  build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
+    return tracked(this.main, this.node, this.health, () => this.shipBuildFetch(entry, buildNumber));
+  }
+
+  private async forget(id: EntryId): Promise<void> {
     const out = await this.ssh.run(this.command('forget', id.pkg, id.version, '--suite', id.suite, '--arch', id.arch, '--node', this.node));
     if (out.exitCode === EXIT_CODES.busy) throw new SpoolError('busy', `${this.node} is still building a copy of this entry from an earlier job`);
     if (out.exitCode !== 0) throw new SpoolError('failed', `forget on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
   }
 
-  async build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
+  private async shipBuildFetch(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
     const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
     ensureDirInside(this.main.layout.root, this.main.layout.tmpDir);
     const local = tempPath(this.main.layout.tmpDir, 'ship');

@@ -97,6 +97,31 @@ describe('a check over ssh on two nodes', () => {
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']]);
   });
 
+  it('marks a node offline after repeated failures, skips it without touching the entry, and clears it after a successful recheck', async () => {
+    const main = await mainNode({ node2Port: 9 });
+    const config = path.join(main.dir, 'repro-spool.json');
+    const withThresholds = (port: number, recheck: number) => {
+      const c = JSON.parse(fs.readFileSync(config, 'utf8'));
+      c.nodes.node2.port = port;
+      c.thresholds = { ...c.thresholds, nodeOfflineAfterFailures: 2, nodeRecheckSeconds: recheck };
+      fs.writeFileSync(config, JSON.stringify(c));
+    };
+    withThresholds(9, 3600);
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    for (let i = 0; i < 2; i++) assert.equal((await main.run('build', '--job', 'job1')).status, 6);
+    const entry = path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0');
+    assert.match(fs.readFileSync(entry, 'utf8'), /Attempt: 3\n/);
+    const skipped = await main.run('build', '--job', 'job1');
+    assert.equal(skipped.status, 6);
+    assert.match(skipped.stderr, /node node2 is offline since \S+ \(2 failures, last: node node2 .*unreachable.*\); next try after/);
+    assert.match(fs.readFileSync(entry, 'utf8'), /Attempt: 3\n/, 'a skipped job moves nothing');
+    assert.match((await main.run('status')).stdout, /node node2: OFFLINE since/);
+    withThresholds(nodes[1]!.node.port, 0.01);
+    const rechecked = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(rechecked.status, 0, rechecked.stderr);
+    assert.equal(fs.existsSync(path.join(main.root, 'node-health', 'node2')), false, 'healthy again');
+  });
+
   it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {
     const main = await mainNode();
     for (const args of [['build', '$(touch /tmp/x)', 'node2'], ['build', '--job', 'job1', '--suite', 'a;b'], ['build', 'node1', 'no-such-node']]) {

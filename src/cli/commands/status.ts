@@ -24,6 +24,7 @@ export async function run(_options: unknown, command: Command): Promise<void> {
     ];
     const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
     const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
-    return [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice].join('\n');
+    const health = status.nodeHealth.map((h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`);
+    return [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health].join('\n');
   });
 }
