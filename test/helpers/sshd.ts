@@ -2,7 +2,7 @@
  * A real sshd for a test node: own host key, own port on 127.0.0.1, own authorized client
  * key and known_hosts, own spool root; stopped by pid when the test ends.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -12,7 +12,10 @@ import { tempDir } from './spool.js';
 export interface TestSshd {
   readonly node: NodeConfig;
   readonly dir: string;
-  readonly process: ChildProcess;
+  /** Kills the listener and every connection it serves, as a crashed or rebooted node would. */
+  kill(): void;
+  /** Starts sshd again on the same port with the same keys. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,13 +68,23 @@ export async function startSshd(arch = 'amd64'): Promise<TestSshd> {
     ].join('\n') + '\n',
   );
   fs.mkdirSync('/run/sshd', { recursive: true });
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  await waitForPort(port, Date.now() + 10_000);
+  const launch = async (): Promise<ChildProcess> => {
+    const started = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await waitForPort(port, Date.now() + 10_000);
+    return started;
+  };
+  let child = await launch();
   const root = path.join(dir, 'spool');
   fs.mkdirSync(root);
   return {
     dir,
-    process: child,
+    kill: () => {
+      spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+      child.kill('SIGKILL');
+    },
+    restart: async () => {
+      child = await launch();
+    },
     node: {
       host: '127.0.0.1',
       port,

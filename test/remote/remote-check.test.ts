@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +16,7 @@ before(async () => {
   mirror = await startMirror([
     { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
     { name: 'wobbly', version: '1:1.0', build: ['mkdir -p out', 'umask > out/umask', 'hostname > out/hostname'] },
+    { name: 'slowish', version: '1.0', build: ['sleep 3.3', 'mkdir -p out', 'echo done > out/data'] },
   ]);
   nodes.push(await startSshd(), await startSshd());
 });
@@ -120,6 +122,31 @@ describe('a check over ssh on two nodes', () => {
     const rechecked = await main.run('--json', 'build', '--job', 'job1');
     assert.equal(rechecked.status, 0, rechecked.stderr);
     assert.equal(fs.existsSync(path.join(main.root, 'node-health', 'node2')), false, 'healthy again');
+  });
+
+  it("survives node2's sshd being killed during build 2: exit 6, entry back, and a rerun completes once node2 is back", async () => {
+    const main = await mainNode();
+    assert.equal((await main.run('schedule', 'slowish', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const job = main.run('build', '--job', 'job1');
+    const pending = path.join(main.roots[1]!.root, 'reproducible-builds/pending/bookworm/amd64/slowish/1.0');
+    const deadline = Date.now() + 30_000;
+    while (!fs.existsSync(pending)) {
+      assert.ok(Date.now() < deadline, 'build 2 started on node2');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    nodes[1]!.kill();
+    const result = await job;
+    assert.equal(result.status, 6, result.stderr);
+    assert.match(result.stderr, /node node2 .*unreachable or the connection dropped/);
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry is back, once');
+    await nodes[1]!.restart();
+    // The remote build outlives its dropped session (killing ssh does not stop it) and finishes by itself.
+    while (spawnSync('pgrep', ['-f', 'build 2 --node node2 --entry bookworm/amd64/slowish']).status === 0) await new Promise((r) => setTimeout(r, 100));
+    const rerun = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+    assert.equal(census(main.layout).entries.size, 0);
+    assertNodesEmpty(main.roots);
   });
 
   it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {
