@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { crashScenario } from '../../helpers/crash.js';
-import { SHA, cli, census, id, sandbox, writeEntry } from '../../helpers/spool.js';
+import { SHA, cli, cliAsync, census, id, sandbox, writeEntry } from '../../helpers/spool.js';
 
 const args = (pkg: string, version = '1.0-1') => ['enqueue', pkg, version, '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA];
 
@@ -37,5 +37,17 @@ describe('enqueue crash safety', () => {
     crash: args('hello'),
     rerun: [args('hello')],
     expectEntries: { 'bookworm/amd64/hello_1.0-1': 'scheduled', 'bookworm/amd64/other_1.0-1': 'scheduled' },
+  });
+});
+
+describe('racing enqueuers', () => {
+  it('of 8 processes enqueuing the same entry, exactly one writes it and the others are told it exists or is busy', async () => {
+    const s = sandbox('enqueue-race');
+    const runs = await Promise.all(Array.from({ length: 8 }, () => cliAsync(s.root, args('hello'))));
+    const codes = runs.map((r) => r.status).sort();
+    assert.equal(codes.filter((c) => c === 0).length, 1, `exit codes ${codes.join(',')}`);
+    assert.ok(codes.every((c) => c === 0 || c === 1 || c === 4), `only ok, already there or busy: ${codes.join(',')}`);
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['scheduled']]]);
+    assert.deepEqual(census(s.layout).temps, []);
   });
 });

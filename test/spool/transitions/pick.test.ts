@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { crashScenario } from '../../helpers/crash.js';
-import { cli, id, sandbox, writeEntry } from '../../helpers/spool.js';
+import { census, cli, cliAsync, id, sandbox, writeEntry } from '../../helpers/spool.js';
 
 describe('pick', () => {
   it('moves one scheduled entry of the asked architecture into the node outbox, marked with Node and Job', () => {
@@ -37,5 +37,27 @@ describe('pick order', () => {
     writeEntry(s.layout, SCHEDULED, id('cc'), { Priority: '10', Scheduled: '2026-01-02T00:00:00Z' });
     const order = [1, 2, 3].map(() => JSON.parse(cli(s.root, ['--json', 'pick', '--node', 'node1']).stdout).pkg);
     assert.deepEqual(order, ['cc', 'bb', 'aa']);
+  });
+});
+
+describe('racing pickers', () => {
+  it('8 processes picking over 120 scheduled entries pick each exactly once', async () => {
+    const s = sandbox('pick-race');
+    for (let i = 0; i < 120; i++) writeEntry(s.layout, SCHEDULED, id(`pkg${i}`));
+    const picked: string[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, n) => {
+        for (;;) {
+          const r = await cliAsync(s.root, ['--json', 'pick', '--node', `node${n % 2 ? 1 : 2}`]);
+          if (r.status === 3) return;
+          assert.equal(r.status, 0, r.stderr);
+          picked.push(JSON.parse(r.stdout).pkg);
+        }
+      }),
+    );
+    assert.equal(picked.length, 120);
+    assert.equal(new Set(picked).size, 120);
+    const after = census(s.layout);
+    assert.ok([...after.entries.values()].every((where) => where.length === 1 && where[0]!.startsWith('node')));
   });
 });
