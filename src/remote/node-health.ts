@@ -9,7 +9,8 @@ import path from 'node:path';
 import { Stanza, parseStanza } from '../debian/deb822.js';
 import { SpoolError, errnoCode } from '../errors.js';
 import { writeFileAtomic } from '../spool/atomic.js';
-import { validateName } from '../spool/names.js';
+import { isName, validateName } from '../spool/names.js';
+import { listDir } from '../spool/walk.js';
 import type { Spool } from '../spool/spool.js';
 
 export interface HealthSettings {
@@ -27,6 +28,13 @@ export interface NodeHealth {
 
 export function healthPath(spool: Spool, node: string): string {
   return path.join(spool.layout.root, 'node-health', validateName('node', node));
+}
+
+/** Every node with recent connection failures, offline or not (for `status`). */
+export function listHealth(spool: Spool): NodeHealth[] {
+  return listDir(path.join(spool.layout.root, 'node-health'))
+    .filter((d) => d.isFile() && isName('node', d.name))
+    .flatMap((d) => readHealth(spool, d.name) ?? []);
 }
 
 export function readHealth(spool: Spool, node: string): NodeHealth | undefined {

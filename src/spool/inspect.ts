@@ -1,8 +1,5 @@
 /** Read-only views of a spool for people: what is where, what is stuck, what is held. */
 import fs from 'node:fs';
-import path from 'node:path';
-import { parseStanza } from '../debian/deb822.js';
-import { isName } from './names.js';
 import { errnoCode } from '../errors.js';
 import { type EntryId, formatId } from './identity.js';
 import { type Place, placeName } from './layout.js';
@@ -39,8 +36,6 @@ export interface SpoolStatus {
   readonly anomalies: number;
   /** Entries found in more than one state: a crash leftover the reaper resolves. */
   readonly duplicates: string[];
-  /** Main: nodes with recent connection failures (node-health/), offline or not. */
-  readonly nodeHealth: Array<{ node: string; failures: number; offlineSince?: string; lastFailure: string }>;
 }
 
 export function spoolStatus(spool: Spool): SpoolStatus {
@@ -66,10 +61,6 @@ export function spoolStatus(spool: Spool): SpoolStatus {
     quarantined: listDir(spool.layout.quarantineDir).length,
     anomalies: walk.anomalies.length,
     duplicates: duplicatesOf(walk.entries),
-    nodeHealth: listDir(path.join(spool.layout.root, 'node-health'))
-      .filter((d) => d.isFile() && isName('node', d.name))
-      .map((d) => parseStanza(fs.readFileSync(path.join(spool.layout.root, 'node-health', d.name), 'utf8')))
-      .map((s) => ({ node: s.get('Node') ?? '', failures: Number(s.get('Failures') ?? '0'), offlineSince: s.get('Offline-Since'), lastFailure: s.get('Last-Failure') ?? '' })),
   };
 }
 

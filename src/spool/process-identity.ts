@@ -22,8 +22,15 @@ export function bootId(): string {
   return cachedBootId;
 }
 
-/** Start time of a process, or undefined when no such process exists. */
-export function processStart(pid: number): string | undefined {
+export interface ProcessStat {
+  /** Field 5 of /proc/PID/stat. */
+  readonly pgrp: number;
+  /** Field 22: clock ticks after boot when the process started. */
+  readonly start: string;
+}
+
+/** /proc/PID/stat of a process, or undefined when no such process exists (or it exited while we read). */
+export function processStat(pid: number | string): ProcessStat | undefined {
   let stat: string;
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -33,7 +40,12 @@ export function processStart(pid: number): string | undefined {
   }
   // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19];
+  return { pgrp: Number(fields[2]), start: fields[19] ?? '' };
+}
+
+/** Start time of a process, or undefined when no such process exists. */
+export function processStart(pid: number): string | undefined {
+  return processStat(pid)?.start;
 }
 
 export function currentProcess(): ProcessIdentity {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatId } from '../../spool/identity.js';
+import { listHealth } from '../../remote/node-health.js';
 import { spoolStatus } from '../../spool/inspect.js';
 import { contextOf } from '../context.js';
 import { age, table } from '../output.js';
@@ -7,8 +8,10 @@ import { age, table } from '../output.js';
 export async function run(_options: unknown, command: Command): Promise<void> {
   const { spool, out } = contextOf(command);
   const status = spoolStatus(spool);
+  const nodeHealth = listHealth(spool);
   const json = {
     ...status,
+    nodeHealth,
     pending: status.pending.map((p) => ({ ...p, ageSeconds: Math.round(p.ageMs / 1000), lock: { health: p.lock.health, reason: p.lock.reason } })),
   };
   out.result(json, () => {
@@ -24,7 +27,7 @@ export async function run(_options: unknown, command: Command): Promise<void> {
     ];
     const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
     const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
-    const health = status.nodeHealth.map((h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`);
+    const health = nodeHealth.map((h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`);
     return [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health].join('\n');
   });
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { errnoCode } from '../../errors.js';
 import type { LockOwner } from '../lock.js';
-import { bootId, processStart } from '../process-identity.js';
+import { bootId, processStart, processStat } from '../process-identity.js';
 
 export interface Signaller {
   /** Sends sig to pid (negative: a process group); false if there was no such process. */
@@ -32,15 +32,7 @@ export const realSignaller: Signaller = {
 export function groupMembers(pgid: number): number[] {
   const members: number[] = [];
   for (const name of fs.readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ESRCH') continue; // exited while we looked
-      throw error;
-    }
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid) members.push(Number(name));
+    if (/^[0-9]+$/.test(name) && processStat(name)?.pgrp === pgid) members.push(Number(name));
   }
   return members;
 }
