@@ -80,7 +80,9 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
     }
     return await conclude(main, settings, lock, entry, builds);
   } catch (error) {
-    await requeue(main, lock, entry.id, `check failed: ${(error as Error).message}`);
+    // A node still finishing an orphaned copy of this entry is nobody's failure: the entry waits, Attempt unchanged.
+    const waits = error instanceof SpoolError && error.kind === 'busy';
+    await requeue(main, lock, entry.id, `check failed: ${(error as Error).message}`, { countsAsAttempt: !waits });
     throw error;
   } finally {
     await lock.release();

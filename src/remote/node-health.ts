@@ -1,14 +1,16 @@
 /**
- * Node health on the main node (node-health/$NODE, deb822): consecutive connection
- * failures of a node, and since when it is offline. A node offline is skipped by jobs
- * (exit 6 before anything is picked, so nothing moves) until nodeRecheckSeconds have
- * passed since its last failure; then one job tries it again, and a success clears it.
+ * Node health on the main node: node-health/$NODE is an append-only log of a node's
+ * consecutive connection failures, one line each ("ISO-TIME reason"). Appends are single
+ * O_APPEND writes, so jobs failing on the same node at once never lose a count (a
+ * read-modify-write counter did); a success removes the file. A node with
+ * offlineAfterFailures lines is offline since the line that reached the threshold, and is
+ * skipped by jobs (exit 6 before anything is picked, so nothing moves) until recheckMs
+ * after its last failure; then one job tries it again, and a success clears it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Stanza, parseStanza } from '../debian/deb822.js';
 import { SpoolError, errnoCode } from '../errors.js';
-import { writeFileAtomic } from '../spool/atomic.js';
+import { ensureDirInside } from '../spool/atomic.js';
 import { isName, validateName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
 import type { Spool } from '../spool/spool.js';
@@ -26,18 +28,22 @@ export interface NodeHealth {
   readonly offlineSince?: string;
 }
 
+/** Longer reasons are cut so that each append stays one small write. */
+const MAX_REASON_CHARS = 400;
+const FAILURE_LINE = /^([0-9T:.Z-]+) (.*)$/;
+
 export function healthPath(spool: Spool, node: string): string {
   return path.join(spool.layout.root, 'node-health', validateName('node', node));
 }
 
 /** Every node with recent connection failures, offline or not (for `status`). */
-export function listHealth(spool: Spool): NodeHealth[] {
+export function listHealth(spool: Spool, settings: HealthSettings): NodeHealth[] {
   return listDir(path.join(spool.layout.root, 'node-health'))
     .filter((d) => d.isFile() && isName('node', d.name))
-    .flatMap((d) => readHealth(spool, d.name) ?? []);
+    .flatMap((d) => readHealth(spool, d.name, settings) ?? []);
 }
 
-export function readHealth(spool: Spool, node: string): NodeHealth | undefined {
+export function readHealth(spool: Spool, node: string, settings: HealthSettings): NodeHealth | undefined {
   let text: string;
   try {
     text = fs.readFileSync(healthPath(spool, node), 'utf8');
@@ -45,13 +51,17 @@ export function readHealth(spool: Spool, node: string): NodeHealth | undefined {
     if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
   }
-  const s = parseStanza(text);
-  return { node, failures: Number(s.get('Failures') ?? '0'), lastFailure: s.get('Last-Failure') ?? '', lastFailureAt: s.get('Last-Failure-At') ?? '', offlineSince: s.get('Offline-Since') };
+  // A line cut short by a crash mid-append still counts as a failure; it just has no time.
+  const failures = text.split('\n').filter((line) => line.trim() !== '').map((line) => FAILURE_LINE.exec(line) ?? [line, '', line]);
+  const last = failures.at(-1);
+  if (!last) return undefined;
+  const threshold = failures[settings.offlineAfterFailures - 1];
+  return { node, failures: failures.length, lastFailure: last[2]!, lastFailureAt: last[1]!, offlineSince: threshold ? threshold[1] || last[1] : undefined };
 }
 
 /** Throws 'unreachable' for a node that is offline and not yet due for a recheck. */
 export function assertUsable(spool: Spool, node: string, settings: HealthSettings): void {
-  const health = readHealth(spool, node);
+  const health = readHealth(spool, node, settings);
   if (!health?.offlineSince) return;
   const due = Date.parse(health.lastFailureAt) + settings.recheckMs;
   if (spool.clock.now() < due) {
@@ -60,14 +70,17 @@ export function assertUsable(spool: Spool, node: string, settings: HealthSetting
 }
 
 export function recordFailure(spool: Spool, node: string, reason: string, settings: HealthSettings): NodeHealth {
-  const previous = readHealth(spool, node);
-  const now = new Date(spool.clock.now()).toISOString();
-  const failures = (previous?.failures ?? 0) + 1;
-  const offlineSince = previous?.offlineSince ?? (failures >= settings.offlineAfterFailures ? now : undefined);
-  const health: NodeHealth = { node, failures, lastFailure: reason.replace(/\n/g, ' '), lastFailureAt: now, offlineSince };
-  const stanza = Stanza.of([['Node', node], ['Failures', failures], ['Last-Failure', health.lastFailure], ['Last-Failure-At', now], ['Offline-Since', offlineSince]]);
-  writeFileAtomic(spool.layout, healthPath(spool, node), stanza.toString(), { noReplace: false });
-  return health;
+  const file = healthPath(spool, node);
+  ensureDirInside(spool.layout.root, path.dirname(file));
+  const line = `${new Date(spool.clock.now()).toISOString()} ${reason.replace(/\s+/g, ' ').slice(0, MAX_REASON_CHARS)}\n`;
+  const fd = fs.openSync(file, 'a', 0o644);
+  try {
+    fs.writeSync(fd, line);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return readHealth(spool, node, settings)!;
 }
 
 export function recordSuccess(spool: Spool, node: string): void {

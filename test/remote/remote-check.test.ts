@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -44,6 +44,14 @@ async function mainNode(overrides: { node2Port?: number } = {}) {
   assert.equal((await run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
   const roots = nodeEntries.map(([, n]) => new Layout(n.root));
   return { ...s, run, write, nodeEntries, roots, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 function assertNodesEmpty(roots: readonly Layout[]): void {
@@ -147,6 +155,33 @@ describe('a check over ssh on two nodes', () => {
     assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
     assert.equal(census(main.layout).entries.size, 0);
     assertNodesEmpty(main.roots);
+  });
+
+  it('lets a remote build outlive a SIGKILLed main job: the rerun waits for it (exit 4, Attempt unchanged), then completes once', async () => {
+    const main = await mainNode();
+    assert.equal((await main.run('schedule', 'slowish', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const job = spawn(process.execPath, [CLI, '--root', main.root, '--config', path.join(main.dir, 'repro-spool.json'), 'build', '--job', 'job1'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => job.on('exit', resolve));
+    const pending = path.join(main.roots[0]!.root, 'reproducible-builds/pending/bookworm/amd64/slowish/1.0');
+    await until(() => fs.existsSync(pending), 'build 1 started on node1');
+    job.kill('SIGKILL');
+    await exited;
+    assert.equal((await main.run('reap')).status, 0);
+    const scheduled = path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/slowish/1.0');
+    const attempt = () => /^Attempt: ([0-9]+)$/m.exec(fs.readFileSync(scheduled, 'utf8'))?.[1];
+    assert.equal(attempt(), '2', 'the dead job counts as an attempt');
+    const busy = await main.run('build', '--job', 'job1');
+    assert.equal(busy.status, 4, busy.stderr);
+    assert.match(busy.stderr, /node1 is still building a copy of this entry/);
+    assert.equal(attempt(), '2', 'waiting for the orphan is not an attempt');
+    await until(() => !fs.existsSync(pending), 'the orphaned build 1 finished on node1');
+    const rerun = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+    assert.equal(census(main.layout).entries.size, 0);
+    assertNodesEmpty(main.roots);
+    const results = await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
+    assert.equal(results, 1);
   });
 
   it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {

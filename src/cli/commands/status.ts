@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { formatId } from '../../spool/identity.js';
+import { healthSettingsOf } from '../../config/config.js';
 import { listHealth } from '../../remote/node-health.js';
 import { spoolStatus } from '../../spool/inspect.js';
 import { contextOf } from '../context.js';
 import { age, table } from '../output.js';
 
 export async function run(_options: unknown, command: Command): Promise<void> {
-  const { spool, out } = contextOf(command);
+  const { spool, config, out } = contextOf(command);
   const status = spoolStatus(spool);
-  const nodeHealth = listHealth(spool);
+  const nodeHealth = listHealth(spool, healthSettingsOf(config));
   const json = {
     ...status,
     nodeHealth,

@@ -1,6 +1,7 @@
 /**
  * requeue: hands an entry back after a failed or abandoned attempt, with Attempt+1 and
- * Last-Failure, or moves it to failed/ once Attempt would pass maxAttempts.
+ * Last-Failure, or moves it to failed/ once Attempt would pass maxAttempts. A hand-back
+ * that is nobody's failure (a node still busy with an orphaned copy) keeps its Attempt.
  *   pending/ (node)          → the inbox of the node named in its Node field
  *   $NODE outbox (main)      → scheduled/ (Node, Job and Build-Number dropped)
  *
@@ -25,14 +26,19 @@ export interface Requeued {
   readonly attempt: number;
 }
 
-export async function requeue(spool: Spool, held: EntryLock | undefined, id: EntryId, reason: string): Promise<Requeued> {
+export interface RequeueOptions {
+  /** False when the entry only has to wait (e.g. a node still finishing an orphaned build): Attempt stays. */
+  readonly countsAsAttempt?: boolean;
+}
+
+export async function requeue(spool: Spool, held: EntryLock | undefined, id: EntryId, reason: string, options: RequeueOptions = {}): Promise<Requeued> {
   const lock = held ?? (await lockEntry(spool, id, 'requeue'));
   try {
     const source = locate(spool.layout, id).find((l) => l.place.state === 'pending' || l.place.state === 'node');
     if (!source) throw new SpoolError('nothingToDo', `${formatId(id)} is neither pending nor in a node's directory: nothing to requeue`);
     const entry = readEntryFile(source.path, id, source.place);
     if (!entry) throw new SpoolError('nothingToDo', `${formatId(id)} vanished before it could be requeued`);
-    const attempt = attemptOf(entry) + 1;
+    const attempt = attemptOf(entry) + (options.countsAsAttempt === false ? 0 : 1);
     const back = source.place.state === 'pending' ? nodePlace(requireNode(entry)) : SCHEDULED;
     const to = attempt > spool.thresholds.maxAttempts ? FAILED : back;
     let moved = withFields(entry, [
