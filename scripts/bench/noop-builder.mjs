@@ -1,0 +1,26 @@
+/**
+ * Preload for a node's repro-spool in scripts/bench/remote-check.ts (`node --import THIS
+ * bin/repro-spool.js …`): the node's claim, source fetch, complete and lock handling run
+ * for real, but the three build steps of build-node.ts become no-ops:
+ *   dpkg-source --no-check -x DSC DIR      → mkdir -p DIR
+ *   dpkg-checkbuilddeps                    → true
+ *   unshare|sh … dpkg-buildpackage …       → sh -c writing ../noop_1.0_all.deb (fixed content)
+ * Every other spawn (ssh, scp, diffoscope…) passes through untouched.
+ */
+import childProcess from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
+
+const realSpawn = childProcess.spawn;
+
+childProcess.spawn = function spawn(command, args, options) {
+  const list = Array.isArray(args) ? args : [];
+  if (command === 'dpkg-source' && list.includes('-x')) return realSpawn('/bin/mkdir', ['-p', '--', String(list[list.length - 1])], options);
+  if (command === 'dpkg-checkbuilddeps') return realSpawn('/bin/true', [], options);
+  if ((command === 'unshare' || command === 'sh') && list.includes('dpkg-buildpackage')) {
+    return realSpawn('/bin/sh', ['-c', "printf 'no-op build\\n' > ../noop_1.0_all.deb"], options);
+  }
+  // eslint-disable-next-line prefer-rest-params
+  return Reflect.apply(realSpawn, this, arguments);
+};
+// ESM named imports (`import { spawn } from 'node:child_process'`) see the replacement too.
+syncBuiltinESMExports();
