@@ -4,12 +4,13 @@
  * open and the call would never resolve); BatchMode, ConnectTimeout and keep-alives on
  * every call; retries with backoff only when the connection failed (ssh exit 255), never
  * when the remote command failed. Remote commands are built from quoted words only.
- * Files are placed atomically: copied to a temp name in a staging directory on the same
+ * Files are placed atomically: written to a temp name in a staging directory on the same
  * remote filesystem (the node spool's tmp/, where its reaper expects temps), then
  * hard-linked to their name (which fails if the name exists: nothing is overwritten).
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -115,12 +116,14 @@ export class SshTransport {
    * Only idempotent commands may be retried: after a dropped connection the remote command
    * may have run (killing the local ssh does not stop it).
    */
-  async run(words: readonly string[], options: { idempotent: boolean } = { idempotent: true }): Promise<RemoteResult> {
+  async run(words: readonly string[], options: { idempotent: boolean; input?: Buffer } = { idempotent: true }): Promise<RemoteResult> {
     const command = remoteCommand(['timeout', '--kill-after=30', String(this.settings.commandTimeoutSeconds), ...words]);
     const retries = options.idempotent ? this.settings.retries : 0;
     for (let attempt = 0; ; attempt++) {
       this.ensureMaster();
-      const out = await sh`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
+      const out = options.input
+        ? await sh({ input: options.input })`ssh ${this.options()} ${this.destination()} -- ${command}`
+        : await sh`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
       if (out.exitCode !== CONNECTION_FAILED) return { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
       this.close();
       if (attempt >= retries) {
@@ -137,17 +140,19 @@ export class SshTransport {
     return result.stdout;
   }
 
-  /** Places a local file at an absolute remote path, atomically, never over an existing file. */
+  /**
+   * Places a local file at an absolute remote path, atomically, never over an existing
+   * file, in one round trip: the content goes through ssh's stdin into a temp in
+   * stagingDir, which is then hard-linked to its name (EEXIST if it exists) and removed.
+   */
   async put(localFile: string, remotePath: string, stagingDir: string): Promise<void> {
     assertAbsolute(localFile, remotePath, stagingDir);
-    const dir = path.posix.dirname(remotePath);
     const temp = path.posix.join(stagingDir, `part-${crypto.randomBytes(6).toString('hex')}`);
-    await this.check(['mkdir', '-p', '--', dir, stagingDir]);
-    await this.scp([localFile, `${this.destination()}:${temp}`]);
-    const linked = await this.run(['sh', '-c', 'ln -- "$1" "$2"; status=$?; rm -f -- "$1"; exit $status', 'sh', temp, remotePath]);
-    if (linked.exitCode !== 0) {
-      if (/exists/i.test(linked.stderr)) throw new TargetExistsError(`${this.name}:${remotePath}`);
-      throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${linked.stderr.trim()}`);
+    const script = 'mkdir -p -- "$2" "$3" && cat > "$1" && ln -- "$1" "$4"; status=$?; rm -f -- "$1"; exit $status';
+    const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath], { idempotent: true, input: fs.readFileSync(localFile) });
+    if (placed.exitCode !== 0) {
+      if (/exists/i.test(placed.stderr)) throw new TargetExistsError(`${this.name}:${remotePath}`);
+      throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${placed.stderr.trim()}`);
     }
   }
 
