@@ -24,7 +24,7 @@ export async function collectInfo(main: Spool, config: Config, store: Store): Pr
   for (const [name, node] of Object.entries(config.nodes)) {
     try {
       const ssh = new SshTransport(name, node, sshSettingsOf(config));
-      const info = JSON.parse(await ssh.check([...node.command, '--json', 'info'])) as NodeInfo;
+      const info = JSON.parse(await ssh.check([...node.command, '--root', node.root, '--json', 'info'])) as NodeInfo;
       writeFileAtomic(main.layout, main.layout.nodeInfoPath(name), formatInfo(info), { noReplace: false });
       collected.push({ node: name, info });
     } catch (error) {

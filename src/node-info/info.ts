@@ -7,6 +7,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Clock } from '../clock.js';
+import { spoolStatus } from '../spool/inspect.js';
+import { FIXED_STATES } from '../spool/layout.js';
+import type { Spool } from '../spool/spool.js';
 
 export type NodeInfo = Record<string, string>;
 
@@ -31,6 +34,22 @@ export function nodeInfo(clock: Clock): NodeInfo {
   };
   for (const [key, value] of Object.entries(info)) info[key] = value.replace(/[\r\n]+/g, ' ');
   return info;
+}
+
+/**
+ * The node's own queue, for main's dashboard (main cannot read a remote spool): entries
+ * waiting in its inbox, building, stale, and the age of the oldest build. SPOOL_ keys
+ * describe the queue, not the build environment, so they are never compared as variations.
+ */
+export function spoolInfo(spool: Spool): NodeInfo {
+  const status = spoolStatus(spool);
+  const inbox = Object.entries(status.counts).filter(([place]) => !(FIXED_STATES as readonly string[]).includes(place)).reduce((sum, [, n]) => sum + n, 0);
+  return {
+    SPOOL_INBOX: String(inbox),
+    SPOOL_PENDING: String(status.counts.pending ?? 0),
+    SPOOL_STALE: String(status.stalePending),
+    SPOOL_OLDEST_PENDING_SECONDS: status.oldestPendingMs === null ? '' : String(Math.round(status.oldestPendingMs / 1000)),
+  };
 }
 
 export function formatInfo(info: NodeInfo): string {

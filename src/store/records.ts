@@ -53,6 +53,11 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
          WHERE excluded.build_date >= results.build_date`,
         [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate],
       );
+      db.run(
+        `INSERT OR IGNORE INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [journalId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate],
+      );
       for (const b of record.builds) {
         db.run(
           `INSERT OR IGNORE INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)

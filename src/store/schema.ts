@@ -24,6 +24,14 @@ export const MIGRATIONS: readonly string[] = [
    CREATE TABLE node_info (
      node TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, collected_at TEXT NOT NULL,
      PRIMARY KEY (node, key));`,
+  // Every verdict, not only the latest: the dashboard's history over time and a package's page.
+  `CREATE TABLE result_history (
+     journal_id TEXT PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL, suite TEXT NOT NULL,
+     architecture TEXT NOT NULL, verdict TEXT NOT NULL, node1 TEXT, node2 TEXT, build_date TEXT NOT NULL);
+   CREATE INDEX result_history_by_date ON result_history (suite, architecture, build_date);
+   CREATE INDEX result_history_by_name ON result_history (name);
+   INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date)
+     SELECT 'before-history/' || name || '/' || suite || '/' || architecture, name, version, suite, architecture, verdict, node1, node2, build_date FROM results;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseInfo } from '../../src/node-info/info.js';
-import { cli, sandbox } from '../helpers/spool.js';
+import { PENDING, nodePlace } from '../../src/spool/layout.js';
+import { cli, id, sandbox, writeEntry } from '../helpers/spool.js';
 
 describe('repro-spool info', () => {
   it('prints the facts the dashboard compares between nodes as key=value lines, which parse back', () => {
@@ -15,5 +16,15 @@ describe('repro-spool info', () => {
     assert.match(info.NUM_CPU!, /^[1-9][0-9]*$/);
     assert.ok(Math.abs(Date.parse(info.DATETIME!) - Date.now()) < 60_000);
     assert.deepEqual(JSON.parse(cli(s.root, ['--json', 'info']).stdout).ARCH, info.ARCH);
+  });
+
+  it("reports the node's own queue for main's dashboard: inbox, pending, stale, oldest pending", () => {
+    const s = sandbox('info-queue');
+    writeEntry(s.layout, nodePlace('node1'), id('hello'));
+    writeEntry(s.layout, nodePlace('node1'), id('world'));
+    writeEntry(s.layout, PENDING, id('busy'));
+    const info = parseInfo(cli(s.root, ['info']).stdout);
+    assert.deepEqual([info.SPOOL_INBOX, info.SPOOL_PENDING, info.SPOOL_STALE], ['2', '1', '0']);
+    assert.match(info.SPOOL_OLDEST_PENDING_SECONDS!, /^[0-9]+$/);
   });
 });
