@@ -4,7 +4,9 @@
  * of this build number under a timeout that ends the whole process group, and complete
  * it into reproducible-results/$NODE/. The entry lock is held and refreshed throughout;
  * its owner records the build's process group and workdir, so after a crash the reaper
- * kills what is left, removes the workdir and hands the entry back.
+ * kills what is left, removes the workdir and hands the entry back. A builder told to
+ * stop (settings.signal) ends the running step like a timeout and hands the entry back to
+ * the inbox without counting an attempt, throwing BuildAbortedError.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +37,16 @@ export interface BuilderSettings {
   readonly buildTimeoutMs: number;
   readonly killGraceMs: number;
   readonly spawner?: Spawner;
+  /** Aborted when the builder must stop (the watch agent's SIGTERM): the entry goes back, uncompleted. */
+  readonly signal?: AbortSignal;
+}
+
+/** The build was stopped on request and its entry handed back to the inbox: nothing failed, nothing was lost. */
+export class BuildAbortedError extends SpoolError {
+  constructor(readonly id: EntryId) {
+    super('failed', `${formatId(id)}: stopped before it finished; handed back to the inbox`);
+    this.name = 'BuildAbortedError';
+  }
 }
 
 export interface NodeBuild {
@@ -66,9 +78,15 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
     const dscPath = entry.fields.get('Dsc-Url');
     if (!dscPath) throw new SpoolError('integrity', `${formatId(entry.id)} has no Dsc-Url: it cannot say where its source is`);
     const logFile = path.join(workdir, 'build.log');
-    const outcome = await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, settings.download, (fetched) =>
+    const outcome = settings.signal?.aborted ? 'aborted' : await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, settings.download, (fetched) =>
       fetched.outcome === 'fetched' ? buildFetched(entry, fetched, lock, workdir, logFile, buildNumber, settings) : fetchFailure(fetched, logFile),
     );
+    // Before judging the outcome: a step ended by the abort looks like a failure, and a
+    // download cut short by the stop is no fault of the mirror's.
+    if (outcome === 'aborted' || settings.signal?.aborted) {
+      await requeue(spool, lock, entry.id, 'builder stopped', { countsAsAttempt: false });
+      throw new BuildAbortedError(entry.id);
+    }
     if (outcome === 'unreachable') {
       await requeue(spool, lock, entry.id, 'mirror unreachable');
       throw new SpoolError('unreachable', `the mirror ${settings.mirror} is unreachable; ${formatId(entry.id)} goes back to the inbox`);
@@ -115,7 +133,7 @@ async function buildFetched(
   fs.mkdirSync(path.dirname(sourceDir), { recursive: true });
   const step = (command: string, args: string[], cwd: string, env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' }) =>
     runInGroup(
-      { command, args, cwd, env, logFile, timeoutMs: settings.buildTimeoutMs, killGraceMs: settings.killGraceMs, onStart: (pgid) => lock.update({ pgid, pgidStart: processStart(pgid) }) },
+      { command, args, cwd, env, logFile, timeoutMs: settings.buildTimeoutMs, killGraceMs: settings.killGraceMs, signal: settings.signal, onStart: (pgid) => lock.update({ pgid, pgidStart: processStart(pgid) }) },
       settings.spawner,
     );
   const failed = (status: BuildStatus, run: GroupResult): Outcome => ({ status: run.timedOut ? 'timeout' : status, exitCode: run.exitCode, files: {}, applied: new Stanza() });

@@ -1,7 +1,8 @@
 /**
  * Running a command in its own process group with a timeout that ends the whole group
- * (SIGTERM, a grace period, SIGKILL), output appended to a log file. Spawning is
- * injectable so tests can control it.
+ * (SIGTERM, a grace period, SIGKILL), output appended to a log file. An abort signal
+ * ends the group the same way, for a builder told to stop. Spawning is injectable so
+ * tests can control it.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +23,8 @@ export interface GroupRun {
   readonly killGraceMs: number;
   /** Called with the group's pid (= pgid) as soon as it runs, e.g. to record it in the lock. */
   readonly onStart?: (pgid: number) => void;
+  /** Ends the group like the timeout does; already aborted, the group is ended as soon as it runs. */
+  readonly signal?: AbortSignal;
 }
 
 export interface GroupResult {
@@ -38,23 +41,34 @@ export function runInGroup(run: GroupRun, spawner: Spawner = realSpawner): Promi
     const child = spawner.spawn(run.command, run.args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['ignore', log, log] });
     let timedOut = false;
     let killer: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const end = () => {
+      if (killer) return; // already ending: the first grace period stands
       signalGroup(child.pid, 'SIGTERM');
       killer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), run.killGraceMs);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      end();
     }, run.timeoutMs);
-    child.once('spawn', () => run.onStart?.(child.pid!));
-    child.once('error', (error) => {
+    const settle = () => {
       clearTimeout(timer);
+      run.signal?.removeEventListener('abort', end);
       fs.closeSync(log);
+    };
+    child.once('spawn', () => {
+      run.onStart?.(child.pid!);
+      if (run.signal?.aborted) end();
+      else run.signal?.addEventListener('abort', end, { once: true });
+    });
+    child.once('error', (error) => {
+      settle();
       reject(error);
     });
     child.once('exit', (exitCode, signal) => {
-      clearTimeout(timer);
       clearTimeout(killer);
       // Whatever the leader left behind in its group goes with it.
       signalGroup(child.pid, 'SIGKILL');
-      fs.closeSync(log);
+      settle();
       resolve({ exitCode, signal, timedOut, durationMs: performance.now() - started });
     });
   });

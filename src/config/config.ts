@@ -19,6 +19,8 @@ export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2
 /** Build and comparison limits (a build longer than maxBuildSeconds is the reaper's, so keep this below it). */
 export const DEFAULT_BUILD = { buildTimeoutMs: 16 * 3600_000, diffoscopeTimeoutMs: 1800_000, diffoscopeMaxReportBytes: 40 * 1024 * 1024 } as const;
 
+/** The chokidar watchers of `status --watch` and `watch`: events are hints, a full rescan runs on this timer too. */
+export const DEFAULT_WATCH = { rescanMs: 30_000, debounceMs: 100, parallelBuilds: 1 } as const;
 /** ssh to build nodes: connection timeout, and retries (with exponential backoff) of failed connections only. */
 export const DEFAULT_SSH = { connectTimeoutMs: 10_000, retries: 2, backoffMs: 2_000, offlineAfterFailures: 3, recheckMs: 900_000 } as const;
 
@@ -103,6 +105,9 @@ export const ConfigSchema = z
         sshBackoffSeconds: seconds(DEFAULT_SSH.backoffMs),
         nodeOfflineAfterFailures: z.number().int().positive().default(DEFAULT_SSH.offlineAfterFailures),
         nodeRecheckSeconds: seconds(DEFAULT_SSH.recheckMs),
+        watchRescanSeconds: seconds(DEFAULT_WATCH.rescanMs),
+        watchDebounceSeconds: seconds(DEFAULT_WATCH.debounceMs),
+        watchParallelBuilds: z.number().int().positive().default(DEFAULT_WATCH.parallelBuilds),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
@@ -223,4 +228,15 @@ export function resolveRoot(flag: string | undefined, loaded: LoadedConfig): str
   if (process.env.REPRO_SPOOL_ROOT) return path.resolve(process.env.REPRO_SPOOL_ROOT);
   if (loaded.config.root) return path.resolve(loaded.baseDir, loaded.config.root);
   return path.resolve(EMBEDDED_ROOT);
+}
+
+export interface WatchSettings {
+  readonly rescanMs: number;
+  readonly debounceMs: number;
+  readonly parallelBuilds: number;
+}
+
+export function watchSettingsOf(config: Config): WatchSettings {
+  const t = config.thresholds;
+  return { rescanMs: t.watchRescanSeconds * 1000, debounceMs: t.watchDebounceSeconds * 1000, parallelBuilds: t.watchParallelBuilds };
 }

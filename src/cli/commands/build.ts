@@ -67,7 +67,7 @@ async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Co
   ctx.out.result(done, () => `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s (${ctx.spool.layout.relative(done.results)})`);
 }
 
-function builderSettings(ctx: CommandContext, suite: string): BuilderSettings {
+export function builderSettings(ctx: CommandContext, suite: string): BuilderSettings {
   return {
     mirror: mirrorOf(ctx, suite),
     download: { ...downloadOptionsOf(ctx), dscMaxBytes: 1 << 20 },

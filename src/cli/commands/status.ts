@@ -1,13 +1,28 @@
 import type { Command } from 'commander';
+import { healthSettingsOf, watchSettingsOf } from '../../config/config.js';
 import { formatId } from '../../spool/identity.js';
-import { healthSettingsOf } from '../../config/config.js';
 import { listHealth } from '../../remote/node-health.js';
+import { ensureDirInside } from '../../spool/atomic.js';
 import { spoolStatus } from '../../spool/inspect.js';
-import { contextOf } from '../context.js';
+import { watchSpool } from '../../spool/watch.js';
+import { type CommandContext, contextOf } from '../context.js';
 import { age, table } from '../output.js';
 
-export async function run(_options: unknown, command: Command): Promise<void> {
-  const { spool, config, out } = contextOf(command);
+interface Options {
+  watch?: boolean;
+}
+
+export async function run(options: Options, command: Command): Promise<void> {
+  const ctx = contextOf(command);
+  if (!options.watch) {
+    const { json, human } = snapshot(ctx);
+    return ctx.out.result(json, () => human);
+  }
+  await watchStatus(ctx);
+}
+
+function snapshot(ctx: CommandContext): { json: object; human: string } {
+  const { spool, config } = ctx;
   const status = spoolStatus(spool);
   const nodeHealth = listHealth(spool, healthSettingsOf(config));
   const json = {
@@ -15,20 +30,47 @@ export async function run(_options: unknown, command: Command): Promise<void> {
     nodeHealth,
     pending: status.pending.map((p) => ({ ...p, ageSeconds: Math.round(p.ageMs / 1000), lock: { health: p.lock.health, reason: p.lock.reason } })),
   };
-  out.result(json, () => {
-    const { scheduled, pending, failed, ...nodes } = status.counts;
-    const rows = [
-      ['scheduled', String(scheduled)],
-      ...Object.entries(nodes).sort().map(([node, n]) => [`${node}/`, String(n)]),
-      ['pending', `${pending}${status.oldestPendingMs === null ? '' : `  oldest ${age(status.oldestPendingMs)}`}${status.stalePending ? `  ${status.stalePending} STALE (run reap)` : ''}`],
-      ['failed', String(failed)],
-      ['quarantine', String(status.quarantined)],
-      ...(status.anomalies ? [['anomalies', `${status.anomalies} (run reap to quarantine them)`]] : []),
-      ...(status.duplicates.length ? [['in 2 states', `${status.duplicates.length} (crash leftovers; run reap)`]] : []),
-    ];
-    const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
-    const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
-    const health = nodeHealth.map((h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`);
-    return [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health].join('\n');
+  const { scheduled, pending, failed, ...nodes } = status.counts;
+  const rows = [
+    ['scheduled', String(scheduled)],
+    ...Object.entries(nodes).sort().map(([node, n]) => [`${node}/`, String(n)]),
+    ['pending', `${pending}${status.oldestPendingMs === null ? '' : `  oldest ${age(status.oldestPendingMs)}`}${status.stalePending ? `  ${status.stalePending} STALE (run reap)` : ''}`],
+    ['failed', String(failed)],
+    ['quarantine', String(status.quarantined)],
+    ...(status.anomalies ? [['anomalies', `${status.anomalies} (run reap to quarantine them)`]] : []),
+    ...(status.duplicates.length ? [['in 2 states', `${status.duplicates.length} (crash leftovers; run reap)`]] : []),
+  ];
+  const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
+  const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
+  const health = nodeHealth.map((h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`);
+  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health].join('\n');
+  return { json, human };
+}
+
+/**
+ * Redraws on each change of the spool (chokidar events, plus the periodic rescan that
+ * catches lost events). A terminal gets the view redrawn in place; a pipe or a file gets
+ * each changed view appended (one JSON object per line with --json). Ends on SIGINT/SIGTERM.
+ */
+async function watchStatus(ctx: CommandContext): Promise<void> {
+  const { layout } = ctx.spool;
+  for (const dir of [layout.buildsDir, layout.quarantineDir]) ensureDirInside(layout.root, dir);
+  const terminal = process.stdout.isTTY && !ctx.out.json;
+  let shown = '';
+  const look = () => {
+    const { json, human } = snapshot(ctx);
+    const text = ctx.out.json ? JSON.stringify({ at: new Date(ctx.spool.clock.now()).toISOString(), ...json }) : human;
+    if (text === shown) return;
+    shown = text;
+    if (terminal) process.stdout.write(`\x1b[H\x1b[2J${text}\n\nupdated ${new Date(ctx.spool.clock.now()).toLocaleTimeString()} · Ctrl-C to stop\n`);
+    else process.stdout.write(ctx.out.json ? `${text}\n` : `${text}\n\n`);
+  };
+  const watch = watchSpool([layout.buildsDir, layout.quarantineDir], watchSettingsOf(ctx.config), look, (error) => ctx.out.progress(`status --watch: ${error.message}; the next rescan looks again`));
+  await watch.ready;
+  ctx.out.progress(`watching ${layout.root} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
+  await watch.close();
 }
