@@ -146,9 +146,32 @@ export function buildProgram(): Command {
     program
       .command('status')
       .description('counts per state and node, oldest and stale pending builds, quarantine')
+      .option('--watch', 'keep the view up to date as the spool changes (chokidar events, not polling) until Ctrl-C; with --json one JSON object per line')
       .action(lazy(() => import('./commands/status.js'))),
     'repro-spool status',
     'repro-spool --root /srv/workspace status --json',
+    'repro-spool --root /srv/workspace status --watch',
+  );
+
+  withExamples(
+    program
+      .command('watch')
+      .description("node agent: build inbox entries as they arrive (build 1 or 2, as each entry's Build-Number says) until SIGTERM, which ends the running builds and hands their entries back")
+      .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
+      .addOption(new Option('--parallel <n>', 'builds at once (default: the config\'s watchParallelBuilds, 1)').argParser(positiveInt))
+      .action(lazy(() => import('./commands/watch.js'))),
+    'repro-spool --root /srv/workspace watch --node profitbricks-build1-amd64',
+    'systemd-run --unit repro-spool-agent repro-spool --config /etc/repro-spool.json watch --parallel 2',
+  );
+
+  withExamples(
+    program
+      .command('dashboard')
+      .description('write the static HTML dashboard (variations, nodes, verdicts over time, durations, recent builds, a page per package) from the spool and reproducible.db')
+      .option('--out <dir>', 'where to write it (default: $ROOT/dashboard)')
+      .action(lazy(() => import('./commands/dashboard.js'))),
+    'repro-spool dashboard && xdg-open var/workspace/dashboard/index.html',
+    '*/15 * * * * repro-spool --config /etc/repro-spool.json dashboard --out /var/www/reproducible',
   );
 
   withExamples(

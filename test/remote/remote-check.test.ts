@@ -61,6 +61,17 @@ function assertNodesEmpty(roots: readonly Layout[]): void {
   }
 }
 
+/** A rerun of the job reaches the verdict: nothing left in any spool, one verdict recorded. */
+async function assertRerunChecksOnce(main: Awaited<ReturnType<typeof mainNode>>): Promise<void> {
+  const rerun = await main.run('--json', 'build', '--job', 'job1');
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+  assert.equal(census(main.layout).entries.size, 0);
+  assertNodesEmpty(main.roots);
+  const results = await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
+  assert.equal(results, 1, 'one verdict for the package');
+}
+
 describe('a check over ssh on two nodes', () => {
   it('builds on node1 then node2 through real sshd, and records verdicts with one row per build and node', async () => {
     const main = await mainNode();
@@ -175,13 +186,7 @@ describe('a check over ssh on two nodes', () => {
     assert.match(busy.stderr, /node1 is still building a copy of this entry/);
     assert.equal(attempt(), '2', 'waiting for the orphan is not an attempt');
     await until(() => !fs.existsSync(pending), 'the orphaned build 1 finished on node1');
-    const rerun = await main.run('--json', 'build', '--job', 'job1');
-    assert.equal(rerun.status, 0, rerun.stderr);
-    assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
-    assert.equal(census(main.layout).entries.size, 0);
-    assertNodesEmpty(main.roots);
-    const results = await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
-    assert.equal(results, 1);
+    await assertRerunChecksOnce(main);
   });
 
   it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {
@@ -202,13 +207,7 @@ describe('the main job SIGKILLed at each step', () => {
       assert.equal(crash.signal, 'SIGKILL', `reached ${fault}: ${crash.stderr}`);
       assert.equal((await main.run('reap')).status, 0);
       assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'back in scheduled/ after the reap');
-      const rerun = await main.run('--json', 'build', '--job', 'job1');
-      assert.equal(rerun.status, 0, rerun.stderr);
-      assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
-      assert.equal(census(main.layout).entries.size, 0);
-      assertNodesEmpty(main.roots);
-      const results = await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
-      assert.equal(results, 1, 'one verdict for the package');
+      await assertRerunChecksOnce(main);
     });
   }
 });

@@ -1,0 +1,179 @@
+/**
+ * Everything the dashboard shows, read in one pass: reproducible.db (verdicts and their
+ * history, single builds, node information) and the spools (main's, and a node's own
+ * where this machine can read it: the local check's nodes/, or a node on loopback).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database } from 'sql.js';
+import type { Config } from '../config/config.js';
+import { healthSettingsOf } from '../config/config.js';
+import { type NodeHealth, readHealth } from '../remote/node-health.js';
+import { type SpoolStatus, spoolStatus } from '../spool/inspect.js';
+import { placeName } from '../spool/layout.js';
+import { type Spool, openSpool } from '../spool/spool.js';
+import { listDir, walkEntries } from '../spool/walk.js';
+
+export interface HistoryRow {
+  readonly journalId: string;
+  readonly name: string;
+  readonly version: string;
+  readonly suite: string;
+  readonly architecture: string;
+  readonly verdict: string;
+  readonly node1: string | null;
+  readonly node2: string | null;
+  readonly buildDate: string;
+  readonly builds: SingleBuild[];
+}
+
+export interface SingleBuild {
+  readonly buildNumber: number;
+  readonly node: string;
+  readonly durationSeconds: number;
+  readonly status: string;
+}
+
+export interface Durations {
+  readonly node: string;
+  readonly buildNumber: number;
+  readonly count: number;
+  readonly medianSeconds: number;
+  readonly p95Seconds: number;
+}
+
+export interface NodeQueue {
+  readonly inbox: number;
+  readonly pending: number;
+  readonly stale: number;
+  readonly oldestPendingMs: number | null;
+  /** When the figures were true: undefined for a spool read just now. */
+  readonly asOf?: string;
+}
+
+export interface NodeView {
+  readonly name: string;
+  readonly arch?: string;
+  /** Entries main has shipped to the node (main's $NODE directory). */
+  readonly shipped: number;
+  /** The node's queue: read from its spool when this machine can, else as its last collected info reported it. */
+  readonly queue?: NodeQueue;
+  readonly health?: NodeHealth;
+  readonly infoCollectedAt?: string;
+}
+
+export interface DashboardData {
+  readonly root: string;
+  /** In build_date order, oldest first. */
+  readonly history: HistoryRow[];
+  readonly durations: Durations[];
+  /** Every node that ever built something. */
+  readonly buildNodes: string[];
+  readonly nodeInfo: Map<string, { collectedAt: string; values: Record<string, string> }>;
+  readonly nodes: NodeView[];
+  readonly main: SpoolStatus;
+  /** Archived checks per package (archive/ keys), for links to existing artifacts only. */
+  readonly archived: Map<string, Set<string>>;
+  /** Where each package's entries are in main's spool now. */
+  readonly inSpool: Map<string, { state: string; suite: string; architecture: string; version: string }[]>;
+}
+
+/** Rows as arrays, stepped one by one: cheaper than exec() building one big result. */
+function rows(db: Database, sql: string): unknown[][] {
+  const statement = db.prepare(sql);
+  const out: unknown[][] = [];
+  try {
+    while (statement.step()) out.push(statement.get());
+  } finally {
+    statement.free();
+  }
+  return out;
+}
+
+export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'durations' | 'buildNodes' | 'nodeInfo'> {
+  // Single builds are read once, plain (no join, no window function: both measured slower
+  // in sql.js on 200,000 rows), then attached to their checks and ranked here.
+  const byCheck = new Map<string, SingleBuild[]>();
+  const byNode = new Map<string, number[]>();
+  for (const [journalId, buildNumber, node, durationSeconds, status] of rows(db, 'SELECT journal_id, build_number, node, duration_seconds, status FROM builds ORDER BY journal_id, build_number')) {
+    const build = { buildNumber, node, durationSeconds, status } as SingleBuild;
+    const list = byCheck.get(journalId as string);
+    if (list) list.push(build);
+    else byCheck.set(journalId as string, [build]);
+    const key = `${build.node} ${build.buildNumber}`;
+    const values = byNode.get(key);
+    if (values) values.push(build.durationSeconds);
+    else byNode.set(key, [build.durationSeconds]);
+  }
+  const history = rows(db, 'SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date FROM result_history ORDER BY build_date, journal_id').map(
+    ([journalId, name, version, suite, architecture, verdict, node1, node2, buildDate]) =>
+      ({ journalId, name, version, suite, architecture, verdict, node1, node2, buildDate, builds: byCheck.get(journalId as string) ?? [] }) as HistoryRow,
+  );
+  const nodeInfo = new Map<string, { collectedAt: string; values: Record<string, string> }>();
+  for (const [node, key, value, collectedAt] of rows(db, 'SELECT node, key, value, collected_at FROM node_info ORDER BY node, key') as string[][]) {
+    const info = nodeInfo.get(node!) ?? { collectedAt: collectedAt!, values: {} };
+    info.values[key!] = value!;
+    nodeInfo.set(node!, info);
+  }
+  const durations = [...byNode].map(([key, values]) => percentiles(key, values)).sort((a, b) => a.node.localeCompare(b.node) || a.buildNumber - b.buildNumber);
+  return { history, durations, buildNodes: [...new Set(durations.map((d) => d.node))], nodeInfo };
+}
+
+/** Median and 95th percentile by nearest rank. */
+function percentiles(key: string, values: number[]): Durations {
+  const [node, buildNumber] = key.split(' ') as [string, string];
+  values.sort((a, b) => a - b);
+  const rank = (q: number) => values[Math.max(0, Math.ceil(q * values.length) - 1)]!;
+  return { node, buildNumber: Number(buildNumber), count: values.length, medianSeconds: rank(0.5), p95Seconds: rank(0.95) };
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** A node's own spool, if it lives on this machine: the local check's nodes/$NODE, or a configured node on loopback. */
+function ownSpoolOf(main: Spool, config: Config, node: string): Spool | undefined {
+  const local = path.join(main.layout.root, 'nodes', node);
+  if (fs.existsSync(local)) return openSpool(local, main.thresholds, main.clock);
+  const configured = config.nodes[node];
+  if (configured && LOOPBACK.has(configured.host) && fs.existsSync(configured.root)) return openSpool(configured.root, main.thresholds, main.clock);
+  return undefined;
+}
+
+export function readSpools(main: Spool, config: Config, known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>): Pick<DashboardData, 'main' | 'nodes' | 'inSpool'> {
+  const status = spoolStatus(main);
+  const names = new Set<string>([...Object.keys(config.nodes), ...known.nodeInfo.keys()]);
+  for (const place of Object.keys(status.counts)) if (!['scheduled', 'pending', 'failed'].includes(place)) names.add(place);
+  for (const dir of listDir(path.join(main.layout.root, 'nodes'))) if (dir.isDirectory()) names.add(dir.name);
+  for (const node of known.buildNodes) names.add(node);
+  const health = healthSettingsOf(config);
+  const nodes = [...names].sort().map((name): NodeView => {
+    const own = ownSpoolOf(main, config, name);
+    const info = known.nodeInfo.get(name);
+    return {
+      name,
+      arch: config.nodes[name]?.arch ?? known.nodeInfo.get(name)?.values.ARCH,
+      shipped: status.counts[name] ?? 0,
+      queue: own ? queueOf(spoolStatus(own), name) : info && queueFromInfo(info),
+      health: readHealth(main, name, health),
+      infoCollectedAt: info?.collectedAt,
+    };
+  });
+  const inSpool: DashboardData['inSpool'] = new Map();
+  for (const e of walkEntries(main.layout).entries) {
+    const list = inSpool.get(e.id.pkg) ?? [];
+    list.push({ state: placeName(e.place), suite: e.id.suite, architecture: e.id.arch, version: e.id.version });
+    inSpool.set(e.id.pkg, list);
+  }
+  return { main: status, nodes, inSpool };
+}
+
+function queueOf(status: SpoolStatus, node: string): NodeQueue {
+  return { inbox: status.counts[node] ?? 0, pending: status.counts.pending ?? 0, stale: status.stalePending, oldestPendingMs: status.oldestPendingMs };
+}
+
+/** The SPOOL_ keys of `repro-spool info` (node-info/info.ts), as collected; undefined from a node too old to report them. */
+function queueFromInfo(info: { collectedAt: string; values: Record<string, string> }): NodeQueue | undefined {
+  const { SPOOL_INBOX, SPOOL_PENDING, SPOOL_STALE, SPOOL_OLDEST_PENDING_SECONDS } = info.values;
+  if (SPOOL_INBOX === undefined || SPOOL_PENDING === undefined || SPOOL_STALE === undefined) return undefined;
+  const oldest = SPOOL_OLDEST_PENDING_SECONDS ? Number(SPOOL_OLDEST_PENDING_SECONDS) * 1000 : null;
+  return { inbox: Number(SPOOL_INBOX), pending: Number(SPOOL_PENDING), stale: Number(SPOOL_STALE), oldestPendingMs: oldest, asOf: info.collectedAt };
+}

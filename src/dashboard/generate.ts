@@ -1,0 +1,83 @@
+/**
+ * `repro-spool dashboard`: regenerates the static site (index.html and packages/$PKG.html)
+ * from reproducible.db and the spools. Each page is written to a temp name beside it and
+ * renamed, so a web server never serves half a page; pages are not fsynced, since the
+ * whole site is derived data that the next run rewrites. Package pages are rewritten only
+ * when their content changed (pages-writer.ts); pages of packages gone are removed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { nodeInfo } from '../node-info/info.js';
+import { ensureDirInside } from '../spool/atomic.js';
+import type { Spool } from '../spool/spool.js';
+import type { Store } from '../store/store.js';
+import { listArchived } from './artifacts.js';
+import { type DashboardData, type HistoryRow, readDatabase, readSpools } from './data.js';
+import { page } from './html.js';
+import { indexBody } from './index-page.js';
+import { packageBody } from './package-page.js';
+import { type PagesWritten, writePackagePages } from './pages-writer.js';
+import { verdictHistory } from './stats.js';
+import type { NodePair } from './variations-view.js';
+
+const RECENT_BUILDS = 50;
+export const LOCAL_PAIR: NodePair = { label: 'local check', node1: 'local1', node2: 'local2', arch: '' };
+
+export interface DashboardSummary {
+  readonly outDir: string;
+  readonly index: string;
+  readonly results: number;
+  readonly packagePages: PagesWritten & { readonly total: number };
+}
+
+/** Bump when a package page's layout changes, so that every page is written again. */
+const PAGE_FORMAT = 'package-page-1';
+
+export async function generateDashboard(main: Spool, config: Config, store: Store, outDir: string): Promise<DashboardSummary> {
+  const fromDb = await store.read(readDatabase);
+  const pairs = pairsOf(config, fromDb.nodeInfo, main);
+  const data: DashboardData = { root: main.layout.root, ...fromDb, ...readSpools(main, config, fromDb), archived: listArchived(main.layout.root) };
+  const { current, days } = verdictHistory(data.history);
+  const generatedAt = new Date(main.clock.now()).toISOString();
+  const packagesDir = path.join(outDir, 'packages');
+  ensureDirInside(path.dirname(outDir), packagesDir);
+
+  const byPackage = new Map<string, HistoryRow[]>();
+  for (const row of data.history) {
+    const rows = byPackage.get(row.name);
+    if (rows) rows.push(row);
+    else byPackage.set(row.name, [row]);
+  }
+  for (const name of data.inSpool.keys()) if (!byPackage.has(name)) byPackage.set(name, []);
+  const jobs = [...byPackage].map(([name, rows]) => ({
+    name,
+    signature: [rows.length, rows.at(-1)?.journalId, JSON.stringify(data.inSpool.get(name) ?? []), [...(data.archived.get(name) ?? [])].join(' ')].join('|'),
+    render: () => page(name, packageBody(name, rows, data, packagesDir), generatedAt),
+  }));
+  const pages = await writePackagePages(packagesDir, PAGE_FORMAT, jobs);
+  const recent = data.history.slice(-RECENT_BUILDS).reverse();
+  const index = path.join(outDir, 'index.html');
+  const body = indexBody({ data, pairs, current, days, durations: data.durations, recent, outDir, now: main.clock.now() });
+  const temp = `${index}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, page('repro-spool dashboard', body, generatedAt));
+  fs.renameSync(temp, index);
+  return { outDir, index, results: data.history.length, packagePages: { ...pages, total: jobs.length } };
+}
+
+/** The node pairs of the configured jobs; without jobs, the local check's two node spools on this machine. */
+function pairsOf(config: Config, info: DashboardData['nodeInfo'], main: Spool): NodePair[] {
+  const pairs = new Map<string, NodePair>();
+  for (const job of config.jobs) {
+    const key = `${job.node1} ${job.node2}`;
+    const known = pairs.get(key);
+    pairs.set(key, { label: known ? `${known.label}, ${job.name}` : job.name, node1: job.node1, node2: job.node2, arch: job.arch });
+  }
+  if (pairs.size > 0) return [...pairs.values()];
+  // Both local nodes are this machine: its information, read now, stands for both.
+  const here = nodeInfo(main.clock);
+  for (const node of [LOCAL_PAIR.node1, LOCAL_PAIR.node2]) {
+    if (!info.has(node)) info.set(node, { collectedAt: new Date(main.clock.now()).toISOString(), values: here });
+  }
+  return [{ ...LOCAL_PAIR, arch: here.ARCH! }];
+}

@@ -1,0 +1,79 @@
+/** The dashboard's front page: variations, nodes, verdicts per suite/arch over time, durations, recent builds. */
+import path from 'node:path';
+import { age } from '../cli/output.js';
+import { artifactsOf } from './artifacts.js';
+import { historyChart } from './chart.js';
+import { type DashboardData, type Durations, type HistoryRow, type NodeView } from './data.js';
+import { type Html, href, html } from './html.js';
+import type { DaySnapshot, VerdictCounts } from './stats.js';
+import { type NodePair, variationsSection } from './variations-view.js';
+
+export interface IndexInput {
+  readonly data: DashboardData;
+  readonly pairs: readonly NodePair[];
+  readonly current: readonly VerdictCounts[];
+  readonly days: ReadonlyMap<string, readonly DaySnapshot[]>;
+  readonly durations: readonly Durations[];
+  readonly recent: readonly HistoryRow[];
+  readonly outDir: string;
+  readonly now: number;
+}
+
+export function indexBody(input: IndexInput): Html {
+  const { data } = input;
+  const counts = data.main.counts;
+  return html`<h1>repro-spool: reproducible builds</h1>
+<p>main spool: ${counts.scheduled ?? 0} scheduled, ${counts.failed ?? 0} failed, ${data.main.quarantined} quarantined${data.main.duplicates.length ? `, ${data.main.duplicates.length} in two states (run reap)` : ''}.</p>
+${variationsSection(input.pairs, data.nodeInfo)}
+${nodesSection(data.nodes, input.now)}
+${suitesSection(input.current, input.days)}
+${durationsSection(input.durations)}
+${recentSection(input)}`;
+}
+
+function nodesSection(nodes: readonly NodeView[], now: number): Html {
+  const unknown = html`<span class="muted" title="not readable from here, and not reported by collect-info yet">—</span>`;
+  const rows = nodes.map((n) => {
+    const q = n.queue;
+    const cell = (value: string | number) => (q ? html`<span title="${q.asOf ? `as reported at ${q.asOf}` : 'read now'}">${value}</span>` : unknown);
+    const state = n.health?.offlineSince
+      ? html`<span class="offline">OFFLINE since ${n.health.offlineSince}</span> (${n.health.failures} failures: ${n.health.lastFailure})`
+      : n.health
+        ? html`failing (${n.health.failures}: ${n.health.lastFailure})`
+        : 'ok';
+    return html`<tr data-node="${n.name}"><td>${n.name}</td><td>${n.arch ?? ''}</td><td class="num">${n.shipped}</td>
+<td class="num">${cell(q?.inbox ?? 0)}</td><td class="num">${cell(q?.pending ?? 0)}</td><td class="num">${cell(q?.stale ?? 0)}</td>
+<td>${cell(q?.oldestPendingMs == null ? '' : age(q.oldestPendingMs))}</td><td>${state}</td>
+<td>${n.infoCollectedAt ? `${n.infoCollectedAt} (${age(now - Date.parse(n.infoCollectedAt))} ago)` : 'never'}</td></tr>`;
+  });
+  return html`<h2 id="nodes">Nodes</h2><table class="nodes"><tr><th>node</th><th>arch</th><th>shipped by main</th><th>inbox</th><th>pending</th><th>stale</th><th>oldest pending</th><th>health</th><th>info collected</th></tr>${rows}</table>`;
+}
+
+function suitesSection(current: readonly VerdictCounts[], days: ReadonlyMap<string, readonly DaySnapshot[]>): Html {
+  const verdicts = [...new Set(current.flatMap((c) => Object.keys(c.byVerdict).filter((v) => c.byVerdict[v]! > 0)))].sort();
+  const rows = current.map((c) => html`<tr data-suite="${c.suite}/${c.architecture}"><td>${c.suite}/${c.architecture}</td><td class="num">${c.total}</td>${verdicts.map((v) => {
+    const n = c.byVerdict[v] ?? 0;
+    return html`<td class="num">${n} (${c.total ? ((100 * n) / c.total).toFixed(1) : '0.0'}%)</td>`;
+  })}</tr>`);
+  const charts = current.map((c) => historyChart(`verdicts of ${c.suite}/${c.architecture} over time`, days.get(`${c.suite}/${c.architecture}`) ?? []));
+  return html`<h2 id="suites">Verdicts per suite and architecture</h2>
+<table class="suites"><tr><th>suite/arch</th><th>packages</th>${verdicts.map((v) => html`<th><span class="verdict v-${v}">${v}</span></th>`)}</tr>${rows}</table>${charts}`;
+}
+
+function durationsSection(list: readonly Durations[]): Html {
+  const rows = list.map((d) => html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td><td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`);
+  return html`<h2 id="durations">Build durations per node</h2><table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
+}
+
+export function artifactLinks(data: DashboardData, fromDir: string, row: HistoryRow): Html[] {
+  return artifactsOf(data.root, data.archived, row).map((a) => html`<a href="${href(path.relative(fromDir, a.file))}">${a.label}</a> `);
+}
+
+function recentSection(input: IndexInput): Html {
+  const rows = input.recent.map((r) => {
+    const builds = r.builds;
+    return html`<tr><td>${r.buildDate}</td><td><a href="${href(`packages/${r.name}.html`)}">${r.name}</a></td><td>${r.version}</td><td>${r.suite}/${r.architecture}</td>
+<td><span class="verdict v-${r.verdict}">${r.verdict}</span></td><td>${builds.map((b) => `${b.node} (${b.durationSeconds.toFixed(1)} s) `)}</td><td>${artifactLinks(input.data, input.outDir, r)}</td></tr>`;
+  });
+  return html`<h2 id="recent">Recent builds</h2><table class="recent"><tr><th>date</th><th>package</th><th>version</th><th>suite/arch</th><th>verdict</th><th>builds</th><th>artifacts</th></tr>${rows}</table>`;
+}

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { recordFailure } from '../../src/remote/node-health.js';
+import { nodePlace } from '../../src/spool/layout.js';
+import { openSpool } from '../../src/spool/spool.js';
+import { Store } from '../../src/store/store.js';
+import { launchChromium } from '../helpers/browser.js';
+import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { PROJECT, SHA, cliAsync, id, sandbox, writeEntry } from '../helpers/spool.js';
+
+const SCREENSHOTS = path.join(PROJECT, 'test-output', 'dashboard');
+let mirror: Mirror;
+let browser: BrowserContext;
+before(async () => {
+  mirror = await startMirror([
+    { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
+    { name: 'wobbly', version: '1:1.0', build: ['mkdir -p out', 'umask > out/umask'] },
+  ]);
+  browser = await launchChromium();
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+});
+after(async () => {
+  await browser.close();
+  await mirror.close();
+});
+
+/** Opens a page from file:// and collects whatever the browser complains about. */
+async function open(file: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('dialog', (d) => void problems.push(`dialog: ${d.message()}`));
+  await page.goto(pathToFileURL(file).href);
+  return { page, problems };
+}
+
+async function assertLinksResolve(page: Page): Promise<number> {
+  const hrefs = await page.$$eval('a[href]', (links) => links.map((a) => (a as HTMLAnchorElement).href));
+  for (const href of hrefs) {
+    assert.ok(href.startsWith('file://'), `${href} stays on this machine`);
+    assert.ok(fs.existsSync(fileURLToPath(href.split('#')[0]!)), `${href} points at an existing file`);
+  }
+  return hrefs.length;
+}
+
+describe('the dashboard in headless Chromium', () => {
+  it('shows the variations, the nodes, the verdicts and the builds, with every link resolving to a file', async () => {
+    const s = sandbox('dashboard');
+    const config = path.join(s.dir, 'repro-spool.json');
+    const node = (port: number) => ({ host: '127.0.0.1', port, user: 'root', identityFile: '/nonexistent/key', root: '/srv/workspace', arch: 'amd64' });
+    fs.writeFileSync(config, JSON.stringify({ root: 'root', mirror: mirror.url, suites: ['bookworm'], nodes: { node1: node(2201), node2: node(2202) }, jobs: [{ name: 'amd64_1', arch: 'amd64', node1: 'node1', node2: 'node2' }] }));
+    const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
+    for (const pkg of ['steady', 'wobbly']) assert.equal((await run('build', pkg, '--arch', 'amd64')).status, 0);
+
+    // What collect-info and the jobs would have left: node information, a failing node, an entry at node1.
+    const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
+    const queue = { SPOOL_INBOX: '2', SPOOL_PENDING: '1', SPOOL_STALE: '0', SPOOL_OLDEST_PENDING_SECONDS: '95' };
+    const info = (cpus: string, kernel: string) => ({ ARCH: 'amd64', NUM_CPU: cpus, KERNEL: kernel, TZ: 'UTC', CPU_MODEL: '<script>alert("owned")</script> EPYC', DATETIME: '2026-11-25T03:00:07.000Z', ...queue });
+    await store.record([
+      { kind: 'node-info', node: 'node1', collectedAt: '2026-11-25T03:00:00.000Z', values: info('16', 'Linux 6.1.0-28-amd64') },
+      { kind: 'node-info', node: 'node2', collectedAt: '2026-11-25T03:00:00.000Z', values: info('8', 'Linux 6.12.9-amd64') },
+    ]);
+    const spool = openSpool(s.root);
+    for (let i = 0; i < 3; i++) recordFailure(spool, 'node2', 'ssh: connect to host 127.0.0.1 port 2202: Connection refused', { offlineAfterFailures: 3, recheckMs: 900_000 });
+    writeEntry(s.layout, nodePlace('node1'), id('hello', '2.10-3'), { 'Dsc-Sha256': SHA });
+
+    const generated = await run('--json', 'dashboard');
+    assert.equal(generated.status, 0, generated.stderr);
+    const summary = JSON.parse(generated.stdout) as { index: string; packagePages: { written: number; total: number } };
+    assert.deepEqual([summary.packagePages.written, summary.packagePages.total], [3, 3], 'steady, wobbly, and hello (in the spool)');
+
+    const { page, problems } = await open(summary.index);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'index.png'), fullPage: true });
+    const row = (key: string) => page.locator(`table.pair tr[data-key="${key}"]`);
+    assert.deepEqual(await row('NUM_CPU').locator('td').allTextContents(), ['NUM_CPU', '16', '8']);
+    assert.equal(await row('NUM_CPU').getAttribute('class'), 'differs');
+    assert.equal(await row('KERNEL').getAttribute('class'), 'differs');
+    assert.equal(await row('TZ').getAttribute('class'), 'same');
+    assert.deepEqual(await row('CLOCK_DRIFT').locator('td').allTextContents(), ['CLOCK_DRIFT (vs main at collection)', '+7 s', '+7 s']);
+    assert.match(await row('CPU_MODEL').locator('td').nth(1).textContent() ?? '', /^<script>alert\("owned"\)<\/script> EPYC$/, 'shown as text, never run');
+    assert.match(await page.locator('table.variations').first().textContent() ?? '', /umask\s*0022\s*0002/);
+
+    const nodeRow = (name: string) => page.locator(`table.nodes tr[data-node="${name}"] td`).allTextContents();
+    const node1 = await nodeRow('node1');
+    assert.equal(node1[2], '1', 'one entry shipped to node1');
+    assert.deepEqual(node1.slice(3, 7), ['2', '1', '0', '95s'], "node1's queue as its collected info reported it");
+    assert.equal(await row('SPOOL_INBOX').count(), 0, 'the queue is not a build environment difference');
+    assert.match(node1[8]!, /^2026-11-25T03:00:00.000Z/);
+    assert.match((await nodeRow('node2'))[7]!, /OFFLINE since .* \(3 failures: ssh: connect to host 127.0.0.1 port 2202: Connection refused\)/);
+    assert.deepEqual((await nodeRow('local1')).slice(3, 6), ['0', '0', '0'], "the local node's own spool: inbox, pending, stale");
+
+    assert.match(await page.locator('table.suites tr[data-suite="bookworm/amd64"]').textContent() ?? '', /2.*1 \(50\.0%\).*1 \(50\.0%\)/);
+    assert.equal(await page.locator('svg[aria-label="verdicts of bookworm/amd64 over time"] rect').count() > 0, true, 'the history chart is drawn');
+    assert.deepEqual(await page.locator('table.durations tr[data-node="local1"] td').nth(2).textContent(), '2');
+    const recent = await page.locator('table.recent').textContent();
+    assert.match(recent ?? '', /wobbly.*1:1\.0.*unreproducible.*diffoscope\.html/s);
+    assert.ok((await assertLinksResolve(page)) >= 8, 'logs, .buildinfo files, the diffoscope report and package pages are linked');
+
+    await page.locator('table.recent a', { hasText: 'wobbly' }).click();
+    assert.equal(await page.locator('h1').textContent(), 'wobbly');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'package-wobbly.png'), fullPage: true });
+    assert.match(await page.locator('table.history').textContent() ?? '', /unreproducible.*build 1 on local1: built.*build 2 on local2: built/s);
+    await assertLinksResolve(page);
+    await page.goto(pathToFileURL(path.join(path.dirname(summary.index), 'packages', 'hello.html')).href);
+    assert.match(await page.locator('body').textContent() ?? '', /bookworm\/amd64 2\.10-3: node1/);
+    assert.deepEqual(problems, []);
+    await page.close();
+
+    const again = JSON.parse((await run('--json', 'dashboard')).stdout) as { packagePages: { written: number; unchanged: number } };
+    assert.deepEqual([again.packagePages.written, again.packagePages.unchanged], [0, 3], 'nothing changed, nothing rewritten');
+  });
+});
