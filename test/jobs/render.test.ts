@@ -39,7 +39,8 @@ describe('jobs render', () => {
     const s = sandbox('render-cron');
     const result = cli(s.root, ['--config', EXAMPLE, 'jobs', 'render', '--format', 'cron', '--command', '/usr/local/bin/repro-spool']);
     assert.match(result.stdout, /^\*\/5 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ reap --json >> /m);
-    assert.match(result.stdout, /^17 \*\/6 \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ collect-info --json >> /m);
+    assert.match(result.stdout, /^7,37 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ collect-info --json >> /m);
+    assert.match(result.stdout, /^\*\/15 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ dashboard --json >> /m);
   });
 });
 
