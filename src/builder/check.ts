@@ -66,7 +66,9 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
   let entry = taken.entry;
   try {
     for (const runner of runners) {
-      await runner.clearLeftovers(entry.id);
+      // Only an entry handed back before (requeue and the reaper always record Last-Failure)
+      // can have copies on the nodes; skipping the others saves a remote start per node.
+      if (entry.fields.get('Last-Failure') !== undefined) await runner.clearLeftovers(entry.id);
       fs.rmSync(main.layout.resultsPath(runner.node, entry.id), { recursive: true, force: true });
     }
     const builds: NodeBuild[] = [];
