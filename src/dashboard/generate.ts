@@ -18,7 +18,9 @@ import { page } from './html.js';
 import { indexBody } from './index-page.js';
 import { packageBody } from './package-page.js';
 import { type PagesWritten, writePackagePages } from './pages-writer.js';
-import { verdictHistory } from './stats.js';
+import { type VerdictCounts, verdictHistory } from './stats.js';
+import { listBody, listPath } from './list-page.js';
+import { listDir } from '../spool/walk.js';
 import type { NodePair } from './variations-view.js';
 
 const RECENT_BUILDS = 50;
@@ -56,12 +58,11 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
     render: () => page(name, packageBody(name, rows, data, packagesDir), generatedAt),
   }));
   const pages = await writePackagePages(packagesDir, PAGE_FORMAT, jobs);
+  writeLists(outDir, current, generatedAt);
   const recent = data.history.slice(-RECENT_BUILDS).reverse();
   const index = path.join(outDir, 'index.html');
   const body = indexBody({ data, pairs, current, days, durations: data.durations, recent, outDir, now: main.clock.now() });
-  const temp = `${index}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, page('repro-spool dashboard', body, generatedAt));
-  fs.renameSync(temp, index);
+  writePage(index, page('repro-spool dashboard', body, generatedAt));
   return { outDir, index, results: data.history.length, packagePages: { ...pages, total: jobs.length } };
 }
 
@@ -80,4 +81,32 @@ function pairsOf(config: Config, info: DashboardData['nodeInfo'], main: Spool): 
     if (!info.has(node)) info.set(node, { collectedAt: new Date(main.clock.now()).toISOString(), values: here });
   }
   return [{ ...LOCAL_PAIR, arch: here.ARCH! }];
+}
+
+/** One page per suite/arch/verdict present; list pages of verdicts no package has any more are removed. */
+function writeLists(outDir: string, current: readonly VerdictCounts[], generatedAt: string): void {
+  const written = new Set<string>();
+  for (const counts of current) {
+    for (const [verdict, n] of Object.entries(counts.byVerdict)) {
+      if (n === 0) continue;
+      const file = path.join(outDir, listPath(counts.suite, counts.architecture, verdict));
+      ensureDirInside(outDir, path.dirname(file));
+      writePage(file, page(`${counts.suite}/${counts.architecture} ${verdict}`, listBody(counts, verdict), generatedAt));
+      written.add(file);
+    }
+  }
+  const walk = (dir: string): void => {
+    for (const entry of listDir(dir)) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.html') && !written.has(full)) fs.rmSync(full);
+    }
+  };
+  walk(path.join(outDir, 'lists'));
+}
+
+function writePage(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, text);
+  fs.renameSync(temp, file);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { age } from '../cli/output.js';
 import { artifactsOf } from './artifacts.js';
 import { historyChart } from './chart.js';
+import { listPath } from './list-page.js';
 import { type DashboardData, type Durations, type HistoryRow, type NodeView } from './data.js';
 import { type Html, href, html } from './html.js';
 import type { DaySnapshot, VerdictCounts } from './stats.js';
@@ -53,7 +54,8 @@ function suitesSection(current: readonly VerdictCounts[], days: ReadonlyMap<stri
   const verdicts = [...new Set(current.flatMap((c) => Object.keys(c.byVerdict).filter((v) => c.byVerdict[v]! > 0)))].sort();
   const rows = current.map((c) => html`<tr data-suite="${c.suite}/${c.architecture}"><td>${c.suite}/${c.architecture}</td><td class="num">${c.total}</td>${verdicts.map((v) => {
     const n = c.byVerdict[v] ?? 0;
-    return html`<td class="num">${n} (${c.total ? ((100 * n) / c.total).toFixed(1) : '0.0'}%)</td>`;
+    const figure = `${n} (${c.total ? ((100 * n) / c.total).toFixed(1) : '0.0'}%)`;
+    return html`<td class="num">${n > 0 ? html`<a href="${href(listPath(c.suite, c.architecture, v))}">${figure}</a>` : figure}</td>`;
   })}</tr>`);
   const charts = current.map((c) => historyChart(`verdicts of ${c.suite}/${c.architecture} over time`, days.get(`${c.suite}/${c.architecture}`) ?? []));
   return html`<h2 id="suites">Verdicts per suite and architecture</h2>

@@ -9,6 +9,8 @@ export interface SuiteArch {
 export interface VerdictCounts extends SuiteArch {
   readonly total: number;
   readonly byVerdict: Record<string, number>;
+  /** Each package's latest verdict. */
+  readonly latest: ReadonlyMap<string, HistoryRow>;
 }
 
 export interface DaySnapshot {
@@ -21,7 +23,7 @@ const keyOf = (r: SuiteArch) => `${r.suite}/${r.architecture}`;
 
 /** The verdict history per suite/arch as daily snapshots, and today's counts (the last snapshot). */
 export function verdictHistory(history: readonly HistoryRow[]): { current: VerdictCounts[]; days: Map<string, DaySnapshot[]> } {
-  const latest = new Map<string, Map<string, string>>();
+  const latest = new Map<string, Map<string, HistoryRow>>();
   const counts = new Map<string, Record<string, number>>();
   const days = new Map<string, DaySnapshot[]>();
   for (const row of history) {
@@ -34,9 +36,9 @@ export function verdictHistory(history: readonly HistoryRow[]): { current: Verdi
     }
     const byVerdict = counts.get(key)!;
     const before = packages.get(row.name);
-    if (before !== undefined) byVerdict[before]! -= 1;
+    if (before !== undefined) byVerdict[before.verdict]! -= 1;
     byVerdict[row.verdict] = (byVerdict[row.verdict] ?? 0) + 1;
-    packages.set(row.name, row.verdict);
+    packages.set(row.name, row);
     const series = days.get(key)!;
     const day = row.buildDate.slice(0, 10);
     if (series.at(-1)?.day === day) series[series.length - 1] = { day, byVerdict: { ...byVerdict } };
@@ -44,7 +46,7 @@ export function verdictHistory(history: readonly HistoryRow[]): { current: Verdi
   }
   const current = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([key, byVerdict]) => {
     const [suite, architecture] = key.split('/') as [string, string];
-    return { suite, architecture, byVerdict, total: Object.values(byVerdict).reduce((a, b) => a + b, 0) };
+    return { suite, architecture, byVerdict, total: Object.values(byVerdict).reduce((a, b) => a + b, 0), latest: latest.get(key)! };
   });
   return { current, days };
 }

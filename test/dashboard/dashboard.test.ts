@@ -107,6 +107,11 @@ describe('the dashboard in headless Chromium', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'package-wobbly.png'), fullPage: true });
     assert.match(await page.locator('table.history').textContent() ?? '', /unreproducible.*build 1 on local1: built.*build 2 on local2: built/s);
     await assertLinksResolve(page);
+    await page.goto(pathToFileURL(summary.index).href);
+    await page.locator('table.suites a', { hasText: '1 (50.0%)' }).last().click();
+    assert.equal(await page.locator('h1').textContent(), 'bookworm/amd64: unreproducible');
+    assert.deepEqual(await page.locator('table.list a').allTextContents(), ['wobbly'], 'the list of unreproducible packages');
+    await assertLinksResolve(page);
     await page.goto(pathToFileURL(path.join(path.dirname(summary.index), 'packages', 'hello.html')).href);
     assert.match(await page.locator('body').textContent() ?? '', /bookworm\/amd64 2\.10-3: node1/);
     assert.deepEqual(problems, []);
