@@ -166,6 +166,16 @@ export function buildProgram(): Command {
 
   withExamples(
     program
+      .command('await-result')
+      .description("node: wait (chokidar, no polling) until this node's watch agent has completed an entry; print its status (what main runs for nodes with \"agent\": true)")
+      .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
+      .requiredOption('--entry <id>', 'SUITE/ARCH/PKG/VERSION')
+      .action(lazy(() => import('./commands/await-result.js'))),
+    'repro-spool --root /srv/workspace await-result --node node1 --entry bookworm/amd64/hello/2.10-3 --json',
+  );
+
+  withExamples(
+    program
       .command('dashboard')
       .description('write the static HTML dashboard (variations, nodes, verdicts over time, durations, recent builds, a page per package) from the spool and reproducible.db')
       .option('--out <dir>', 'where to write it (default: $ROOT/dashboard)')

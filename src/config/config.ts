@@ -56,6 +56,8 @@ const NodeSchema = z
     arch: archName,
     /** How the node runs repro-spool (an absolute path; default: repro-spool on its PATH). */
     command: z.array(z.string().min(1)).min(1).default(['repro-spool']),
+    /** The node runs `repro-spool watch`: jobs ship entries and await the agent's result instead of starting builds over ssh. */
+    agent: z.boolean().default(false),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
  * A build node reached over ssh (the seed's steps 4–7): the entry is placed atomically in
- * the node's inbox, `repro-spool build N` runs there, and its results directory is copied
+ * the node's inbox, `repro-spool build N` runs there (or, on a node whose watch agent
+ * builds its inbox, `await-result` waits for it), and its results directory is copied
  * back into the main spool (staged in tmp/, renamed whole) and removed from the node.
  * Every remote command is built from quoted words: the node's configured command, its
  * root, and names that passed the spool's grammars.
@@ -63,8 +64,17 @@ export class RemoteRunner implements NodeRunner {
       fs.rmSync(local, { force: true });
     }
     const { suite, arch, pkg, version } = entry.id;
-    const out = await this.ssh.run(this.command('build', String(buildNumber), '--node', this.node, '--entry', `${suite}/${arch}/${pkg}/${version}`), { idempotent: false });
-    if (out.exitCode === EXIT_CODES.unreachable) throw new SpoolError('unreachable', `${this.node} cannot reach its mirror: ${out.stderr.trim()}`);
+    const entryArg = `${suite}/${arch}/${pkg}/${version}`;
+    // A node running `repro-spool watch` builds what arrives in its inbox: wait for that
+    // (idempotent: waiting twice is harmless) instead of starting a build that would race it.
+    const out = this.config.agent
+      ? await this.ssh.run(this.command('await-result', '--node', this.node, '--entry', entryArg))
+      : await this.ssh.run(this.command('build', String(buildNumber), '--node', this.node, '--entry', entryArg), { idempotent: false });
+    if (out.exitCode === EXIT_CODES.unreachable) {
+      // A node without its agent counts towards its health (tracked() matches "node NAME "); a mirror down does not.
+      const what = this.config.agent ? `node ${this.node} has no watch agent running` : `${this.node} cannot reach its mirror`;
+      throw new SpoolError('unreachable', `${what}: ${out.stderr.trim()}`);
+    }
     if (out.exitCode !== 0) throw new SpoolError('failed', `build ${buildNumber} on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
     const done = JSON.parse(out.stdout) as { status: BuildStatus; durationSeconds: number };
     const remoteResults = this.remote.resultsPath(this.node, entry.id);

@@ -86,6 +86,11 @@ export class Layout {
     return path.join(this.locksDir, '_reaper.lock');
   }
 
+  /** Held while a `watch` agent serves NODE: tells main's jobs (await-result) that someone will build what they ship. */
+  agentLockDir(node: string): string {
+    return path.join(this.locksDir, `_agent-${validateName('node', node)}.lock`);
+  }
+
   relative(target: string): string {
     return path.relative(this.root, target);
   }

@@ -189,6 +189,48 @@ describe('a check over ssh on two nodes', () => {
     await assertRerunChecksOnce(main);
   });
 
+  it('awaits the build of a node run by its watch agent instead of starting one over ssh, and exits 6 when no agent runs there', async () => {
+    const main = await mainNode();
+    const configFile = path.join(main.dir, 'repro-spool.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    config.nodes.node1.agent = true;
+    fs.writeFileSync(configFile, JSON.stringify(config));
+    const [, node1] = main.nodeEntries[0]!;
+    const agent = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, '--json', 'watch', '--node', 'node1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const agentExit = new Promise<number | null>((resolve) => agent.on('exit', resolve));
+    let agentLog = '';
+    let agentOut = '';
+    agent.stderr.on('data', (d) => (agentLog += d));
+    agent.stdout.on('data', (d) => (agentOut += d));
+    await until(() => agentLog.includes('watching'), 'the agent watches its inbox');
+    const second = spawnSync(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, 'watch', '--node', 'node1'], { encoding: 'utf8' });
+    assert.equal(second.status, 4, 'one agent per node');
+    assert.match(second.stderr, /a watch agent already serves node1/);
+    assert.equal((await main.run('schedule', 'steady', 'wobbly', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const first = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(JSON.parse(agentOut.trim().split('\n')[0]!).buildNumber, 1, 'the agent, not an ssh-started build, built it on node1');
+    agent.kill('SIGTERM');
+    assert.equal(await agentExit, 0, agentLog);
+    const orphaned = await main.run('build', '--job', 'job1');
+    assert.equal(orphaned.status, 6, orphaned.stderr);
+    assert.match(orphaned.stderr, /node node1 has no watch agent running/);
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the second package is back, once');
+    const again = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, 'watch', '--node', 'node1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const againExit = new Promise<number | null>((resolve) => again.on('exit', resolve));
+    let againLog = '';
+    again.stderr.on('data', (d) => (againLog += d));
+    await until(() => againLog.includes('watching'), 'the agent is back');
+    // The agent builds the copy shipped while it was away; the next job clears that result (the entry has a Last-Failure) and ships again.
+    await until(() => census(main.roots[0]!).entries.size === 0, 'the agent built the copy left in its inbox');
+    const rerun = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    again.kill('SIGTERM');
+    assert.equal(await againExit, 0, againLog);
+    assert.equal(census(main.layout).entries.size, 0);
+    assertNodesEmpty(main.roots);
+  });
+
   it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {
     const main = await mainNode();
     for (const args of [['build', '$(touch /tmp/x)', 'node2'], ['build', '--job', 'job1', '--suite', 'a;b'], ['build', 'node1', 'no-such-node']]) {

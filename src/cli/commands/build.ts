@@ -24,7 +24,7 @@ interface Options {
   entry?: string;
 }
 
-function parseEntryId(text: string): EntryId {
+export function parseEntryId(text: string): EntryId {
   const parts = text.split('/');
   if (parts.length !== 4) throw new SpoolError('usage', `invalid --entry ${JSON.stringify(text)}: expected SUITE/ARCH/PKG/VERSION`);
   const [suite, arch, pkg, version] = parts as [string, string, string, string];

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { watchSettingsOf } from '../../config/config.js';
+import { holdAgentLock } from '../../builder/agent-lock.js';
 import { type WatchAgent, startWatchAgent } from '../../builder/watch-agent.js';
 import { ensureDirInside } from '../../spool/atomic.js';
 import { nodePlace } from '../../spool/layout.js';
@@ -20,6 +21,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   const inbox = ctx.spool.layout.placeDir(nodePlace(node));
   ensureDirInside(ctx.spool.layout.root, inbox); // chokidar needs it to exist before main's first entry arrives
   const progress = (line: string) => ctx.out.progress(line);
+  const releaseLock = await holdAgentLock(ctx.spool, node, (error) => progress(`agent lock lost (${error.message}): jobs may stop shipping to ${node} until it is back`));
   const agent = startWatchAgent(
     ctx.spool,
     { node, parallel, watch: { rescanMs, debounceMs }, builderFor: (suite) => builderSettings(ctx, suite) },
@@ -35,6 +37,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   await agent.ready;
   progress(`watching ${ctx.spool.layout.relative(inbox)}/ for ${node} (${parallel} build(s) at a time)`);
   await stopped;
+  await releaseLock();
   progress('stopped');
 }
 
