@@ -17,6 +17,8 @@ export interface DownloadOptions {
   /** Refuse bodies larger than this (a .dsc is small; a tarball is not). */
   readonly maxBytes: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Ends the download at once (a builder told to stop): no retry, result 'unreachable' with reason 'stopped'. */
+  readonly signal?: AbortSignal;
 }
 
 export type DownloadResult =
@@ -35,16 +37,19 @@ const MAX_REDIRECTS = 5;
 
 export async function download(url: string, file: string, options: DownloadOptions): Promise<DownloadResult> {
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const stopped = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve(), { once: true }));
   let lastReason = '';
   for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
+    if (options.signal?.aborted) return { status: 'unreachable', url, reason: 'stopped', attempts: attempt - 1 };
     try {
       return { status: 'ok', ...(await attemptDownload(url, file, options, 0)) };
     } catch (error) {
       fs.rmSync(file, { force: true });
+      if (options.signal?.aborted) return { status: 'unreachable', url, reason: 'stopped', attempts: attempt };
       if (error instanceof NotFound) return { status: 'not-found', url, httpStatus: error.httpStatus };
       if (!(error instanceof Retryable)) throw error;
       lastReason = error.message;
-      if (attempt <= options.retries) await sleep(options.backoffMs * 2 ** (attempt - 1));
+      if (attempt <= options.retries) await Promise.race([sleep(options.backoffMs * 2 ** (attempt - 1)), stopped]);
     }
   }
   return { status: 'unreachable', url, reason: lastReason, attempts: options.retries + 1 };
@@ -53,7 +58,7 @@ export async function download(url: string, file: string, options: DownloadOptio
 function attemptDownload(url: string, file: string, options: DownloadOptions, redirects: number): Promise<{ sha256: string; size: number }> {
   return new Promise((resolve, reject) => {
     const client = url.startsWith('https:') ? https : http;
-    const request = client.get(url, { timeout: options.idleTimeoutMs, headers: { 'user-agent': 'repro-spool' } }, (response) => {
+    const request = client.get(url, { timeout: options.idleTimeoutMs, signal: options.signal, headers: { 'user-agent': 'repro-spool' } }, (response) => {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
       if (status >= 300 && status < 400 && location) {
