@@ -14,7 +14,7 @@ import type { NodeRunner } from '../builder/check.js';
 import type { NodeBuild } from '../builder/build-node.js';
 import type { BuildNumber } from '../builder/variations.js';
 import type { BuildStatus } from '../spool/build-status.js';
-import { ensureDirInside, tempPath, writeDurable } from '../spool/atomic.js';
+import { ensureDirInside, tempPath } from '../spool/atomic.js';
 import { type Entry, formatEntry, withFields } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';
 import { Layout, nodePlace } from '../spool/layout.js';
@@ -55,14 +55,7 @@ export class RemoteRunner implements NodeRunner {
 
   private async shipBuildFetch(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
     const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
-    ensureDirInside(this.main.layout.root, this.main.layout.tmpDir);
-    const local = tempPath(this.main.layout.tmpDir, 'ship');
-    try {
-      writeDurable(local, formatEntry(shipped));
-      await this.ssh.put(local, this.remote.entryPath(nodePlace(this.node), entry.id), this.remote.tmpDir);
-    } finally {
-      fs.rmSync(local, { force: true });
-    }
+    await this.ssh.put(formatEntry(shipped), this.remote.entryPath(nodePlace(this.node), entry.id), this.remote.tmpDir);
     const { suite, arch, pkg, version } = entry.id;
     const entryArg = `${suite}/${arch}/${pkg}/${version}`;
     // A node running `repro-spool watch` builds what arrives in its inbox: wait for that
@@ -79,6 +72,7 @@ export class RemoteRunner implements NodeRunner {
     const done = JSON.parse(out.stdout) as { status: BuildStatus; durationSeconds: number };
     const remoteResults = this.remote.resultsPath(this.node, entry.id);
     const fetched = this.main.layout.resultsPath(this.node, entry.id);
+    ensureDirInside(this.main.layout.root, this.main.layout.tmpDir);
     const staging = tempPath(this.main.layout.tmpDir, 'fetch');
     try {
       await this.ssh.getDir(remoteResults, staging);

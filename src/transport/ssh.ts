@@ -10,7 +10,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -141,15 +140,15 @@ export class SshTransport {
   }
 
   /**
-   * Places a local file at an absolute remote path, atomically, never over an existing
-   * file, in one round trip: the content goes through ssh's stdin into a temp in
-   * stagingDir, which is then hard-linked to its name (EEXIST if it exists) and removed.
+   * Places content at an absolute remote path, atomically, never over an existing file,
+   * in one round trip: it goes through ssh's stdin into a temp in stagingDir, which is
+   * then hard-linked to its name (EEXIST if it exists) and removed.
    */
-  async put(localFile: string, remotePath: string, stagingDir: string): Promise<void> {
-    assertAbsolute(localFile, remotePath, stagingDir);
+  async put(content: string, remotePath: string, stagingDir: string): Promise<void> {
+    assertAbsolute(remotePath, stagingDir);
     const temp = path.posix.join(stagingDir, `part-${crypto.randomBytes(6).toString('hex')}`);
     const script = 'mkdir -p -- "$2" "$3" && cat > "$1" && ln -- "$1" "$4"; status=$?; rm -f -- "$1"; exit $status';
-    const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath], { idempotent: true, input: fs.readFileSync(localFile) });
+    const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath], { idempotent: true, input: Buffer.from(content) });
     if (placed.exitCode !== 0) {
       if (/exists/i.test(placed.stderr)) throw new TargetExistsError(`${this.name}:${remotePath}`);
       throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${placed.stderr.trim()}`);

@@ -37,14 +37,11 @@ describe('the ssh transport against a real sshd', () => {
   });
 
   it('places a file atomically at an epoch-versioned path, and never over an existing one', async () => {
-    const local = path.join(tempDir('put'), 'entry');
-    fs.writeFileSync(local, 'Source: hello\nVersion: 1:2.10-3\n');
     const target = path.join(sshd.node.root, 'reproducible-builds/node1/bookworm/amd64/hello/1:2.10-3');
     const staging = path.join(sshd.node.root, 'tmp');
-    await node1.put(local, target, staging);
+    await node1.put('Source: hello\nVersion: 1:2.10-3\n', target, staging);
     assert.equal(fs.readFileSync(target, 'utf8'), 'Source: hello\nVersion: 1:2.10-3\n');
-    fs.writeFileSync(local, 'different');
-    await assert.rejects(node1.put(local, target, staging), /refusing to overwrite node1:.*1:2\.10-3/);
+    await assert.rejects(node1.put('different', target, staging), /refusing to overwrite node1:.*1:2\.10-3/);
     assert.equal(fs.readFileSync(target, 'utf8'), 'Source: hello\nVersion: 1:2.10-3\n', 'the first copy survives');
     assert.deepEqual(fs.readdirSync(path.dirname(target)), ['1:2.10-3']);
     assert.deepEqual(fs.readdirSync(staging), [], 'no temp left on the node');
