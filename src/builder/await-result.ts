@@ -16,9 +16,9 @@ import { type EntryId, formatId } from '../spool/identity.js';
 import { RESULT_MARKER } from '../spool/layout.js';
 import { locate } from '../spool/read-entry.js';
 import { hasResultMarker } from '../spool/results.js';
+import { singletonLockHeld } from '../spool/singleton-lock.js';
 import type { Spool } from '../spool/spool.js';
 import { type SpoolWatchSettings, watchSpool } from '../spool/watch.js';
-import { agentIsRunning } from './agent-lock.js';
 
 export interface AwaitedResult {
   readonly status: BuildStatus;
@@ -44,7 +44,7 @@ export async function awaitResult(spool: Spool, node: string, id: EntryId, setti
       const places = locate(spool.layout, id).map((l) => l.place.state);
       if (places.includes('failed')) return finish(() => reject(new SpoolError('failed', `${formatId(id)} went to failed/ on ${node}: see its Last-Failure`)));
       if (places.length === 0) return finish(() => reject(new SpoolError('nothingToDo', `${formatId(id)} is neither in ${node}'s inbox, pending nor finished`)));
-      if (!places.includes('pending') && !agentIsRunning(spool, node)) {
+      if (!places.includes('pending') && !singletonLockHeld(spool, spool.layout.agentLockDir(node))) {
         return finish(() => reject(new SpoolError('unreachable', `no watch agent serves ${node}: ${formatId(id)} would wait in its inbox for nobody`)));
       }
     };

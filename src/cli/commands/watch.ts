@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { watchSettingsOf } from '../../config/config.js';
-import { holdAgentLock } from '../../builder/agent-lock.js';
 import { type WatchAgent, startWatchAgent } from '../../builder/watch-agent.js';
 import { ensureDirInside } from '../../spool/atomic.js';
 import { nodePlace } from '../../spool/layout.js';
+import { holdSingletonLock } from '../../spool/singleton-lock.js';
 import { contextOf, nodeName } from '../context.js';
 import { builderSettings } from './build.js';
 
@@ -21,7 +21,11 @@ export async function run(options: Options, command: Command): Promise<void> {
   const inbox = ctx.spool.layout.placeDir(nodePlace(node));
   ensureDirInside(ctx.spool.layout.root, inbox); // chokidar needs it to exist before main's first entry arrives
   const progress = (line: string) => ctx.out.progress(line);
-  const releaseLock = await holdAgentLock(ctx.spool, node, (error) => progress(`agent lock lost (${error.message}): jobs may stop shipping to ${node} until it is back`));
+  // One agent per node; await-result (main's jobs) checks this lock to know someone builds what they ship.
+  const lockDir = ctx.spool.layout.agentLockDir(node);
+  const releaseLock = await holdSingletonLock(ctx.spool, lockDir, `a watch agent already serves ${node} on ${ctx.spool.layout.root} (${lockDir})`, (error) =>
+    progress(`agent lock lost (${error.message}): jobs may stop shipping to ${node} until it is back`),
+  );
   const agent = startWatchAgent(
     ctx.spool,
     { node, parallel, watch: { rescanMs, debounceMs }, builderFor: (suite) => builderSettings(ctx, suite) },

@@ -3,10 +3,8 @@
  * and brings every entry back to exactly one state. Idempotent; one instance at a time
  * (locks/_reaper.lock); never touches an entry whose lock is fresh; reports every action.
  */
-import lockfile from 'proper-lockfile';
-import { SpoolError, errnoCode } from '../../errors.js';
-import { ensureDirInside } from '../atomic.js';
 import { idKey } from '../identity.js';
+import { holdSingletonLock } from '../singleton-lock.js';
 import type { Spool } from '../spool.js';
 import { type WalkedEntry, walkEntries } from '../walk.js';
 import type { ReapContext } from './actions.js';
@@ -69,22 +67,8 @@ function groupByIdentity(entries: readonly WalkedEntry[]): Map<string, WalkedEnt
   return groups;
 }
 
-async function lockReaper(spool: Spool, guard: ReapContext['guard']): Promise<() => Promise<void>> {
-  const lockDir = spool.layout.reaperLockDir;
-  ensureDirInside(spool.layout.root, spool.layout.locksDir);
-  try {
-    return await lockfile.lock(lockDir.slice(0, -'.lock'.length), {
-      lockfilePath: lockDir,
-      realpath: false,
-      retries: 0,
-      stale: spool.thresholds.lockStaleMs,
-      update: spool.thresholds.lockUpdateMs,
-      onCompromised: (error) => {
-        guard.lost = error;
-      },
-    });
-  } catch (error) {
-    if (errnoCode(error) === 'ELOCKED') throw new SpoolError('busy', `another reaper is running on ${spool.layout.root}`);
-    throw error;
-  }
+function lockReaper(spool: Spool, guard: ReapContext['guard']): Promise<() => Promise<void>> {
+  return holdSingletonLock(spool, spool.layout.reaperLockDir, `another reaper is running on ${spool.layout.root}`, (error) => {
+    guard.lost = error;
+  });
 }
