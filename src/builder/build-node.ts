@@ -78,12 +78,12 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
     const dscPath = entry.fields.get('Dsc-Url');
     if (!dscPath) throw new SpoolError('integrity', `${formatId(entry.id)} has no Dsc-Url: it cannot say where its source is`);
     const logFile = path.join(workdir, 'build.log');
-    const outcome = settings.signal?.aborted ? 'aborted' : await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, { ...settings.download, signal: settings.signal }, (fetched) =>
+    const outcome = await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, { ...settings.download, signal: settings.signal }, (fetched) =>
       fetched.outcome === 'fetched' ? buildFetched(entry, fetched, lock, workdir, logFile, buildNumber, settings) : fetchFailure(fetched, logFile),
     );
     // Before judging the outcome: a step ended by the abort looks like a failure, and a
-    // download cut short by the stop is no fault of the mirror's.
-    if (outcome === 'aborted' || settings.signal?.aborted) {
+    // download cut short (or never started) by the stop is no fault of the mirror's.
+    if (settings.signal?.aborted) {
       await requeue(spool, lock, entry.id, 'builder stopped', { countsAsAttempt: false });
       throw new BuildAbortedError(entry.id);
     }
