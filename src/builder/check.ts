@@ -93,7 +93,7 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
 
 async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, builds: NodeBuild[]): Promise<CheckVerdict> {
   const now = new Date(main.clock.now());
-  const archive = path.join(main.layout.root, 'archive', entry.id.suite, entry.id.arch, entry.id.pkg, entry.id.version, now.toISOString().replace(/[:.]/g, '-'));
+  const archive = main.layout.archiveDir(entry.id, now.toISOString());
   ensureDirInside(main.layout.root, archive);
   const [first, second] = builds as [NodeBuild, NodeBuild | undefined];
   let comparison: Comparison | undefined;

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../errors.js';
+import type { Layout } from '../spool/layout.js';
+import { listDir } from '../spool/walk.js';
 
 export interface CheckKey {
   readonly name: string;
@@ -19,25 +20,26 @@ export interface Artifact {
   readonly file: string;
 }
 
-function archiveKey(check: CheckKey): string {
-  return [check.suite, check.architecture, check.name, check.version, check.buildDate.replace(/[:.]/g, '-')].join('/');
+function archiveDirOf(layout: Layout, check: CheckKey): string {
+  return layout.archiveDir({ suite: check.suite, arch: check.architecture, pkg: check.name, version: check.version }, check.buildDate);
 }
 
 /**
- * The archived checks, by package, from one walk of archive/: one readdir per directory
- * there rather than a stat per history row (most rows of a big database have no archive).
+ * The archived checks (their directories), by package, from one walk of archive/: one
+ * readdir per directory there rather than a stat per history row (most rows of a big
+ * database have no archive).
  */
-export function listArchived(root: string): Map<string, Set<string>> {
+export function listArchived(layout: Layout): Map<string, Set<string>> {
   const byPackage = new Map<string, Set<string>>();
-  const base = path.join(root, 'archive');
+  const base = layout.archiveRoot;
   for (const suite of readNames(base)) {
     for (const arch of readNames(path.join(base, suite))) {
       for (const name of readNames(path.join(base, suite, arch))) {
         for (const version of readNames(path.join(base, suite, arch, name))) {
           for (const time of readNames(path.join(base, suite, arch, name, version))) {
-            const keys = byPackage.get(name) ?? new Set();
-            keys.add([suite, arch, name, version, time].join('/'));
-            byPackage.set(name, keys);
+            const dirs = byPackage.get(name) ?? new Set();
+            dirs.add(path.join(base, suite, arch, name, version, time));
+            byPackage.set(name, dirs);
           }
         }
       }
@@ -47,10 +49,9 @@ export function listArchived(root: string): Map<string, Set<string>> {
 }
 
 /** Build logs, .buildinfo files and diffoscope reports of one check, in a stable order. */
-export function artifactsOf(root: string, archived: ReadonlyMap<string, ReadonlySet<string>>, check: CheckKey): Artifact[] {
-  const key = archiveKey(check);
-  if (!archived.get(check.name)?.has(key)) return [];
-  const dir = path.join(root, 'archive', key);
+export function artifactsOf(layout: Layout, archived: ReadonlyMap<string, ReadonlySet<string>>, check: CheckKey): Artifact[] {
+  const dir = archiveDirOf(layout, check);
+  if (!archived.get(check.name)?.has(dir)) return [];
   const found: Artifact[] = [];
   for (const build of ['build1', 'build2']) {
     const names = readNames(path.join(dir, build));
@@ -64,10 +65,5 @@ export function artifactsOf(root: string, archived: ReadonlyMap<string, Readonly
 }
 
 function readNames(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir).sort();
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return [];
-    throw error;
-  }
+  return listDir(dir).map((d) => d.name).sort();
 }

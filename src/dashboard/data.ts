@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import { healthSettingsOf } from '../config/config.js';
 import { type NodeHealth, readHealth } from '../remote/node-health.js';
 import { type SpoolStatus, spoolStatus } from '../spool/inspect.js';
-import { placeName } from '../spool/layout.js';
+import { FIXED_STATES, type Layout, placeName } from '../spool/layout.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { listDir, walkEntries } from '../spool/walk.js';
 
@@ -63,7 +63,8 @@ export interface NodeView {
 }
 
 export interface DashboardData {
-  readonly root: string;
+  /** main's spool layout: where the archive is. */
+  readonly layout: Layout;
   /** In build_date order, oldest first. */
   readonly history: HistoryRow[];
   readonly durations: Durations[];
@@ -72,7 +73,7 @@ export interface DashboardData {
   readonly nodeInfo: Map<string, { collectedAt: string; values: Record<string, string> }>;
   readonly nodes: NodeView[];
   readonly main: SpoolStatus;
-  /** Archived checks per package (archive/ keys), for links to existing artifacts only. */
+  /** Archived check directories per package, for links to existing artifacts only. */
   readonly archived: Map<string, Set<string>>;
   /** Where each package's entries are in main's spool now. */
   readonly inSpool: Map<string, { state: string; suite: string; architecture: string; version: string }[]>;
@@ -139,9 +140,10 @@ function ownSpoolOf(main: Spool, config: Config, node: string): Spool | undefine
 }
 
 export function readSpools(main: Spool, config: Config, known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>): Pick<DashboardData, 'main' | 'nodes' | 'inSpool'> {
-  const status = spoolStatus(main);
+  const walk = walkEntries(main.layout);
+  const status = spoolStatus(main, walk);
   const names = new Set<string>([...Object.keys(config.nodes), ...known.nodeInfo.keys()]);
-  for (const place of Object.keys(status.counts)) if (!['scheduled', 'pending', 'failed'].includes(place)) names.add(place);
+  for (const place of Object.keys(status.counts)) if (!(FIXED_STATES as readonly string[]).includes(place)) names.add(place);
   for (const dir of listDir(path.join(main.layout.root, 'nodes'))) if (dir.isDirectory()) names.add(dir.name);
   for (const node of known.buildNodes) names.add(node);
   const health = healthSettingsOf(config);
@@ -150,7 +152,7 @@ export function readSpools(main: Spool, config: Config, known: Pick<DashboardDat
     const info = known.nodeInfo.get(name);
     return {
       name,
-      arch: config.nodes[name]?.arch ?? known.nodeInfo.get(name)?.values.ARCH,
+      arch: config.nodes[name]?.arch ?? info?.values.ARCH,
       shipped: status.counts[name] ?? 0,
       queue: own ? queueOf(spoolStatus(own), name) : info && queueFromInfo(info),
       health: readHealth(main, name, health),
@@ -158,7 +160,7 @@ export function readSpools(main: Spool, config: Config, known: Pick<DashboardDat
     };
   });
   const inSpool: DashboardData['inSpool'] = new Map();
-  for (const e of walkEntries(main.layout).entries) {
+  for (const e of walk.entries) {
     const list = inSpool.get(e.id.pkg) ?? [];
     list.push({ state: placeName(e.place), suite: e.id.suite, architecture: e.id.arch, version: e.id.version });
     inSpool.set(e.id.pkg, list);

@@ -12,15 +12,15 @@ import { nodeInfo } from '../node-info/info.js';
 import { ensureDirInside } from '../spool/atomic.js';
 import type { Spool } from '../spool/spool.js';
 import type { Store } from '../store/store.js';
+import { listDir } from '../spool/walk.js';
 import { listArchived } from './artifacts.js';
 import { type DashboardData, type HistoryRow, readDatabase, readSpools } from './data.js';
 import { page } from './html.js';
 import { indexBody } from './index-page.js';
-import { packageBody } from './package-page.js';
-import { type PagesWritten, writePackagePages } from './pages-writer.js';
-import { type VerdictCounts, verdictHistory } from './stats.js';
 import { listBody, listPath } from './list-page.js';
-import { listDir } from '../spool/walk.js';
+import { packageBody } from './package-page.js';
+import { type PagesWritten, writePackagePages, writePage } from './pages-writer.js';
+import { type VerdictCounts, verdictHistory } from './stats.js';
 import type { NodePair } from './variations-view.js';
 
 const RECENT_BUILDS = 50;
@@ -39,7 +39,7 @@ const PAGE_FORMAT = 'package-page-1';
 export async function generateDashboard(main: Spool, config: Config, store: Store, outDir: string): Promise<DashboardSummary> {
   const fromDb = await store.read(readDatabase);
   const pairs = pairsOf(config, fromDb.nodeInfo, main);
-  const data: DashboardData = { root: main.layout.root, ...fromDb, ...readSpools(main, config, fromDb), archived: listArchived(main.layout.root) };
+  const data: DashboardData = { layout: main.layout, ...fromDb, ...readSpools(main, config, fromDb), archived: listArchived(main.layout) };
   const { current, days } = verdictHistory(data.history);
   const generatedAt = new Date(main.clock.now()).toISOString();
   const packagesDir = path.join(outDir, 'packages');
@@ -103,10 +103,4 @@ function writeLists(outDir: string, current: readonly VerdictCounts[], generated
     }
   };
   walk(path.join(outDir, 'lists'));
-}
-
-function writePage(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text);
-  fs.renameSync(temp, file);
 }

@@ -68,7 +68,7 @@ function durationsSection(list: readonly Durations[]): Html {
 }
 
 export function artifactLinks(data: DashboardData, fromDir: string, row: HistoryRow): Html[] {
-  return artifactsOf(data.root, data.archived, row).map((a) => html`<a href="${href(path.relative(fromDir, a.file))}">${a.label}</a> `);
+  return artifactsOf(data.layout, data.archived, row).map((a) => html`<a href="${href(path.relative(fromDir, a.file))}">${a.label}</a> `);
 }
 
 function recentSection(input: IndexInput): Html {

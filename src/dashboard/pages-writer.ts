@@ -44,11 +44,15 @@ export async function writePackagePages(dir: string, format: string, jobs: reado
   const wanted = new Set(jobs.map((j) => j.name));
   const stale = [...present].filter((name) => !wanted.has(name));
   for (const name of stale) fs.rmSync(path.join(dir, `${name}.html`), { force: true });
-  const manifest = { format, pages: Object.fromEntries(jobs.map((j) => [j.name, j.signature])) };
-  const temp = path.join(dir, `${MANIFEST}.${process.pid}.tmp`);
-  fs.writeFileSync(temp, JSON.stringify(manifest));
-  fs.renameSync(temp, path.join(dir, MANIFEST));
+  writePage(path.join(dir, MANIFEST), JSON.stringify({ format, pages: Object.fromEntries(jobs.map((j) => [j.name, j.signature])) }));
   return { written: due.length, unchanged: jobs.length - due.length, removed: stale.length };
+}
+
+/** One file of the site, replaced whole (temp beside it, then rename); not fsynced: the site is derived data. */
+export function writePage(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, text);
+  fs.renameSync(temp, file);
 }
 
 function readManifest(dir: string, format: string): Record<string, string> {

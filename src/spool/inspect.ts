@@ -5,7 +5,7 @@ import { type EntryId, formatId } from './identity.js';
 import { type Place, placeName } from './layout.js';
 import { type LockJudgement, judgeLock } from './lock.js';
 import type { Spool } from './spool.js';
-import { type WalkFilter, type WalkedEntry, listDir, walkEntries } from './walk.js';
+import { type WalkFilter, type WalkResult, type WalkedEntry, listDir, walkEntries } from './walk.js';
 
 export interface ListedEntry extends EntryId {
   readonly state: string;
@@ -38,8 +38,8 @@ export interface SpoolStatus {
   readonly duplicates: string[];
 }
 
-export function spoolStatus(spool: Spool): SpoolStatus {
-  const walk = walkEntries(spool.layout);
+/** walk: a walk of this spool just made, for a caller that needs the entries too. */
+export function spoolStatus(spool: Spool, walk: WalkResult = walkEntries(spool.layout)): SpoolStatus {
   const counts: Record<string, number> = { scheduled: 0, pending: 0, failed: 0 };
   for (const { place } of walk.entries) counts[placeName(place)] = (counts[placeName(place)] ?? 0) + 1;
   const now = spool.clock.now();

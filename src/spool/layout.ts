@@ -86,6 +86,16 @@ export class Layout {
     return path.join(this.locksDir, '_reaper.lock');
   }
 
+  /** main: where verdicts keep their artifacts. */
+  get archiveRoot(): string {
+    return path.join(this.root, 'archive');
+  }
+
+  /** A check's artifacts: archive/$SUITE/$ARCH/$PKG/$VERSION/$TIME, TIME being its ISO date with ':' and '.' as '-'. */
+  archiveDir(id: EntryId, checkedAt: string): string {
+    return path.join(this.archiveRoot, id.suite, id.arch, id.pkg, id.version, checkedAt.replace(/[:.]/g, '-'));
+  }
+
   /** Held while a `watch` agent serves NODE: tells main's jobs (await-result) that someone will build what they ship. */
   agentLockDir(node: string): string {
     return path.join(this.locksDir, `_agent-${validateName('node', node)}.lock`);
