@@ -6,16 +6,13 @@
  * It gives up when the entry went to failed/, is nowhere on the node, or waits in the
  * inbox while no agent holds the node's agent lock.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parseStanza } from '../debian/deb822.js';
 import { SpoolError } from '../errors.js';
 import type { BuildStatus } from '../spool/build-status.js';
 import { ensureDirInside } from '../spool/atomic.js';
 import { type EntryId, formatId } from '../spool/identity.js';
-import { RESULT_MARKER } from '../spool/layout.js';
 import { locate } from '../spool/read-entry.js';
-import { hasResultMarker } from '../spool/results.js';
+import { hasResultMarker, readResultMarker } from '../spool/results.js';
 import { singletonLockHeld } from '../spool/singleton-lock.js';
 import type { Spool } from '../spool/spool.js';
 import { type SpoolWatchSettings, watchSpool } from '../spool/watch.js';
@@ -38,7 +35,7 @@ export async function awaitResult(spool: Spool, node: string, id: EntryId, setti
     };
     const look = () => {
       if (hasResultMarker(results)) {
-        const result = parseStanza(fs.readFileSync(path.join(results, RESULT_MARKER), 'utf8'));
+        const result = readResultMarker(results);
         return finish(() => resolve({ status: result.get('Status') as BuildStatus, durationSeconds: Number(result.get('Duration') ?? 0) }));
       }
       const places = locate(spool.layout, id).map((l) => l.place.state);

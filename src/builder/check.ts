@@ -17,6 +17,7 @@ import { faultPoint } from '../spool/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
+import { readResultMarker } from '../spool/results.js';
 import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
@@ -137,8 +138,8 @@ function verdictStanza(entry: Entry, verdict: Verdict, comparison: Comparison | 
 }
 
 function buildRow(build: NodeBuild, job: string): BuildRow {
-  const result = fs.readFileSync(path.join(build.results, 'result'), 'utf8');
-  const exit = /^Exit-Code: ([0-9]+)$/m.exec(result)?.[1];
-  const start = /^Start: (\S+)$/m.exec(result)?.[1] ?? new Date().toISOString();
-  return { buildNumber: build.buildNumber, node: build.node, job, startedAt: start, durationSeconds: build.durationSeconds, exitCode: exit === undefined ? null : Number(exit), status: build.status };
+  const result = readResultMarker(build.results);
+  const exit = result.get('Exit-Code'); // "none" when the build never ran (a failed fetch)
+  const start = result.get('Start') ?? new Date().toISOString();
+  return { buildNumber: build.buildNumber, node: build.node, job, startedAt: start, durationSeconds: build.durationSeconds, exitCode: exit !== undefined && /^[0-9]+$/.test(exit) ? Number(exit) : null, status: build.status };
 }
