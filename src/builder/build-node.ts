@@ -1,12 +1,16 @@
 /**
- * `build 1|2` on a node (the seed's step 6): claim the next inbox entry at once (inbox →
- * pending, before any download), fetch and verify its source, build it with the profile
- * of this build number under a timeout that ends the whole process group, and complete
- * it into reproducible-results/$NODE/. The entry lock is held and refreshed throughout;
- * its owner records the build's process group and workdir, so after a crash the reaper
- * kills what is left, removes the workdir and hands the entry back. A builder told to
- * stop (settings.signal) ends the running step like a timeout and hands the entry back to
- * the inbox without counting an attempt, throwing BuildAbortedError.
+ * `build 1|2` on a node: claim the next inbox entry at once (inbox → pending, before any
+ * download), fetch and verify its source, build it with the profile of this build number
+ * under a timeout that ends the whole process group, and complete it into
+ * reproducible-results/$NODE/. The build runs in a fresh copy of the suite's base chroot
+ * (sbuild, unshare mode; see sbuild/run-sbuild.ts), or on the host for development only
+ * (`"builder": "host"`). The entry lock is held and refreshed throughout; its owner
+ * records the build's process group, workdir and chroot scratch directory, so after a
+ * crash the reaper kills what is left, removes both and hands the entry back. A builder
+ * told to stop (settings.signal) ends the running step like a timeout and hands the entry
+ * back to the inbox without counting an attempt, throwing BuildAbortedError. A node
+ * without the entry's base chroot hands it back without counting an attempt and fails
+ * with ChrootMissingError (exit 6: the node cannot build, so main counts it against it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,11 +31,30 @@ import type { Spool } from '../spool/spool.js';
 import { claim } from '../spool/transitions/claim.js';
 import { complete } from '../spool/transitions/complete.js';
 import { requeue } from '../spool/transitions/requeue.js';
+import { ChrootMissingError, requireTarball } from '../chroot/tarballs.js';
 import { buildCommand } from './build-command.js';
+import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
 import { type GroupResult, type Spawner, runInGroup } from './process-group.js';
-import { type BuildNumber, buildProfile } from './variations.js';
+import { runSbuild } from './sbuild/run-sbuild.js';
+import { type BuildNumber, type BuildProfile, DISORDERFS_SKIPPED, buildProfile } from './variations.js';
+
+export interface ChrootSettings {
+  /** Where the base chroot tarballs are. */
+  readonly dir: string;
+  readonly extraRepositories: readonly string[];
+  /** Where each build's chroot copy is unpacked; undefined: inside the build's workdir. */
+  readonly unpackDir?: string;
+  /** The node's shared apt archive cache; undefined: none. */
+  readonly aptCache?: string;
+}
 
 export interface BuilderSettings {
+  readonly builder: BuilderKind;
+  readonly chroots: ChrootSettings;
+  /** This node's clock variation, unless the entry's Clock field (set by main) says otherwise. */
+  readonly clock: ClockMode;
+  /** Progress of long steps, for people (stderr). */
+  readonly progress?: (message: string) => void;
   readonly mirror: string;
   readonly download: DownloadOptions & { readonly dscMaxBytes: number };
   readonly buildTimeoutMs: number;
@@ -63,7 +86,12 @@ interface Outcome {
   readonly exitCode: number | null;
   readonly files: Record<string, { copyFrom: string } | string>;
   readonly applied: Stanza;
+  /** For depwait: the build dependencies that cannot be satisfied. */
+  readonly unsatisfiable?: string;
 }
+
+/** The build could not run for reasons that are not the package's (apt could not fetch, sbuild could not make a session…). */
+class InfrastructureFailure extends Error {}
 
 /** Builds the next entry of node's inbox (or only the given one); undefined when there is none. */
 export async function buildNext(spool: Spool, node: string, buildNumber: BuildNumber, settings: BuilderSettings, only?: EntryId): Promise<NodeBuild | undefined> {
@@ -71,16 +99,38 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
   if (!taken) return undefined;
   const { entry, lock } = taken;
   const workdir = path.join(spool.layout.root, 'build', `${buildNumber}-${lock.token}`);
+  // Recorded before it exists: a crash right after mkdir still leaves it to the reaper.
+  const scratch = settings.builder === 'sbuild' && settings.chroots.unpackDir ? path.join(settings.chroots.unpackDir, `repro-spool-${lock.token}`) : undefined;
+  lock.update({ workdir, scratch });
   ensureDirInside(spool.layout.root, workdir);
-  lock.update({ workdir });
   const started = new Date(spool.clock.now());
   try {
     const dscPath = entry.fields.get('Dsc-Url');
     if (!dscPath) throw new SpoolError('integrity', `${formatId(entry.id)} has no Dsc-Url: it cannot say where its source is`);
     const logFile = path.join(workdir, 'build.log');
-    const outcome = await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, { ...settings.download, signal: settings.signal }, (fetched) =>
-      fetched.outcome === 'fetched' ? buildFetched(entry, fetched, lock, workdir, logFile, buildNumber, settings) : fetchFailure(fetched, logFile),
-    );
+    if (settings.builder === 'sbuild') {
+      try {
+        requireTarball(settings.chroots.dir, entry.id.suite, entry.id.arch);
+      } catch (error) {
+        if (error instanceof ChrootMissingError) await requeue(spool, lock, entry.id, error.message, { countsAsAttempt: false });
+        throw error;
+      }
+    }
+    const clock = clockOf(entry, settings);
+    let outcome: Outcome | 'unreachable';
+    try {
+      outcome = await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, { ...settings.download, signal: settings.signal }, (fetched) =>
+        fetched.outcome !== 'fetched'
+          ? fetchFailure(fetched, logFile)
+          : settings.builder === 'sbuild'
+            ? buildInChroot(entry, fetched, lock, { workdir, scratch: scratch ?? path.join(workdir, 'chroot'), logFile, buildNumber, clock }, settings)
+            : buildOnHost(entry, fetched, lock, workdir, logFile, buildNumber, clock, settings),
+      );
+    } catch (error) {
+      if (!(error instanceof InfrastructureFailure) || settings.signal?.aborted) throw error;
+      await requeue(spool, lock, entry.id, error.message);
+      throw new SpoolError('failed', `${formatId(entry.id)}: ${error.message}; handed back to the inbox`);
+    }
     // Before judging the outcome: a step ended by the abort looks like a failure, and a
     // download cut short (or never started) by the stop is no fault of the mirror's.
     if (settings.signal?.aborted) {
@@ -102,6 +152,7 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
         ['Duration', durationSeconds.toFixed(3)],
         ['Exit-Code', outcome.exitCode ?? 'none'],
         ['Dsc-Sha256', entry.fields.get('Dsc-Sha256')],
+        ['Unsatisfiable', outcome.unsatisfiable],
       ],
       files: { ...outcome.files, variations: outcome.applied.toString(), 'build.log.gz': zlib.gzipSync(fs.existsSync(logFile) ? fs.readFileSync(logFile) : '') },
     });
@@ -109,7 +160,95 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
   } finally {
     await lock.release();
     fs.rmSync(workdir, { recursive: true, force: true });
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The entry's Clock (main sets it from its configuration of the node), else this node's own setting. */
+function clockOf(entry: Entry, settings: BuilderSettings): ClockMode {
+  const given = entry.fields.get('Clock');
+  if (given === undefined) return settings.clock;
+  if (!(CLOCK_MODES as readonly string[]).includes(given)) {
+    throw new SpoolError('integrity', `${formatId(entry.id)} has Clock ${JSON.stringify(given)}: expected one of ${CLOCK_MODES.join(', ')}`);
+  }
+  return given as ClockMode;
+}
+
+/** The faketime offset this build applies, if any: only build 2 varies the clock, and only a node in faketime mode fakes it. */
+function fakedClock(profile: BuildProfile, clock: ClockMode): string | undefined {
+  return clock === 'faketime' ? profile.faketime : undefined;
+}
+
+function clockApplied(profile: BuildProfile, clock: ClockMode): string | undefined {
+  if (profile.faketime === undefined) return undefined;
+  if (clock === 'faketime') return `faketime ${profile.faketime}`;
+  return clock === 'node' ? "the node's own clock (run ahead by its operator)" : 'off';
+}
+
+interface ChrootBuildPlaces {
+  readonly workdir: string;
+  readonly scratch: string;
+  readonly logFile: string;
+  readonly buildNumber: BuildNumber;
+  readonly clock: ClockMode;
+}
+
+async function buildInChroot(entry: Entry, fetched: Extract<FetchResult, { outcome: 'fetched' }>, lock: EntryLock, places: ChrootBuildPlaces, settings: BuilderSettings): Promise<Outcome> {
+  const profile = buildProfile(places.buildNumber, entry.id.arch);
+  const tarball = requireTarball(settings.chroots.dir, entry.id.suite, entry.id.arch);
+  const label = `build ${places.buildNumber} of ${entry.id.pkg} ${entry.id.version}`;
+  settings.progress?.(`${label}: sbuild in a fresh copy of ${path.basename(tarball.path)}`);
+  const result = await runSbuild({
+    tarball,
+    dscFile: fetched.dscFile,
+    pkg: entry.id.pkg,
+    upstreamVersion: upstreamOf(entry.id.version),
+    profile,
+    clock: fakedClock(profile, places.clock),
+    workdir: path.join(places.workdir, 'sbuild'),
+    unpackDir: places.scratch,
+    aptCache: settings.chroots.aptCache,
+    extraRepositories: settings.chroots.extraRepositories,
+    logFile: places.logFile,
+    timeoutMs: settings.buildTimeoutMs,
+    killGraceMs: settings.killGraceMs,
+    signal: settings.signal,
+    spawner: settings.spawner,
+    onStart: (pgid) => lock.update({ pgid, pgidStart: processStart(pgid) }),
+    onStage: (stage) => settings.progress?.(`${label}: ${stage.toLowerCase()}`),
+  });
+  const applied = Stanza.of([
+    ...result.applied,
+    ...Object.entries(profile.env),
+    ['umask', profile.umask],
+    ['nice', String(profile.nice)],
+    ['hostname', profile.hostname === undefined ? undefined : `${profile.hostname}, ${profile.domainname}`],
+    ['Build-User', `${profile.user.name} (uid ${profile.user.uid}, gid ${profile.user.gid})`],
+    ['Kernel', profile.uname26 ? 'uname -r 2.6.x (setarch --uname-2.6)' : "the node's"],
+    ['Clock', clockApplied(profile, places.clock)],
+    ['disorderfs', profile.disorderfs ? `skipped: ${DISORDERFS_SKIPPED}` : undefined],
+    ['Build-Path', profile.sourceDir('/build', entry.id.pkg, upstreamOf(entry.id.version))],
+  ]);
+  const { verdict, run } = result;
+  if (run.timedOut) return { status: 'timeout', exitCode: run.exitCode, files: {}, applied };
+  switch (verdict.kind) {
+    case 'built':
+      return { status: 'built', exitCode: 0, files: Object.fromEntries(result.files.map((f) => [path.basename(f), { copyFrom: f }])), applied };
+    case 'depwait':
+      return { status: 'depwait', exitCode: run.exitCode, files: {}, applied, unsatisfiable: verdict.unsatisfiable.join(', ') };
+    case 'FTBFS':
+    case 'not-for-us':
+      return { status: verdict.kind, exitCode: run.exitCode, files: {}, applied };
+    case 'infrastructure': {
+      if (settings.signal?.aborted) return { status: 'FTBFS', exitCode: run.exitCode, files: {}, applied }; // judged as aborted by the caller
+      const tail = fs.readFileSync(places.logFile, 'utf8').trim().split('\n').slice(-6).join('\n  ');
+      throw new InfrastructureFailure(`sbuild failed at stage ${verdict.stage} (not the package's doing):\n  ${tail}`);
+    }
+  }
+}
+
+function upstreamOf(version: string): string {
+  return versionWithoutEpoch(version).replace(/-[^-]*$/, '');
 }
 
 async function fetchFailure(fetched: Exclude<FetchResult, { outcome: 'fetched' }>, logFile: string): Promise<Outcome | 'unreachable'> {
@@ -118,17 +257,19 @@ async function fetchFailure(fetched: Exclude<FetchResult, { outcome: 'fetched' }
   return { status: fetched.outcome, exitCode: null, files: {}, applied: new Stanza() };
 }
 
-async function buildFetched(
+/** Development only ("builder": "host"): dpkg-buildpackage on this machine, with its installed packages and as this user. */
+async function buildOnHost(
   entry: Entry,
   fetched: Extract<FetchResult, { outcome: 'fetched' }>,
   lock: EntryLock,
   workdir: string,
   logFile: string,
   buildNumber: BuildNumber,
+  clock: ClockMode,
   settings: BuilderSettings,
 ): Promise<Outcome> {
   const profile = buildProfile(buildNumber, entry.id.arch);
-  const upstream = versionWithoutEpoch(entry.id.version).replace(/-[^-]*$/, '');
+  const upstream = upstreamOf(entry.id.version);
   const sourceDir = profile.sourceDir(workdir, entry.id.pkg, upstream);
   fs.mkdirSync(path.dirname(sourceDir), { recursive: true });
   const step = (command: string, args: string[], cwd: string, env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' }) =>
@@ -141,11 +282,14 @@ async function buildFetched(
   const unpack = await step('dpkg-source', ['--no-check', '-x', fetched.dscFile, sourceDir], path.dirname(sourceDir));
   if (unpack.exitCode !== 0) return failed('FTBFS', unpack);
   const deps = await step('dpkg-checkbuilddeps', [], sourceDir);
-  if (deps.exitCode !== 0) return failed('depwait', deps);
-  const { command, args, applied } = buildCommand(profile);
+  if (deps.exitCode !== 0) {
+    const unmet = /Unmet build dependencies: (.+)$/m.exec(fs.readFileSync(logFile, 'utf8'))?.[1]?.trim();
+    return { ...failed('depwait', deps), unsatisfiable: unmet };
+  }
+  const { command, args, applied } = buildCommand(profile, fakedClock(profile, clock));
   faultPoint('build:before-dpkg-buildpackage');
   const build = await step(command, args, sourceDir, { ...profile.env });
-  const variations = Stanza.of(applied.map((a) => [a.name, a.value] as const));
+  const variations = Stanza.of([['Builder', 'host (no isolation: development only)'], ...applied.map((a) => [a.name, a.value] as const)]);
   variations.set('Build-Path', path.relative(workdir, sourceDir));
   if (build.timedOut || build.exitCode !== 0) return { ...failed('FTBFS', build), applied: variations };
   const files: Outcome['files'] = {};

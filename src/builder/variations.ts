@@ -1,7 +1,8 @@
 /**
- * What differs between build 1 and build 2 (design.md §6): the one table the builder
- * applies, the results record, and the dashboard shows. Values that a build cannot apply
- * on this machine are reported as skipped with the reason, never silently dropped.
+ * What differs between build 1 and build 2 (spool-layout.md, "Builds"): the one table the
+ * builder applies, the results record, and the dashboard shows. Values that a build
+ * cannot apply on this machine are reported as skipped with the reason, never silently
+ * dropped.
  */
 import os from 'node:os';
 
@@ -21,6 +22,23 @@ export function secondLocale(arch: string): string {
   return arch === 'amd64' || arch === 'i386' ? 'et_EE.UTF-8' : 'it_CH.UTF-8';
 }
 
+/** Every locale build 2 may use: the chroots generate them all. */
+export function secondLocales(): string[] {
+  return [...new Set(['amd64', 'armhf'].map(secondLocale))];
+}
+
+/** The unprivileged user a build runs as inside the chroot (never root, and another one for build 2). */
+export interface BuildUser {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+}
+
+const BUILD_USERS: Record<BuildNumber, BuildUser> = {
+  1: { name: 'pbuilder1', uid: 1111, gid: 1111 },
+  2: { name: 'pbuilder2', uid: 2222, gid: 2222 },
+};
+
 export function variationTable(arch: string, cpus = os.cpus().length): VariationRow[] {
   return [
     { name: 'TERM, COLUMNS', first: 'unset', second: 'linux, 77' },
@@ -33,10 +51,19 @@ export function variationTable(arch: string, cpus = os.cpus().length): Variation
     { name: 'hostname, domainname', first: "the node's", second: 'i-capture-the-hostname, i-capture-the-domainname' },
     { name: 'build path', first: '…/1st/$PKG-$VERSION', second: '…/2/$PKG-$VERSION/2nd' },
     { name: 'DEB_BUILD_OPTIONS parallel, nice', first: `parallel=${cpus}, 10`, second: `parallel=${cpus + 1}, 11` },
-    { name: 'faketime', first: 'off', second: '+398 days' },
-    { name: 'disorderfs', first: 'off', second: 'shuffled directory entries (not applied yet: reported as skipped)' },
+    { name: 'build user (name, uid, gid)', first: userText(BUILD_USERS[1]), second: userText(BUILD_USERS[2]) },
+    { name: 'kernel personality (uname -r)', first: "the node's", second: '2.6.x (setarch --uname-2.6)' },
+    { name: 'clock', first: 'now', second: "+398 days: faketime, or the node's own clock run ahead (per node)" },
+    { name: 'disorderfs', first: 'off', second: `shuffled directory entries (not applied: ${DISORDERFS_SKIPPED})` },
   ];
 }
+
+function userText(user: BuildUser): string {
+  return `${user.name}, ${user.uid}, ${user.gid}`;
+}
+
+/** Why build 2 runs without disorderfs (measured: see README.md, "Builds and verdicts"). */
+export const DISORDERFS_SKIPPED = "FUSE is not usable inside the build's user namespace: the chroot has no /dev/fuse and the host's is root-only (0600)";
 
 /** Everything the builder applies for one build. */
 export interface BuildProfile {
@@ -45,8 +72,12 @@ export interface BuildProfile {
   readonly hostname?: string;
   readonly domainname?: string;
   readonly nice: number;
+  /** The clock offset of build 2 when its node fakes the clock (faketime mode). */
   readonly faketime?: string;
   readonly disorderfs: boolean;
+  readonly user: BuildUser;
+  /** Run under `setarch --uname-2.6`, so `uname -r` says 2.6.x. */
+  readonly uname26: boolean;
   /** Source tree location below the build base. */
   sourceDir(base: string, pkg: string, upstreamVersion: string): string;
 }
@@ -58,6 +89,8 @@ export function buildProfile(build: BuildNumber, arch: string, cpus = os.cpus().
       umask: '0022',
       nice: 10,
       disorderfs: false,
+      user: BUILD_USERS[1],
+      uname26: false,
       sourceDir: (base, pkg, version) => `${base}/1st/${pkg}-${version}`,
     };
   }
@@ -82,6 +115,8 @@ export function buildProfile(build: BuildNumber, arch: string, cpus = os.cpus().
     nice: 11,
     faketime: '+398d',
     disorderfs: true,
+    user: BUILD_USERS[2],
+    uname26: true,
     sourceDir: (base, pkg, version) => `${base}/2/${pkg}-${version}/2nd`,
   };
 }

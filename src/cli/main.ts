@@ -209,6 +209,31 @@ export function buildProgram(): Command {
     'repro-spool --config /etc/repro-spool.json collect-info',
   );
 
+  const chroot = program.command('chroot').description('the base chroots every build runs in a fresh copy of (mmdebstrap --variant=buildd)');
+  for (const [name, description] of [
+    ['create', 'make the base chroot of a suite and architecture unless it exists (about a minute, ~450 MB)'],
+    ['update', 'make it anew from the mirror and replace the old one atomically (builds already running keep theirs)'],
+  ] as const) {
+    withExamples(
+      chroot
+        .command(name)
+        .description(description)
+        .option('--suite <suite>', "suite (default: the configuration's first, else this system's)")
+        .option('--arch <arch>', "architecture (default: this machine's)")
+        .action(lazy(() => import('./commands/chroot.js'))),
+      `repro-spool chroot ${name}`,
+      `repro-spool --config /etc/repro-spool.json chroot ${name} --suite bookworm --arch amd64`,
+    );
+  }
+  withExamples(
+    chroot
+      .command('ls')
+      .description('list the base chroots: suite, architecture, when made, size')
+      .action(lazy(() => import('./commands/chroot.js'))),
+    'repro-spool chroot ls',
+    'repro-spool --json chroot ls',
+  );
+
   const jobs = program.command('jobs').description('what Jenkins and cron run, from the configuration');
   withExamples(
     jobs

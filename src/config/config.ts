@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { SpoolError, errnoCode } from '../errors.js';
 import { isName } from '../spool/names.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../spool/spool.js';
+import { BUILDERS, CLOCK_MODES } from '../builder/modes.js';
 
 /** The embedded default: a spool under ./var, for a local check without any setup. */
 export const EMBEDDED_ROOT = 'var/workspace';
@@ -44,6 +45,24 @@ const absolutePath = z.string().refine((value) => value.startsWith('/') && !valu
   message: "expected an absolute path without '..'",
 });
 
+/** One apt source line for the build chroots (e.g. an archive of patched toolchain packages). */
+const aptSourceLine = z.string().refine((value) => /^deb (\[[^\]\n]*\] )?https?:\/\/\S+ \S+( \S+)*$/.test(value) && !/[\0\n'"\\`$]/.test(value), {
+  message: "expected an apt source line: deb [options] http://… SUITE COMPONENT…",
+});
+
+const ChrootsSchema = z
+  .object({
+    /** Where the base chroot tarballs live ($SUITE-$ARCH.tar); default $ROOT/chroots. */
+    dir: z.string().min(1).optional(),
+    /** Mirror the chroots are made from and install build dependencies from; default: "mirror", else the apt sources. */
+    mirror: httpUrl.optional(),
+    /** Extra apt sources inside every build chroot, for build dependencies. */
+    extraRepositories: z.array(aptSourceLine).default([]),
+    /** Where each build's throw-away copy of the chroot is unpacked; default /dev/shm when it is a tmpfs, else the build's directory. */
+    unpackDir: absolutePath.optional(),
+  })
+  .strict();
+
 const NodeSchema = z
   .object({
     host: hostName,
@@ -58,6 +77,8 @@ const NodeSchema = z
     command: z.array(z.string().min(1)).min(1).default(['repro-spool']),
     /** The node runs `repro-spool watch`: jobs ship entries and await the agent's result instead of starting builds over ssh. */
     agent: z.boolean().default(false),
+    /** How this node varies the clock when it runs build 2 (main writes it into the entry as Clock). */
+    clock: z.enum(CLOCK_MODES).optional(),
   })
   .strict();
 
@@ -85,6 +106,12 @@ export const ConfigSchema = z
     nodes: z.record(nodeName, NodeSchema).default({}),
     /** Jenkins jobs: each builds packages of its arch on node1 then node2. */
     jobs: z.array(JobSchema).default([]),
+    /** What runs a single build: sbuild in a throw-away chroot (the default), or "host" (development only: no isolation, the host's packages decide). */
+    builder: z.enum(BUILDERS).default('sbuild'),
+    /** How this machine varies the clock of build 2 (the local check, or a node whose entry says nothing). */
+    clock: z.enum(CLOCK_MODES).default('faketime'),
+    /** The base chroots of the sbuild builder. */
+    chroots: ChrootsSchema.prefault({}),
     /** reproducible.db; default: $ROOT/reproducible.db. */
     database: z.string().min(1).optional(),
     thresholds: z

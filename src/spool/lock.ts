@@ -29,6 +29,8 @@ export interface LockOwner extends ProcessIdentity {
   readonly pgidStart?: string;
   /** Scratch directory of the holder, removed by the reaper after a crash. */
   readonly workdir?: string;
+  /** Where the build's throw-away chroot copy is unpacked when that is outside the root (a tmpfs), removed by the reaper after a crash. */
+  readonly scratch?: string;
 }
 
 export class EntryLock {
@@ -61,7 +63,7 @@ export class EntryLock {
     }
   }
 
-  update(changes: Partial<Pick<LockOwner, 'pgid' | 'pgidStart' | 'workdir' | 'job'>>): void {
+  update(changes: Partial<Pick<LockOwner, 'pgid' | 'pgidStart' | 'workdir' | 'scratch' | 'job'>>): void {
     this.assertHeld();
     this.owner = { ...this.owner, ...changes };
     writeOwner(this.spool, this.id, this.owner);
@@ -139,6 +141,7 @@ function writeOwner(spool: Spool, id: EntryId, owner: LockOwner): void {
     ['Pgid', owner.pgid],
     ['Pgid-Start', owner.pgidStart],
     ['Workdir', owner.workdir],
+    ['Scratch', owner.scratch],
   ]);
   // Advisory: after a power cut the boot id changes and every owner is judged dead anyway.
   writeFileAtomic(spool.layout, spool.layout.ownerPath(id), stanza.toString(), {
@@ -180,6 +183,7 @@ function parseOwner(text: string): LockOwner | undefined {
     pgid: pgid === undefined ? undefined : Number(pgid),
     pgidStart: fields.get('Pgid-Start'),
     workdir: fields.get('Workdir'),
+    scratch: fields.get('Scratch'),
   };
 }
 

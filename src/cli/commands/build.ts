@@ -4,6 +4,7 @@ import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
 import type { CheckVerdict } from '../../builder/check.js';
 import { localCheck } from '../../builder/local-check.js';
+import { ensureChroot } from './chroot.js';
 import { parseSourcesIndex } from '../../debian/sources-index.js';
 import { type EntryId, entryId, formatId } from '../../spool/identity.js';
 import { SCHEDULED } from '../../spool/layout.js';
@@ -14,7 +15,7 @@ import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
 import { query } from '../../store/database.js';
 import { listEntries } from '../../spool/inspect.js';
-import { type CommandContext, archOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
+import { type CommandContext, archOf, chrootSettingsOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
 
 interface Options {
   suite?: string;
@@ -42,6 +43,8 @@ export async function run(targets: string[], options: Options, command: Command)
   const suite = suiteOf(ctx, options.suite);
   const arch = archOf(options.arch);
   if (pkg) await ensureScheduled(ctx, suite, arch, pkg, version);
+  // The local check is the first thing a new user runs: it makes the chroot it needs (a node never does: it fails clearly).
+  if (ctx.config.builder === 'sbuild') await ensureChroot(ctx, suite, arch);
   const verdict = await localCheck(ctx.spool, { ...builderSettings(ctx, suite), store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, { suite, arch, pkg: pkg || undefined });
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
   ctx.out.result(verdict, () => describe(ctx, verdict));
@@ -69,6 +72,10 @@ async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Co
 
 export function builderSettings(ctx: CommandContext, suite: string): BuilderSettings {
   return {
+    builder: ctx.config.builder,
+    chroots: chrootSettingsOf(ctx),
+    clock: ctx.config.clock,
+    progress: (message) => ctx.out.progress(message),
     mirror: mirrorOf(ctx, suite),
     download: { ...downloadOptionsOf(ctx), dscMaxBytes: 1 << 20 },
     buildTimeoutMs: buildSettingsOf(ctx.config).buildTimeoutMs,

@@ -114,6 +114,11 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
     if (workdir && isInside(spool.layout.root, workdir) && fs.existsSync(workdir)) {
       steps.push(() => act(ctx, 'remove-workdir', workdir, `partial build of dead holder pid ${owner.pid}`, () => fs.rmSync(workdir, { recursive: true, force: true })));
     }
+    // Outside the root (a tmpfs), so only a directory named after this very holder's token is ever removed.
+    const scratch = owner.scratch;
+    if (scratch && path.isAbsolute(scratch) && path.basename(scratch) === `repro-spool-${owner.token}` && fs.existsSync(scratch)) {
+      steps.push(() => act(ctx, 'remove-workdir', scratch, `chroot copy of dead holder pid ${owner.pid}`, () => fs.rmSync(scratch, { recursive: true, force: true })));
+    }
   }
   const attempt = Number(keep.entry.fields.get('Attempt') ?? '1') + 1;
   const kind = attempt > spool.thresholds.maxAttempts ? 'fail' : 'requeue';

@@ -1,0 +1,135 @@
+/**
+ * One single build with sbuild in unshare mode: a fresh copy of the suite's base chroot
+ * is unpacked (into `scratch`), the build dependencies are installed in it from the
+ * archive (network on), and dpkg-buildpackage runs through the wrapper as the build user
+ * with no network (sbuild gives the build its own network namespace with only lo). Every
+ * id inside maps to a subordinate id on the host: nothing of the build runs as host root.
+ *
+ * sbuild runs dpkg-buildpackage in a session of its own (setsid), out of reach of our
+ * process group. When we may (as root), sbuild therefore runs as the first process of a
+ * PID namespace of its own (unshare --pid --kill-child): ending our group kills it, and
+ * with it everything in the namespace, the setsid'd build included.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChrootTarball } from '../../chroot/tarballs.js';
+import { followLog } from '../log-follower.js';
+import { type GroupResult, type Spawner, runInGroup } from '../process-group.js';
+import type { BuildProfile } from '../variations.js';
+import { harvestAptArchives, seedAptArchives } from './apt-cache.js';
+import { sbuildConfig } from './config-file.js';
+import { type SbuildVerdict, judge, readSummary } from './outcome.js';
+import { CHROOT_SETUP, MOUNT_POINT, WRAPPER, chrootSetupScript, wrapperScript } from './scripts.js';
+import { namespaceRoot } from './subordinate-ids.js';
+
+export interface SbuildRequest {
+  readonly tarball: ChrootTarball;
+  readonly dscFile: string;
+  readonly pkg: string;
+  readonly upstreamVersion: string;
+  readonly profile: BuildProfile;
+  /** The faketime offset when this build fakes its clock. */
+  readonly clock: string | undefined;
+  /** Scratch space of this build: scripts, outputs, its apt archive directory, sbuild's HOME. */
+  readonly workdir: string;
+  /** Where the throw-away chroot copy is unpacked (a tmpfs is fastest). */
+  readonly unpackDir: string;
+  /** The node's shared apt archive cache; undefined: every build downloads its dependencies. */
+  readonly aptCache?: string;
+  readonly extraRepositories: readonly string[];
+  readonly logFile: string;
+  readonly timeoutMs: number;
+  readonly killGraceMs: number;
+  readonly signal?: AbortSignal;
+  readonly spawner?: Spawner;
+  readonly onStart?: (pgid: number) => void;
+  /** sbuild's stage headers as it reaches them ("Install package build dependencies", "Build"…). */
+  readonly onStage?: (stage: string) => void;
+}
+
+export interface SbuildOutcome {
+  readonly verdict: SbuildVerdict;
+  readonly run: GroupResult;
+  /** .deb, .buildinfo and .changes files sbuild left. */
+  readonly files: string[];
+  readonly applied: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The one place that may start PID namespaces (CAP_SYS_ADMIN): root. */
+const mayUnsharePid = () => process.getuid?.() === 0;
+
+export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> {
+  const { profile, workdir } = request;
+  const scripts = path.join(workdir, 'sbuild');
+  const out = path.join(workdir, 'out');
+  const home = path.join(workdir, 'home');
+  for (const dir of [scripts, out, home, request.unpackDir]) fs.mkdirSync(dir, { recursive: true });
+  const sourceDir = profile.sourceDir('/build', request.pkg, request.upstreamVersion);
+  // sbuild unpacks into $build_path/$PKG-$UPSTREAM; the wrapper moves the tree to sourceDir when they differ (build 2's …/2nd).
+  const buildPath = path.posix.dirname(sourceDir);
+  fs.writeFileSync(path.join(scripts, 'build-wrapper'), wrapperScript(profile, sourceDir, request.clock), { mode: 0o755 });
+  fs.writeFileSync(path.join(scripts, 'chroot-setup'), chrootSetupScript(profile), { mode: 0o755 });
+  const archives = request.aptCache ? path.join(workdir, 'apt-archives') : undefined;
+  let seeded = 0;
+  if (archives) seeded = seedAptArchives(request.aptCache!, archives, namespaceRoot());
+  const config = path.join(scripts, 'sbuild.conf');
+  fs.writeFileSync(
+    config,
+    sbuildConfig({
+      unpackTemplate: path.join(request.unpackDir, 'chroot.XXXXXXXXXX'),
+      scriptsDir: scripts,
+      mountPoint: MOUNT_POINT,
+      wrapper: WRAPPER,
+      chrootSetup: CHROOT_SETUP,
+      aptArchives: archives,
+      extraRepositories: request.extraRepositories,
+      stalledMinutes: request.timeoutMs / 60_000,
+    }),
+  );
+  const sbuild = [
+    'sbuild',
+    '--chroot-mode=unshare',
+    `--chroot=${request.tarball.path}`,
+    `--dist=${request.tarball.suite}`,
+    `--arch=${request.tarball.arch}`,
+    `--build-path=${buildPath}`,
+    '--nolog',
+    request.dscFile,
+  ];
+  const personality = profile.uname26 ? ['setarch', os.machine(), '--uname-2.6'] : [];
+  const pidNamespace = mayUnsharePid() ? ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc'] : [];
+  const [command, ...args] = [...pidNamespace, ...personality, ...sbuild] as [string, ...string[]];
+  const follower = request.onStage ? followLog(request.logFile, (line) => {
+    const stage = /^\| ([A-Z][^|]*?)\s*\|$/.exec(line)?.[1];
+    if (stage && !/^\S+ \S+ \(\S+\)/.test(stage)) request.onStage!(stage);
+  }) : undefined;
+  let run: GroupResult;
+  try {
+    run = await runInGroup(
+      {
+        command,
+        args,
+        cwd: out,
+        env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: home, SBUILD_CONFIG: config },
+        logFile: request.logFile,
+        timeoutMs: request.timeoutMs,
+        killGraceMs: request.killGraceMs,
+        signal: request.signal,
+        onStart: request.onStart,
+      },
+      request.spawner,
+    );
+  } finally {
+    follower?.stop();
+  }
+  const harvested = archives && fs.existsSync(archives) ? harvestAptArchives(archives, request.aptCache!) : 0;
+  const verdict = judge(readSummary(fs.readFileSync(request.logFile, 'utf8')), run.exitCode);
+  const files = fs.readdirSync(out).filter((name) => /\.(deb|udeb|buildinfo|changes)$/.test(name)).map((name) => path.join(out, name));
+  const applied: Array<readonly [string, string]> = [
+    ['Builder', `sbuild (unshare mode) in a fresh copy of ${path.basename(request.tarball.path)} made ${request.tarball.created.toISOString()}`],
+    ['Network', 'none during the build (only lo)'],
+    ['Apt-Cache', archives ? `${seeded} cached packages offered, ${harvested} downloaded and added` : 'none'],
+  ];
+  return { verdict, run, files, applied };
+}
