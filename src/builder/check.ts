@@ -53,6 +53,12 @@ export interface CheckRequest {
 export interface CheckVerdict {
   readonly id: EntryId;
   readonly verdict: Verdict;
+  /** Why, beyond the verdict's word (also in the verdict file and reproducible.db). */
+  readonly detail?: string;
+  /** depwait: the build dependencies that cannot be satisfied in the suite. */
+  readonly unsatisfiable?: string;
+  /** 2 when build 1 built and only build 2 failed: a variation of ours breaks it (the clock, the locale…), not the package alone. */
+  readonly failsOnlyIn?: 2;
   readonly builds: NodeBuild[];
   readonly comparison?: Comparison;
   readonly diffoscope?: DiffoscopeOutcome;
@@ -100,34 +106,47 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   let comparison: Comparison | undefined;
   let report: DiffoscopeOutcome | undefined;
   let verdict: Verdict;
+  let failsOnlyIn: 2 | undefined;
   // Build 2 runs only after a successful build 1; a failed build is the verdict itself.
   if (first.status !== 'built') verdict = first.status;
   else if (!second) throw new SpoolError('failed', `${formatId(entry.id)}: build 2 did not run`);
-  else if (second.status !== 'built') verdict = second.status;
-  else {
+  else if (second.status !== 'built') {
+    verdict = second.status;
+    failsOnlyIn = 2;
+  } else {
     comparison = compareBuilds(first.results, second.results);
     verdict = comparison.verdict;
     const pair = comparison.differing[0];
     if (pair) report = await diffoscope(path.join(first.results, pair), path.join(second.results, pair), archive, settings.diffoscope);
   }
+  const failed = builds.find((b) => b.status !== 'built');
+  const unsatisfiable = failed && readResultMarker(failed.results).get('Unsatisfiable');
+  const detail =
+    [failsOnlyIn ? `${verdict} in build 2 only: build 1 built, so a variation of build 2 breaks it` : undefined, unsatisfiable ? `unsatisfiable build dependencies: ${unsatisfiable}` : undefined]
+      .filter(Boolean)
+      .join('; ') || undefined;
   const rows = builds.map((b) => buildRow(b, settings.job));
   for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
-  writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, comparison, report, now).toString(), { noReplace: true });
+  const explained = { detail, unsatisfiable, failsOnlyIn };
+  writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), { noReplace: true });
   fsyncDir(archive);
-  await settings.store.record([{ kind: 'result', source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch }, verdict, buildDate: now.toISOString(), builds: rows }]);
+  await settings.store.record([{ kind: 'result', source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch }, verdict, detail, buildDate: now.toISOString(), builds: rows }]);
   faultPoint('check:before-remove');
   lock.assertHeld();
   for (const location of locate(main.layout, entry.id)) fs.unlinkSync(location.path);
-  return { id: entry.id, verdict, builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })), comparison, diffoscope: report, archive };
+  return { id: entry.id, verdict, ...explained, builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })), comparison, diffoscope: report, archive };
 }
 
-function verdictStanza(entry: Entry, verdict: Verdict, comparison: Comparison | undefined, report: DiffoscopeOutcome | undefined, now: Date): Stanza {
+function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn'>, comparison: Comparison | undefined, report: DiffoscopeOutcome | undefined, now: Date): Stanza {
   return Stanza.of([
     ['Source', entry.id.pkg],
     ['Version', entry.id.version],
     ['Suite', entry.id.suite],
     ['Architecture', entry.id.arch],
     ['Verdict', verdict],
+    ['Detail', explained.detail],
+    ['Unsatisfiable', explained.unsatisfiable],
+    ['Fails-Only-In', explained.failsOnlyIn ? `build ${explained.failsOnlyIn}` : undefined],
     ['Date', now.toISOString()],
     ['Differing', comparison?.differing.join(' ') || undefined],
     ['Only-In-Build-1', comparison?.onlyInFirst.join(' ') || undefined],

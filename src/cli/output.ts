@@ -27,7 +27,9 @@ export function reportError(error: unknown, json: boolean): number {
   const { kind, message } = classify(error);
   const exitCode = EXIT_CODES[kind];
   process.stderr.write(`repro-spool: ${message}\n`);
-  if (json) process.stdout.write(`${JSON.stringify({ error: { kind, exitCode, message } })}\n`);
+  // type: the error's class, so that a caller (main, over ssh) can tell failures of the same exit code apart.
+  const type = error instanceof SpoolError ? error.name : undefined;
+  if (json) process.stdout.write(`${JSON.stringify({ error: { kind, exitCode, message, type } })}\n`);
   return exitCode;
 }
 

@@ -21,6 +21,8 @@ export interface HistoryRow {
   readonly suite: string;
   readonly architecture: string;
   readonly verdict: string;
+  /** Why, beyond the verdict's word: unsatisfiable build dependencies, a failure in build 2 only. */
+  readonly detail?: string;
   readonly node1: string | null;
   readonly node2: string | null;
   readonly buildDate: string;
@@ -106,9 +108,9 @@ export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'dur
     if (values) values.push(build.durationSeconds);
     else byNode.set(key, [build.durationSeconds]);
   }
-  const history = rows(db, 'SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date FROM result_history ORDER BY build_date, journal_id').map(
-    ([journalId, name, version, suite, architecture, verdict, node1, node2, buildDate]) =>
-      ({ journalId, name, version, suite, architecture, verdict, node1, node2, buildDate, builds: byCheck.get(journalId as string) ?? [] }) as HistoryRow,
+  const history = rows(db, 'SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail FROM result_history ORDER BY build_date, journal_id').map(
+    ([journalId, name, version, suite, architecture, verdict, node1, node2, buildDate, detail]) =>
+      ({ journalId, name, version, suite, architecture, verdict, node1, node2, buildDate, detail: detail ?? undefined, builds: byCheck.get(journalId as string) ?? [] }) as HistoryRow,
   );
   const nodeInfo = new Map<string, { collectedAt: string; values: Record<string, string> }>();
   for (const [node, key, value, collectedAt] of rows(db, 'SELECT node, key, value, collected_at FROM node_info ORDER BY node, key') as string[][]) {

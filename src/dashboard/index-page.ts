@@ -75,7 +75,7 @@ function recentSection(input: IndexInput): Html {
   const rows = input.recent.map((r) => {
     const builds = r.builds;
     return html`<tr><td>${r.buildDate}</td><td><a href="${href(`packages/${r.name}.html`)}">${r.name}</a></td><td>${r.version}</td><td>${r.suite}/${r.architecture}</td>
-<td><span class="verdict v-${r.verdict}">${r.verdict}</span></td><td>${builds.map((b) => `${b.node} (${b.durationSeconds.toFixed(1)} s) `)}</td><td>${artifactLinks(input.data, input.outDir, r)}</td></tr>`;
+<td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}</td><td>${builds.map((b) => `${b.node} (${b.durationSeconds.toFixed(1)} s) `)}</td><td>${artifactLinks(input.data, input.outDir, r)}</td></tr>`;
   });
   return html`<h2 id="recent">Recent builds</h2><table class="recent"><tr><th>date</th><th>package</th><th>version</th><th>suite/arch</th><th>verdict</th><th>builds</th><th>artifacts</th></tr>${rows}</table>`;
 }

@@ -10,7 +10,7 @@ export function packageBody(name: string, rows: readonly HistoryRow[], data: Das
     : html`<p class="muted">not in the spool now</p>`;
   const history = [...rows].reverse().map((r) => {
     const builds = r.builds;
-    return html`<tr><td>${r.buildDate}</td><td>${r.version}</td><td>${r.suite}/${r.architecture}</td><td><span class="verdict v-${r.verdict}">${r.verdict}</span></td>
+    return html`<tr><td>${r.buildDate}</td><td>${r.version}</td><td>${r.suite}/${r.architecture}</td><td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}</td>
 <td>${builds.map((b) => html`build ${b.buildNumber} on ${b.node}: ${b.status}, ${b.durationSeconds.toFixed(1)} s<br>`)}</td><td>${artifactLinks(data, pageDir, r)}</td></tr>`;
   });
   return html`<p><a href="../index.html">dashboard</a></p><h1>${name}</h1><h2>In the spool</h2>${spool}

@@ -13,6 +13,15 @@ export interface RenderOptions {
   readonly command: string;
   /** The configuration file the rendered commands pass with --config. */
   readonly configFile: string;
+  /** The suites this installation tests: each gets a daily base chroot update. */
+  readonly suites: readonly string[];
+  /** The architecture main's own (local) builds use. */
+  readonly mainArch: string;
+}
+
+/** The base chroots are made anew daily (at a node-specific minute, so not all nodes hit the mirror at once). */
+function chrootUpdates(prefix: string, suites: readonly string[], arch: string, log: string, minute: number): string[] {
+  return suites.map((suite) => `${minute} 3 * * * ${prefix} chroot update --suite ${shellWord(suite)} --arch ${shellWord(arch)} --json >> ${log} 2>&1`);
 }
 
 /** YAML scalars are emitted single-quoted, so no value can start a new key or a comment. */
@@ -34,8 +43,19 @@ export function render(config: Config, format: RenderFormat, options: RenderOpti
       // Half-hourly: the dashboard shows each node's queue as collect-info last brought it.
       `7,37 * * * * ${base} collect-info --json >> /var/log/repro-spool/collect-info.log 2>&1`,
       `*/15 * * * * ${base} dashboard --json >> /var/log/repro-spool/dashboard.log 2>&1`,
+      ...chrootUpdates(base, options.suites, options.mainArch, '/var/log/repro-spool/chroot.log', 17),
     ];
-    return `${lines.join('\n')}\n`;
+    // Each build node's own crontab: its reaper and its chroots, run there by its own command on its own root.
+    const nodes = Object.entries(config.nodes).map(([name, node], index) => {
+      const prefix = `${node.command.map(shellWord).join(' ')} --root ${shellWord(node.root)}`;
+      return [
+        '',
+        `# build node ${name}: install on ${node.host} (crontab of ${node.user ?? 'the ssh user'})`,
+        `# */5 * * * * ${prefix} reap --json >> /var/log/repro-spool/reap.log 2>&1`,
+        ...chrootUpdates(prefix, options.suites, node.arch, '/var/log/repro-spool/chroot.log', (23 + 7 * index) % 60).map((line) => `# ${line}`),
+      ].join('\n');
+    });
+    return `${[...lines, ...nodes].join('\n')}\n`;
   }
   const jobs = config.jobs.map((job) =>
     [

@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { spoolStatus } from '../spool/inspect.js';
 import { FIXED_STATES } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
+import type { ChrootTarball } from '../chroot/tarballs.js';
 
 export type NodeInfo = Record<string, string>;
 
@@ -50,6 +51,19 @@ export function spoolInfo(spool: Spool): NodeInfo {
     SPOOL_STALE: String(status.stalePending),
     SPOOL_OLDEST_PENDING_SECONDS: status.oldestPendingMs === null ? '' : String(Math.round(status.oldestPendingMs / 1000)),
   };
+}
+
+/**
+ * How this node builds: its builder, clock mode and base chroots (CHROOT_$SUITE_$ARCH =
+ * when made and size), so the dashboard shows two nodes' chroots side by side: chroots
+ * of different days explain builds that differ in Installed-Build-Depends.
+ */
+export function builderInfo(builder: string, clock: string, chroots: readonly ChrootTarball[]): NodeInfo {
+  const info: NodeInfo = { BUILDER: builder, CLOCK_MODE: clock };
+  for (const chroot of chroots) {
+    info[`CHROOT_${chroot.suite}_${chroot.arch}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')] = `${chroot.created.toISOString()} ${Math.round(chroot.bytes / 1e6)} MB`;
+  }
+  return info;
 }
 
 export function formatInfo(info: NodeInfo): string {

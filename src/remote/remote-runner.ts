@@ -22,6 +22,16 @@ import type { Spool } from '../spool/spool.js';
 import type { SshTransport } from '../transport/ssh.js';
 import { type HealthSettings, tracked } from './node-health.js';
 
+/** The class of the error a remote repro-spool reported with --json, if it said. */
+function errorType(stdout: string): string | undefined {
+  try {
+    const parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { error?: { type?: unknown } };
+    return typeof parsed.error?.type === 'string' ? parsed.error.type : undefined;
+  } catch {
+    return undefined; // not JSON: an older node or a crash; judged by the exit code alone
+  }
+}
+
 export class RemoteRunner implements NodeRunner {
   private readonly remote: Layout;
 
@@ -54,7 +64,8 @@ export class RemoteRunner implements NodeRunner {
   }
 
   private async shipBuildFetch(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
-    const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
+    // Clock: how this node varies the clock of build 2, as main's configuration says (its own builder would not know).
+    const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)], ...(this.config.clock ? [['Clock', this.config.clock] as const] : [])]);
     await this.ssh.put(formatEntry(shipped), this.remote.entryPath(nodePlace(this.node), entry.id), this.remote.tmpDir);
     const { suite, arch, pkg, version } = entry.id;
     const entryArg = `${suite}/${arch}/${pkg}/${version}`;
@@ -64,8 +75,12 @@ export class RemoteRunner implements NodeRunner {
       ? await this.ssh.run(this.command('await-result', '--node', this.node, '--entry', entryArg))
       : await this.ssh.run(this.command('build', String(buildNumber), '--node', this.node, '--entry', entryArg), { idempotent: false });
     if (out.exitCode === EXIT_CODES.unreachable) {
-      // A node without its agent counts towards its health (tracked() matches "node NAME "); a mirror down does not.
-      const what = this.config.agent ? `node ${this.node} has no watch agent running` : `${this.node} cannot reach its mirror`;
+      // A node without its agent or its chroot counts towards its health (tracked() matches "node NAME "); a mirror down does not.
+      const what = this.config.agent
+        ? `node ${this.node} has no watch agent running`
+        : errorType(out.stdout) === 'ChrootMissingError'
+          ? `node ${this.node} cannot build: it has no base chroot for ${entry.id.suite}/${entry.id.arch}`
+          : `${this.node} cannot reach its mirror`;
       throw new SpoolError('unreachable', `${what}: ${out.stderr.trim()}`);
     }
     if (out.exitCode !== 0) throw new SpoolError('failed', `build ${buildNumber} on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);

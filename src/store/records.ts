@@ -27,7 +27,7 @@ export interface BuildRow {
 
 export type StoreRecord =
   | { readonly kind: 'scheduled'; readonly source: SourceKey; readonly priority: number; readonly scheduledAt: string; readonly reason: string }
-  | { readonly kind: 'result'; readonly source: SourceKey; readonly verdict: Verdict; readonly buildDate: string; readonly builds: readonly BuildRow[] }
+  | { readonly kind: 'result'; readonly source: SourceKey; readonly verdict: Verdict; readonly detail?: string; readonly buildDate: string; readonly builds: readonly BuildRow[] }
   | { readonly kind: 'node-info'; readonly node: string; readonly collectedAt: string; readonly values: Readonly<Record<string, string>> };
 
 export function applyRecord(db: Database, journalId: string, record: StoreRecord): void {
@@ -45,18 +45,18 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
       const s = record.source;
       const node = (n: 1 | 2) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
       db.run(
-        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name, suite, architecture) DO UPDATE SET
            version = excluded.version, verdict = excluded.verdict, node1 = excluded.node1, node2 = excluded.node2,
-           build_date = excluded.build_date
+           build_date = excluded.build_date, detail = excluded.detail
          WHERE excluded.build_date >= results.build_date`,
-        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate],
+        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
       db.run(
-        `INSERT OR IGNORE INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [journalId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate],
+        `INSERT OR IGNORE INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [journalId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
       for (const b of record.builds) {
         db.run(

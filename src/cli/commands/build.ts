@@ -112,6 +112,7 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
 
 function describe(ctx: CommandContext, v: CheckVerdict): string {
   const lines = [`${formatId(v.id)}: ${v.verdict}`];
+  if (v.detail) lines.push(`  ${v.detail}`);
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);
   if (v.comparison?.environmentChanged.length) lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import { formatInfo, nodeInfo, spoolInfo } from '../../node-info/info.js';
-import { contextOf } from '../context.js';
+import { listTarballs } from '../../chroot/tarballs.js';
+import { builderInfo, formatInfo, nodeInfo, spoolInfo } from '../../node-info/info.js';
+import { chrootSettingsOf, contextOf } from '../context.js';
 
 export async function run(_options: unknown, command: Command): Promise<void> {
   const ctx = contextOf(command);
-  const info = { ...nodeInfo(ctx.spool.clock), ...spoolInfo(ctx.spool) };
+  const chroots = listTarballs(chrootSettingsOf(ctx).dir);
+  const info = { ...nodeInfo(ctx.spool.clock), ...builderInfo(ctx.config.builder, ctx.config.clock, chroots), ...spoolInfo(ctx.spool) };
   ctx.out.result(info, () => formatInfo(info).trimEnd());
 }
