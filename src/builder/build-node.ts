@@ -127,9 +127,14 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
             : buildOnHost(entry, fetched, lock, workdir, logFile, buildNumber, clock, settings),
       );
     } catch (error) {
-      if (!(error instanceof InfrastructureFailure) || settings.signal?.aborted) throw error;
-      await requeue(spool, lock, entry.id, error.message);
-      throw new SpoolError('failed', `${formatId(entry.id)}: ${error.message}; handed back to the inbox`);
+      if (settings.signal?.aborted) throw error;
+      if (error instanceof InfrastructureFailure) {
+        await requeue(spool, lock, entry.id, error.message);
+        throw new SpoolError('failed', `${formatId(entry.id)}: ${error.message}; handed back to the inbox`);
+      }
+      // The node is set up wrongly (a directory the build cannot reach…): not the package's failure.
+      if (error instanceof SpoolError && error.kind === 'usage') await requeue(spool, lock, entry.id, error.message, { countsAsAttempt: false });
+      throw error;
     }
     // Before judging the outcome: a step ended by the abort looks like a failure, and a
     // download cut short (or never started) by the stop is no fault of the mirror's.

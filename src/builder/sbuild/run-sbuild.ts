@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChrootTarball } from '../../chroot/tarballs.js';
+import { SpoolError } from '../../errors.js';
 import { followLog } from '../log-follower.js';
 import { type GroupResult, type Spawner, runInGroup } from '../process-group.js';
 import type { BuildProfile } from '../variations.js';
@@ -59,8 +60,25 @@ export interface SbuildOutcome {
 /** The one place that may start PID namespaces (CAP_SYS_ADMIN): root. */
 const mayUnsharePid = () => process.getuid?.() === 0;
 
+/**
+ * The build's namespace root is a subordinate id, an "other" on the host: it must be able
+ * to search every directory above what is bind-mounted or unpacked, or sbuild fails at
+ * "chroot setup" with nothing in its log that says why.
+ */
+function assertSearchable(dir: string): void {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if ((fs.statSync(current).mode & 0o001) === 0) {
+      throw new SpoolError('usage', `${current} is not searchable by others (mode ${(fs.statSync(current).mode & 0o777).toString(8)}): the build's user namespace cannot reach ${dir}; make it o+x (chmod o+x ${current})`);
+    }
+    if (current === path.dirname(current)) return;
+  }
+}
+
 export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> {
   const { profile, workdir } = request;
+  fs.mkdirSync(workdir, { recursive: true, mode: 0o755 });
+  fs.mkdirSync(request.unpackDir, { recursive: true, mode: 0o755 });
+  for (const dir of [workdir, request.unpackDir, path.dirname(request.tarball.path)]) assertSearchable(dir);
   const scripts = path.join(workdir, 'sbuild');
   const out = path.join(workdir, 'out');
   const home = path.join(workdir, 'home');
