@@ -97,7 +97,7 @@ function removeMain(main: Main | undefined): void {
 try {
   mirror = await startMirror(NAMES.map((name) => ({ name, version: '1.0', build: ['true'] })));
   sshds.push(await startSshd(), await startSshd());
-  sshds.forEach((sshd, i) => fs.writeFileSync(path.join(sshd.dir, 'bench-node.json'), JSON.stringify({ node: `node${i + 1}`, mirror: mirror!.url })));
+  sshds.forEach((sshd, i) => fs.writeFileSync(path.join(sshd.dir, 'bench-node.json'), JSON.stringify({ node: `node${i + 1}`, builder: 'host', mirror: mirror!.url })));
   // An entry as the spool ships it (Node and Build-Number included): what the baseline copies.
   const entry = path.join(work, 'entry');
   const sha = '0'.repeat(64);

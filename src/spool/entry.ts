@@ -1,5 +1,5 @@
 /**
- * The entry file (design.md §3): one deb822 stanza naming the source to build and the
+ * The entry file (spool-layout.md, "Entry files"): one deb822 stanza naming the source to build and the
  * sha256 of its .dsc. The path says which entry it is; the content must agree with it.
  */
 import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';

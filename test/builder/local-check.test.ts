@@ -25,7 +25,7 @@ after(() => mirror.close());
 async function mainNode(thresholds: Record<string, number> = {}) {
   const s = sandbox('build');
   const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(config, JSON.stringify({ root: 'root', mirror: mirror.url, suites: ['bookworm'], thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds } }));
+  fs.writeFileSync(config, JSON.stringify({ root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds } }));
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   return { ...s, run, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
 }
@@ -139,7 +139,7 @@ describe('a build SIGKILLed in the middle', () => {
     const s = sandbox('build-kill');
     const config = path.join(s.dir, 'repro-spool.json');
     const write = (buildTimeoutSeconds: number) =>
-      fs.writeFileSync(config, JSON.stringify({ root: 'root', node: 'node1', mirror: mirror.url, thresholds: { buildTimeoutSeconds, killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2 } }));
+      fs.writeFileSync(config, JSON.stringify({ root: 'root', node: 'node1', builder: 'host', mirror: mirror.url, thresholds: { buildTimeoutSeconds, killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2 } }));
     write(600);
     const enqueued = await cliAsync(s.root, ['--config', config, 'enqueue', '--node', 'node1', 'sleepy', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', mirror.dsc.sleepy!.sha256, '--field', `Dsc-Url=${mirror.dsc.sleepy!.path}`]);
     assert.equal(enqueued.status, 0, enqueued.stderr);

@@ -37,7 +37,7 @@ interface Agent {
 function node1(thresholds: Record<string, number> = {}) {
   const s = sandbox('watch');
   const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(config, JSON.stringify({ node: 'node1', mirror: mirror.url, thresholds: { killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2, watchDebounceSeconds: 0.05, downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds } }));
+  fs.writeFileSync(config, JSON.stringify({ node: 'node1', builder: 'host', mirror: mirror.url, thresholds: { killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2, watchDebounceSeconds: 0.05, downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds } }));
   const agent = ({ json = false, parallel = 1 } = {}): Agent => {
     const args = [CLI, '--root', s.root, '--config', config, ...(json ? ['--json'] : []), 'watch', '--parallel', String(parallel)];
     const child = spawn(process.execPath, args, { env: { ...process.env, REPRO_SPOOL_FAULT: '' } });

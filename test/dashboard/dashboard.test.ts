@@ -54,7 +54,7 @@ describe('the dashboard in headless Chromium', () => {
     const s = sandbox('dashboard');
     const config = path.join(s.dir, 'repro-spool.json');
     const node = (port: number) => ({ host: '127.0.0.1', port, user: 'root', identityFile: '/nonexistent/key', root: '/srv/workspace', arch: 'amd64' });
-    fs.writeFileSync(config, JSON.stringify({ root: 'root', mirror: mirror.url, suites: ['bookworm'], nodes: { node1: node(2201), node2: node(2202) }, jobs: [{ name: 'amd64_1', arch: 'amd64', node1: 'node1', node2: 'node2' }] }));
+    fs.writeFileSync(config, JSON.stringify({ root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], nodes: { node1: node(2201), node2: node(2202) }, jobs: [{ name: 'amd64_1', arch: 'amd64', node1: 'node1', node2: 'node2' }] }));
     const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
     for (const pkg of ['steady', 'wobbly']) assert.equal((await run('build', pkg, '--arch', 'amd64')).status, 0);
 

@@ -26,13 +26,13 @@ after(async () => {
 });
 
 /** A main node whose config reaches node1 and node2 over their real sshd, and a job pairing them. */
-async function mainNode(overrides: { node2Port?: number } = {}) {
+async function mainNode(overrides: { node2Port?: number; node1Config?: object } = {}) {
   const s = sandbox('remote');
   const nodeEntries = nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
     const nodeConfig = path.join(sshd.dir, `${path.basename(s.dir)}.json`);
     const root = path.join(sshd.dir, path.basename(s.dir));
-    fs.writeFileSync(nodeConfig, JSON.stringify({ node: name, mirror: mirror.url, thresholds: { downloadRetries: 0 } }));
+    fs.writeFileSync(nodeConfig, JSON.stringify({ node: name, builder: 'host', mirror: mirror.url, thresholds: { downloadRetries: 0 }, ...(name === 'node1' ? overrides.node1Config : {}) }));
     const port = name === 'node2' && overrides.node2Port ? overrides.node2Port : sshd.node.port;
     return [name, { ...sshd.node, port, root, command: [process.execPath, CLI, '--config', nodeConfig] }] as const;
   });
@@ -304,5 +304,19 @@ describe('collect-info', () => {
     assert.match(fs.readFileSync(path.join(main.root, 'reproducible-results/node-information/node1'), 'utf8'), /^ARCH=amd64\nNUM_CPU=\d+\n/);
     const rows = await main.store.read((db) => query<{ node: string; key: string }>(db, "SELECT node, key FROM node_info WHERE key = 'KERNEL'"));
     assert.deepEqual(rows, [{ node: 'node1', key: 'KERNEL' }]);
+  });
+});
+
+describe('a node without the base chroot of the entry', () => {
+  it('fails the job with exit 6 naming the node, counts against its health, and hands the entry back', async () => {
+    const main = await mainNode({ node1Config: { builder: 'sbuild', chroots: { dir: '/nonexistent/chroots' } } });
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const job = await main.run('build', '--job', 'job1');
+    assert.equal(job.status, 6, job.stderr);
+    assert.match(job.stderr, /node node1 cannot build: it has no base chroot for bookworm\/amd64/);
+    assert.equal(fs.readFileSync(path.join(main.root, 'node-health', 'node1'), 'utf8').trim().split('\n').length, 1, 'one failure recorded against node1');
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry waits in scheduled/');
+    assertNodesEmpty([main.roots[1]!]);
+    assert.deepEqual([...census(main.roots[0]!).entries.values()], [['node1']], "node1's copy waits in its inbox, Attempt unchanged, for the next job's forget");
   });
 });

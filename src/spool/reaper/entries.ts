@@ -1,5 +1,5 @@
 /**
- * The reaper's rules for one entry identity (design.md §5), applied only when no live
+ * The reaper's rules for one entry identity (spool-layout.md, "The reaper"), applied only when no live
  * process holds the entry's lock:
  *  - corrupt entry files → quarantine;
  *  - the entry in two states (a crash between link and unlink) → keep the later state
