@@ -116,8 +116,8 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   } else {
     comparison = compareBuilds(first.results, second.results);
     verdict = comparison.verdict;
-    const pair = comparison.differing[0];
-    if (pair) report = await diffoscope(path.join(first.results, pair), path.join(second.results, pair), archive, settings.diffoscope);
+    const pair = reportPair(first.results, second.results, comparison);
+    if (pair) report = await diffoscope(pair[0], pair[1], archive, settings.diffoscope);
   }
   const failed = builds.find((b) => b.status !== 'built');
   const unsatisfiable = failed && readResultMarker(failed.results).get('Unsatisfiable');
@@ -135,6 +135,19 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   lock.assertHeld();
   for (const location of locate(main.layout, entry.id)) fs.unlinkSync(location.path);
   return { id: entry.id, verdict, ...explained, builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })), comparison, diffoscope: report, archive };
+}
+
+/**
+ * What diffoscope compares: the two builds as a whole (their .changes, which list every
+ * .deb and the .buildinfo: one report, and the difference that explains shows up beside
+ * the -dbgsym one), else the first differing file.
+ */
+function reportPair(first: string, second: string, comparison: Comparison): readonly [string, string] | undefined {
+  const changes = (dir: string) => fs.readdirSync(dir).filter((name) => name.endsWith('.changes'));
+  const [a, b] = [changes(first), changes(second)];
+  if (a.length === 1 && b.length === 1 && comparison.differing.length > 0) return [path.join(first, a[0]!), path.join(second, b[0]!)];
+  const name = comparison.differing[0];
+  return name === undefined ? undefined : [path.join(first, name), path.join(second, name)];
 }
 
 function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn'>, comparison: Comparison | undefined, report: DiffoscopeOutcome | undefined, now: Date): Stanza {
