@@ -26,6 +26,7 @@ import type { BuildRow, Verdict } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, diffoscope } from './diffoscope.js';
+import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
 import type { BuildNumber } from './variations.js';
 
@@ -42,6 +43,20 @@ export interface CheckSettings {
   readonly store: Store;
   readonly diffoscope: DiffoscopeSettings;
   readonly job: string;
+  /**
+   * Aborted when the job is told to stop (Jenkins aborts with SIGTERM): before the verdict
+   * the check stops and hands its entry back to scheduled/ itself, Attempt unchanged (it
+   * was nobody's failure); once the verdict is being recorded, it finishes.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** The check was stopped before its verdict and its entry handed back: nothing lost, nothing counted. */
+export class CheckStoppedError extends SpoolError {
+  constructor(readonly id: EntryId) {
+    super('failed', `${formatId(id)}: stopped by a signal before its verdict; handed back to scheduled/ with its Attempt unchanged`);
+    this.name = 'CheckStoppedError';
+  }
 }
 
 export interface CheckRequest {
@@ -59,6 +74,8 @@ export interface CheckVerdict {
   readonly unsatisfiable?: string;
   /** 2 when build 1 built and only build 2 failed: a variation of ours breaks it (the clock, the locale…), not the package alone. */
   readonly failsOnlyIn?: 2;
+  /** The verdict was recorded by an earlier check that died before removing the entry: this one only finished the removal. */
+  readonly concludedEarlier?: true;
   readonly builds: NodeBuild[];
   readonly comparison?: Comparison;
   readonly diffoscope?: DiffoscopeOutcome;
@@ -71,6 +88,17 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
   if (!taken) return undefined;
   const { lock } = taken;
   let entry = taken.entry;
+  // Handed back before: maybe only the removal of a concluded check was missing.
+  const concluded = entry.fields.get('Last-Failure') !== undefined ? concludedCheck(main.layout, entry) : undefined;
+  if (concluded) {
+    try {
+      lock.assertHeld();
+      for (const location of locate(main.layout, entry.id)) fs.unlinkSync(location.path);
+      return { id: entry.id, verdict: concluded.verdict as Verdict, detail: concluded.detail, builds: [], archive: concluded.archive, concludedEarlier: true };
+    } finally {
+      await lock.release();
+    }
+  }
   try {
     for (const runner of runners) {
       // Only an entry handed back before (requeue and the reaper always record Last-Failure)
@@ -79,20 +107,28 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
       fs.rmSync(main.layout.resultsPath(runner.node, entry.id), { recursive: true, force: true });
     }
     const builds: NodeBuild[] = [];
+    const stopCheck = () => {
+      if (settings.signal?.aborted) throw new CheckStoppedError(entry.id);
+    };
     for (const buildNumber of [1, 2] as const) {
       const runner = runners[buildNumber - 1]!;
+      stopCheck();
       if (buildNumber === 2) entry = advance(main, lock, entry, runners[0].node, runner.node);
       const build = await runner.build(entry, buildNumber);
+      stopCheck();
       builds.push(build);
       faultPoint(`check:after-build-${buildNumber}`);
       if (build.status !== 'built') break;
     }
     return await conclude(main, settings, lock, entry, builds);
   } catch (error) {
-    // A node still finishing an orphaned copy of this entry is nobody's failure: the entry waits, Attempt unchanged.
+    // A node still finishing an orphaned copy of this entry, or a job told to stop, is
+    // nobody's failure: the entry waits, Attempt unchanged.
+    const stopped = settings.signal?.aborted === true;
     const waits = error instanceof SpoolError && error.kind === 'busy';
-    await requeue(main, lock, entry.id, `check failed: ${(error as Error).message}`, { countsAsAttempt: !waits });
-    throw error;
+    const reason = stopped ? 'check stopped by a signal before its verdict' : `check failed: ${(error as Error).message}`;
+    await requeue(main, lock, entry.id, reason, { countsAsAttempt: !waits && !stopped });
+    throw stopped ? new CheckStoppedError(entry.id) : error;
   } finally {
     await lock.release();
   }
@@ -128,9 +164,12 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   const rows = builds.map((b) => buildRow(b, settings.job));
   for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
   const explained = { detail, unsatisfiable, failsOnlyIn };
+  // The record first, then the verdict file: once the verdict file exists the record is in
+  // reproducible.db (or its journal), so a check killed after it is only finished, never
+  // repeated and never lost (spool/concluded.ts).
+  await settings.store.record([{ kind: 'result', source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch }, verdict, detail, buildDate: now.toISOString(), builds: rows }]);
   writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), { noReplace: true });
   fsyncDir(archive);
-  await settings.store.record([{ kind: 'result', source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch }, verdict, detail, buildDate: now.toISOString(), builds: rows }]);
   faultPoint('check:before-remove');
   lock.assertHeld();
   for (const location of locate(main.layout, entry.id)) fs.unlinkSync(location.path);
@@ -157,6 +196,8 @@ function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerd
     ['Suite', entry.id.suite],
     ['Architecture', entry.id.arch],
     ['Verdict', verdict],
+    // Which scheduling this verdict concludes: a check killed before removing its entry is finished, not repeated (concluded.ts).
+    ['Scheduled', entry.fields.get('Scheduled')],
     ['Detail', explained.detail],
     ['Unsatisfiable', explained.unsatisfiable],
     ['Fails-Only-In', explained.failsOnlyIn ? `build ${explained.failsOnlyIn}` : undefined],

@@ -46,8 +46,8 @@ export async function remoteCheck(main: Spool, config: Config, settings: Omit<Ch
   for (const node of [pair.node1, pair.node2]) assertUsable(main, node, health);
   // The nodes' ControlMasters outlive this job (ControlPersist): other jobs share them.
   const runners = [
-    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, sshSettingsOf(config)), health),
-    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, sshSettingsOf(config)), health),
+    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, { ...sshSettingsOf(config), signal: settings.signal }), health),
+    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, { ...sshSettingsOf(config), signal: settings.signal }), health),
   ] as const;
   return checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch });
 }

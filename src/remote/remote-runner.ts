@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeConfig } from '../config/config.js';
-import { EXIT_CODES, SpoolError } from '../errors.js';
+import { EXIT_CODES, SpoolError, TargetExistsError } from '../errors.js';
 import type { NodeRunner } from '../builder/check.js';
 import type { NodeBuild } from '../builder/build-node.js';
 import type { BuildNumber } from '../builder/variations.js';
@@ -19,7 +19,7 @@ import { type Entry, formatEntry, withFields } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';
 import { Layout, nodePlace } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
-import type { SshTransport } from '../transport/ssh.js';
+import { REMOTE_KILLED, type SshTransport } from '../transport/ssh.js';
 import { type HealthSettings, tracked } from './node-health.js';
 
 /** The class of the error a remote repro-spool reported with --json, if it said. */
@@ -66,7 +66,16 @@ export class RemoteRunner implements NodeRunner {
   private async shipBuildFetch(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
     // Clock: how this node varies the clock of build 2, as main's configuration says (its own builder would not know).
     const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)], ...(this.config.clock ? [['Clock', this.config.clock] as const] : [])]);
-    await this.ssh.put(formatEntry(shipped), this.remote.entryPath(nodePlace(this.node), entry.id), this.remote.tmpDir);
+    const target = this.remote.entryPath(nodePlace(this.node), entry.id);
+    try {
+      await this.ssh.put(formatEntry(shipped), target, this.remote.tmpDir);
+    } catch (error) {
+      if (!(error instanceof TargetExistsError)) throw error;
+      // Another copy of this entry is there: a dead job's put that landed late. Clear what
+      // it left (forget waits for nothing: a build still running it makes this exit 4) and place ours.
+      await this.forget(entry.id);
+      await this.ssh.put(formatEntry(shipped), target, this.remote.tmpDir);
+    }
     const { suite, arch, pkg, version } = entry.id;
     const entryArg = `${suite}/${arch}/${pkg}/${version}`;
     // A node running `repro-spool watch` builds what arrives in its inbox: wait for that
@@ -82,6 +91,10 @@ export class RemoteRunner implements NodeRunner {
           ? `node ${this.node} cannot build: it has no base chroot for ${entry.id.suite}/${entry.id.arch}`
           : `${this.node} cannot reach its mirror`;
       throw new SpoolError('unreachable', `${what}: ${out.stderr.trim()}`);
+    }
+    if (out.exitCode > REMOTE_KILLED) {
+      // The node answered (run() turns 255, a failed connection, into 'unreachable'); its build was killed (the OOM killer, an operator): not the node's connectivity.
+      throw new SpoolError('failed', `build ${buildNumber} on ${this.node} was killed by signal ${out.exitCode - REMOTE_KILLED}: ${out.stderr.trim()}`);
     }
     if (out.exitCode !== 0) throw new SpoolError('failed', `build ${buildNumber} on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
     const done = JSON.parse(out.stdout) as { status: BuildStatus; durationSeconds: number };

@@ -202,8 +202,15 @@ export function judgeLock(spool: Spool, id: EntryId): LockJudgement {
   try {
     mtimeMs = fs.statSync(spool.layout.lockDir(id)).mtimeMs;
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return { health: 'free', reason: 'not locked' };
-    throw error;
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    // An owner without its lock: proper-lockfile's exit hook removed the lock of a holder
+    // that ended on a signal or an error without releasing (its owner record stays). Once
+    // that holder is gone, what it held is abandoned, not free.
+    const orphan = safeReadOwner(spool, id);
+    if (orphan && liveness(orphan) === 'dead') {
+      return { health: 'stale', owner: orphan, ownerLiveness: 'dead', reason: `holder pid ${orphan.pid} on ${orphan.host} ended without releasing (its lock went with it)` };
+    }
+    return { health: 'free', reason: 'not locked' };
   }
   const owner = safeReadOwner(spool, id);
   const ownerLiveness = owner ? liveness(owner) : undefined;

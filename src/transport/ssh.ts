@@ -24,6 +24,8 @@ export interface SshSettings {
   readonly backoffMs: number;
   /** Remote commands are wrapped in `timeout` so they end even if we die. */
   readonly commandTimeoutSeconds: number;
+  /** Ends the local ssh/scp of every call (the job was told to stop); the remote command is ended by its own timeout. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RemoteResult {
@@ -33,7 +35,25 @@ export interface RemoteResult {
 }
 
 const CONNECTION_FAILED = 255;
-const sh = $({ quiet: true, nothrow: true, shell: '/bin/bash', prefix: 'set -euo pipefail;', verbose: false });
+/** Exit statuses of put's remote script: the name holds other content; what arrived was not what was sent. */
+const PUT_EXISTS = 17;
+const PUT_TRUNCATED = 18;
+/** Exit statuses above this mean the remote command was killed by signal (status − 128): the node was reached. */
+export const REMOTE_KILLED = 128;
+
+/**
+ * zx runs every command through bash, and a non-interactive bash reads the invoking
+ * user's ~/.bashrc when it believes sshd started it (SSH_CLIENT set, SHLVL unset or 0:
+ * a Jenkins agent over ssh, cron, systemd), and sources $BASH_ENV always. Whatever those
+ * print would land in front of ssh's output. So the local shell gets none of them.
+ */
+export function startupFreeEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = { ...env, SHLVL: '1' };
+  for (const name of ['BASH_ENV', 'ENV', 'SSH_CLIENT', 'SSH2_CLIENT', 'SSH_CONNECTION']) delete clean[name];
+  return clean;
+}
+
+const sh = $({ quiet: true, nothrow: true, shell: '/bin/bash', prefix: 'set -euo pipefail;', verbose: false, env: startupFreeEnv() });
 
 export class SshTransport {
   private readonly controlPath: string;
@@ -116,13 +136,19 @@ export class SshTransport {
    * may have run (killing the local ssh does not stop it).
    */
   async run(words: readonly string[], options: { idempotent: boolean; input?: Buffer } = { idempotent: true }): Promise<RemoteResult> {
-    const command = remoteCommand(['timeout', '--kill-after=30', String(this.settings.commandTimeoutSeconds), ...words]);
+    // `timeout` re-raises its child's deadly signal, and ssh reports a remote command killed
+    // by a signal as 255, the same as "could not connect". Through `sh -c '…; exit $?'` a
+    // killed command becomes an ordinary status of 128+N (REMOTE_KILLED), never 255.
+    const command = remoteCommand(['sh', '-c', 'timeout --kill-after=30 "$@"; exit $?', 'sh', String(this.settings.commandTimeoutSeconds), ...words]);
     const retries = options.idempotent ? this.settings.retries : 0;
     for (let attempt = 0; ; attempt++) {
       this.ensureMaster();
+      this.assertNotStopped();
+      const signal = this.settings.signal;
       const out = options.input
-        ? await sh({ input: options.input })`ssh ${this.options()} ${this.destination()} -- ${command}`
-        : await sh`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
+        ? await sh({ input: options.input, signal })`ssh ${this.options()} ${this.destination()} -- ${command}`
+        : await sh({ signal })`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
+      this.assertNotStopped();
       if (out.exitCode !== CONNECTION_FAILED) return { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
       this.close();
       if (attempt >= retries) {
@@ -130,6 +156,10 @@ export class SshTransport {
       }
       await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
     }
+  }
+
+  private assertNotStopped(): void {
+    if (this.settings.signal?.aborted) throw new SpoolError('failed', `stopped: the call to ${this.name} was cut short`);
   }
 
   /** Runs words and insists on exit 0. */
@@ -141,18 +171,27 @@ export class SshTransport {
 
   /**
    * Places content at an absolute remote path, atomically, never over an existing file,
-   * in one round trip: it goes through ssh's stdin into a temp in stagingDir, which is
-   * then hard-linked to its name (EEXIST if it exists) and removed.
+   * in one round trip: it goes through ssh's stdin into a temp in stagingDir, whose size
+   * and sha256 are checked (a dropped connection must not leave a truncated file under
+   * the name), then hard-linked to its name and removed. Idempotent: if the name already
+   * holds exactly this content (a retry after the first attempt's link landed), that is
+   * success; different content is TargetExistsError.
    */
   async put(content: string, remotePath: string, stagingDir: string): Promise<void> {
     assertAbsolute(remotePath, stagingDir);
+    const data = Buffer.from(content);
     const temp = path.posix.join(stagingDir, `part-${crypto.randomBytes(6).toString('hex')}`);
-    const script = 'mkdir -p -- "$2" "$3" && cat > "$1" && ln -- "$1" "$4"; status=$?; rm -f -- "$1"; exit $status';
-    const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath], { idempotent: true, input: Buffer.from(content) });
-    if (placed.exitCode !== 0) {
-      if (/exists/i.test(placed.stderr)) throw new TargetExistsError(`${this.name}:${remotePath}`);
-      throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${placed.stderr.trim()}`);
-    }
+    const script = [
+      'mkdir -p -- "$2" "$3" && cat > "$1" || { rm -f -- "$1"; exit 1; }',
+      `if [ "$(wc -c < "$1")" != "$5" ] || [ "$(sha256sum < "$1" | cut -d ' ' -f 1)" != "$6" ]; then rm -f -- "$1"; echo "truncated in transit" >&2; exit ${PUT_TRUNCATED}; fi`,
+      `if ln -- "$1" "$4" 2>/dev/null; then status=0; elif cmp -s -- "$1" "$4"; then status=0; else status=${PUT_EXISTS}; fi`,
+      'rm -f -- "$1"; exit $status',
+    ].join('\n');
+    const sha256 = crypto.createHash('sha256').update(data).digest('hex');
+    const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath, String(data.length), sha256], { idempotent: true, input: data });
+    if (placed.exitCode === PUT_EXISTS) throw new TargetExistsError(`${this.name}:${remotePath}`);
+    if (placed.exitCode === PUT_TRUNCATED) throw new SpoolError('unreachable', `node ${this.name}: ${remotePath} arrived truncated (connection dropped mid-transfer); nothing was placed`);
+    if (placed.exitCode !== 0) throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${placed.stderr.trim()}`);
   }
 
   /** Copies a remote directory (absolute path) to a local directory that must not exist yet. */
@@ -167,7 +206,9 @@ export class SshTransport {
     const options = this.options().map((o, i, all) => (o === '-p' && i + 1 < all.length ? '-P' : o));
     for (let attempt = 0; ; attempt++) {
       this.ensureMaster();
-      const out = await sh`scp -q ${options} ${args}`;
+      this.assertNotStopped();
+      const out = await sh({ signal: this.settings.signal })`scp -q ${options} ${args}`;
+      this.assertNotStopped();
       if (out.exitCode === 0) return;
       this.close();
       if (out.exitCode !== CONNECTION_FAILED && !/connection|timed out|closed/i.test(out.stderr)) {

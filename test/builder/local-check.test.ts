@@ -179,7 +179,15 @@ describe('the local check killed at each step', () => {
       assert.equal((await node.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0, 'scheduled again');
       const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'steady', '--arch', 'amd64'], { REPRO_SPOOL_FAULT: fault });
       assert.equal(killed.signal, 'SIGKILL', `reached ${fault}: ${killed.stderr}`);
-      assert.equal((await node.run('reap')).status, 0);
+      const reaped = await node.run('--json', 'reap');
+      assert.equal(reaped.status, 0, reaped.stderr);
+      const history = () => node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n);
+      if (fault === 'check:before-remove') {
+        const actions = (JSON.parse(reaped.stdout) as { actions: Array<{ action: string }> }).actions.map((a) => a.action);
+        assert.ok(actions.includes('finish-verdict') && !actions.includes('requeue'), `the verdict is recorded: the reaper finishes the removal, it does not hand the entry back (${actions.join(' ')})`);
+        assert.equal(census(node.layout).entries.size, 0);
+        assert.equal(await history(), 2, 'the first check and the killed one: one verdict each, none twice');
+      }
       const rerun = await node.run('--json', 'build', 'steady', '--arch', 'amd64');
       assert.equal(rerun.status, 0, rerun.stderr);
       assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
@@ -194,4 +202,54 @@ describe('the local check killed at each step', () => {
       assert.equal(verdicts, 1, 'one verdict row for the package');
     });
   }
+});
+
+describe('the local check stopped by SIGTERM (as Jenkins aborts a job)', () => {
+  it('ends its build, hands its entry back to scheduled/ itself with the Attempt unchanged, and a rerun picks it up', async () => {
+    const node = await mainNode({ buildTimeoutSeconds: 600, killGraceSeconds: 1 });
+    assert.equal((await node.run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    assert.equal((await node.run('schedule', 'sleepy', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const { spawn } = await import('node:child_process');
+    const check = spawn(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'), '--root', node.root, '--config', path.join(node.dir, 'repro-spool.json'), 'build', 'sleepy', '--arch', 'amd64'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    check.stderr!.on('data', (d) => (stderr += d));
+    const deadline = Date.now() + 20_000;
+    while (spawnSync('pgrep', ['-f', 'sleep 87']).status !== 0) {
+      assert.ok(Date.now() < deadline, 'build 1 started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stopped = Date.now();
+    check.kill('SIGTERM');
+    const [code] = (await new Promise((r) => check.once('exit', (...args) => r(args)))) as [number | null];
+    assert.equal(code, 1, stderr);
+    assert.ok(Date.now() - stopped < 10_000, 'it stopped promptly');
+    assert.match(stderr, /stopped by a signal before its verdict; handed back to scheduled\//);
+    assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 1, 'no process of the build is left');
+    assert.deepEqual([...census(node.layout).entries.values()], [['scheduled']]);
+    const entry = fs.readFileSync(path.join(node.root, 'reproducible-builds/scheduled/bookworm/amd64/sleepy/1.0'), 'utf8');
+    assert.match(entry, /^Attempt: 1$/m, 'an abort is nobody\'s failure');
+    assert.match(entry, /^Last-Failure: check stopped by a signal/m);
+    assert.deepEqual(census(node.layout).locks, [], 'no lock left on main');
+    const reaped = JSON.parse((await node.run('--json', 'reap')).stdout) as { actions: Array<{ action: string }> };
+    assert.deepEqual(reaped.actions.filter((a) => !['prune-dir', 'remove-temp'].includes(a.action)), [], 'nothing left for the reaper on main');
+  });
+});
+
+describe('a check killed after its verdict, its entry then handed back to scheduled/', () => {
+  it('is finished by the next check (the entry removed), not checked and recorded a second time', async () => {
+    const node = await mainNode();
+    const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'steady', '--arch', 'amd64'], { REPRO_SPOOL_FAULT: 'check:before-remove' });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    // As the reaper of an earlier version did: hand the outbox entry back, Attempt+1.
+    const requeued = await node.run('requeue', 'steady', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--reason', 'job died');
+    assert.equal(requeued.status, 0, requeued.stderr);
+    assert.deepEqual([...census(node.layout).entries.values()], [['scheduled']]);
+    const rerun = await node.run('--json', 'build', 'steady', '--arch', 'amd64');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    const verdict = JSON.parse(rerun.stdout) as { verdict: string; concludedEarlier?: boolean };
+    assert.deepEqual([verdict.verdict, verdict.concludedEarlier], ['reproducible', true]);
+    assert.equal(census(node.layout).entries.size, 0);
+    const rows = await node.store.read((db) => [query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n, query<{ n: number }>(db, 'SELECT count(*) AS n FROM builds')[0]!.n]);
+    assert.deepEqual(rows, [1, 2], 'one verdict, one build 1 and one build 2');
+  });
 });

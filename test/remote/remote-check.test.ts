@@ -26,7 +26,7 @@ after(async () => {
 });
 
 /** A main node whose config reaches node1 and node2 over their real sshd, and a job pairing them. */
-async function mainNode(overrides: { node2Port?: number; node1Config?: object } = {}) {
+async function mainNode(overrides: { node2Port?: number; node1Config?: object; node2Clock?: string } = {}) {
   const s = sandbox('remote');
   const nodeEntries = nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
@@ -34,7 +34,8 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object } 
     const root = path.join(sshd.dir, path.basename(s.dir));
     fs.writeFileSync(nodeConfig, JSON.stringify({ node: name, builder: 'host', mirror: mirror.url, thresholds: { downloadRetries: 0 }, ...(name === 'node1' ? overrides.node1Config : {}) }));
     const port = name === 'node2' && overrides.node2Port ? overrides.node2Port : sshd.node.port;
-    return [name, { ...sshd.node, port, root, command: [process.execPath, CLI, '--config', nodeConfig] }] as const;
+    const clock = name === 'node2' && overrides.node2Clock ? { clock: overrides.node2Clock } : {};
+    return [name, { ...sshd.node, port, root, command: [process.execPath, CLI, '--config', nodeConfig], ...clock }] as const;
   });
   const config = path.join(s.dir, 'repro-spool.json');
   const write = (extra: object = {}) =>
@@ -166,6 +167,21 @@ describe('a check over ssh on two nodes', () => {
     assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
     assert.equal(census(main.layout).entries.size, 0);
     assertNodesEmpty(main.roots);
+  });
+
+  it("does not blame the node when its build is killed there (the OOM killer, an operator): the node answered", async () => {
+    const main = await mainNode();
+    assert.equal((await main.run('schedule', 'slowish', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const job = main.run('build', '--job', 'job1');
+    const builder = 'build 1 --node node1 --entry bookworm/amd64/slowish';
+    await until(() => spawnSync('pgrep', ['-f', 'sleep 3.3']).status === 0, 'build 1 runs on node1');
+    const killed = spawnSync('pkill', ['-KILL', '-f', `^${process.execPath} ${CLI} .*${builder}`]);
+    assert.equal(killed.status, 0, 'the remote builder was killed');
+    const result = await job;
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(result.stderr, /build 1 on node1 was killed by signal 9/);
+    assert.equal(fs.existsSync(path.join(main.root, 'node-health', 'node1')), false, 'no failure recorded against node1');
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry is back, once');
   });
 
   it('lets a remote build outlive a SIGKILLed main job: the rerun waits for it (exit 4, Attempt unchanged), then completes once', async () => {
@@ -318,5 +334,17 @@ describe('a node without the base chroot of the entry', () => {
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry waits in scheduled/');
     assertNodesEmpty([main.roots[1]!]);
     assert.deepEqual([...census(main.roots[0]!).entries.values()], [['node1']], "node1's copy waits in its inbox, Attempt unchanged, for the next job's forget");
+  });
+});
+
+describe("a node's clock mode in main's configuration", () => {
+  it('travels with the entry to the node that builds it as build 2, whose own setting says otherwise', async () => {
+    const main = await mainNode({ node2Clock: 'off' });
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const job = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(job.status, 0, job.stderr);
+    const { archive } = JSON.parse(job.stdout) as { archive: string };
+    assert.doesNotMatch(fs.readFileSync(path.join(archive, 'build2', 'variations'), 'utf8'), /^faketime:/m, 'node2 fakes no clock');
+    assert.match(fs.readFileSync(path.join(archive, 'build2', 'entry'), 'utf8'), /^Clock: off$/m);
   });
 });

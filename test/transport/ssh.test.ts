@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { shellQuote } from '../../src/transport/quote.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
-import { tempDir } from '../helpers/spool.js';
+import { PROJECT, tempDir } from '../helpers/spool.js';
 
 const SETTINGS = { connectTimeoutSeconds: 3, retries: 1, backoffMs: 50, commandTimeoutSeconds: 60 };
 let sshd: TestSshd;
@@ -20,6 +21,16 @@ after(async () => {
 });
 
 describe('the ssh transport against a real sshd', () => {
+  it("is not disturbed by the invoking user's shell startup files, as under cron, systemd or a Jenkins agent reached over ssh", () => {
+    const home = tempDir('noisy-home');
+    fs.writeFileSync(path.join(home, '.bashrc'), 'echo NOISE FROM BASHRC\n');
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, SSH_CLIENT: '127.0.0.1 50000 22', BASH_ENV: path.join(home, '.bashrc') };
+    delete env.SHLVL;
+    const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/ssh-echo.ts'), JSON.stringify(sshd.node)], { env, cwd: PROJECT, encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.stdout, 'hello\n');
+  });
+
   it('runs a command on the node and returns its output', async () => {
     assert.equal(await node1.check(['echo', 'hello', 'world']), 'hello world\n');
     assert.equal((await node1.run(['sh', '-c', 'exit 3'])).exitCode, 3, 'a failing command is not a connection failure');
@@ -36,11 +47,12 @@ describe('the ssh transport against a real sshd', () => {
     assert.throws(() => shellQuote('a\0b'), /NUL byte/);
   });
 
-  it('places a file atomically at an epoch-versioned path, and never over an existing one', async () => {
+  it('places a file atomically at an epoch-versioned path, idempotently, and never over other content', async () => {
     const target = path.join(sshd.node.root, 'reproducible-builds/node1/bookworm/amd64/hello/1:2.10-3');
     const staging = path.join(sshd.node.root, 'tmp');
     await node1.put('Source: hello\nVersion: 1:2.10-3\n', target, staging);
     assert.equal(fs.readFileSync(target, 'utf8'), 'Source: hello\nVersion: 1:2.10-3\n');
+    await node1.put('Source: hello\nVersion: 1:2.10-3\n', target, staging); // a retry after the first link landed: the same content is success
     await assert.rejects(node1.put('different', target, staging), /refusing to overwrite node1:.*1:2\.10-3/);
     assert.equal(fs.readFileSync(target, 'utf8'), 'Source: hello\nVersion: 1:2.10-3\n', 'the first copy survives');
     assert.deepEqual(fs.readdirSync(path.dirname(target)), ['1:2.10-3']);

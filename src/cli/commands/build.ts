@@ -45,7 +45,8 @@ export async function run(targets: string[], options: Options, command: Command)
   if (pkg) await ensureScheduled(ctx, suite, arch, pkg, version);
   // The local check is the first thing a new user runs: it makes the chroot it needs (a node never does: it fails clearly).
   if (ctx.config.builder === 'sbuild') await ensureChroot(ctx, suite, arch);
-  const verdict = await localCheck(ctx.spool, { ...builderSettings(ctx, suite), store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, { suite, arch, pkg: pkg || undefined });
+  const signal = stopOnSignal(ctx);
+  const verdict = await localCheck(ctx.spool, { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, { suite, arch, pkg: pkg || undefined });
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
   ctx.out.result(verdict, () => describe(ctx, verdict));
 }
@@ -56,7 +57,7 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   targets.forEach((t) => validateName('node', t));
   const ctx = contextOf(command);
   const pair = resolvePair(ctx.config, options.job, targets);
-  const verdict = await remoteCheck(ctx.spool, ctx.config, { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, pair, { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) });
+  const verdict = await remoteCheck(ctx.spool, ctx.config, { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), signal: stopOnSignal(ctx) }, pair, { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) });
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${ctx.config.nodes[pair.node1]!.arch}`);
   ctx.out.result(verdict, () => describe(ctx, verdict));
 }
@@ -65,9 +66,25 @@ async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Co
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx.config);
   const only = options.entry === undefined ? undefined : parseEntryId(options.entry);
-  const done = await buildNext(ctx.spool, node, buildNumber, builderSettings(ctx, only?.suite ?? suiteOf(ctx, options.suite)), only);
+  const done = await buildNext(ctx.spool, node, buildNumber, { ...builderSettings(ctx, only?.suite ?? suiteOf(ctx, options.suite)), signal: stopOnSignal(ctx) }, only);
   if (!done) throw new SpoolError('nothingToDo', only ? `${formatId(only)} is not in ${node}'s inbox` : `${node}'s inbox is empty`);
   ctx.out.result(done, () => `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s (${ctx.spool.layout.relative(done.results)})`);
+}
+
+/**
+ * Jenkins aborts a job with SIGTERM, systemd stops with it, a person presses Ctrl-C: the
+ * first such signal stops the check or build cleanly (its process group ended, its entry
+ * handed back by the code that holds it); a second one ends the process at once.
+ */
+function stopOnSignal(ctx: CommandContext): AbortSignal {
+  const controller = new AbortController();
+  for (const name of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(name, () => {
+      ctx.out.progress(`${name}: stopping; the entry goes back where it came from (send it again to end at once)`);
+      controller.abort();
+    });
+  }
+  return controller.signal;
 }
 
 export function builderSettings(ctx: CommandContext, suite: string): BuilderSettings {
@@ -111,7 +128,7 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
 }
 
 function describe(ctx: CommandContext, v: CheckVerdict): string {
-  const lines = [`${formatId(v.id)}: ${v.verdict}`];
+  const lines = [`${formatId(v.id)}: ${v.verdict}${v.concludedEarlier ? ' (recorded by an earlier check that died before removing its entry; only the removal was left)' : ''}`];
   if (v.detail) lines.push(`  ${v.detail}`);
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);

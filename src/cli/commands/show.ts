@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { SpoolError } from '../../errors.js';
 import { CorruptEntryError } from '../../spool/entry.js';
@@ -10,7 +11,8 @@ import { validatePackageName, validateVersion } from '../../spool/names.js';
 import { readEntryFile } from '../../spool/read-entry.js';
 import { hasResultMarker } from '../../spool/results.js';
 import { variationTable } from '../../builder/variations.js';
-import { contextOf, optionalName } from '../context.js';
+import { verdictHistory } from '../../store/history.js';
+import { contextOf, optionalName, storeOf } from '../context.js';
 import { table } from '../output.js';
 
 interface Options {
@@ -22,9 +24,14 @@ export async function run(pkg: string, version: string | undefined, options: Opt
   validatePackageName(pkg);
   if (version !== undefined) validateVersion(version);
   const filter = { pkg, suite: optionalName('suite', options.suite), arch: optionalName('architecture', options.arch) };
-  const { spool, out } = contextOf(command);
+  const ctx = contextOf(command);
+  const { spool, out } = ctx;
   const found = listEntries(spool, filter).filter((e) => version === undefined || e.version === version);
-  if (found.length === 0) throw new SpoolError('nothingToDo', `no entry for ${pkg}${version ? ` ${version}` : ''} in ${spool.layout.root}`);
+  const store = await storeOf(ctx);
+  const verdicts = fs.existsSync(store.file) ? await store.read((db) => verdictHistory(db, { name: pkg, version, suite: filter.suite, architecture: filter.arch })) : [];
+  if (found.length === 0 && verdicts.length === 0) {
+    throw new SpoolError('nothingToDo', `${pkg}${version ? ` ${version}` : ''} has no entry in ${spool.layout.root} and no verdict in ${store.file}`);
+  }
   const views = found.map((e) => {
     const lock = judgeLock(spool, e);
     let fields: Record<string, string> | undefined;
@@ -47,9 +54,13 @@ export async function run(pkg: string, version: string | undefined, options: Opt
       results: results && fs.existsSync(results) ? { path: results, complete: hasResultMarker(results) } : undefined,
     };
   });
-  out.result(views, () =>
-    views
-      .map((v) =>
+  const checks = verdicts.map((v) => {
+    const archive = spool.layout.archiveDir({ suite: v.suite, arch: v.architecture, pkg: v.name, version: v.version }, v.buildDate);
+    return { ...v, artifacts: fs.existsSync(archive) ? archive : null };
+  });
+  out.result({ entries: views, verdicts: checks }, () =>
+    [
+      ...views.map((v) =>
         [
           `${formatId(v)}  [${v.state}]  ${spool.layout.relative(v.path)}`,
           v.corrupt ? `  CORRUPT: ${v.corrupt}` : Object.entries(v.fields ?? {}).map(([k, val]) => `  ${k}: ${val}`).join('\n'),
@@ -57,7 +68,22 @@ export async function run(pkg: string, version: string | undefined, options: Opt
           v.results ? `  results: ${spool.layout.relative(v.results.path)}${v.results.complete ? '' : ' (incomplete)'}` : '',
           `  variations (build 1 | build 2):\n${table(v.variations.map((r) => [`    ${r.name}`, r.first, '|', r.second]))}`,
         ].filter(Boolean).join('\n'),
-      )
+      ),
+      checks.length === 0
+        ? ''
+        : [
+            `verdicts of ${pkg}, newest first:`,
+            ...checks.map((c) =>
+              [
+                `  ${c.buildDate}  ${c.version}  ${c.suite}/${c.architecture}  ${c.verdict}`,
+                ...(c.detail ? [`    ${c.detail}`] : []),
+                ...c.builds.map((b) => `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}${b.exitCode === null ? '' : `, exit ${b.exitCode}`}`),
+                ...(c.artifacts ? [`    artifacts: ${path.relative(process.cwd(), c.artifacts) || '.'}`] : []),
+              ].join('\n'),
+            ),
+          ].join('\n'),
+    ]
+      .filter(Boolean)
       .join('\n\n'),
   );
 }

@@ -23,6 +23,7 @@ import { requeue } from '../transitions/requeue.js';
 import type { WalkedEntry } from '../walk.js';
 import { type ReapContext, act } from './actions.js';
 import { leftovers, terminate } from './kill.js';
+import { concludedCheck } from '../concluded.js';
 
 const RANK = { pending: 0, node: 1, scheduled: 2, failed: 3 } as const;
 
@@ -95,7 +96,13 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
       steps.push(...handBack(ctx, keep, judgement, judgement.health === 'free' ? 'claimed without a live lock for longer than lockStaleMs' : judgement.reason));
     }
   } else if (keep.place.state === 'node' && judgement.health === 'stale' && judgement.owner?.purpose === 'job') {
-    steps.push(...handBack(ctx, keep, judgement, `job ${judgement.owner.job ?? ''} died: ${judgement.reason}`.replace('  ', ' ')));
+    const concluded = concludedCheck(spool.layout, keep.entry);
+    if (concluded) {
+      // The dead job recorded its verdict and died before removing the entry: finish that, never check it twice.
+      steps.push(() => act(ctx, 'finish-verdict', keep.path, `its verdict ${concluded.verdict} is recorded (${spool.layout.relative(concluded.archive)})`, () => fs.unlinkSync(keep.path)));
+    } else {
+      steps.push(...handBack(ctx, keep, judgement, `job ${judgement.owner.job ?? ''} died: ${judgement.reason}`.replace('  ', ' ')));
+    }
   }
   return steps;
 }

@@ -53,6 +53,23 @@ describe('reaper', () => {
     assert.deepEqual(census(s.layout).locks, []);
   });
 
+  it('after its holder ended on SIGTERM (its lock removed by the exit hook, its owner record left): hands the entry back all the same', async () => {
+    const s = sandbox('reap-sigterm');
+    writeEntry(s.layout, inbox, id('hello'));
+    const builder = await startBuilder(s.root);
+    builder.child.kill('SIGTERM');
+    await once(builder.child, 'exit');
+    assert.equal(fs.existsSync(s.layout.lockDir(id('hello'))), false, 'the exit hook removed the lock');
+    assert.equal(fs.existsSync(s.layout.ownerPath(id('hello'))), true, 'but not the owner record');
+    const report = await reap(openSpool(s.root, FAST));
+    assert.deepEqual(report.actions.map((a) => [a.action, a.outcome]), [['break-lock', 'done'], ['kill', 'done'], ['remove-workdir', 'done'], ['requeue', 'done']]);
+    assert.match(report.actions[0]!.reason, /ended without releasing/);
+    assert.equal(hasSleepingGroup(builder.pgid), false);
+    assert.match(fs.readFileSync(s.layout.entryPath(inbox, id('hello')), 'utf8'), /Attempt: 2\n/);
+    assert.deepEqual(census(s.layout).locks, []);
+    assert.deepEqual((await reap(openSpool(s.root, FAST))).actions.filter((a) => a.action !== 'prune-dir'), [], 'a second reap finds nothing');
+  });
+
   it('kills a build past maxBuildMs even though its holder is alive', async () => {
     const s = sandbox('reap-overdue');
     writeEntry(s.layout, inbox, id('hello'));

@@ -1,0 +1,47 @@
+/**
+ * Has this very scheduling of an entry already reached its verdict? A check records the
+ * verdict (archive + reproducible.db) before it removes the entry, so a check killed in
+ * between leaves an entry whose verdict exists. Its archived `verdict` file names the
+ * entry's Scheduled time (unchanged by hand-backs), so the reaper and the next check can
+ * tell "concluded, only the removal is missing" from "never checked", and finish the
+ * removal instead of checking it again (which would record a second verdict).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseStanza } from '../debian/deb822.js';
+import { errnoCode } from '../errors.js';
+import type { Entry } from './entry.js';
+import type { Layout } from './layout.js';
+
+export interface Concluded {
+  readonly archive: string;
+  readonly verdict: string;
+  readonly detail?: string;
+}
+
+export function concludedCheck(layout: Layout, entry: Entry): Concluded | undefined {
+  const scheduled = entry.fields.get('Scheduled');
+  if (scheduled === undefined) return undefined;
+  const versionDir = path.dirname(layout.archiveDir(entry.id, scheduled));
+  let checks: string[];
+  try {
+    checks = fs.readdirSync(versionDir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  for (const check of checks.sort().reverse()) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(versionDir, check, 'verdict'), 'utf8');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') continue; // a check still being archived
+      throw error;
+    }
+    const stanza = parseStanza(text);
+    if (stanza.get('Scheduled') === scheduled && stanza.get('Verdict')) {
+      return { archive: path.join(versionDir, check), verdict: stanza.get('Verdict')!, detail: stanza.get('Detail') };
+    }
+  }
+  return undefined;
+}

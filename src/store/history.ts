@@ -1,0 +1,60 @@
+/** A package's verdicts, newest first, each with its single builds: what `show` answers "what happened to it" with. */
+import type { Database } from 'sql.js';
+import { query } from './database.js';
+
+export interface PastBuild {
+  readonly buildNumber: number;
+  readonly node: string;
+  readonly startedAt: string;
+  readonly durationSeconds: number;
+  readonly exitCode: number | null;
+  readonly status: string;
+}
+
+export interface PastVerdict {
+  readonly name: string;
+  readonly version: string;
+  readonly suite: string;
+  readonly architecture: string;
+  readonly verdict: string;
+  readonly detail: string | null;
+  readonly buildDate: string;
+  readonly builds: PastBuild[];
+}
+
+export interface HistoryFilter {
+  readonly name: string;
+  readonly version?: string;
+  readonly suite?: string;
+  readonly architecture?: string;
+}
+
+export function verdictHistory(db: Database, filter: HistoryFilter): PastVerdict[] {
+  const where = ['name = ?'];
+  const params: string[] = [filter.name];
+  for (const [column, value] of [['version', filter.version], ['suite', filter.suite], ['architecture', filter.architecture]] as const) {
+    if (value !== undefined) {
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  const checks = query<{ journal_id: string; name: string; version: string; suite: string; architecture: string; verdict: string; detail: string | null; build_date: string }>(
+    db,
+    `SELECT journal_id, name, version, suite, architecture, verdict, detail, build_date FROM result_history WHERE ${where.join(' AND ')} ORDER BY build_date DESC`,
+    params,
+  );
+  return checks.map((c) => ({
+    name: c.name,
+    version: c.version,
+    suite: c.suite,
+    architecture: c.architecture,
+    verdict: c.verdict,
+    detail: c.detail,
+    buildDate: c.build_date,
+    builds: query<{ build_number: number; node: string; started_at: string; duration_seconds: number; exit_code: number | null; status: string }>(
+      db,
+      'SELECT build_number, node, started_at, duration_seconds, exit_code, status FROM builds WHERE journal_id = ? ORDER BY build_number',
+      [c.journal_id],
+    ).map((b) => ({ buildNumber: b.build_number, node: b.node, startedAt: b.started_at, durationSeconds: b.duration_seconds, exitCode: b.exit_code, status: b.status })),
+  }));
+}
