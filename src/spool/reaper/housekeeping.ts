@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempOwner } from '../atomic.js';
 import { entryIdOrUndefined, idKey } from '../identity.js';
-import { breakStaleLock, judgeLock } from '../lock.js';
+import { breakStaleLock, judgeLock, tryLockEntry } from '../lock.js';
 import { processStart } from '../process-identity.js';
 import { hasResultMarker } from '../results.js';
 import { QUARANTINE_ITEM, QUARANTINE_REASON, quarantine } from '../transitions/quarantine.js';
@@ -73,8 +73,19 @@ export async function removeIncompleteResults(ctx: ReapContext): Promise<number>
   const results = walkResults(ctx.spool.layout);
   await quarantineAnomalies(ctx, results.anomalies);
   for (const result of results.entries) {
-    if (!hasResultMarker(result.path)) {
-      await act(ctx, 'remove-results', result.path, 'results directory without its result marker', () => fs.rmSync(result.path, { recursive: true, force: true }));
+    if (hasResultMarker(result.path)) continue;
+    // A live holder of the entry may be fetching or comparing these results (a directory
+    // renamed away mid-walk also looks marker-less): only ever under the entry's own lock,
+    // and only if it is still there without its marker.
+    if (judgeLock(ctx.spool, result.id).health === 'held') continue;
+    const lock = ctx.dryRun ? undefined : await tryLockEntry(ctx.spool, result.id, 'reap');
+    if (!ctx.dryRun && !lock) continue;
+    try {
+      if (fs.existsSync(result.path) && !hasResultMarker(result.path)) {
+        await act(ctx, 'remove-results', result.path, 'results directory without its result marker, and no live holder of its entry', () => fs.rmSync(result.path, { recursive: true, force: true }));
+      }
+    } finally {
+      await lock?.release();
     }
   }
   return results.entries.length;
