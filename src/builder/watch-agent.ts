@@ -13,7 +13,7 @@
  * Stop: stop() aborts the running builds (each group ends as on a timeout) and resolves
  * once each of their entries is completed or handed back, never halfway.
  */
-import { CorruptEntryError } from '../spool/entry.js';
+import { CorruptEntryError, buildNumberOf } from '../spool/entry.js';
 import { type EntryId, idKey } from '../spool/identity.js';
 import { nodePlace } from '../spool/layout.js';
 import { readEntryFile } from '../spool/read-entry.js';
@@ -72,7 +72,7 @@ export function startWatchAgent(spool: Spool, settings: AgentSettings, events: A
       if (inFlight.size >= settings.parallel) return;
       const key = idKey(id);
       if (inFlight.has(key) || (retryAt.get(key) ?? 0) > spool.clock.now()) continue;
-      const buildNumber = buildNumberOf(id, path);
+      const buildNumber = readBuildNumber(id, path);
       if (buildNumber === undefined) continue;
       const run = buildOne(id, buildNumber).finally(() => inFlight.delete(key));
       // A finished build frees a slot, and more may be waiting than the free slots took.
@@ -86,14 +86,12 @@ export function startWatchAgent(spool: Spool, settings: AgentSettings, events: A
   };
 
   /** The entry's Build-Number (missing means 1), or undefined when it is gone or cannot be built. */
-  const buildNumberOf = (id: EntryId, path: string): BuildNumber | undefined => {
+  const readBuildNumber = (id: EntryId, path: string): BuildNumber | undefined => {
     try {
       const entry = readEntryFile(path, id, inbox);
       if (!entry) return undefined; // claimed by another builder since the listing
-      const field = entry.fields.get('Build-Number') ?? '1';
-      if (field !== '1' && field !== '2') throw new CorruptEntryError(`Build-Number is ${JSON.stringify(field)}: expected 1 or 2`);
       reported.delete(idKey(id));
-      return Number(field) as BuildNumber;
+      return buildNumberOf(entry);
     } catch (error) {
       const why = error instanceof CorruptEntryError ? 'corrupt entry' : 'unreadable entry';
       if (!reported.has(idKey(id))) events.progress(`${label(id)}: ${why}, skipped: ${messageOf(error)}`);

@@ -25,7 +25,13 @@ export const DEFAULT_WATCH = { rescanMs: 30_000, debounceMs: 100, parallelBuilds
 /** ssh to build nodes: connection timeout, and retries (with exponential backoff) of failed connections only. */
 export const DEFAULT_SSH = { connectTimeoutMs: 10_000, retries: 2, backoffMs: 2_000, offlineAfterFailures: 3, recheckMs: 900_000 } as const;
 
-const seconds = (fallback: number) => z.number().positive().default(fallback / 1000);
+/**
+ * Every threshold has a sane range: a typo such as 1e308 is refused (exit 2, key and value
+ * named), and no duration exceeds what a Node timer can hold (2^31 ms, about 24.8 days).
+ */
+const MAX_SECONDS = 7 * 24 * 3600;
+const seconds = (fallback: number) => z.number().positive().max(MAX_SECONDS).default(fallback / 1000);
+const count = (fallback: number, min: number, max: number) => z.number().int().min(min).max(max).default(fallback);
 const nodeName = z.string().refine((value) => isName('node', value), {
   message: "expected a node name: lowercase letters, digits, '-' and '.', not a reserved state name",
 });
@@ -46,8 +52,8 @@ const absolutePath = z.string().refine((value) => value.startsWith('/') && !valu
 });
 
 /** One apt source line for the build chroots (e.g. an archive of patched toolchain packages). */
-const aptSourceLine = z.string().refine((value) => /^deb (\[[^\]\n]*\] )?https?:\/\/\S+ \S+( \S+)*$/.test(value) && !/[\0\n'"\\`$]/.test(value), {
-  message: "expected an apt source line: deb [options] http://… SUITE COMPONENT…",
+const aptSourceLine = z.string().refine((value) => /^deb (\[[A-Za-z0-9=,._:/ -]*\] )?https?:\/\/[A-Za-z0-9._~:/@%+-]+ [A-Za-z0-9._/-]+( [A-Za-z0-9._-]+)*$/.test(value), {
+  message: 'expected an apt source line: deb [options] http://… SUITE COMPONENT…',
 });
 
 const ChrootsSchema = z
@@ -119,24 +125,24 @@ export const ConfigSchema = z
         lockStaleSeconds: seconds(DEFAULT_THRESHOLDS.lockStaleMs),
         lockUpdateSeconds: seconds(DEFAULT_THRESHOLDS.lockUpdateMs),
         maxBuildSeconds: seconds(DEFAULT_THRESHOLDS.maxBuildMs),
-        maxAttempts: z.number().int().positive().default(DEFAULT_THRESHOLDS.maxAttempts),
+        maxAttempts: count(DEFAULT_THRESHOLDS.maxAttempts, 1, 100),
         killGraceSeconds: seconds(DEFAULT_THRESHOLDS.killGraceMs),
         tmpMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.tmpMaxAgeMs),
         downloadIdleTimeoutSeconds: seconds(DEFAULT_NETWORK.idleTimeoutMs),
-        downloadRetries: z.number().int().min(0).default(DEFAULT_NETWORK.retries),
+        downloadRetries: count(DEFAULT_NETWORK.retries, 0, 20),
         downloadBackoffSeconds: seconds(DEFAULT_NETWORK.backoffMs),
         databaseWaitSeconds: seconds(DEFAULT_NETWORK.databaseWaitMs),
         buildTimeoutSeconds: seconds(DEFAULT_BUILD.buildTimeoutMs),
         diffoscopeTimeoutSeconds: seconds(DEFAULT_BUILD.diffoscopeTimeoutMs),
-        diffoscopeMaxReportBytes: z.number().int().positive().default(DEFAULT_BUILD.diffoscopeMaxReportBytes),
+        diffoscopeMaxReportBytes: count(DEFAULT_BUILD.diffoscopeMaxReportBytes, 1024, 1 << 30),
         sshConnectTimeoutSeconds: seconds(DEFAULT_SSH.connectTimeoutMs),
-        sshRetries: z.number().int().min(0).default(DEFAULT_SSH.retries),
+        sshRetries: count(DEFAULT_SSH.retries, 0, 20),
         sshBackoffSeconds: seconds(DEFAULT_SSH.backoffMs),
-        nodeOfflineAfterFailures: z.number().int().positive().default(DEFAULT_SSH.offlineAfterFailures),
+        nodeOfflineAfterFailures: count(DEFAULT_SSH.offlineAfterFailures, 1, 1000),
         nodeRecheckSeconds: seconds(DEFAULT_SSH.recheckMs),
         watchRescanSeconds: seconds(DEFAULT_WATCH.rescanMs),
         watchDebounceSeconds: seconds(DEFAULT_WATCH.debounceMs),
-        watchParallelBuilds: z.number().int().positive().default(DEFAULT_WATCH.parallelBuilds),
+        watchParallelBuilds: count(DEFAULT_WATCH.parallelBuilds, 1, 64),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {

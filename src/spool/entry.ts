@@ -82,7 +82,16 @@ function checkFields(id: EntryId, fields: Stanza): Entry {
   if (attempt !== undefined && !/^[1-9][0-9]{0,5}$/.test(attempt)) {
     throw new CorruptEntryError(`Attempt is ${JSON.stringify(attempt)}: expected a positive integer`);
   }
+  const buildNumber = fields.get('Build-Number');
+  if (buildNumber !== undefined && buildNumber !== '1' && buildNumber !== '2') {
+    throw new CorruptEntryError(`Build-Number is ${JSON.stringify(buildNumber)}: expected 1 or 2`);
+  }
   return { id, fields };
+}
+
+/** Which build an entry is for: its Build-Number, 1 when it has none yet (scheduled, or an inbox entry from a plain enqueue). */
+export function buildNumberOf(entry: Entry): 1 | 2 {
+  return entry.fields.get('Build-Number') === '2' ? 2 : 1;
 }
 
 export function attemptOf(entry: Entry): number {

@@ -21,7 +21,13 @@ describe('configuration', () => {
 
   it('names the key and the bad value of an invalid file', () => {
     const cases: Array<[unknown, RegExp]> = [
-      [{ thresholds: { maxAttempts: 0 } }, /thresholds\.maxAttempts = 0: .*>0/],
+      [{ thresholds: { maxAttempts: 0 } }, /thresholds\.maxAttempts = 0: .*>=1/],
+      [{ thresholds: { lockStaleSeconds: 1e308 } }, /thresholds\.lockStaleSeconds = 1e\+308: .*<=604800/],
+      [{ thresholds: { downloadRetries: 1e9 } }, /thresholds\.downloadRetries = 1000000000: .*<=20/],
+      [{ builder: 'chroot' }, /builder = "chroot": .*"sbuild"\|"host"/],
+      [{ clock: 'later' }, /clock = "later"/],
+      [{ chroots: { extraRepositories: ['deb http://example.org/debian bookworm main; touch /tmp/x'] } }, /chroots\.extraRepositories\.0 = .*expected an apt source line/],
+      [{ chroots: { unpackDir: 'relative/dir' } }, /chroots\.unpackDir = "relative\/dir": expected an absolute path/],
       [{ thresholds: { lockStaleSecs: 5 } }, /thresholds: Unrecognized key: "lockStaleSecs"/],
       [{ node: 'pending' }, /node = "pending": expected a node name/],
       [{ thresholds: { lockStaleSeconds: 10, lockUpdateSeconds: 8 } }, /lockUpdateSeconds must be at most half of lockStaleSeconds/],

@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CorruptEntryError, type Entry, nodeOf } from '../entry.js';
+import { CorruptEntryError, type Entry, buildNumberOf, nodeOf } from '../entry.js';
 import type { EntryId } from '../identity.js';
 import { placeName } from '../layout.js';
 import { type LockJudgement, type LockOwner, breakStaleLock, judgeLock, tryLockEntry, type EntryLock } from '../lock.js';
@@ -137,7 +137,7 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
 }
 
 function buildNumber(v: ValidEntry): number {
-  return Number(v.entry.fields.get('Build-Number') ?? '0');
+  return buildNumberOf(v.entry);
 }
 
 function isOverdue(ctx: ReapContext, owner: LockOwner | undefined): boolean {
