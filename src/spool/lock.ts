@@ -221,6 +221,11 @@ export function judgeLock(spool: Spool, id: EntryId): LockJudgement {
   if (idleMs > spool.thresholds.lockStaleMs) {
     return { health: 'stale', owner, ownerLiveness, reason: `lock not refreshed for ${Math.round(idleMs / 1000)} s` };
   }
+  // A live holder refreshes its lock to "now" every lockUpdateMs: one dated further ahead
+  // than the stale window is nobody's (the clock was stepped back), or it would stay fresh for ever.
+  if (-idleMs > spool.thresholds.lockStaleMs) {
+    return { health: 'stale', owner, ownerLiveness, reason: `lock dated ${Math.round(-idleMs / 1000)} s in the future (was the clock stepped back?)` };
+  }
   return { health: 'held', owner, ownerLiveness, reason: owner ? `held by pid ${owner.pid} (${owner.purpose})` : 'held' };
 }
 

@@ -4,6 +4,7 @@
  * while held, stale after lockStaleSeconds when its holder died. Taking it never waits:
  * a live holder means exit 4 (busy).
  */
+import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { SpoolError, errnoCode } from '../errors.js';
 import { ensureDirInside } from './atomic.js';
@@ -17,6 +18,14 @@ function lockedPath(lockDir: string): string {
 /** Takes the lock at lockDir (a `….lock` path under locks/) or throws 'busy' with the message. */
 export async function holdSingletonLock(spool: Spool, lockDir: string, busyMessage: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
   ensureDirInside(spool.layout.root, spool.layout.locksDir);
+  // proper-lockfile judges staleness by mtime alone: a lock dated far in the future (the
+  // clock was stepped back) would look fresh for ever and refuse every reaper. A live
+  // holder refreshes it to "now", so one further ahead than the stale window is nobody's.
+  try {
+    if (fs.statSync(lockDir).mtimeMs - spool.clock.now() > spool.thresholds.lockStaleMs) fs.rmSync(lockDir, { recursive: true, force: true });
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
   try {
     return await lockfile.lock(lockedPath(lockDir), {
       lockfilePath: lockDir,

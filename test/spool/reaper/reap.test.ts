@@ -98,6 +98,24 @@ describe('reaper', () => {
     assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
   });
 
+  it('judges a lock dated a day in the future (the clock was stepped back) as stale, its own lock included, instead of jamming for ever', () => {
+    const s = sandbox('reap-future');
+    writeEntry(s.layout, PENDING, id('hello'));
+    const lockDir = s.layout.lockDir(id('hello'));
+    fs.mkdirSync(lockDir, { recursive: true });
+    fs.writeFileSync(s.layout.ownerPath(id('hello')), `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`);
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    fs.utimesSync(lockDir, tomorrow, tomorrow);
+    const reaperLock = path.join(s.layout.locksDir, '_reaper.lock');
+    fs.mkdirSync(reaperLock);
+    fs.utimesSync(reaperLock, tomorrow, tomorrow);
+    const result = cli(s.root, ['--json', 'reap']);
+    assert.equal(result.status, 0, `the reaper is not locked out by a future-dated lock: ${result.stderr}`);
+    const actions = (JSON.parse(result.stdout) as { actions: Array<{ action: string; reason: string }> }).actions;
+    assert.match(actions.find((a) => a.action === 'break-lock')!.reason, /dated \d+ s in the future/);
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]], 'handed back to its inbox');
+  });
+
   it('hands back an unlocked claim only once it is older than the stale window', async () => {
     const s = sandbox('reap-lease');
     writeEntry(s.layout, PENDING, id('hello'));
