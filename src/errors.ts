@@ -26,6 +26,14 @@ export class SpoolError extends Error {
   }
 }
 
+/** C0 and C1 control characters (a terminal acts on ESC, OSC, CSI…), DEL too. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Control characters as visible escapes, so that nothing printed for a person can drive the terminal (tab and newline stay). */
+export function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** Shows a value as the user typed it, with newlines, NUL and other controls made visible. */
 export function quoteValue(value: string): string {
   return JSON.stringify(value);

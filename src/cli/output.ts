@@ -1,6 +1,6 @@
 /** stdout carries results (only JSON with --json); stderr carries progress and errors. */
 import { CorruptEntryError } from '../spool/entry.js';
-import { EXIT_CODES, SpoolError } from '../errors.js';
+import { EXIT_CODES, SpoolError, visible } from '../errors.js';
 
 export interface Output {
   readonly json: boolean;
@@ -13,11 +13,12 @@ export function makeOutput(json: boolean): Output {
   return {
     json,
     result(data, human) {
-      const text = json ? JSON.stringify(data, null, 2) : human();
+      // JSON escapes control characters itself; text for people gets them made visible.
+      const text = json ? JSON.stringify(data, null, 2) : visible(human());
       if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     },
     progress(message) {
-      process.stderr.write(`${message}\n`);
+      process.stderr.write(`${visible(message)}\n`);
     },
   };
 }
@@ -26,7 +27,7 @@ export function makeOutput(json: boolean): Output {
 export function reportError(error: unknown, json: boolean): number {
   const { kind, message } = classify(error);
   const exitCode = EXIT_CODES[kind];
-  process.stderr.write(`repro-spool: ${message}\n`);
+  process.stderr.write(`repro-spool: ${visible(message)}\n`);
   // type: the error's class, so that a caller (main, over ssh) can tell failures of the same exit code apart.
   const type = error instanceof SpoolError ? error.name : undefined;
   if (json) process.stdout.write(`${JSON.stringify({ error: { kind, exitCode, message, type } })}\n`);

@@ -2,6 +2,7 @@
  * The entry file (spool-layout.md, "Entry files"): one deb822 stanza naming the source to build and the
  * sha256 of its .dsc. The path says which entry it is; the content must agree with it.
  */
+import { CONTROL_CHARACTERS } from '../errors.js';
 import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';
 import type { EntryId } from './identity.js';
 import { formatId } from './identity.js';
@@ -81,6 +82,10 @@ function checkFields(id: EntryId, fields: Stanza): Entry {
   const attempt = fields.get('Attempt');
   if (attempt !== undefined && !/^[1-9][0-9]{0,5}$/.test(attempt)) {
     throw new CorruptEntryError(`Attempt is ${JSON.stringify(attempt)}: expected a positive integer`);
+  }
+  for (const [name, value] of fields.entries()) {
+    // Multi-line values keep their newlines; any other control character (ESC, OSC…) would drive the terminal of whoever reads the entry.
+    if (CONTROL_CHARACTERS.test(value.replace(/\n/g, ''))) throw new CorruptEntryError(`${name} holds a control character: ${JSON.stringify(value)}`);
   }
   const buildNumber = fields.get('Build-Number');
   if (buildNumber !== undefined && buildNumber !== '1' && buildNumber !== '2') {

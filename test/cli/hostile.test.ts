@@ -51,6 +51,22 @@ describe('hostile input on the command line', () => {
     assert.equal(fs.existsSync(path.join(process.cwd(), 'PWNED')), false);
   });
 
+  it('never lets terminal escapes from an entry or an argument reach a terminal: such entries are corrupt, such arguments refused', () => {
+    const s = sandbox('escapes');
+    const osc = '\u001b]0;pwned\u0007\u001b[2J';
+    const file = writeEntry(s.layout, nodePlace('node1'), id('hello'), { Job: `job${osc}` });
+    const shown = cli(s.root, ['show', 'hello']);
+    assert.equal(/[\u001b\u0007]/.test(shown.stdout + shown.stderr), false, `no raw control character printed: ${JSON.stringify(shown.stdout)}`);
+    assert.match(shown.stdout, /CORRUPT: Job holds a control character/);
+    const reaped = JSON.parse(cli(s.root, ['--json', 'reap']).stdout) as { actions: Array<{ action: string; path: string }> };
+    assert.ok(reaped.actions.some((a) => a.action === 'quarantine' && file.endsWith(a.path)), 'the reaper quarantines it');
+    writeEntry(s.layout, nodePlace('node1'), id('world'));
+    const requeued = cli(s.root, ['requeue', 'world', '1.0-1', '--suite', 'bookworm', '--arch', 'amd64', '--reason', `bad${osc}`]);
+    assert.equal(requeued.status, 2);
+    assert.equal(/[\u001b\u0007]/.test(requeued.stderr), false);
+    assert.match(requeued.stderr, /invalid --reason .*control characters are not allowed/);
+  });
+
   it('refuses NUL bytes, which can only arrive through files (argv cannot carry them)', () => {
     assert.throws(() => entryId('bookworm', 'amd64', 'he\0llo', '1.0'), /invalid source package name "he\\u0000llo"/);
     const s = sandbox('nul');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SpoolError } from '../../errors.js';
+import { CONTROL_CHARACTERS, SpoolError } from '../../errors.js';
 import { formatId } from '../../spool/identity.js';
 import { SCHEDULED, nodePlace, placeName } from '../../spool/layout.js';
 import { enqueue } from '../../spool/transitions/enqueue.js';
@@ -27,7 +27,7 @@ export async function run(pkg: string, version: string, options: Options, comman
 function parseField(text: string): [string, string] {
   const eq = text.indexOf('=');
   const name = text.slice(0, eq);
-  if (eq <= 0 || !/^[A-Za-z][A-Za-z0-9-]*$/.test(name) || /[\0-\x1f]/.test(text.slice(eq + 1))) {
+  if (eq <= 0 || !/^[A-Za-z][A-Za-z0-9-]*$/.test(name) || CONTROL_CHARACTERS.test(text.slice(eq + 1))) {
     throw new SpoolError('usage', `invalid --field ${JSON.stringify(text)}: expected Name=value (a deb822 field name, a one-line value)`);
   }
   return [name, text.slice(eq + 1)];

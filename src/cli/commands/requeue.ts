@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CONTROL_CHARACTERS, SpoolError } from '../../errors.js';
 import { formatId } from '../../spool/identity.js';
 import { placeName } from '../../spool/layout.js';
 import { requeue } from '../../spool/transitions/requeue.js';
@@ -10,6 +11,7 @@ interface Options extends IdOptions {
 
 export async function run(pkg: string, version: string, options: Options, command: Command): Promise<void> {
   const id = idFrom(pkg, version, options);
+  if (CONTROL_CHARACTERS.test(options.reason)) throw new SpoolError('usage', `invalid --reason ${JSON.stringify(options.reason)}: control characters are not allowed (a one-line text)`);
   const { spool, out } = contextOf(command);
   const done = await requeue(spool, undefined, id, options.reason);
   const [from, to] = [placeName(done.from), placeName(done.to)];

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { visible } from '../../errors.js';
 import { healthSettingsOf, watchSettingsOf } from '../../config/config.js';
 import { formatId } from '../../spool/identity.js';
 import { listHealth } from '../../remote/node-health.js';
@@ -59,7 +60,7 @@ async function watchStatus(ctx: CommandContext): Promise<void> {
   let shown = '';
   const look = () => {
     const { json, human } = snapshot(ctx);
-    const text = ctx.out.json ? JSON.stringify({ at: new Date(ctx.spool.clock.now()).toISOString(), ...json }) : human;
+    const text = ctx.out.json ? JSON.stringify({ at: new Date(ctx.spool.clock.now()).toISOString(), ...json }) : visible(human);
     if (text === shown) return;
     shown = text;
     if (terminal) process.stdout.write(`\x1b[H\x1b[2J${text}\n\nupdated ${new Date(ctx.spool.clock.now()).toLocaleTimeString()} · Ctrl-C to stop\n`);
