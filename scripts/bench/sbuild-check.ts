@@ -58,7 +58,7 @@ const results = await compare(
   [
     {
       name: 'two bare sbuild runs',
-      prepare: () => fs.mkdirSync(path.join(work, 'bare'), { recursive: true }),
+      prepare: () => void fs.mkdirSync(path.join(work, 'bare'), { recursive: true }),
       run: async () => {
         for (const n of [1, 2]) {
           const out = path.join(work, 'bare', String(n));

@@ -210,7 +210,7 @@ describe('the local check stopped by SIGTERM (as Jenkins aborts a job)', () => {
     }
     const stopped = Date.now();
     check.kill('SIGTERM');
-    const [code] = (await new Promise((r) => check.once('exit', (...args) => r(args)))) as [number | null];
+    const code = await new Promise<number | null>((r) => check.once('exit', (status) => r(status)));
     assert.equal(code, 1, stderr);
     assert.ok(Date.now() - stopped < 10_000, 'it stopped promptly');
     assert.match(stderr, /stopped by a signal before its verdict; handed back to scheduled\//);

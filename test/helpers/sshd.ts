@@ -94,6 +94,7 @@ export async function startSshd(arch = 'amd64'): Promise<TestSshd> {
       root,
       arch,
       command: ['repro-spool'],
+      agent: false,
     },
     stop: () =>
       new Promise((resolve) => {
