@@ -134,7 +134,7 @@ export function buildProgram(): Command {
       .command('show')
       .argument('<pkg>', 'source package')
       .argument('[version]', 'only this version')
-      .description('everything known about a package\'s entries: state, fields, lock holder, results')
+      .description('everything known about a package: its entries (state, fields, lock holder, results) and its verdicts (reproducible.db)')
       .option('--suite <suite>', 'only this suite')
       .option('--arch <arch>', 'only this architecture')
       .action(lazy(() => import('./commands/show.js'))),
