@@ -57,6 +57,14 @@ describe('the local two-build check', () => {
     assert.equal(census(node.layout).entries.size, 0);
     assert.deepEqual(census(node.layout).locks, []);
     for (const n of [1, 2]) assert.match(fs.readFileSync(path.join(verdict.archive, `build${n}`, 'result'), 'utf8'), /Status: built\n[^]*Duration: [0-9.]+\n/);
+    const shown = await node.run('--json', 'show', 'steady');
+    assert.equal(shown.status, 0, 'a checked package is known although its entry is gone');
+    const { entries, verdicts } = JSON.parse(shown.stdout) as { entries: unknown[]; verdicts: Array<{ verdict: string; builds: Array<{ node: string; status: string }>; artifacts: string }> };
+    assert.deepEqual([entries.length, verdicts.length, verdicts[0]!.verdict], [0, 1, 'reproducible']);
+    assert.deepEqual(verdicts[0]!.builds.map((b) => `${b.node}:${b.status}`), ['local1:built', 'local2:built']);
+    assert.equal(verdicts[0]!.artifacts, verdict.archive);
+    assert.match((await node.run('show', 'steady')).stdout, /verdicts of steady, newest first:\n .* 1\.0  bookworm\/amd64  reproducible\n    build 1 on local1: built/);
+    assert.equal((await node.run('show', 'never-checked')).status, 3);
   });
 
   it('finds one that embeds what build 2 varies unreproducible, with a diffoscope report naming the difference', async () => {
