@@ -32,8 +32,11 @@ export function contextOf(command: Command): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
   const loaded = loadConfig(options.config ?? process.env.REPRO_SPOOL_CONFIG);
   const given = resolveRoot(options.root, loaded);
-  if (fs.existsSync(given) && !fs.statSync(given).isDirectory()) {
-    throw new SpoolError('usage', `spool root ${JSON.stringify(given)} is not a directory`);
+  // The root, or (not made yet) its nearest existing ancestor, must be a directory: below a file every call would fail with ENOTDIR.
+  let existing = given;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) {
+    throw new SpoolError('usage', existing === given ? `spool root ${JSON.stringify(given)} is not a directory` : `spool root ${JSON.stringify(given)} lies below ${JSON.stringify(existing)}, which is not a directory`);
   }
   // The root itself may be a symlink (/srv/workspace → /data/…); below it, none may be.
   const root = fs.existsSync(given) ? fs.realpathSync(given) : given;

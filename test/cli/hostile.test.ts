@@ -67,6 +67,17 @@ describe('hostile input on the command line', () => {
     assert.match(requeued.stderr, /invalid --reason .*control characters are not allowed/);
   });
 
+  it('refuses a --root below a regular file with exit 2 naming it, not a stack trace', () => {
+    const s = sandbox('root-below-file');
+    const below = path.join(s.canary, 'root');
+    for (const args of [['status'], ['reap'], ['ls'], ['info']]) {
+      const result = cli(below, args);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /spool root ".*CANARY\/root" lies below ".*CANARY", which is not a directory/);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
   it('refuses NUL bytes, which can only arrive through files (argv cannot carry them)', () => {
     assert.throws(() => entryId('bookworm', 'amd64', 'he\0llo', '1.0'), /invalid source package name "he\\u0000llo"/);
     const s = sandbox('nul');
