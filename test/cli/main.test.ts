@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
-import { PENDING, SCHEDULED } from '../../src/spool/layout.js';
+import { PENDING, SCHEDULED, nodePlace } from '../../src/spool/layout.js';
 import { spawnSync } from 'node:child_process';
 import { CLI, SHA, cli, id, sandbox, writeEntry } from '../helpers/spool.js';
 
@@ -62,5 +62,14 @@ describe('the command line in a pipe', () => {
     const result = spawnSync('sh', ['-c', `node ${JSON.stringify(CLI)} --root ${JSON.stringify(s.root)} ls | head -1; exit \${PIPESTATUS:-0}`], { encoding: 'utf8' });
     assert.equal(result.stdout, 'STATE      SUITE     ARCH   PACKAGE  VERSION\n');
     assert.doesNotMatch(result.stderr, /EPIPE|Error/);
+  });
+
+  it('refuses an unknown --state of ls with exit 2 instead of an empty listing; a node present in the spool is a state', () => {
+    const s = sandbox('ls-state');
+    writeEntry(s.layout, nodePlace('node7'), id('hello'));
+    const bogus = cli(s.root, ['ls', '--state', 'bogus']);
+    assert.equal(bogus.status, 2);
+    assert.match(bogus.stderr, /unknown --state "bogus": expected scheduled, pending, failed, or a node: node7/);
+    assert.match(cli(s.root, ['ls', '--state', 'node7']).stdout, /^node7 +bookworm +amd64 +hello/m);
   });
 });
