@@ -44,7 +44,10 @@ export function buildProgram(): Command {
     .option('--root <dir>', 'spool root (default: $REPRO_SPOOL_ROOT, the config\'s root, else ./var/workspace)')
     .option('--config <file>', 'configuration file (JSON; default: $REPRO_SPOOL_CONFIG)')
     .option('--json', 'print only JSON on stdout')
-    .showHelpAfterError()
+    // A mistyped command or option: the error and commander's "Did you mean …?" alone, not 60 lines of help after it.
+    .showHelpAfterError('(repro-spool --help lists the commands, repro-spool COMMAND --help their options and examples)')
+    // Every command's --help also lists --root, --config and --json.
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', EXIT_CODE_HELP);
 
   withExamples(

@@ -72,4 +72,13 @@ describe('the command line in a pipe', () => {
     assert.match(bogus.stderr, /unknown --state "bogus": expected scheduled, pending, failed, or a node: node7/);
     assert.match(cli(s.root, ['ls', '--state', 'node7']).stdout, /^node7 +bookworm +amd64 +hello/m);
   });
+
+  it('answers a mistyped command with the error and its suggestion alone, and lists the global options in every command\'s help', () => {
+    const typo = spawnSync(process.execPath, [CLI, 'statsu'], { encoding: 'utf8' });
+    assert.equal(typo.status, 2);
+    assert.match(typo.stderr, /unknown command 'statsu'\n\(Did you mean status\?\)/);
+    assert.ok(typo.stderr.split('\n').length <= 4, `a short answer: ${typo.stderr}`);
+    const help = spawnSync(process.execPath, [CLI, 'ls', '--help'], { encoding: 'utf8' });
+    for (const option of ['--root <dir>', '--config <file>', '--json']) assert.ok(help.stdout.includes(option), `ls --help lists ${option}`);
+  });
 });
