@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { SpoolError, EXIT_CODES } from '../../errors.js';
-import { validateName, validatePackageName } from '../../spool/names.js';
+import { validatePackageName } from '../../spool/names.js';
 import { type Scheduled, schedule } from '../../schedule/schedule.js';
-import { contextOf, downloadOptionsOf, mirrorOf, storeOf } from '../context.js';
+import { archOf, contextOf, downloadOptionsOf, mirrorOf, storeOf, suiteOf } from '../context.js';
 
 interface Options {
-  suite: string;
-  arch: string;
+  suite?: string;
+  arch?: string;
   new?: boolean;
   limit: number;
   priority: number;
@@ -14,11 +14,12 @@ interface Options {
 }
 
 export async function run(packages: string[], options: Options, command: Command): Promise<void> {
-  const suite = validateName('suite', options.suite);
-  const arch = validateName('architecture', options.arch);
   packages.forEach(validatePackageName);
   if ((packages.length > 0) === Boolean(options.new)) throw new SpoolError('usage', 'name packages to schedule, or pass --new (not both)');
   const ctx = contextOf(command);
+  // The same defaults as `build`.
+  const suite = suiteOf(ctx, options.suite);
+  const arch = archOf(options.arch);
   const report = await schedule(
     { spool: ctx.spool, store: await storeOf(ctx), mirror: mirrorOf(ctx, suite), download: downloadOptionsOf(ctx) },
     { suite, arch, packages, newOnly: options.new, limit: options.limit, priority: options.priority, reason: options.reason },
