@@ -2,7 +2,7 @@
  * The dpkg-buildpackage command line for a profile. Values reach the shell only as
  * positional parameters ("$1"…), never inside the script text.
  */
-import { type BuildProfile, DISORDERFS_SKIPPED } from './variations.js';
+import { type BuildProfile, DISORDERFS_SKIPPED, profileVariations } from './variations.js';
 import { canUnshareUts, hasFaketime } from './tools.js';
 
 const SCRIPT = 'umask "$1"; if [ -n "$2" ]; then hostname "$2" && domainname "$3" || exit 97; fi; shift 3; exec "$@"';
@@ -20,8 +20,7 @@ export interface BuildCommand {
 
 /** clock: the faketime offset, when this build fakes its clock. */
 export function buildCommand(profile: BuildProfile, clock: string | undefined): BuildCommand {
-  const applied: AppliedVariation[] = Object.entries(profile.env).map(([name, value]) => ({ name, value }));
-  applied.push({ name: 'umask', value: profile.umask }, { name: 'nice', value: String(profile.nice) });
+  const applied: AppliedVariation[] = profileVariations(profile).map(([name, value]) => ({ name, value }));
   const uts = profile.hostname !== undefined && canUnshareUts();
   if (profile.hostname !== undefined) {
     applied.push({ name: 'hostname', value: uts ? `${profile.hostname}, ${profile.domainname}` : 'skipped: unshare --uts needs root' });

@@ -31,12 +31,13 @@ import type { Spool } from '../spool/spool.js';
 import { claim } from '../spool/transitions/claim.js';
 import { complete } from '../spool/transitions/complete.js';
 import { requeue } from '../spool/transitions/requeue.js';
-import { ChrootMissingError, requireTarball } from '../chroot/tarballs.js';
+import { ChrootMissingError, type ChrootTarball, requireTarball } from '../chroot/tarballs.js';
 import { buildCommand } from './build-command.js';
 import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
 import { type GroupResult, type Spawner, runInGroup } from './process-group.js';
+import { logTail } from './log-follower.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
-import { type BuildNumber, type BuildProfile, DISORDERFS_SKIPPED, buildProfile } from './variations.js';
+import { type BuildNumber, type BuildProfile, DISORDERFS_SKIPPED, buildProfile, profileVariations } from './variations.js';
 
 export interface ChrootSettings {
   /** Where the base chroot tarballs are. */
@@ -108,9 +109,10 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
     const dscPath = entry.fields.get('Dsc-Url');
     if (!dscPath) throw new SpoolError('integrity', `${formatId(entry.id)} has no Dsc-Url: it cannot say where its source is`);
     const logFile = path.join(workdir, 'build.log');
+    let tarball: ChrootTarball | undefined;
     if (settings.builder === 'sbuild') {
       try {
-        requireTarball(settings.chroots.dir, entry.id.suite, entry.id.arch);
+        tarball = requireTarball(settings.chroots.dir, entry.id.suite, entry.id.arch);
       } catch (error) {
         if (error instanceof ChrootMissingError) await requeue(spool, lock, entry.id, error.message, { countsAsAttempt: false });
         throw error;
@@ -122,8 +124,8 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
       outcome = await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, { ...settings.download, signal: settings.signal }, (fetched) =>
         fetched.outcome !== 'fetched'
           ? fetchFailure(fetched, logFile)
-          : settings.builder === 'sbuild'
-            ? buildInChroot(entry, fetched, lock, { workdir, scratch: scratch ?? path.join(workdir, 'chroot'), logFile, buildNumber, clock }, settings)
+          : tarball
+            ? buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch ?? path.join(workdir, 'chroot'), logFile, buildNumber, clock }, settings)
             : buildOnHost(entry, fetched, lock, workdir, logFile, buildNumber, clock, settings),
       );
     } catch (error) {
@@ -191,6 +193,7 @@ function clockApplied(profile: BuildProfile, clock: ClockMode): string | undefin
 }
 
 interface ChrootBuildPlaces {
+  readonly tarball: ChrootTarball;
   readonly workdir: string;
   readonly scratch: string;
   readonly logFile: string;
@@ -200,14 +203,15 @@ interface ChrootBuildPlaces {
 
 async function buildInChroot(entry: Entry, fetched: Extract<FetchResult, { outcome: 'fetched' }>, lock: EntryLock, places: ChrootBuildPlaces, settings: BuilderSettings): Promise<Outcome> {
   const profile = buildProfile(places.buildNumber, entry.id.arch);
-  const tarball = requireTarball(settings.chroots.dir, entry.id.suite, entry.id.arch);
+  const { tarball } = places;
+  const upstream = upstreamOf(entry.id.version);
   const label = `build ${places.buildNumber} of ${entry.id.pkg} ${entry.id.version}`;
   settings.progress?.(`${label}: sbuild in a fresh copy of ${path.basename(tarball.path)}`);
   const result = await runSbuild({
     tarball,
     dscFile: fetched.dscFile,
     pkg: entry.id.pkg,
-    upstreamVersion: upstreamOf(entry.id.version),
+    upstreamVersion: upstream,
     profile,
     clock: fakedClock(profile, places.clock),
     workdir: path.join(places.workdir, 'sbuild'),
@@ -224,21 +228,19 @@ async function buildInChroot(entry: Entry, fetched: Extract<FetchResult, { outco
   });
   const applied = Stanza.of([
     ...result.applied,
-    ...Object.entries(profile.env),
-    ['umask', profile.umask],
-    ['nice', String(profile.nice)],
+    ...profileVariations(profile),
     ['hostname', profile.hostname === undefined ? undefined : `${profile.hostname}, ${profile.domainname}`],
     ['Build-User', `${profile.user.name} (uid ${profile.user.uid}, gid ${profile.user.gid})`],
     ['Kernel', profile.uname26 ? 'uname -r 2.6.x (setarch --uname-2.6)' : "the node's"],
     ['Clock', clockApplied(profile, places.clock)],
     ['disorderfs', profile.disorderfs ? `skipped: ${DISORDERFS_SKIPPED}` : undefined],
-    ['Build-Path', profile.sourceDir('/build', entry.id.pkg, upstreamOf(entry.id.version))],
+    ['Build-Path', profile.sourceDir('/build', entry.id.pkg, upstream)],
   ]);
   const { verdict, run } = result;
   if (run.timedOut) return { status: 'timeout', exitCode: run.exitCode, files: {}, applied };
   switch (verdict.kind) {
     case 'built':
-      return { status: 'built', exitCode: 0, files: Object.fromEntries(result.files.map((f) => [path.basename(f), { copyFrom: f }])), applied };
+      return { status: 'built', exitCode: 0, files: buildOutputs(result.outDir), applied };
     case 'depwait':
       return { status: 'depwait', exitCode: run.exitCode, files: {}, applied, unsatisfiable: verdict.unsatisfiable.join(', ') };
     case 'FTBFS':
@@ -246,10 +248,18 @@ async function buildInChroot(entry: Entry, fetched: Extract<FetchResult, { outco
       return { status: verdict.kind, exitCode: run.exitCode, files: {}, applied };
     case 'infrastructure': {
       if (settings.signal?.aborted) return { status: 'FTBFS', exitCode: run.exitCode, files: {}, applied }; // judged as aborted by the caller
-      const tail = fs.readFileSync(places.logFile, 'utf8').trim().split('\n').slice(-6).join('\n  ');
-      throw new InfrastructureFailure(`sbuild failed at stage ${verdict.stage} (not the package's doing):\n  ${tail}`);
+      throw new InfrastructureFailure(`sbuild failed at stage ${verdict.stage} (not the package's doing):\n  ${logTail(places.logFile, 6)}`);
     }
   }
+}
+
+/** What a build leaves that goes into its results: the packages, the .buildinfo and the .changes. */
+function buildOutputs(dir: string): Outcome['files'] {
+  const files: Outcome['files'] = {};
+  for (const name of fs.readdirSync(dir)) {
+    if (/\.(deb|udeb|buildinfo|changes)$/.test(name)) files[name] = { copyFrom: path.join(dir, name) };
+  }
+  return files;
 }
 
 function upstreamOf(version: string): string {
@@ -297,9 +307,5 @@ async function buildOnHost(
   const variations = Stanza.of([['Builder', 'host (no isolation: development only)'], ...applied.map((a) => [a.name, a.value] as const)]);
   variations.set('Build-Path', path.relative(workdir, sourceDir));
   if (build.timedOut || build.exitCode !== 0) return { ...failed('FTBFS', build), applied: variations };
-  const files: Outcome['files'] = {};
-  for (const name of fs.readdirSync(path.dirname(sourceDir))) {
-    if (/\.(deb|udeb|buildinfo|changes)$/.test(name)) files[name] = { copyFrom: path.join(path.dirname(sourceDir), name) };
-  }
-  return { status: 'built', exitCode: 0, files, applied: variations };
+  return { status: 'built', exitCode: 0, files: buildOutputs(path.dirname(sourceDir)), applied: variations };
 }

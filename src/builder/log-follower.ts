@@ -41,3 +41,9 @@ export function followLog(file: string, onLine: (line: string) => void, interval
     },
   };
 }
+
+/** The last lines of a log, indented, for an error message that says why without sending a person to the file. */
+export function logTail(file: string, lines: number): string {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+  return text.split('\n').slice(-lines).join('\n  ');
+}

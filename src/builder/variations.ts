@@ -65,6 +65,11 @@ function userText(user: BuildUser): string {
 /** Why build 2 runs without disorderfs (measured: see README.md, "Builds and verdicts"). */
 export const DISORDERFS_SKIPPED = "FUSE is not usable inside the build's user namespace: the chroot has no /dev/fuse and the host's is root-only (0600)";
 
+/** What every builder applies of a profile the same way, as the results' `variations` record it: the environment, umask and nice level. */
+export function profileVariations(profile: BuildProfile): Array<[string, string]> {
+  return [...Object.entries(profile.env), ['umask', profile.umask], ['nice', String(profile.nice)]];
+}
+
 /** Everything the builder applies for one build. */
 export interface BuildProfile {
   readonly env: Readonly<Record<string, string>>;

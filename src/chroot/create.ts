@@ -18,9 +18,9 @@ import { processStart } from '../spool/process-identity.js';
 import { holdSingletonLock } from '../spool/singleton-lock.js';
 import type { Spool } from '../spool/spool.js';
 import { secondLocales } from '../builder/variations.js';
-import { followLog } from '../builder/log-follower.js';
+import { followLog, logTail } from '../builder/log-follower.js';
 import { runInGroup } from '../builder/process-group.js';
-import { type ChrootTarball, listTarballs, tarballPath } from './tarballs.js';
+import { type ChrootTarball, findTarball, tarballPath } from './tarballs.js';
 
 export interface CreateSettings {
   readonly dir: string;
@@ -70,7 +70,7 @@ export async function createChroot(spool: Spool, settings: CreateSettings): Prom
       follower.stop();
     }
     if (run.timedOut || run.exitCode !== 0) {
-      const tail = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').slice(-8).join('\n  ') : '';
+      const tail = logTail(log, 8);
       fs.rmSync(temp, { force: true });
       fs.rmSync(log, { force: true });
       throw new SpoolError('failed', `mmdebstrap for ${suite}/${arch} from ${settings.mirror} ${run.timedOut ? 'timed out' : `exited ${run.exitCode}`}:\n  ${tail}`);
@@ -82,7 +82,7 @@ export async function createChroot(spool: Spool, settings: CreateSettings): Prom
     fs.chmodSync(temp, 0o644);
     fs.renameSync(temp, tarballPath(dir, suite, arch));
     fsyncDir(dir);
-    return listTarballs(dir).find((t) => t.suite === suite && t.arch === arch)!;
+    return findTarball(dir, suite, arch)!;
   } finally {
     await release();
   }

@@ -33,9 +33,14 @@ export function tarballPath(dir: string, suite: string, arch: string): string {
   return path.join(dir, `${suite}_${arch}.tar`);
 }
 
+/** The tarball for suite/arch, if there is one. */
+export function findTarball(dir: string, suite: string, arch: string): ChrootTarball | undefined {
+  return listTarballs(dir).find((t) => t.suite === suite && t.arch === arch);
+}
+
 /** The tarball for suite/arch, or ChrootMissingError. */
 export function requireTarball(dir: string, suite: string, arch: string): ChrootTarball {
-  const found = listTarballs(dir).find((t) => t.suite === suite && t.arch === arch);
+  const found = findTarball(dir, suite, arch);
   if (!found) throw new ChrootMissingError(suite, arch, dir);
   return found;
 }

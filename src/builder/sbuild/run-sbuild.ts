@@ -52,8 +52,8 @@ export interface SbuildRequest {
 export interface SbuildOutcome {
   readonly verdict: SbuildVerdict;
   readonly run: GroupResult;
-  /** .deb, .buildinfo and .changes files sbuild left. */
-  readonly files: string[];
+  /** Where sbuild left the .deb, .buildinfo and .changes files. */
+  readonly outDir: string;
   readonly applied: ReadonlyArray<readonly [string, string]>;
 }
 
@@ -82,7 +82,7 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
   const scripts = path.join(workdir, 'sbuild');
   const out = path.join(workdir, 'out');
   const home = path.join(workdir, 'home');
-  for (const dir of [scripts, out, home, request.unpackDir]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [scripts, out, home]) fs.mkdirSync(dir, { recursive: true });
   const sourceDir = profile.sourceDir('/build', request.pkg, request.upstreamVersion);
   // sbuild unpacks into $build_path/$PKG-$UPSTREAM; the wrapper moves the tree to sourceDir when they differ (build 2's …/2nd).
   const buildPath = path.posix.dirname(sourceDir);
@@ -143,11 +143,10 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
   }
   const harvested = archives && fs.existsSync(archives) ? harvestAptArchives(archives, request.aptCache!) : 0;
   const verdict = judge(readSummary(fs.readFileSync(request.logFile, 'utf8')), run.exitCode);
-  const files = fs.readdirSync(out).filter((name) => /\.(deb|udeb|buildinfo|changes)$/.test(name)).map((name) => path.join(out, name));
   const applied: Array<readonly [string, string]> = [
     ['Builder', `sbuild (unshare mode) in a fresh copy of ${path.basename(request.tarball.path)} made ${request.tarball.created.toISOString()}`],
     ['Network', 'none during the build (only lo)'],
     ['Apt-Cache', archives ? `${seeded} cached packages offered, ${harvested} downloaded and added` : 'none'],
   ];
-  return { verdict, run, files, applied };
+  return { verdict, run, outDir: out, applied };
 }

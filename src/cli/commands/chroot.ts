@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createChroot } from '../../chroot/create.js';
-import { type ChrootTarball, listTarballs } from '../../chroot/tarballs.js';
+import { type ChrootTarball, findTarball, listTarballs } from '../../chroot/tarballs.js';
 import { age, table } from '../output.js';
 import { type CommandContext, archOf, chrootMirrorOf, chrootSettingsOf, contextOf, suiteOf } from '../context.js';
 
@@ -24,7 +24,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   }
   const suite = suiteOf(ctx, options.suite);
   const arch = archOf(options.arch);
-  const existing = listTarballs(dir).find((t) => t.suite === suite && t.arch === arch);
+  const existing = findTarball(dir, suite, arch);
   if (command.name() === 'create' && existing) {
     ctx.out.result({ ...describeJson(existing), made: false }, () => `${suite}/${arch}: exists, made ${existing.created.toISOString()} (${existing.path}); \`chroot update\` makes it anew`);
     return;
@@ -36,8 +36,8 @@ export async function run(options: Options, command: Command): Promise<void> {
 /** The base chroot of suite/arch, made first if missing (or always, with anew). Progress goes to stderr. */
 export async function ensureChroot(ctx: CommandContext, suite: string, arch: string, anew = false): Promise<ChrootTarball> {
   const dir = chrootSettingsOf(ctx).dir;
-  const existing = listTarballs(dir).find((t) => t.suite === suite && t.arch === arch);
-  if (existing && !anew) return existing;
+  const existing = anew ? undefined : findTarball(dir, suite, arch);
+  if (existing) return existing;
   const mirror = chrootMirrorOf(ctx, suite);
   ctx.out.progress(`making the ${suite}/${arch} build chroot with mmdebstrap from ${mirror} (about a minute)`);
   const started = Date.now();
