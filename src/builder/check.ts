@@ -92,8 +92,7 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
   const concluded = entry.fields.get('Last-Failure') !== undefined ? concludedCheck(main.layout, entry) : undefined;
   if (concluded) {
     try {
-      lock.assertHeld();
-      for (const location of locate(main.layout, entry.id)) fs.unlinkSync(location.path);
+      removeEntry(main, lock, entry.id);
       return { id: entry.id, verdict: concluded.verdict as Verdict, detail: concluded.detail, builds: [], archive: concluded.archive, concludedEarlier: true };
     } finally {
       await lock.release();
@@ -171,9 +170,14 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), { noReplace: true });
   fsyncDir(archive);
   faultPoint('check:before-remove');
-  lock.assertHeld();
-  for (const location of locate(main.layout, entry.id)) fs.unlinkSync(location.path);
+  removeEntry(main, lock, entry.id);
   return { id: entry.id, verdict, ...explained, builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })), comparison, diffoscope: report, archive };
+}
+
+/** The last step of a check: the entry leaves the spool (every copy of it), only while the job still holds it. */
+function removeEntry(main: Spool, lock: EntryLock, id: EntryId): void {
+  lock.assertHeld();
+  for (const location of locate(main.layout, id)) fs.unlinkSync(location.path);
 }
 
 /**

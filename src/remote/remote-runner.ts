@@ -66,15 +66,15 @@ export class RemoteRunner implements NodeRunner {
   private async shipBuildFetch(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
     // Clock: how this node varies the clock of build 2, as main's configuration says (its own builder would not know).
     const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)], ...(this.config.clock ? [['Clock', this.config.clock] as const] : [])]);
-    const target = this.remote.entryPath(nodePlace(this.node), entry.id);
+    const place = () => this.ssh.put(formatEntry(shipped), this.remote.entryPath(nodePlace(this.node), entry.id), this.remote.tmpDir);
     try {
-      await this.ssh.put(formatEntry(shipped), target, this.remote.tmpDir);
+      await place();
     } catch (error) {
       if (!(error instanceof TargetExistsError)) throw error;
       // Another copy of this entry is there: a dead job's put that landed late. Clear what
       // it left (forget waits for nothing: a build still running it makes this exit 4) and place ours.
       await this.forget(entry.id);
-      await this.ssh.put(formatEntry(shipped), target, this.remote.tmpDir);
+      await place();
     }
     const { suite, arch, pkg, version } = entry.id;
     const entryArg = `${suite}/${arch}/${pkg}/${version}`;

@@ -221,9 +221,7 @@ export function judgeLock(spool: Spool, id: EntryId): LockJudgement {
   if (idleMs > spool.thresholds.lockStaleMs) {
     return { health: 'stale', owner, ownerLiveness, reason: `lock not refreshed for ${Math.round(idleMs / 1000)} s` };
   }
-  // A live holder refreshes its lock to "now" every lockUpdateMs: one dated further ahead
-  // than the stale window is nobody's (the clock was stepped back), or it would stay fresh for ever.
-  if (-idleMs > spool.thresholds.lockStaleMs) {
+  if (isFutureDated(spool, mtimeMs)) {
     return { health: 'stale', owner, ownerLiveness, reason: `lock dated ${Math.round(-idleMs / 1000)} s in the future (was the clock stepped back?)` };
   }
   return { health: 'held', owner, ownerLiveness, reason: owner ? `held by pid ${owner.pid} (${owner.purpose})` : 'held' };
@@ -236,6 +234,15 @@ function safeReadOwner(spool: Spool, id: EntryId): LockOwner | undefined {
     if (error instanceof Deb822Error) return undefined; // an unreadable owner is judged by the lock's age alone
     throw error;
   }
+}
+
+/**
+ * A live holder refreshes its lock to "now" every lockUpdateMs: a lock dated further ahead
+ * than the stale window is nobody's (the clock was stepped back), and judged by its
+ * mtime alone it would look fresh for ever.
+ */
+export function isFutureDated(spool: Spool, mtimeMs: number): boolean {
+  return mtimeMs - spool.clock.now() > spool.thresholds.lockStaleMs;
 }
 
 /** Removes a lock judged stale so that the caller can take it; owner first, as on release. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { SpoolError, errnoCode } from '../errors.js';
 import { ensureDirInside } from './atomic.js';
+import { isFutureDated } from './lock.js';
 import type { Spool } from './spool.js';
 
 /** proper-lockfile locks a file path and makes `<path>.lock`; ours are named by that directory. */
@@ -18,11 +19,9 @@ function lockedPath(lockDir: string): string {
 /** Takes the lock at lockDir (a `….lock` path under locks/) or throws 'busy' with the message. */
 export async function holdSingletonLock(spool: Spool, lockDir: string, busyMessage: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
   ensureDirInside(spool.layout.root, spool.layout.locksDir);
-  // proper-lockfile judges staleness by mtime alone: a lock dated far in the future (the
-  // clock was stepped back) would look fresh for ever and refuse every reaper. A live
-  // holder refreshes it to "now", so one further ahead than the stale window is nobody's.
+  // proper-lockfile judges staleness by mtime alone: a future-dated lock would refuse every reaper for ever.
   try {
-    if (fs.statSync(lockDir).mtimeMs - spool.clock.now() > spool.thresholds.lockStaleMs) fs.rmSync(lockDir, { recursive: true, force: true });
+    if (isFutureDated(spool, fs.statSync(lockDir).mtimeMs)) fs.rmSync(lockDir, { recursive: true, force: true });
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
