@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { query } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { until } from '../helpers/until.js';
 import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
 import { census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
 
@@ -141,11 +142,7 @@ describe('a build SIGKILLed in the middle', () => {
     const enqueued = await cliAsync(s.root, ['--config', config, 'enqueue', '--node', 'node1', 'sleepy', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', mirror.dsc.sleepy!.sha256, '--field', `Dsc-Url=${mirror.dsc.sleepy!.path}`]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
     const child = (await import('node:child_process')).spawn(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'), '--config', config, 'build', '1'], { stdio: 'ignore' });
-    const deadline = Date.now() + 20_000;
-    while (spawnSync('pgrep', ['-f', 'sleep 87']).status !== 0) {
-      assert.ok(Date.now() < deadline, 'the build started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => spawnSync('pgrep', ['-f', 'sleep 87']).status === 0, 'the build started', 20_000, 100);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 0, 'the build outlived its builder');
@@ -211,11 +208,7 @@ describe('the local check stopped by SIGTERM (as Jenkins aborts a job)', () => {
     const check = spawn(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'), '--root', node.root, '--config', path.join(node.dir, 'repro-spool.json'), 'build', 'sleepy', '--arch', 'amd64'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     check.stderr!.on('data', (d) => (stderr += d));
-    const deadline = Date.now() + 20_000;
-    while (spawnSync('pgrep', ['-f', 'sleep 87']).status !== 0) {
-      assert.ok(Date.now() < deadline, 'build 1 started');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(() => spawnSync('pgrep', ['-f', 'sleep 87']).status === 0, 'build 1 started', 20_000, 100);
     const stopped = Date.now();
     check.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => check.once('exit', (status) => r(status)));

@@ -15,6 +15,7 @@ import { query } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import { testChroot } from '../helpers/chroot.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { until } from '../helpers/until.js';
 import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
 import { CLI, census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
 
@@ -222,11 +223,7 @@ describe('a build in the chroot SIGKILLed in the middle', () => {
     const enqueued = await cliAsync(s.root, ['--config', config, 'enqueue', '--node', 'node1', 'sleepy', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', mirror.dsc.sleepy!.sha256, '--field', `Dsc-Url=${mirror.dsc.sleepy!.path}`]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
     const builder = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, 'build', '1'], { stdio: 'ignore' });
-    const deadline = Date.now() + 180_000;
-    while (spawnSync('pgrep', ['-f', 'sleep 87']).status !== 0) {
-      assert.ok(Date.now() < deadline, 'the build started inside the chroot');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await until(() => spawnSync('pgrep', ['-f', 'sleep 87']).status === 0, 'the build started inside the chroot', 180_000, 250);
     builder.kill('SIGKILL');
     await new Promise((r) => builder.once('exit', r));
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 0, 'the build outlived its builder');

@@ -8,6 +8,7 @@ import { openSpool } from '../../src/spool/spool.js';
 import { nodePlace } from '../../src/spool/layout.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { CLI, census, id, sandbox, tempDir, writeEntry } from '../helpers/spool.js';
+import { until } from '../helpers/until.js';
 
 /** While this file exists, the builds of sleepy and waiting wait; without it they are quick (builds see no test environment). */
 const FLAG = path.join(tempDir('watch-flag'), 'wait');
@@ -54,13 +55,7 @@ function node1(thresholds: Record<string, number> = {}) {
   return { ...s, agent, ship, result };
 }
 
-async function until(condition: () => boolean, what: string, agent: Agent): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting until ${what}; the agent said:\n${agent.stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const untilAgent = (condition: () => boolean, what: string, agent: Agent) => until(condition, () => `${what}; the agent said:\n${agent.stderr}`, 60_000);
 
 async function stop(agent: Agent): Promise<number | null> {
   agent.child.kill('SIGTERM');
@@ -71,10 +66,10 @@ describe('the watch agent', () => {
   it('builds an entry that arrives while it runs, and prints that build as JSON', async () => {
     const n = node1();
     const agent = n.agent({ json: true });
-    await until(() => agent.stderr.includes('watching'), 'the agent watches the inbox', agent);
+    await untilAgent(() => agent.stderr.includes('watching'), 'the agent watches the inbox', agent);
     assert.deepEqual(fs.readdirSync(n.layout.placeDir(nodePlace('node1'))), [], 'the inbox was empty at start');
     n.ship('steady', '1.0');
-    await until(() => agent.stdout.endsWith('\n'), 'a build was printed', agent);
+    await untilAgent(() => agent.stdout.endsWith('\n'), 'a build was printed', agent);
     assert.match(fs.readFileSync(n.result('steady', '1.0'), 'utf8'), /Status: built\n[^]*Build-Number: 1\n/);
     const printed = agent.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: { pkg: string }; status: string; buildNumber: number });
     assert.deepEqual(printed.map((b) => [b.id.pkg, b.status, b.buildNumber]), [['steady', 'built', 1]]);
@@ -90,12 +85,12 @@ describe('the watch agent', () => {
     n.ship('waiting', '1.0', '2');
     n.ship('other', '2.0');
     const agent = n.agent({ json: true, parallel: 2 });
-    await until(() => /other 2\.0: built in/.test(agent.stderr), 'the second entry was built while the first sleeps', agent);
+    await untilAgent(() => /other 2\.0: built in/.test(agent.stderr), 'the second entry was built while the first sleeps', agent);
     assert.equal(fs.existsSync(n.result('waiting', '1.0')), false, 'the waiting build is still running');
     fs.rmSync(FLAG);
-    await until(() => fs.existsSync(n.result('waiting', '1.0')), 'the first entry was built too', agent);
+    await untilAgent(() => fs.existsSync(n.result('waiting', '1.0')), 'the first entry was built too', agent);
     assert.match(fs.readFileSync(n.result('waiting', '1.0'), 'utf8'), /Status: built\n[^]*Build-Number: 2\n/);
-    await until(() => agent.stdout.split('\n').length === 3, 'both builds were printed', agent);
+    await untilAgent(() => agent.stdout.split('\n').length === 3, 'both builds were printed', agent);
     assert.equal(await stop(agent), 0);
     assert.deepEqual(agent.stdout.trim().split('\n').map((l) => JSON.parse(l).id.pkg as string).sort(), ['other', 'waiting']);
   });
@@ -104,9 +99,9 @@ describe('the watch agent', () => {
     const n = node1();
     n.ship('other', '2.0', '3');
     const agent = n.agent();
-    await until(() => agent.stderr.includes('watching'), 'the agent watches the inbox', agent);
+    await untilAgent(() => agent.stderr.includes('watching'), 'the agent watches the inbox', agent);
     n.ship('steady', '1.0');
-    await until(() => fs.existsSync(n.result('steady', '1.0')), 'the good entry was built', agent);
+    await untilAgent(() => fs.existsSync(n.result('steady', '1.0')), 'the good entry was built', agent);
     assert.equal(await stop(agent), 0);
     assert.equal(agent.stderr.match(/other 2\.0: corrupt entry, skipped: Build-Number is "3": expected 1 or 2/g)?.length, 1);
     assert.deepEqual([...census(n.layout).entries.entries()], [['bookworm/amd64/other_2.0', ['node1']]]);
@@ -121,7 +116,7 @@ describe('the watch agent stopped by SIGTERM mid-build', () => {
     const agent = n.agent();
     const spool = openSpool(n.root);
     let pgid: number | undefined;
-    await until(() => (pgid = readOwner(spool, id('sleepy', '1.0'))?.pgid) !== undefined && liveProcessesOf(pgid).some((p) => p.startsWith('sleep 30')), 'the build sleeps', agent);
+    await untilAgent(() => (pgid = readOwner(spool, id('sleepy', '1.0'))?.pgid) !== undefined && liveProcessesOf(pgid).some((p) => p.startsWith('sleep 30')), 'the build sleeps', agent);
     assert.deepEqual(census(n.layout).entries.get('bookworm/amd64/sleepy_1.0'), ['pending']);
 
     const signalled = Date.now();
@@ -140,7 +135,7 @@ describe('the watch agent stopped by SIGTERM mid-build', () => {
 
     fs.rmSync(FLAG);
     const again = n.agent({ json: true });
-    await until(() => fs.existsSync(n.result('sleepy', '1.0')), 'the restarted agent built it', again);
+    await untilAgent(() => fs.existsSync(n.result('sleepy', '1.0')), 'the restarted agent built it', again);
     assert.equal(await stop(again), 0);
     assert.equal(JSON.parse(again.stdout).status, 'built');
     assert.deepEqual([census(n.layout).entries.size, census(n.layout).locks.length], [0, 0]);
@@ -153,7 +148,7 @@ describe('the watch agent stopped by SIGTERM mid-build', () => {
     try {
       n.ship('stalled', '1.0');
       const agent = n.agent();
-      await until(() => mirror.requests.includes(dsc), 'the download began', agent);
+      await untilAgent(() => mirror.requests.includes(dsc), 'the download began', agent);
       const signalled = Date.now();
       agent.child.kill('SIGTERM');
       assert.equal(await agent.exited, 0, agent.stderr);

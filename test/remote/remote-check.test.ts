@@ -9,6 +9,7 @@ import { Store } from '../../src/store/store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { CLI, census, cliAsync, sandbox } from '../helpers/spool.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
+import { until } from '../helpers/until.js';
 
 let mirror: Mirror;
 const nodes: TestSshd[] = [];
@@ -47,13 +48,6 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object; n
   return { ...s, run, write, nodeEntries, roots, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function assertNodesEmpty(roots: readonly Layout[]): void {
   for (const layout of roots) {

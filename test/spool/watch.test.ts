@@ -4,14 +4,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { watchSpool } from '../../src/spool/watch.js';
 import { tempDir } from '../helpers/spool.js';
+import { until } from '../helpers/until.js';
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitUntil = (condition: () => boolean, what: string) => until(condition, what, 10_000, 20);
 
 describe('watching spool directories', () => {
   it('looks again after an entry is renamed into a package directory created after the watch began', async () => {
@@ -24,11 +19,11 @@ describe('watching spool directories', () => {
     assert.equal(looks, 1, 'one look at start');
     const dir = path.join(inbox, 'bookworm/amd64/hello');
     fs.mkdirSync(dir, { recursive: true });
-    await until(() => looks >= 2, 'the new directories are seen');
+    await waitUntil(() => looks >= 2, 'the new directories are seen');
     const seen = looks;
     fs.writeFileSync(path.join(inbox, '..', 'tmp-entry'), 'Source: hello\n');
     fs.renameSync(path.join(inbox, '..', 'tmp-entry'), path.join(dir, '2.10-3'));
-    await until(() => looks > seen, 'the entry renamed into the watched directory is seen');
+    await waitUntil(() => looks > seen, 'the entry renamed into the watched directory is seen');
     await watch.close();
     assert.deepEqual(errors, []);
   });
@@ -45,7 +40,7 @@ describe('watching spool directories', () => {
       running--;
       looks++;
     }, (e) => assert.fail(e));
-    await until(() => looks >= 3, 'three timed looks');
+    await waitUntil(() => looks >= 3, 'three timed looks');
     await watch.close();
     assert.equal(overlapped, false);
   });
