@@ -29,14 +29,37 @@ export async function loadDatabase(file: string): Promise<Database> {
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
-  const db = data ? new SQL.Database(data) : new SQL.Database();
+  let db: Database | undefined;
   try {
+    db = data ? new SQL.Database(data) : new SQL.Database();
     migrate(db, file);
   } catch (error) {
-    db.close();
-    throw error;
+    db?.close();
+    if (error instanceof SpoolError) throw error;
+    // sql.js says only "malformed"/"not a database": whatever it is, this file cannot be used
+    throw new SpoolError(
+      'integrity',
+      `${file} is not a readable SQLite database (${(error as Error).message}): restore it from a backup, or move it aside to start an empty one; records not yet merged wait in ${file}.journal`,
+    );
   }
   return db;
+}
+
+/** What tells one version of a file from the next: a rename puts a new inode in place. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export function fileIdentity(file: string): FileIdentity | undefined {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat && { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 function migrate(db: Database, file: string): void {
@@ -53,19 +76,27 @@ function migrate(db: Database, file: string): void {
   }
 }
 
-/** Writes the whole database atomically and durably over file. */
-export function saveDatabase(db: Database, file: string): void {
+/**
+ * Writes the whole database atomically and durably over file. beforeReplace runs after
+ * the (slow) write and fsync, immediately before the rename; if it throws, nothing is
+ * replaced. Returns the identity of the file as written.
+ */
+export function saveDatabase(db: Database, file: string, beforeReplace: () => void = () => undefined): FileIdentity | undefined {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const temp = tempPath(dir, `${path.basename(file)}.new`);
+  let written: FileIdentity | undefined;
   try {
     writeDurable(temp, db.export());
+    written = fileIdentity(temp);
+    beforeReplace();
     fs.renameSync(temp, file);
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;
   }
   fsyncDir(dir);
+  return written;
 }
 
 /** Rows of a query as plain objects. */

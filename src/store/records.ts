@@ -4,6 +4,7 @@
  * a merge that crashed after saving but before deleting its journal files is harmless.
  */
 import type { Database } from 'sql.js';
+import { z } from 'zod';
 
 export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -29,6 +30,38 @@ export type StoreRecord =
   | { readonly kind: 'scheduled'; readonly source: SourceKey; readonly priority: number; readonly scheduledAt: string; readonly reason: string }
   | { readonly kind: 'result'; readonly source: SourceKey; readonly verdict: Verdict; readonly detail?: string; readonly buildDate: string; readonly builds: readonly BuildRow[] }
   | { readonly kind: 'node-info'; readonly node: string; readonly collectedAt: string; readonly values: Readonly<Record<string, string>> };
+
+const sourceKey = z.object({ name: z.string(), version: z.string(), suite: z.string(), architecture: z.string() });
+const buildRow = z.object({
+  buildNumber: z.union([z.literal(1), z.literal(2)]),
+  node: z.string(),
+  job: z.string().optional(),
+  startedAt: z.string(),
+  durationSeconds: z.number().finite(),
+  exitCode: z.number().int().nullable(),
+  status: z.string(),
+});
+const storeRecord = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('scheduled'), source: sourceKey, priority: z.number().int(), scheduledAt: z.string(), reason: z.string() }),
+  z.object({ kind: z.literal('result'), source: sourceKey, verdict: z.enum(VERDICTS), detail: z.string().optional(), buildDate: z.string(), builds: z.array(buildRow) }),
+  z.object({ kind: z.literal('node-info'), node: z.string(), collectedAt: z.string(), values: z.record(z.string(), z.string()) }),
+]);
+
+/** A journal file's text as a record, or why it is not one (a torn write, a hand edit). */
+export function parseRecord(text: string): { record: StoreRecord } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { problem: `not JSON (${(error as Error).message})` };
+  }
+  const parsed = storeRecord.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { problem: `not a record: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { record: parsed.data };
+}
 
 export function applyRecord(db: Database, journalId: string, record: StoreRecord): void {
   switch (record.kind) {

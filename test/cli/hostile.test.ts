@@ -155,3 +155,68 @@ describe('a full disk', () => {
     }
   });
 });
+
+describe('broken roots and databases, every command', () => {
+  const entry = ['--suite', 'bookworm', '--arch', 'amd64', 'hello', '1.0-1'];
+  const COMMANDS: string[][] = [
+    ['status'],
+    ['ls'],
+    ['show', 'hello'],
+    ['reap'],
+    ['dashboard'],
+    ['schedule', '--suite', 'bookworm', '--arch', 'amd64', 'hello'],
+    ['info'],
+    ['enqueue', '--node', 'node1', '--dsc-sha256', SHA, ...entry],
+    ['pick', '--node', 'node1', '--suite', 'bookworm', '--arch', 'amd64'],
+    ['claim', '--node', 'node1'],
+    ['complete', ...entry],
+    ['requeue', ...entry],
+    ['forget', ...entry],
+    ['chroot', 'ls'],
+    ['jobs', 'render', '--format', 'cron'],
+  ];
+  const DOCUMENTED = new Set([0, 1, 2, 3, 4, 5, 6]);
+  const STACK = /\n\s+at .+:\d+:\d+\)?$/m;
+
+  it('names a root below a regular file with exit 2, for every command', () => {
+    const dir = fs.mkdtempSync(path.join(sandbox('file-root').dir, 'x'));
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'not a spool\n');
+    for (const args of COMMANDS) {
+      const result = cli(path.join(file, 'spool'), args);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.ok(result.stderr.includes(file), `${args[0]} names the path: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, STACK, args.join(' '));
+    }
+  });
+
+  it('calls a truncated reproducible.db an integrity error (exit 5) naming it, and prints no stack from any command', () => {
+    const s = sandbox('truncated-db');
+    const db = path.join(s.root, 'reproducible.db');
+    fs.writeFileSync(db, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4000, 7)]));
+    for (const args of COMMANDS) {
+      const result = cli(s.root, args);
+      assert.ok(DOCUMENTED.has(result.status ?? -1), `${args.join(' ')} exits with a documented code, not ${result.status}: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, STACK, `${args.join(' ')} prints no stack trace`);
+    }
+    for (const args of [['show', 'hello'], ['dashboard'], ['schedule', '--suite', 'bookworm', '--arch', 'amd64', 'hello']]) {
+      const result = cli(s.root, args);
+      assert.equal(result.status, 5, `${args.join(' ')}: ${result.stderr}`);
+      assert.ok(result.stderr.includes(`${db} is not a readable SQLite database`), result.stderr);
+    }
+  });
+
+  it('reports an unreadable database record in status', () => {
+    const s = sandbox('journal-quarantine');
+    const quarantine = path.join(s.root, 'reproducible.db.journal', 'quarantine');
+    fs.mkdirSync(quarantine, { recursive: true });
+    fs.writeFileSync(path.join(quarantine, 'j-000000000000001-1-deadbeef.json'), '{"kind"');
+    fs.writeFileSync(path.join(quarantine, 'j-000000000000001-1-deadbeef.json.reason'), '2026-11-30T00:00:00.000Z not JSON\n');
+    const human = cli(s.root, ['status']);
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /db records +1 unreadable, quarantined/);
+    assert.match(human.stdout, /unreadable db record: .*j-000000000000001-1-deadbeef\.json \(2026-11-30T00:00:00.000Z not JSON\)/);
+    const json = JSON.parse(cli(s.root, ['--json', 'status']).stdout) as { journalQuarantine: Array<{ reason: string }> };
+    assert.equal(json.journalQuarantine[0]?.reason, '2026-11-30T00:00:00.000Z not JSON');
+  });
+});

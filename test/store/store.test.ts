@@ -7,6 +7,7 @@ import { loadDatabase, query, saveDatabase } from '../../src/store/database.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { PROJECT, tempDir } from '../helpers/spool.js';
+import { until } from '../helpers/until.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 
@@ -72,6 +73,58 @@ describe('reproducible.db', () => {
       assert.deepEqual(fs.readdirSync(store.journalDir), []);
     });
   }
+
+  for (const mode of ['record', 'write'] as const) {
+    it(`never lets a writer stalled past the stale time put back an older file (${mode})`, async () => {
+      const file = path.join(tempDir('db-stall'), 'reproducible.db');
+      const env = { STORE_LOCK_STALE_MS: '2000', STORE_MODE: mode };
+      const table = mode === 'write' ? 'sources' : 'results';
+      const stalled = writer(file, 'stalled', 1, { ...env, REPRO_SPOOL_STALL: 'store:before-rename:5000' });
+      await until(() => fs.existsSync(`${file}.lock-owner`) && fs.readdirSync(path.dirname(file)).some((n) => n.endsWith('.reproducible.db.new')), 'the stalled writer reached its rename');
+      await new Promise((r) => setTimeout(r, 2500)); // its lock is stale now
+      const other = await writer(file, 'other', 3, env);
+      assert.equal(other.status, 0, other.stderr);
+      const done = await stalled;
+      assert.equal(done.status, 0, done.stderr);
+      const store = new Store(file, SETTINGS);
+      const names = await store.read((db) => query<{ name: string }>(db, `SELECT name FROM ${table} ORDER BY name`).map((r) => r.name));
+      assert.deepEqual(names, ['other-0', 'other-1', 'other-2', 'stalled-0'], 'the records the other writer acknowledged survive the stalled one');
+      assert.deepEqual(fs.existsSync(store.journalDir) ? fs.readdirSync(store.journalDir) : [], []);
+      assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((n) => !n.startsWith('reproducible.db.journal')), ['reproducible.db'], 'no temp, lock or owner left');
+    });
+  }
+
+  it('quarantines an unreadable journal record, merges the rest, and tells only its writer', async () => {
+    const file = path.join(tempDir('db-corrupt-journal'), 'reproducible.db');
+    const store = new Store(file, SETTINGS);
+    fs.mkdirSync(store.journalDir, { recursive: true });
+    fs.writeFileSync(path.join(store.journalDir, 'j-000000000000001-1-deadbeef.json'), '{"kind":"result","sour');
+    fs.writeFileSync(path.join(store.journalDir, 'j-000000000000002-1-deadbeef.json'), '{"kind":"result"}');
+    const next = await writer(file, 'next', 2);
+    assert.equal(next.status, 0, next.stderr);
+    assert.equal(await count(store, 'results'), 2);
+    assert.deepEqual(store.quarantined().map((q) => [path.basename(q.file), /not JSON|not a record: source/.test(q.reason)]), [
+      ['j-000000000000001-1-deadbeef.json', true],
+      ['j-000000000000002-1-deadbeef.json', true],
+    ]);
+    // a writer whose own record gets torn while it waits is told so, with exit 5
+    const torn = writer(file, 'torn', 1, { REPRO_SPOOL_STALL: 'store:after-journal:1500' });
+    let own = '';
+    await until(() => (own = fs.readdirSync(store.journalDir).find((n) => n.endsWith('.json')) ?? '') !== '', 'the writer journalled its record');
+    fs.writeFileSync(path.join(store.journalDir, own), '{');
+    assert.equal((await writer(file, 'bystander', 1)).status, 0);
+    const told = await torn;
+    assert.equal(told.status, 5, told.stderr);
+    assert.match(told.stderr, /journal record was unreadable and was quarantined/);
+    assert.doesNotMatch(told.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('calls a truncated database file an integrity problem, naming it', async () => {
+    const file = path.join(tempDir('db-truncated'), 'reproducible.db');
+    assert.equal((await writer(file, 'a', 20)).status, 0);
+    fs.truncateSync(file, 3000);
+    await assert.rejects(new Store(file, SETTINGS).read(() => 0), (error: Error & { kind?: string }) => error.kind === 'integrity' && error.message.includes(`${file} is not a readable SQLite database`));
+  });
 
   it('refuses a database written by a newer schema, naming both versions', async () => {
     const file = path.join(tempDir('db-new'), 'reproducible.db');

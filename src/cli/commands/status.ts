@@ -6,7 +6,8 @@ import { listHealth } from '../../remote/node-health.js';
 import { ensureDirInside } from '../../spool/atomic.js';
 import { spoolStatus } from '../../spool/inspect.js';
 import { watchSpool } from '../../spool/watch.js';
-import { type CommandContext, contextOf } from '../context.js';
+import type { Store } from '../../store/store.js';
+import { type CommandContext, contextOf, storeOf } from '../context.js';
 import { age, table } from '../output.js';
 
 interface Options {
@@ -15,20 +16,23 @@ interface Options {
 
 export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
+  const store = await storeOf(ctx);
   if (!options.watch) {
-    const { json, human } = snapshot(ctx);
+    const { json, human } = snapshot(ctx, store);
     return ctx.out.result(json, () => human);
   }
-  await watchStatus(ctx);
+  await watchStatus(ctx, store);
 }
 
-function snapshot(ctx: CommandContext): { json: object; human: string } {
+function snapshot(ctx: CommandContext, store: Store): { json: object; human: string } {
   const { spool, config } = ctx;
   const status = spoolStatus(spool);
   const nodeHealth = listHealth(spool, healthSettingsOf(config));
+  const journalQuarantine = store.quarantined();
   const json = {
     ...status,
     nodeHealth,
+    journalQuarantine,
     pending: status.pending.map((p) => ({ ...p, ageSeconds: Math.round(p.ageMs / 1000), lock: { health: p.lock.health, reason: p.lock.reason } })),
   };
   const { scheduled, pending, failed, ...nodes } = status.counts;
@@ -40,11 +44,13 @@ function snapshot(ctx: CommandContext): { json: object; human: string } {
     ['quarantine', String(status.quarantined)],
     ...(status.anomalies ? [['anomalies', `${status.anomalies} (run reap to quarantine them)`]] : []),
     ...(status.duplicates.length ? [['in 2 states', `${status.duplicates.length} (crash leftovers; run reap)`]] : []),
+    ...(journalQuarantine.length ? [['db records', `${journalQuarantine.length} unreadable, quarantined (not in reproducible.db)`]] : []),
   ];
   const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
   const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
   const health = nodeHealth.map((h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`);
-  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health].join('\n');
+  const unreadable = journalQuarantine.map((q) => `  unreadable db record: ${q.file} (${q.reason})`);
+  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health, ...unreadable].join('\n');
   return { json, human };
 }
 
@@ -53,13 +59,13 @@ function snapshot(ctx: CommandContext): { json: object; human: string } {
  * catches lost events). A terminal gets the view redrawn in place; a pipe or a file gets
  * each changed view appended (one JSON object per line with --json). Ends on SIGINT/SIGTERM.
  */
-async function watchStatus(ctx: CommandContext): Promise<void> {
+async function watchStatus(ctx: CommandContext, store: Store): Promise<void> {
   const { layout } = ctx.spool;
   for (const dir of [layout.buildsDir, layout.quarantineDir]) ensureDirInside(layout.root, dir);
   const terminal = process.stdout.isTTY && !ctx.out.json;
   let shown = '';
   const look = () => {
-    const { json, human } = snapshot(ctx);
+    const { json, human } = snapshot(ctx, store);
     const text = ctx.out.json ? JSON.stringify({ at: new Date(ctx.spool.clock.now()).toISOString(), ...json }) : visible(human);
     if (text === shown) return;
     shown = text;
