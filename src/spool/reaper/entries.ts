@@ -16,7 +16,9 @@ import { CorruptEntryError, type Entry, buildNumberOf, nodeOf } from '../entry.j
 import type { EntryId } from '../identity.js';
 import { placeName } from '../layout.js';
 import { type LockJudgement, type LockOwner, breakStaleLock, judgeLock, tryLockEntry, type EntryLock } from '../lock.js';
-import { readEntryFile } from '../read-entry.js';
+import { lexists, locate, readEntryFile } from '../read-entry.js';
+import { SpoolError } from '../../errors.js';
+import { faultPoint } from '../fault.js';
 import { hasResultMarker } from '../results.js';
 import { quarantine } from '../transitions/quarantine.js';
 import { requeue } from '../transitions/requeue.js';
@@ -46,15 +48,18 @@ export async function reapIdentity(ctx: ReapContext, walked: readonly WalkedEntr
     );
     judgement = { ...judgement, health: 'stale', reason: 'overdue holder killed' };
   }
-  const planned = plan(ctx, id, walked, judgement);
+  // First a plan from the walk, without the lock: most identities need nothing, and cost no lock.
+  if (plan(ctx, id, walked, judgement).length === 0 && judgement.health !== 'stale') return true;
+  faultPoint('reap:after-plan');
   if (judgement.health === 'stale') {
     await act(ctx, 'break-lock', spool.layout.lockDir(id), judgement.reason, () => breakStaleLock(spool, id));
   }
-  if (planned.length === 0) return true;
   const lock = ctx.dryRun ? undefined : await tryLockEntry(spool, id, 'reap');
   if (!ctx.dryRun && !lock) return true; // another process took the entry between our look and now
   try {
-    for (const step of planned) await step(lock);
+    // The walk may be minutes old: under the lock, plan again from where the entry is now.
+    const current = locate(spool.layout, id).map((where) => ({ ...where, id }));
+    for (const step of plan(ctx, id, current, judgement)) await step(lock);
   } finally {
     await lock?.release();
   }
@@ -84,7 +89,7 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
     return steps; // two node directories at the same build: nothing says which is right; status reports it
   }
   for (const dup of extra) {
-    steps.push(() => act(ctx, 'remove-duplicate', dup.path, `also in ${placeName(keep!.place)}/, which wins`, () => fs.unlinkSync(dup.path)));
+    steps.push(() => act(ctx, 'remove-duplicate', dup.path, `also in ${placeName(keep!.place)}/, which wins`, () => removeDuplicate(dup.path, keep!.path)));
   }
   if (!keep) return steps;
   const dead = judgement.health === 'stale' || (judgement.health === 'free' && unlockedTooLong(ctx, keep.path));
@@ -146,9 +151,16 @@ function isOverdue(ctx: ReapContext, owner: LockOwner | undefined): boolean {
   return Number.isFinite(since) && ctx.spool.clock.now() - since > ctx.spool.thresholds.maxBuildMs;
 }
 
-/** A claim always holds its lock; unlocked for longer than the stale window, it was abandoned. */
+/** A claim always holds its lock; unlocked for longer than the stale window, it was abandoned. Gone: someone moved it on. */
 function unlockedTooLong(ctx: ReapContext, file: string): boolean {
-  return ctx.spool.clock.now() - fs.lstatSync(file).ctimeMs > ctx.spool.thresholds.lockStaleMs;
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  return stat !== undefined && ctx.spool.clock.now() - stat.ctimeMs > ctx.spool.thresholds.lockStaleMs;
+}
+
+/** Never an entry's last name: the name that wins must still be there when the other goes. */
+function removeDuplicate(duplicate: string, winner: string): void {
+  if (!lexists(winner)) throw new SpoolError('busy', `not removed: ${winner} is gone, so this is the entry's only name`);
+  fs.unlinkSync(duplicate);
 }
 
 export function isInside(root: string, candidate: string): boolean {

@@ -9,7 +9,7 @@ import { writeDurable, tempPath } from '../../../src/spool/atomic.js';
 import { FAILED, PENDING, RESULT_MARKER, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { reap } from '../../../src/spool/reaper/reap.js';
 import { type Thresholds, openSpool } from '../../../src/spool/spool.js';
-import { PROJECT, cli, census, hasSleepingGroup, id, sandbox, writeEntry } from '../../helpers/spool.js';
+import { PROJECT, cli, cliAsync, census, hasSleepingGroup, id, sandbox, writeEntry } from '../../helpers/spool.js';
 
 const inbox = nodePlace('node1');
 const FAST: Partial<Thresholds> = { lockStaleMs: 4000, lockUpdateMs: 1000, killGraceMs: 2000 };
@@ -122,6 +122,29 @@ describe('reaper', () => {
     assert.deepEqual((await reap(openSpool(s.root, FAST))).actions, []);
     const report = await reap(openSpool(s.root, FAST, later(5000)));
     assert.deepEqual(report.actions.map((a) => a.action), ['requeue']);
+  });
+
+  it('survives entries moved by others while it plans, and never removes an entry\'s last name', async () => {
+    const s = sandbox('reap-race');
+    const config = path.join(s.dir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ thresholds: { lockStaleSeconds: 2, lockUpdateSeconds: 1 } }));
+    // dup: in scheduled/ and node1/ (scheduled wins); gone from scheduled/ while the reaper plans
+    writeEntry(s.layout, SCHEDULED, id('dup'));
+    writeEntry(s.layout, inbox, id('dup'), { Job: 'job1' });
+    // abandoned: an unlocked claim older than the stale time; taken back to the inbox by someone else meanwhile
+    const abandoned = writeEntry(s.layout, PENDING, id('abandoned'));
+    await new Promise((r) => setTimeout(r, 2500));
+    const reaping = cliAsync(s.root, ['--config', config, '--json', 'reap'], { REPRO_SPOOL_STALL: 'reap:after-plan:3000' });
+    await new Promise((r) => setTimeout(r, 1500)); // the reaper has walked and is stalled
+    fs.unlinkSync(s.layout.entryPath(SCHEDULED, id('dup')));
+    fs.renameSync(abandoned, writeEntry(s.layout, inbox, id('abandoned')));
+    const result = await reaping;
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout) as { actions: Array<{ action: string; path: string }> };
+    assert.deepEqual(report.actions.filter((a) => a.action === 'remove-duplicate' || a.action === 'requeue'), [], 'nothing acted on a stale plan');
+    const places = census(s.layout).entries;
+    assert.deepEqual(places.get('bookworm/amd64/dup_1.0-1'), ['node1'], 'the only remaining name of dup survives');
+    assert.deepEqual(places.get('bookworm/amd64/abandoned_1.0-1'), ['node1']);
   });
 
   it('moves an entry to failed/ instead when its attempts are used up', async () => {
