@@ -114,8 +114,9 @@ export function buildProgram(): Command {
 
   withExamples(
     idOptions(program.command('requeue').argument('<pkg>').argument('<version>'))
-      .description('hand a pending or outbox entry back (Attempt+1), or to failed/ after maxAttempts')
+      .description('hand a pending entry back to its node\'s inbox, or (main) an outbox entry back to scheduled/, with Attempt+1; to failed/ after maxAttempts')
       .option('--reason <text>', 'why (recorded as Last-Failure)', 'requeued by an operator')
+      .option('--node <node>', 'this node, when this spool is a node\'s: its inbox entries are never sent to scheduled/ (default: $REPRO_SPOOL_NODE or the config\'s node)')
       .action(lazy(() => import('./commands/requeue.js'))),
     'repro-spool requeue hello 2.10-3 --suite bookworm --arch amd64 --reason "node rebooted"',
   );

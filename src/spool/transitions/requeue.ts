@@ -4,6 +4,8 @@
  * that is nobody's failure (a node still busy with an orphaned copy) keeps its Attempt.
  *   pending/ (node)          → the inbox of the node named in its Node field
  *   $NODE outbox (main)      → scheduled/ (Node, Job and Build-Number dropped)
+ * A node's own inbox is not an outbox: on a node (thisNode) its entries stay where they
+ * are (nothing to requeue); only main has scheduled/.
  *
  * Lock: the entry lock (the caller's, or taken here with purpose "requeue").
  * Faults: requeue:after-temp (orphan temp: removed); requeue:after-link /
@@ -29,6 +31,8 @@ export interface Requeued {
 export interface RequeueOptions {
   /** False when the entry only has to wait (e.g. a node still finishing an orphaned build): Attempt stays. */
   readonly countsAsAttempt?: boolean;
+  /** Set when this spool is a node's: the name of its inbox. */
+  readonly thisNode?: string;
 }
 
 export async function requeue(spool: Spool, held: EntryLock | undefined, id: EntryId, reason: string, options: RequeueOptions = {}): Promise<Requeued> {
@@ -36,6 +40,9 @@ export async function requeue(spool: Spool, held: EntryLock | undefined, id: Ent
   try {
     const source = locate(spool.layout, id).find((l) => l.place.state === 'pending' || l.place.state === 'node');
     if (!source) throw new SpoolError('nothingToDo', `${formatId(id)} is neither pending nor in a node's directory: nothing to requeue`);
+    if (source.place.state === 'node' && source.place.node === options.thisNode) {
+      throw new SpoolError('nothingToDo', `${formatId(id)} is in ${options.thisNode}'s inbox, already waiting for its build: nothing to requeue (only main has scheduled/)`);
+    }
     const entry = readEntryFile(source.path, id, source.place);
     if (!entry) throw new SpoolError('nothingToDo', `${formatId(id)} vanished before it could be requeued`);
     const attempt = attemptOf(entry) + (options.countsAsAttempt === false ? 0 : 1);

@@ -25,6 +25,18 @@ describe('requeue', () => {
     assert.doesNotMatch(text, /Node:|Job:|Build-Number:/);
   });
 
+  it('on a node, leaves an inbox entry in the inbox (exit 3) instead of sending it to scheduled/, which only main has', () => {
+    const s = sandbox('requeue-node');
+    writeEntry(s.layout, nodePlace('node1'), id('hello'), { 'Build-Number': '1' });
+    for (const how of [['--node', 'node1'], []]) {
+      const result = cli(s.root, [...back('hello'), ...how], { REPRO_SPOOL_NODE: 'node1' });
+      assert.equal(result.status, 3, result.stderr);
+      assert.match(result.stderr, /is in node1's inbox, already waiting for its build: nothing to requeue/);
+    }
+    assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
+    assert.equal(fs.existsSync(s.layout.placeDir(SCHEDULED)), false, 'no scheduled/ on a node');
+  });
+
   it('moves the entry to failed/ once maxAttempts is used up', () => {
     const s = sandbox('requeue-fail');
     writeEntry(s.layout, PENDING, id('hello'), { Attempt: '3' });
