@@ -50,6 +50,17 @@ export class TargetExistsError extends SpoolError {
   }
 }
 
+/** A node could not be reached, or its connection dropped, or it cannot build at all: counts against the node's health. */
+export class NodeUnreachableError extends SpoolError {
+  constructor(
+    readonly node: string,
+    message: string,
+  ) {
+    super('unreachable', message);
+    this.name = 'NodeUnreachableError';
+  }
+}
+
 export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error
     ? String((error as { code: unknown }).code)

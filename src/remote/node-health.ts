@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SpoolError, errnoCode } from '../errors.js';
+import { NodeUnreachableError, SpoolError, errnoCode } from '../errors.js';
 import { ensureDirInside } from '../spool/atomic.js';
 import { isName, validateName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
@@ -94,7 +94,7 @@ export async function tracked<T>(spool: Spool, node: string, settings: HealthSet
     recordSuccess(spool, node);
     return value;
   } catch (error) {
-    if (error instanceof SpoolError && error.kind === 'unreachable' && error.message.includes(`node ${node} `)) recordFailure(spool, node, error.message, settings);
+    if (error instanceof NodeUnreachableError && error.node === node) recordFailure(spool, node, error.message, settings);
     throw error;
   }
 }

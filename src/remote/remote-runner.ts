@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeConfig } from '../config/config.js';
-import { EXIT_CODES, SpoolError, TargetExistsError } from '../errors.js';
+import { EXIT_CODES, NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
 import type { NodeRunner } from '../builder/check.js';
 import type { NodeBuild } from '../builder/build-node.js';
 import type { BuildNumber } from '../builder/variations.js';
@@ -84,13 +84,12 @@ export class RemoteRunner implements NodeRunner {
       ? await this.ssh.run(this.command('await-result', '--node', this.node, '--entry', entryArg))
       : await this.ssh.run(this.command('build', String(buildNumber), '--node', this.node, '--entry', entryArg), { idempotent: false });
     if (out.exitCode === EXIT_CODES.unreachable) {
-      // A node without its agent or its chroot counts towards its health (tracked() matches "node NAME "); a mirror down does not.
-      const what = this.config.agent
-        ? `node ${this.node} has no watch agent running`
-        : errorType(out.stdout) === 'ChrootMissingError'
-          ? `node ${this.node} cannot build: it has no base chroot for ${entry.id.suite}/${entry.id.arch}`
-          : `${this.node} cannot reach its mirror`;
-      throw new SpoolError('unreachable', `${what}: ${out.stderr.trim()}`);
+      // A node without its agent or its chroot counts towards its health; a mirror down does not.
+      if (this.config.agent) throw new NodeUnreachableError(this.node, `node ${this.node} has no watch agent running: ${out.stderr.trim()}`);
+      if (errorType(out.stdout) === 'ChrootMissingError') {
+        throw new NodeUnreachableError(this.node, `node ${this.node} cannot build: it has no base chroot for ${entry.id.suite}/${entry.id.arch}: ${out.stderr.trim()}`);
+      }
+      throw new SpoolError('unreachable', `${this.node} cannot reach its mirror: ${out.stderr.trim()}`);
     }
     if (out.exitCode > REMOTE_KILLED) {
       // The node answered (run() turns 255, a failed connection, into 'unreachable'); its build was killed (the OOM killer, an operator): not the node's connectivity.

@@ -15,7 +15,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { $ } from 'zx';
 import type { NodeConfig } from '../config/config.js';
-import { SpoolError, TargetExistsError } from '../errors.js';
+import { NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
 import { remoteCommand } from './quote.js';
 
 export interface SshSettings {
@@ -152,7 +152,7 @@ export class SshTransport {
       if (out.exitCode !== CONNECTION_FAILED) return { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
       this.close();
       if (attempt >= retries) {
-        throw new SpoolError('unreachable', `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${out.stderr.trim() || 'ssh exited 255'}`);
+        throw new NodeUnreachableError(this.name, `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${out.stderr.trim() || 'ssh exited 255'}`);
       }
       await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
     }
@@ -190,7 +190,7 @@ export class SshTransport {
     const sha256 = crypto.createHash('sha256').update(data).digest('hex');
     const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath, String(data.length), sha256], { idempotent: true, input: data });
     if (placed.exitCode === PUT_EXISTS) throw new TargetExistsError(`${this.name}:${remotePath}`);
-    if (placed.exitCode === PUT_TRUNCATED) throw new SpoolError('unreachable', `node ${this.name}: ${remotePath} arrived truncated (connection dropped mid-transfer); nothing was placed`);
+    if (placed.exitCode === PUT_TRUNCATED) throw new NodeUnreachableError(this.name, `node ${this.name}: ${remotePath} arrived truncated (connection dropped mid-transfer); nothing was placed`);
     if (placed.exitCode !== 0) throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${placed.stderr.trim()}`);
   }
 
@@ -211,10 +211,9 @@ export class SshTransport {
       this.assertNotStopped();
       if (out.exitCode === 0) return;
       this.close();
-      if (out.exitCode !== CONNECTION_FAILED && !/connection|timed out|closed/i.test(out.stderr)) {
-        throw new SpoolError('failed', `scp on ${this.name} failed: ${out.stderr.trim()}`);
-      }
-      if (attempt >= this.settings.retries) throw new SpoolError('unreachable', `node ${this.name} is unreachable: ${out.stderr.trim()}`);
+      // scp, like ssh, exits 255 when the connection failed or dropped, 1 for a remote file error
+      if (out.exitCode !== CONNECTION_FAILED) throw new SpoolError('failed', `scp on ${this.name} failed: ${out.stderr.trim()}`);
+      if (attempt >= this.settings.retries) throw new NodeUnreachableError(this.name, `node ${this.name} is unreachable: ${out.stderr.trim()}`);
       await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
     }
   }

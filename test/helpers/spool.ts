@@ -124,6 +124,8 @@ export function census(layout: Layout): Census {
   };
 }
 
+/** Whether any process of the group still runs: a zombie (killed, not yet reaped by whoever adopted it) does not count. */
 export function hasSleepingGroup(pgid: number): boolean {
-  return spawnSync('ps', ['-o', 'pid=', '-g', String(pgid)], { encoding: 'utf8' }).stdout.trim() !== '';
+  const states = spawnSync('ps', ['-o', 'stat=', '-g', String(pgid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return states.some((state) => !state.startsWith('Z'));
 }

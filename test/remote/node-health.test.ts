@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { assertUsable, listHealth, readHealth, recordFailure, recordSuccess } from '../../src/remote/node-health.js';
+import { NodeUnreachableError, SpoolError } from '../../src/errors.js';
+import { assertUsable, listHealth, readHealth, recordFailure, recordSuccess, tracked } from '../../src/remote/node-health.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { PROJECT, sandbox } from '../helpers/spool.js';
 
@@ -28,6 +29,17 @@ describe('node health on the main node', () => {
     assert.doesNotThrow(() => assertUsable(spool, 'node2', settings), 'due for its recheck');
     recordSuccess(spool, 'node2');
     assert.deepEqual(listHealth(spool, settings), []);
+  });
+
+  it('counts a failure by its type and node, never by the wording of its message', async () => {
+    const spool = openSpool(sandbox('health-types').root);
+    const failWith = (error: Error) => tracked(spool, 'node1', settings, () => Promise.reject(error)).catch(() => undefined);
+    await failWith(new SpoolError('unreachable', 'node node1 cannot reach its mirror')); // the mirror, not the node
+    await failWith(new NodeUnreachableError('node2', 'node node1 is mentioned, node2 failed'));
+    await failWith(new SpoolError('failed', 'node node1 build exited 2'));
+    assert.equal(readHealth(spool, 'node1', settings), undefined);
+    await failWith(new NodeUnreachableError('node1', 'connection refused, however it is worded'));
+    assert.equal(readHealth(spool, 'node1', settings)?.failures, 1);
   });
 
   it('counts every failure when eight jobs fail on the same node at once', async () => {

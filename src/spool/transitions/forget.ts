@@ -1,16 +1,19 @@
 /**
  * forget (node): removes every trace of an entry its main node gave up on (the job that
  * shipped it died): the copies in this node's inbox or pending/, and its results. First
- * the node's reaper runs, so a build left over by the dead job is ended and its lock
- * broken; a build that is still alive and refreshing its lock makes forget exit 4.
+ * the node's reaper runs, so a build left over by the dead job is ended (its process
+ * group, workdir and chroot copy, which only its lock owner record names) and its lock
+ * broken. When another reaper is running, forget waits for it and then reaps itself:
+ * taking a dead holder's lock over directly would lose that record and leave its build
+ * behind for good. A build that is still alive and refreshing its lock makes forget exit 4.
  *
- * Lock: the entry lock (purpose "requeue"), held while removing.
+ * Lock: the entry lock (purpose "forget"), held while removing.
  * Faults: forget:after-unlink (some copies removed, some not): forget is idempotent, and
  * the main job reruns it before shipping the entry again.
  */
 import fs from 'node:fs';
-import type { EntryId } from '../identity.js';
-import { lockEntry } from '../lock.js';
+import { type EntryId, formatId } from '../identity.js';
+import { judgeLock, lockEntry } from '../lock.js';
 import { faultPoint } from '../fault.js';
 import { locate } from '../read-entry.js';
 import { reap } from '../reaper/reap.js';
@@ -22,13 +25,16 @@ export interface Forgotten {
   readonly results: boolean;
 }
 
+/** How often forget looks again while another reaper runs. */
+const REAPER_POLL_MS = 200;
+
 export async function forget(spool: Spool, node: string, id: EntryId): Promise<Forgotten> {
-  try {
-    await reap(spool);
-  } catch (error) {
-    if (!(error instanceof SpoolError && error.kind === 'busy')) throw error; // another reaper is at it: fine
+  // Two passes at most: a holder that died right after the first pass is found by the second.
+  for (let pass = 0; pass < 2 && (pass === 0 || judgeLock(spool, id).health === 'stale'); pass++) await reapWhenFree(spool);
+  if (judgeLock(spool, id).health === 'stale') {
+    throw new SpoolError('busy', `${formatId(id)}: its lock's holder died while forget ran; run reap (it ends what that holder left), then forget again`);
   }
-  const lock = await lockEntry(spool, id, 'requeue');
+  const lock = await lockEntry(spool, id, 'forget');
   try {
     const copies = locate(spool.layout, id);
     for (const copy of copies) {
@@ -41,5 +47,20 @@ export async function forget(spool: Spool, node: string, id: EntryId): Promise<F
     return { entries: copies.length, results: hadResults };
   } finally {
     await lock.release();
+  }
+}
+
+/** Runs the reaper, waiting (up to twice the stale time) for one that is already running. */
+async function reapWhenFree(spool: Spool): Promise<void> {
+  const deadline = spool.clock.now() + 2 * spool.thresholds.lockStaleMs + spool.thresholds.killGraceMs;
+  for (;;) {
+    try {
+      await reap(spool);
+      return;
+    } catch (error) {
+      if (!(error instanceof SpoolError && error.kind === 'busy')) throw error;
+      if (spool.clock.now() > deadline) throw new SpoolError('busy', `another reaper kept ${spool.layout.root} for too long: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, REAPER_POLL_MS));
+    }
   }
 }

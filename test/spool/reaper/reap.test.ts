@@ -9,6 +9,7 @@ import { writeDurable, tempPath } from '../../../src/spool/atomic.js';
 import { FAILED, PENDING, RESULT_MARKER, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { reap } from '../../../src/spool/reaper/reap.js';
 import { type Thresholds, openSpool } from '../../../src/spool/spool.js';
+import { until } from '../../helpers/until.js';
 import { PROJECT, cli, cliAsync, census, hasSleepingGroup, id, sandbox, writeEntry } from '../../helpers/spool.js';
 
 const inbox = nodePlace('node1');
@@ -145,6 +146,28 @@ describe('reaper', () => {
     const places = census(s.layout).entries;
     assert.deepEqual(places.get('bookworm/amd64/dup_1.0-1'), ['node1'], 'the only remaining name of dup survives');
     assert.deepEqual(places.get('bookworm/amd64/abandoned_1.0-1'), ['node1']);
+  });
+
+  it('forget waits for a running reaper instead of taking over a dead holder\'s lock, so its build is still ended and its workdir removed', async () => {
+    const s = sandbox('forget-race');
+    const config = path.join(s.dir, 'config.json');
+    fs.writeFileSync(config, JSON.stringify({ thresholds: { lockStaleSeconds: 2, lockUpdateSeconds: 1, killGraceSeconds: 1 } }));
+    writeEntry(s.layout, inbox, id('hello'));
+    const builder = await startBuilder(s.root);
+    builder.child.kill('SIGKILL');
+    await once(builder.child, 'exit');
+    await new Promise((r) => setTimeout(r, 2500)); // the dead holder's lock is stale by its age too
+    const reaping = cliAsync(s.root, ['--config', config, '--json', 'reap'], { REPRO_SPOOL_STALL: 'reap:after-plan:1500' }); // shorter than the stale time: it keeps its lock
+    await until(() => fs.existsSync(s.layout.reaperLockDir), 'the reaper holds its lock');
+    const forgot = cli(s.root, ['--config', config, '--json', 'forget', 'hello', '1.0-1', '--suite', 'bookworm', '--arch', 'amd64', '--node', 'node1']);
+    assert.equal(forgot.status, 0, forgot.stderr);
+    const reaped = await reaping;
+    assert.equal(reaped.status, 0);
+    assert.equal(hasSleepingGroup(builder.pgid), false, 'the dead holder\'s build was ended');
+    assert.equal(fs.existsSync(builder.workdir), false, 'its workdir was removed');
+    const left = census(s.layout);
+    assert.deepEqual([...left.entries], []);
+    assert.deepEqual(left.locks, []);
   });
 
   it('moves an entry to failed/ instead when its attempts are used up', async () => {
