@@ -1,7 +1,8 @@
 /**
  * Claim throughput: 10,000 inbox entries claimed one by one (lock, owner record, link,
- * unlink, fsync of both directories, release) against a bare rename loop over the same
- * tree and against python3-dirq's QueueSimple lock+remove loop, in the same run.
+ * unlink, fsync of both directories, release) against, in the same run: the durable
+ * floor (mkdir + rename + the same two directory fsyncs: the baseline that matters), a
+ * bare rename loop without fsync, and python3-dirq's QueueSimple lock+remove loop.
  * Usage: node --import tsx scripts/bench/claim.ts [ENTRIES] [ROUNDS]
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Stanza } from '../../src/debian/deb822.js';
+import { fsyncDir } from '../../src/spool/atomic.js';
 import { Layout, PENDING, nodePlace } from '../../src/spool/layout.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { claimEach } from '../../src/spool/transitions/claim.js';
@@ -57,6 +59,8 @@ function dirq(...args: string[]): string {
 }
 
 const renameRoot = path.join(base, 'rename');
+const durableRoot = path.join(base, 'durable');
+let durableLayout: Layout;
 const claimRoot = path.join(base, 'claim');
 const dirqRoot = path.join(base, 'dirq');
 let renameLayout: Layout;
@@ -72,6 +76,23 @@ const results = await compare(
           const target = renameLayout.entryPath(PENDING, id);
           fs.mkdirSync(path.dirname(target), { recursive: true });
           fs.renameSync(renameLayout.entryPath(inbox, id), target);
+        }
+        return ENTRIES;
+      },
+    },
+    {
+      // The durable floor: what any crash-safe move must pay (the rename made durable in both directories).
+      name: 'durable floor (mkdir -p + rename + fsync of both directories)',
+      prepare: () => void (durableLayout = fillInbox(durableRoot)),
+      run: () => {
+        for (let i = 0; i < ENTRIES; i++) {
+          const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
+          const source = durableLayout.entryPath(inbox, id);
+          const target = durableLayout.entryPath(PENDING, id);
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.renameSync(source, target);
+          fsyncDir(path.dirname(target));
+          fsyncDir(path.dirname(source));
         }
         return ENTRIES;
       },

@@ -94,11 +94,25 @@ interface Outcome {
 /** The build could not run for reasons that are not the package's (apt could not fetch, sbuild could not make a session…). */
 class InfrastructureFailure extends Error {}
 
+/**
+ * Results of this entry that are still here when main ships it again belong to an attempt
+ * main gave up on (main ships an entry only while it holds the entry's lock, after taking
+ * the last results away): they would make this build's completion fail. Called under the
+ * entry's lock.
+ */
+function discardStaleResults(spool: Spool, node: string, id: EntryId, settings: BuilderSettings): void {
+  const stale = spool.layout.resultsPath(node, id);
+  if (!fs.existsSync(stale)) return;
+  fs.rmSync(stale, { recursive: true, force: true });
+  settings.progress?.(`removed results of an earlier, abandoned attempt at ${formatId(id)}`);
+}
+
 /** Builds the next entry of node's inbox (or only the given one); undefined when there is none. */
 export async function buildNext(spool: Spool, node: string, buildNumber: BuildNumber, settings: BuilderSettings, only?: EntryId): Promise<NodeBuild | undefined> {
   const taken = await claim(spool, { node, ...(only && { suite: only.suite, arch: only.arch, pkg: only.pkg, version: only.version }) });
   if (!taken) return undefined;
   const { entry, lock } = taken;
+  discardStaleResults(spool, node, entry.id, settings);
   const workdir = path.join(spool.layout.root, 'build', `${buildNumber}-${lock.token}`);
   // Recorded before it exists: a crash right after mkdir still leaves it to the reaper.
   const scratch = settings.builder === 'sbuild' && settings.chroots.unpackDir ? path.join(settings.chroots.unpackDir, `repro-spool-${lock.token}`) : undefined;

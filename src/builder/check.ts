@@ -21,7 +21,7 @@ import { readResultMarker } from '../spool/results.js';
 import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
-import { requeue } from '../spool/transitions/requeue.js';
+import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
 import type { BuildRow, Verdict } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
@@ -102,6 +102,7 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
     for (const runner of runners) {
       // Only an entry handed back before (requeue and the reaper always record Last-Failure)
       // can have copies on the nodes; skipping the others saves a remote start per node.
+      // (A node also discards stale results of an entry it is given again: build-node.ts.)
       if (entry.fields.get('Last-Failure') !== undefined) await runner.clearLeftovers(entry.id);
       fs.rmSync(main.layout.resultsPath(runner.node, entry.id), { recursive: true, force: true });
     }
@@ -126,11 +127,33 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
     const stopped = settings.signal?.aborted === true;
     const waits = error instanceof SpoolError && error.kind === 'busy';
     const reason = stopped ? 'check stopped by a signal before its verdict' : `check failed: ${(error as Error).message}`;
-    await requeue(main, lock, entry.id, reason, { countsAsAttempt: !waits && !stopped });
+    const countsAsAttempt = !waits && !stopped;
+    // failed/ is the end of the road: nothing will come back for what this entry left on main or on its nodes.
+    const fields = nextAttempt(main, entry, { countsAsAttempt }).fails ? await clearAfterFailure(main, runners, entry.id) : [];
+    await requeue(main, lock, entry.id, reason, { countsAsAttempt, fields });
     throw stopped ? new CheckStoppedError(entry.id) : error;
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Before an entry goes to failed/: removes its fetched results on main and, best effort,
+ * its copies and results on both nodes. A node that cannot be reached is named in the
+ * failed/ entry's Leftovers-On, for the operator (forget on that node) before a retry.
+ */
+async function clearAfterFailure(main: Spool, runners: readonly [NodeRunner, NodeRunner], id: EntryId): Promise<Array<[string, string]>> {
+  const unreached: string[] = [];
+  for (const runner of runners) {
+    fs.rmSync(main.layout.resultsPath(runner.node, id), { recursive: true, force: true });
+    try {
+      await runner.clearLeftovers(id);
+    } catch (error) {
+      if (!(error instanceof SpoolError)) throw error;
+      unreached.push(runner.node);
+    }
+  }
+  return unreached.length > 0 ? [['Leftovers-On', [...new Set(unreached)].join(' ')]] : [];
 }
 
 async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, builds: NodeBuild[]): Promise<CheckVerdict> {

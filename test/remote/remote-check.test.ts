@@ -103,6 +103,32 @@ describe('a check over ssh on two nodes', () => {
     assertNodesEmpty([...main.roots, ...fixed.roots]);
   });
 
+  it('cleans up on main and on the nodes it reaches when an entry goes to failed/, and names the node it could not reach', async () => {
+    const main = await mainNode({ node2Port: 9 });
+    main.write({ thresholds: { sshConnectTimeoutSeconds: 2, sshRetries: 0, sshBackoffSeconds: 0.05, maxAttempts: 1 } });
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const down = await main.run('build', '--job', 'job1');
+    assert.equal(down.status, 6, down.stderr);
+    assert.deepEqual([...census(main.layout).entries.values()], [['failed']]);
+    const failed = fs.readFileSync(path.join(main.root, 'reproducible-builds/failed/bookworm/amd64/steady/1.0'), 'utf8');
+    assert.match(failed, /^Leftovers-On: node2$/m);
+    assert.equal(census(main.layout).results.size, 0, 'build 1\'s fetched results are gone from main');
+    assert.deepEqual(fs.existsSync(path.join(main.root, 'reproducible-results')) ? fs.readdirSync(path.join(main.root, 'reproducible-results'), { recursive: true }).filter((n) => String(n).endsWith('/result')) : [], []);
+    assertNodesEmpty([main.roots[0]!]);
+  });
+
+  it('builds an entry again on a node that still holds results of an abandoned attempt', async () => {
+    const main = await mainNode();
+    const stale = path.join(main.roots[0]!.root, 'reproducible-results/node1/bookworm/amd64/steady/1.0');
+    fs.mkdirSync(stale, { recursive: true });
+    fs.writeFileSync(path.join(stale, 'result'), 'Status: FTBFS\n');
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const result = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).verdict, 'reproducible');
+    assertNodesEmpty(main.roots);
+  });
+
   it('pauses on a NO-BUILDS-PLEASE file in the main root: exit 3 with its reason, the entry left waiting', async () => {
     const main = await mainNode();
     assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);

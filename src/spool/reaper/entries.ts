@@ -21,7 +21,7 @@ import { SpoolError } from '../../errors.js';
 import { faultPoint } from '../fault.js';
 import { hasResultMarker } from '../results.js';
 import { quarantine } from '../transitions/quarantine.js';
-import { requeue } from '../transitions/requeue.js';
+import { nextAttempt, requeue } from '../transitions/requeue.js';
 import type { WalkedEntry } from '../walk.js';
 import { type ReapContext, act } from './actions.js';
 import { leftovers, terminate } from './kill.js';
@@ -132,8 +132,8 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
       steps.push(() => act(ctx, 'remove-workdir', scratch, `chroot copy of dead holder pid ${owner.pid}`, () => fs.rmSync(scratch, { recursive: true, force: true })));
     }
   }
-  const attempt = Number(keep.entry.fields.get('Attempt') ?? '1') + 1;
-  const kind = attempt > spool.thresholds.maxAttempts ? 'fail' : 'requeue';
+  const { attempt, fails } = nextAttempt(spool, keep.entry);
+  const kind = fails ? 'fail' : 'requeue';
   steps.push((lock) => act(ctx, kind, keep.path, `${reason} (attempt ${attempt - 1} of ${spool.thresholds.maxAttempts})`, async () => {
     const done = await requeue(spool, lock, keep.id, reason);
     return `now in ${done.to.state === 'node' ? done.to.node : done.to.state}/ with Attempt ${done.attempt}`;

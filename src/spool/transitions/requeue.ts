@@ -33,6 +33,14 @@ export interface RequeueOptions {
   readonly countsAsAttempt?: boolean;
   /** Set when this spool is a node's: the name of its inbox. */
   readonly thisNode?: string;
+  /** More fields for the moved entry (e.g. Leftovers-On, for an entry going to failed/). */
+  readonly fields?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The one rule for when a hand-back becomes a failure: Attempt would pass maxAttempts. */
+export function nextAttempt(spool: Spool, entry: Entry, options: Pick<RequeueOptions, 'countsAsAttempt'> = {}): { attempt: number; fails: boolean } {
+  const attempt = attemptOf(entry) + (options.countsAsAttempt === false ? 0 : 1);
+  return { attempt, fails: attempt > spool.thresholds.maxAttempts };
 }
 
 export async function requeue(spool: Spool, held: EntryLock | undefined, id: EntryId, reason: string, options: RequeueOptions = {}): Promise<Requeued> {
@@ -45,13 +53,14 @@ export async function requeue(spool: Spool, held: EntryLock | undefined, id: Ent
     }
     const entry = readEntryFile(source.path, id, source.place);
     if (!entry) throw new SpoolError('nothingToDo', `${formatId(id)} vanished before it could be requeued`);
-    const attempt = attemptOf(entry) + (options.countsAsAttempt === false ? 0 : 1);
+    const { attempt, fails } = nextAttempt(spool, entry, options);
     const back = source.place.state === 'pending' ? nodePlace(requireNode(entry)) : SCHEDULED;
-    const to = attempt > spool.thresholds.maxAttempts ? FAILED : back;
+    const to = fails ? FAILED : back;
     let moved = withFields(entry, [
       ['Attempt', String(attempt)],
       ['Last-Failure', reason.replace(/\n/g, ' ') || 'unspecified'],
       ['Requeued', new Date(spool.clock.now()).toISOString()],
+      ...(options.fields ?? []),
     ]);
     if (to.state === 'scheduled') moved = dropShipping(moved);
     lock.assertHeld();
