@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Stanza } from '../debian/deb822.js';
-import { SpoolError } from '../errors.js';
+import { SpoolError, errnoCode } from '../errors.js';
 import { ensureDirInside, fsyncDir, writeFileAtomic } from '../spool/atomic.js';
-import type { Entry } from '../spool/entry.js';
+import { type Entry, attemptOf } from '../spool/entry.js';
 import { faultPoint } from '../spool/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
@@ -22,7 +22,7 @@ import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
 import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
-import type { BuildRow, Verdict } from '../store/records.js';
+import { type BuildRow, type StoreRecord, type Verdict, parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, diffoscope } from './diffoscope.js';
@@ -38,6 +38,9 @@ export interface NodeRunner {
   /** Ships the entry, has the node build it, and fetches its results into main's reproducible-results/$NODE/ (the returned results path). */
   build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild>;
 }
+
+/** The archive's copy of the check's reproducible.db record, written just before its verdict file. */
+export const RECORD_FILE = 'record.json';
 
 export interface CheckSettings {
   readonly store: Store;
@@ -92,8 +95,20 @@ export async function checkNext(main: Spool, settings: CheckSettings, runners: r
   const concluded = entry.fields.get('Last-Failure') !== undefined ? concludedCheck(main.layout, entry) : undefined;
   if (concluded) {
     try {
+      const record = readRecordFile(concluded.archive);
+      if (record) await settings.store.record([record]); // its own key: a no-op if the dead job got that far
       removeEntry(main, lock, entry.id);
       return { id: entry.id, verdict: concluded.verdict as Verdict, detail: concluded.detail, builds: [], archive: concluded.archive, concludedEarlier: true };
+    } finally {
+      await lock.release();
+    }
+  }
+  if (attemptOf(entry) > main.thresholds.maxAttempts) {
+    // Handed back by the reaper past maxAttempts (it cannot reach the nodes): fail it here, where what it left can be cleared.
+    try {
+      const fields = await clearAfterFailure(main, runners, entry.id);
+      await requeue(main, lock, entry.id, entry.fields.get('Last-Failure') ?? 'attempts used up', { countsAsAttempt: false, fields });
+      throw new SpoolError('failed', `${formatId(entry.id)}: its ${main.thresholds.maxAttempts} attempts are used up; moved to failed/`);
     } finally {
       await lock.release();
     }
@@ -186,15 +201,34 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   const rows = builds.map((b) => buildRow(b, settings.job));
   for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
   const explained = { detail, unsatisfiable, failsOnlyIn };
-  // The record first, then the verdict file: once the verdict file exists the record is in
-  // reproducible.db (or its journal), so a check killed after it is only finished, never
-  // repeated and never lost (spool/concluded.ts).
-  await settings.store.record([{ kind: 'result', source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch }, verdict, detail, buildDate: now.toISOString(), builds: rows }]);
+  const source = { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch };
+  const record: StoreRecord = { kind: 'result', key: `check ${main.layout.relative(archive)}`, source, verdict, detail, buildDate: now.toISOString(), builds: rows };
+  // The verdict file is the commit point. Before it: the record it implies, so that whoever
+  // finishes this check (the next check, if this job dies) records exactly this, once (its
+  // key makes a second recording a no-op). After it: the record, then the entry's removal.
+  writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
+  lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
   writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), { noReplace: true });
   fsyncDir(archive);
+  faultPoint('check:after-verdict');
+  await settings.store.record([record]);
   faultPoint('check:before-remove');
   removeEntry(main, lock, entry.id);
   return { id: entry.id, verdict, ...explained, builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })), comparison, diffoscope: report, archive };
+}
+
+/** What a concluded check recorded, or was about to record (none in archives of checks that recorded first). */
+function readRecordFile(archive: string): StoreRecord | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(archive, RECORD_FILE), 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  const parsed = parseRecord(text);
+  if ('problem' in parsed) throw new SpoolError('integrity', `${path.join(archive, RECORD_FILE)} is ${parsed.problem}: the check it concludes cannot be recorded`);
+  return parsed.record;
 }
 
 /** The last step of a check: the entry leaves the spool (every copy of it), only while the job still holds it. */

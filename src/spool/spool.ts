@@ -15,6 +15,11 @@ export interface Thresholds {
   readonly killGraceMs: number;
   /** Temp files of processes the reaper cannot judge (other hosts) are removed after this. */
   readonly tmpMaxAgeMs: number;
+  /**
+   * Complete results nobody fetched (their job died, their entry went to failed/) are
+   * removed after this: main fetches a build's results as soon as it ends.
+   */
+  readonly unfetchedResultsMaxAgeMs: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -24,6 +29,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   maxAttempts: 3,
   killGraceMs: 10_000,
   tmpMaxAgeMs: 24 * 3600_000,
+  unfetchedResultsMaxAgeMs: 2 * 24 * 3600_000,
 };
 
 export interface Spool {

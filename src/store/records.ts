@@ -28,7 +28,16 @@ export interface BuildRow {
 
 export type StoreRecord =
   | { readonly kind: 'scheduled'; readonly source: SourceKey; readonly priority: number; readonly scheduledAt: string; readonly reason: string }
-  | { readonly kind: 'result'; readonly source: SourceKey; readonly verdict: Verdict; readonly detail?: string; readonly buildDate: string; readonly builds: readonly BuildRow[] }
+  | {
+      readonly kind: 'result';
+      /** Identifies the check: recording it twice (a check finished by the next one) adds nothing. Default: the journal id. */
+      readonly key?: string;
+      readonly source: SourceKey;
+      readonly verdict: Verdict;
+      readonly detail?: string;
+      readonly buildDate: string;
+      readonly builds: readonly BuildRow[];
+    }
   | { readonly kind: 'node-info'; readonly node: string; readonly collectedAt: string; readonly values: Readonly<Record<string, string>> };
 
 const sourceKey = z.object({ name: z.string(), version: z.string(), suite: z.string(), architecture: z.string() });
@@ -43,7 +52,7 @@ const buildRow = z.object({
 });
 const storeRecord = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scheduled'), source: sourceKey, priority: z.number().int(), scheduledAt: z.string(), reason: z.string() }),
-  z.object({ kind: z.literal('result'), source: sourceKey, verdict: z.enum(VERDICTS), detail: z.string().optional(), buildDate: z.string(), builds: z.array(buildRow) }),
+  z.object({ kind: z.literal('result'), key: z.string().optional(), source: sourceKey, verdict: z.enum(VERDICTS), detail: z.string().optional(), buildDate: z.string(), builds: z.array(buildRow) }),
   z.object({ kind: z.literal('node-info'), node: z.string(), collectedAt: z.string(), values: z.record(z.string(), z.string()) }),
 ]);
 
@@ -76,6 +85,7 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
     }
     case 'result': {
       const s = record.source;
+      const checkId = record.key ?? journalId;
       const node = (n: 1 | 2) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
       db.run(
         `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail)
@@ -89,13 +99,13 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
       db.run(
         `INSERT OR IGNORE INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [journalId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
+        [checkId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
       for (const b of record.builds) {
         db.run(
           `INSERT OR IGNORE INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [journalId, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.job ?? null, b.startedAt, b.durationSeconds, b.exitCode, b.status],
+          [checkId, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.job ?? null, b.startedAt, b.durationSeconds, b.exitCode, b.status],
         );
       }
       return;

@@ -165,7 +165,7 @@ describe('a build SIGKILLed in the middle', () => {
 });
 
 describe('the local check killed at each step', () => {
-  for (const fault of ['build:before-dpkg-buildpackage', 'check:after-build-1', 'advance:after-temp', 'advance:after-link', 'advance:after-write', 'advance:after-unlink', 'build:before-complete', 'check:after-build-2', 'check:before-remove']) {
+  for (const fault of ['build:before-dpkg-buildpackage', 'check:after-build-1', 'advance:after-temp', 'advance:after-link', 'advance:after-write', 'advance:after-unlink', 'build:before-complete', 'check:after-build-2', 'check:after-verdict', 'check:before-remove']) {
     it(`SIGKILL at ${fault}: one reap (and a rerun, unless the verdict was recorded) reach the verdict, with nothing left in any spool`, async () => {
       const node = await mainNode();
       const crashed = await node.run('build', 'steady', '--arch', 'amd64');
@@ -176,12 +176,11 @@ describe('the local check killed at each step', () => {
       const reaped = await node.run('--json', 'reap');
       assert.equal(reaped.status, 0, reaped.stderr);
       const history = () => node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n);
-      if (fault === 'check:before-remove') {
-        const actions = (JSON.parse(reaped.stdout) as { actions: Array<{ action: string }> }).actions.map((a) => a.action);
-        assert.ok(actions.includes('finish-verdict') && !actions.includes('requeue'), `the verdict is recorded: the reaper finishes the removal, it does not hand the entry back (${actions.join(' ')})`);
-        assert.equal(census(node.layout).entries.size, 0);
-        assert.equal(await history(), 2, 'the first check and the killed one: one verdict each, none twice');
-        return; // nothing is left to rerun
+      const concluded = fault === 'check:after-verdict' || fault === 'check:before-remove';
+      if (concluded) {
+        const requeued = (JSON.parse(reaped.stdout) as { actions: Array<{ action: string; reason: string; detail?: string }> }).actions.find((a) => a.action === 'requeue');
+        assert.match(requeued?.reason ?? '', /died after its verdict reproducible .*: the next check finishes it/);
+        assert.match(requeued?.detail ?? '', /now in scheduled\/ with Attempt 1/, 'not counted as an attempt');
       }
       const rerun = await node.run('--json', 'build', 'steady', '--arch', 'amd64');
       assert.equal(rerun.status, 0, rerun.stderr);
@@ -193,8 +192,10 @@ describe('the local check killed at each step', () => {
         assert.deepEqual([left.entries.size, left.results.size, left.locks.length], [0, 0, 0], `${local} spool empty`);
         assert.deepEqual(fs.existsSync(path.join(layout.root, 'build')) ? fs.readdirSync(path.join(layout.root, 'build')) : [], [], `${local}: no build dir left`);
       }
+      if (concluded) assert.equal(JSON.parse(rerun.stdout).concludedEarlier, true, 'the rerun only finished the killed check');
       const verdicts = await node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
       assert.equal(verdicts, 1, 'one verdict row for the package');
+      assert.equal(await history(), 2, 'the first check and the killed one: one verdict each, none twice');
     });
   }
 });

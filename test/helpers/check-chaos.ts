@@ -43,6 +43,8 @@ export interface CheckChaosReport {
 }
 
 const STALE_SECONDS = 4;
+/** Results of a build whose entry failed meanwhile are nobody's: the reapers remove them after this. */
+const UNFETCHED_SECONDS = 15;
 const STACK_TRACE = /\n\s+at .+:\d+:\d+\)?$/m;
 
 function random(seed: number): () => number {
@@ -61,7 +63,7 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
   const started = Date.now();
   const rand = random(options.seed);
   const s = sandbox('check-chaos');
-  const thresholds = { lockStaleSeconds: STALE_SECONDS, lockUpdateSeconds: 1, killGraceSeconds: 1, maxAttempts: 4, downloadRetries: 0 };
+  const thresholds = { lockStaleSeconds: STALE_SECONDS, lockUpdateSeconds: 1, killGraceSeconds: 1, maxAttempts: 4, downloadRetries: 0, unfetchedResultsMaxAgeSeconds: UNFETCHED_SECONDS };
   const nodeEntries = options.nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
     const root = path.join(sshd.dir, path.basename(s.dir));
@@ -145,7 +147,19 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
     }
   };
 
-  await Promise.all([...jobs.map((j) => jobLoop(j.name)), injectFaults().then(() => (chaos = false))]);
+  // cron: the reaper every few seconds on main and on each node, as a deployment runs it
+  const reaperLoop = async () => {
+    while (chaos) {
+      await sleep(2000 + rand() * 2000);
+      for (const [root, cfg] of [[s.root, config], ...nodeEntries.map((n) => [n.root, n.config] as const)] as const) {
+        const reaped = await cliAsync(root, ['--config', cfg, 'reap']);
+        if (STACK_TRACE.test(reaped.stderr)) violations.push(`reap printed a stack trace: ${reaped.stderr.trim().slice(0, 600)}`);
+        if (![0, 4].includes(reaped.status ?? -1)) violations.push(`reap on ${root} exited ${reaped.status}: ${reaped.stderr.trim().slice(0, 400)}`);
+      }
+    }
+  };
+
+  await Promise.all([...jobs.map((j) => jobLoop(j.name)), reaperLoop(), injectFaults().then(() => (chaos = false))]);
   await sleep((STALE_SECONDS + 2) * 1000); // stopped jobs continued, killed holders' locks stale
 
   // Drain: reap everywhere, then check until nothing is scheduled.
@@ -166,6 +180,7 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
     }
   }
   await waitForNodeBuilds(nodeEntries.map((n) => n.root));
+  await sleep((UNFETCHED_SECONDS + 1) * 1000);
   await reapAll();
 
   // The promise.

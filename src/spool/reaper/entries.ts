@@ -21,7 +21,7 @@ import { SpoolError } from '../../errors.js';
 import { faultPoint } from '../fault.js';
 import { hasResultMarker } from '../results.js';
 import { quarantine } from '../transitions/quarantine.js';
-import { nextAttempt, requeue } from '../transitions/requeue.js';
+import { type RequeueOptions, nextAttempt, requeue } from '../transitions/requeue.js';
 import type { WalkedEntry } from '../walk.js';
 import { type ReapContext, act } from './actions.js';
 import { leftovers, terminate } from './kill.js';
@@ -101,18 +101,20 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
       steps.push(...handBack(ctx, keep, judgement, judgement.health === 'free' ? 'claimed without a live lock for longer than lockStaleMs' : judgement.reason));
     }
   } else if (keep.place.state === 'node' && judgement.health === 'stale' && judgement.owner?.purpose === 'job') {
+    // A job's entry goes back to scheduled/, never to failed/: only a check can clear what it left on the nodes.
     const concluded = concludedCheck(spool.layout, keep.entry);
     if (concluded) {
-      // The dead job recorded its verdict and died before removing the entry: finish that, never check it twice.
-      steps.push(() => act(ctx, 'finish-verdict', keep.path, `its verdict ${concluded.verdict} is recorded (${spool.layout.relative(concluded.archive)})`, () => fs.unlinkSync(keep.path)));
+      // The dead job wrote its verdict and died before removing the entry: the next check records it (once) and removes it, never checks it twice.
+      const reason = `job ${judgement.owner.job ?? ''} died after its verdict ${concluded.verdict} (${spool.layout.relative(concluded.archive)}): the next check finishes it`;
+      steps.push(...handBack(ctx, keep, judgement, reason.replace('  ', ' '), { countsAsAttempt: false, neverFail: true }));
     } else {
-      steps.push(...handBack(ctx, keep, judgement, `job ${judgement.owner.job ?? ''} died: ${judgement.reason}`.replace('  ', ' ')));
+      steps.push(...handBack(ctx, keep, judgement, `job ${judgement.owner.job ?? ''} died: ${judgement.reason}`.replace('  ', ' '), { neverFail: true }));
     }
   }
   return steps;
 }
 
-function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, reason: string): Step[] {
+function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, reason: string, options: RequeueOptions = {}): Step[] {
   const { spool } = ctx;
   const steps: Step[] = [];
   const owner = judgement.owner;
@@ -132,10 +134,10 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
       steps.push(() => act(ctx, 'remove-workdir', scratch, `chroot copy of dead holder pid ${owner.pid}`, () => fs.rmSync(scratch, { recursive: true, force: true })));
     }
   }
-  const { attempt, fails } = nextAttempt(spool, keep.entry);
-  const kind = fails ? 'fail' : 'requeue';
+  const { attempt, fails } = nextAttempt(spool, keep.entry, options);
+  const kind = fails && !options.neverFail ? 'fail' : 'requeue';
   steps.push((lock) => act(ctx, kind, keep.path, `${reason} (attempt ${attempt - 1} of ${spool.thresholds.maxAttempts})`, async () => {
-    const done = await requeue(spool, lock, keep.id, reason);
+    const done = await requeue(spool, lock, keep.id, reason, options);
     return `now in ${done.to.state === 'node' ? done.to.node : done.to.state}/ with Attempt ${done.attempt}`;
   }));
   return steps;

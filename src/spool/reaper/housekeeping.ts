@@ -9,6 +9,7 @@ import { tempOwner } from '../atomic.js';
 import { entryIdOrUndefined, idKey } from '../identity.js';
 import { breakStaleLock, judgeLock, tryLockEntry } from '../lock.js';
 import { processStart } from '../process-identity.js';
+import { RESULT_MARKER } from '../layout.js';
 import { hasResultMarker } from '../results.js';
 import { QUARANTINE_ITEM, QUARANTINE_REASON, quarantine } from '../transitions/quarantine.js';
 import { type Anomaly, listDir, walkResults } from '../walk.js';
@@ -69,20 +70,26 @@ export async function breakOrphanLocks(ctx: ReapContext, handled: ReadonlySet<st
   return count;
 }
 
-export async function removeIncompleteResults(ctx: ReapContext): Promise<number> {
+export async function removeAbandonedResults(ctx: ReapContext): Promise<number> {
   const results = walkResults(ctx.spool.layout);
   await quarantineAnomalies(ctx, results.anomalies);
+  const { clock, thresholds } = ctx.spool;
   for (const result of results.entries) {
-    if (hasResultMarker(result.path)) continue;
+    const complete = hasResultMarker(result.path);
+    const ageMs = complete ? clock.now() - (fs.statSync(path.join(result.path, RESULT_MARKER), { throwIfNoEntry: false })?.mtimeMs ?? clock.now()) : 0;
+    if (complete && ageMs <= thresholds.unfetchedResultsMaxAgeMs) continue;
+    const why = complete
+      ? `complete results nobody fetched for ${Math.round(ageMs / 1000)} s (longer than unfetchedResultsMaxAgeSeconds), and no live holder of its entry`
+      : 'results directory without its result marker, and no live holder of its entry';
     // A live holder of the entry may be fetching or comparing these results (a directory
     // renamed away mid-walk also looks marker-less): only ever under the entry's own lock,
-    // and only if it is still there without its marker.
+    // and only if it is still there as judged.
     if (judgeLock(ctx.spool, result.id).health === 'held') continue;
     const lock = ctx.dryRun ? undefined : await tryLockEntry(ctx.spool, result.id, 'reap');
     if (!ctx.dryRun && !lock) continue;
     try {
-      if (fs.existsSync(result.path) && !hasResultMarker(result.path)) {
-        await act(ctx, 'remove-results', result.path, 'results directory without its result marker, and no live holder of its entry', () => fs.rmSync(result.path, { recursive: true, force: true }));
+      if (fs.existsSync(result.path) && hasResultMarker(result.path) === complete) {
+        await act(ctx, 'remove-results', result.path, why, () => fs.rmSync(result.path, { recursive: true, force: true }));
       }
     } finally {
       await lock?.release();

@@ -15,7 +15,7 @@ import {
   quarantineAnomalies,
   removeDeadTemps,
   removeEmptySlots,
-  removeIncompleteResults,
+  removeAbandonedResults,
 } from './housekeeping.js';
 import { type Signaller, realSignaller } from './kill.js';
 import type { ReapReport } from './report.js';
@@ -39,7 +39,7 @@ export async function reap(spool: Spool, options: ReapOptions = {}): Promise<Rea
       if (await reapIdentity(ctx, group)) handled.add(key);
     }
     const locks = await breakOrphanLocks(ctx, handled);
-    const results = await removeIncompleteResults(ctx);
+    const results = await removeAbandonedResults(ctx);
     const temps = await removeDeadTemps(ctx);
     await removeEmptySlots(ctx);
     await pruneEmptyDirs(ctx, walk.emptyDirs);

@@ -3,7 +3,6 @@ export const REAP_ACTIONS = [
   'quarantine',
   'remove-duplicate',
   'finish-completion',
-  'finish-verdict',
   'kill',
   'remove-workdir',
   'requeue',

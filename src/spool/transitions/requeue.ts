@@ -35,6 +35,11 @@ export interface RequeueOptions {
   readonly thisNode?: string;
   /** More fields for the moved entry (e.g. Leftovers-On, for an entry going to failed/). */
   readonly fields?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * Back to scheduled/ even past maxAttempts: for the reaper, which cannot clear what a
+   * job's entry left on its nodes. The next check moves it to failed/ and clears that.
+   */
+  readonly neverFail?: boolean;
 }
 
 /** The one rule for when a hand-back becomes a failure: Attempt would pass maxAttempts. */
@@ -53,7 +58,8 @@ export async function requeue(spool: Spool, held: EntryLock | undefined, id: Ent
     }
     const entry = readEntryFile(source.path, id, source.place);
     if (!entry) throw new SpoolError('nothingToDo', `${formatId(id)} vanished before it could be requeued`);
-    const { attempt, fails } = nextAttempt(spool, entry, options);
+    const { attempt, fails: pastMax } = nextAttempt(spool, entry, options);
+    const fails = pastMax && !options.neverFail;
     const back = source.place.state === 'pending' ? nodePlace(requireNode(entry)) : SCHEDULED;
     const to = fails ? FAILED : back;
     let moved = withFields(entry, [

@@ -178,7 +178,7 @@ describe('reaper', () => {
     assert.ok(fs.existsSync(s.layout.entryPath(FAILED, id('hello'))));
   });
 
-  it('removes temps of dead writers, keeps those of live ones, and drops incomplete results', async () => {
+  it('removes temps of dead writers, keeps those of live ones, and drops incomplete results, and unfetched ones once they are old', async () => {
     const s = sandbox('reap-orphans');
     const spool = openSpool(s.root, FAST);
     fs.mkdirSync(s.layout.tmpDir, { recursive: true });
@@ -196,6 +196,10 @@ describe('reaper', () => {
     assert.ok(fs.existsSync(mine) && fs.existsSync(complete));
     const old = await reap(openSpool(s.root, FAST, later(25 * 3600_000)));
     assert.deepEqual(old.actions.map((a) => `${a.action} ${a.path}`), ['remove-temp tmp/unknown-writer']);
+    // complete results that nobody fetched for unfetchedResultsMaxAge (their job died, their entry failed) go too
+    const unfetched = await reap(openSpool(s.root, FAST, later(49 * 3600_000)));
+    assert.deepEqual(unfetched.actions.map((a) => `${a.action} ${a.path}`), ['remove-results reproducible-results/node1/bookworm/amd64/done/1.0-1']);
+    assert.match(unfetched.actions[0]!.reason, /complete results nobody fetched for \d+ s/);
   });
 
   it('quarantines corrupt entries, strays and symlinks, with a reason each', async () => {
