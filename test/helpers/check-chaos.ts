@@ -16,6 +16,7 @@ import { Layout } from '../../src/spool/layout.js';
 import { query } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import type { Mirror } from './mirror.js';
+import { STACK_TRACE, seededRandom } from './random.js';
 import { CLI, type CliResult, census, cliAsync, sandbox } from './spool.js';
 import type { TestSshd } from './sshd.js';
 
@@ -45,23 +46,13 @@ export interface CheckChaosReport {
 const STALE_SECONDS = 4;
 /** Results of a build whose entry failed meanwhile are nobody's: the reapers remove them after this. */
 const UNFETCHED_SECONDS = 15;
-const STACK_TRACE = /\n\s+at .+:\d+:\d+\)?$/m;
 
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckChaosReport> {
   const started = Date.now();
-  const rand = random(options.seed);
+  const rand = seededRandom(options.seed);
   const s = sandbox('check-chaos');
   const thresholds = { lockStaleSeconds: STALE_SECONDS, lockUpdateSeconds: 1, killGraceSeconds: 1, maxAttempts: 4, downloadRetries: 0, unfetchedResultsMaxAgeSeconds: UNFETCHED_SECONDS };
   const nodeEntries = options.nodes.map((sshd, i) => {

@@ -14,6 +14,7 @@ import { SCHEDULED } from '../../src/spool/layout.js';
 import { walkEntries } from '../../src/spool/walk.js';
 import { query } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
+import { STACK_TRACE, seededRandom } from './random.js';
 import { CLI, PROJECT, census, cli, id, sandbox, writeEntry } from './spool.js';
 
 export interface SpoolChaosOptions {
@@ -39,25 +40,14 @@ export interface SpoolChaosReport {
 }
 
 const STALE_SECONDS = 2;
-const STACK_TRACE = /\n\s+at .+:\d+:\d+\)?$/m;
 const DOCUMENTED_EXITS = new Set([0, 1, 3, 4]);
 
 type Op = { readonly name: string; readonly args: string[]; readonly script?: string; readonly records?: string[] };
 
-/** A small seeded generator, so that a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 export async function runSpoolChaos(options: SpoolChaosOptions): Promise<SpoolChaosReport> {
   const started = Date.now();
-  const rand = random(options.seed ?? Date.now());
+  const rand = seededRandom(options.seed ?? Date.now());
   const pickOne = <T>(items: readonly T[]): T | undefined => items[Math.floor(rand() * items.length)];
   const s = sandbox('chaos');
   const config = path.join(s.dir, 'config.json');

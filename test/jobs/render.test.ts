@@ -30,9 +30,17 @@ describe('jobs render', () => {
     const parsed = spawnSync('/usr/bin/python3', ['-c', 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: result.stdout, encoding: 'utf8' });
     assert.equal(parsed.status, 0, parsed.stderr);
     const jobs = JSON.parse(parsed.stdout) as Array<{ job: { name: string; builders: Array<{ shell: string }> } }>;
-    assert.equal(jobs.length, 14);
+    assert.equal(jobs.length, 15, '14 build jobs and the scheduler');
     assert.equal(jobs[5]!.job.name, 'reproducible_build_amd64_6');
     assert.equal(jobs[5]!.job.builders[0]!.shell, `repro-spool --config ${EXAMPLE} build --job reproducible_build_amd64_6`);
+    const scheduler = jobs[14]!.job;
+    assert.equal(scheduler.name, 'repro-spool_scheduler');
+    const base = `repro-spool --config ${EXAMPLE}`;
+    assert.equal(
+      scheduler.builders[0]!.shell,
+      `${base} sources import --suite bookworm --arch amd64 --arch armhf --json && { ${base} schedule --new --suite bookworm --arch amd64 --reason 'new upload' --json; ${base} schedule --new --suite bookworm --arch armhf --reason 'new upload' --json; }`,
+    );
+    assert.equal(spawnSync('sh', ['-n', '-c', scheduler.builders[0]!.shell]).status, 0, 'valid sh');
   });
 
   it('prints the crontab of the main node', () => {
@@ -41,6 +49,7 @@ describe('jobs render', () => {
     assert.match(result.stdout, /^\*\/5 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ reap --json >> /m);
     assert.match(result.stdout, /^7,37 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ collect-info --json >> /m);
     assert.match(result.stdout, /^\*\/15 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ dashboard --json >> /m);
+    assert.match(result.stdout, /^43 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ sources import --suite bookworm --arch amd64 --arch armhf --json && \{ .* schedule --new --suite bookworm --arch amd64 .*; .* schedule --new --suite bookworm --arch armhf .*; \} >> \/var\/log\/repro-spool\/schedule\.log 2>&1$/m);
   });
 });
 
