@@ -15,7 +15,7 @@ import { BUILDERS, CLOCK_MODES } from '../builder/modes.js';
 export const EMBEDDED_ROOT = 'var/workspace';
 
 /** Download and database-wait thresholds; the spool's own are in Thresholds. */
-export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2_000, databaseWaitMs: 120_000 } as const;
+export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2_000, databaseWaitMs: 120_000, sourcesIndexMaxAgeMs: 6 * 3600_000 } as const;
 
 /** Build and comparison limits (a build longer than maxBuildSeconds is the reaper's, so keep this below it). */
 export const DEFAULT_BUILD = { buildTimeoutMs: 16 * 3600_000, diffoscopeTimeoutMs: 1800_000, diffoscopeMaxReportBytes: 40 * 1024 * 1024 } as const;
@@ -133,6 +133,7 @@ export const ConfigSchema = z
         downloadRetries: count(DEFAULT_NETWORK.retries, 0, 20),
         downloadBackoffSeconds: seconds(DEFAULT_NETWORK.backoffMs),
         databaseWaitSeconds: seconds(DEFAULT_NETWORK.databaseWaitMs),
+        sourcesIndexMaxAgeSeconds: seconds(DEFAULT_NETWORK.sourcesIndexMaxAgeMs),
         buildTimeoutSeconds: seconds(DEFAULT_BUILD.buildTimeoutMs),
         diffoscopeTimeoutSeconds: seconds(DEFAULT_BUILD.diffoscopeTimeoutMs),
         diffoscopeMaxReportBytes: count(DEFAULT_BUILD.diffoscopeMaxReportBytes, 1024, 1 << 30),
@@ -226,6 +227,8 @@ export interface NetworkSettings {
   readonly retries: number;
   readonly backoffMs: number;
   readonly databaseWaitMs: number;
+  /** `build PKG` imports the Sources index again for a package it lacks only if the catalogue is older than this. */
+  readonly sourcesIndexMaxAgeMs: number;
 }
 
 export function networkOf(config: Config): NetworkSettings {
@@ -235,6 +238,7 @@ export function networkOf(config: Config): NetworkSettings {
     retries: t.downloadRetries,
     backoffMs: t.downloadBackoffSeconds * 1000,
     databaseWaitMs: t.databaseWaitSeconds * 1000,
+    sourcesIndexMaxAgeMs: t.sourcesIndexMaxAgeSeconds * 1000,
   };
 }
 

@@ -95,6 +95,20 @@ describe('the local two-build check', () => {
     assert.match(recorded, /^disorderfs: skipped: /m);
   });
 
+  it('says a mistyped package is not in the suite, and downloads the Sources index again only once the catalogue is old', async () => {
+    const node = await mainNode();
+    const indexDownloads = () => mirror.requests.filter((r) => r.includes('/source/Sources')).length;
+    const before = indexDownloads();
+    const first = await node.run('build', 'nosuchpkg', '--arch', 'amd64');
+    assert.equal(first.status, 2, first.stderr);
+    assert.match(first.stderr, /nosuchpkg is not a source package of bookworm\/main for amd64 \(the Sources index was just imported/);
+    assert.equal(indexDownloads(), before + 1);
+    const again = await node.run('build', 'nosuchpkg', '--arch', 'amd64');
+    assert.equal(again.status, 2, again.stderr);
+    assert.match(again.stderr, /nosuchpkg is not a source package of bookworm\/main for amd64 \(the catalogue was imported at .*`sources import` refreshes it\)/);
+    assert.equal(indexDownloads(), before + 1, 'no second download of the index');
+  });
+
   it('reports FTBFS with the build log kept, and builds no second time', async () => {
     const node = await mainNode();
     const verdict = await check(node, 'broken');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildSettingsOf } from '../../config/config.js';
+import { buildSettingsOf, networkOf } from '../../config/config.js';
 import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
 import type { CheckVerdict } from '../../builder/check.js';
@@ -111,13 +111,22 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   if (waiting.length > 0) return;
   const store = await storeOf(ctx);
   const mirror = mirrorOf(ctx, suite);
-  const known = await store.read((db) => query<{ version: string }>(db, 'SELECT version FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [pkg, suite, arch]));
-  if (known.length === 0) {
-    ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue: importing the Sources index from ${mirror}`);
+  const { known, importedAt } = await store.read((db) => ({
+    known: query<{ version: string }>(db, 'SELECT version FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [pkg, suite, arch]).length > 0,
+    importedAt: query<{ at: string | null }>(db, 'SELECT max(imported_at) AS at FROM sources WHERE suite = ? AND architecture = ?', [suite, arch])[0]?.at ?? null,
+  }));
+  if (!known) {
+    const ageMs = importedAt === null ? Infinity : ctx.spool.clock.now() - Date.parse(importedAt);
+    // A catalogue fresher than sourcesIndexMaxAgeSeconds is trusted: a mistyped name must not cost a 10 MB download each time.
+    if (ageMs >= 0 && ageMs <= networkOf(ctx.config).sourcesIndexMaxAgeMs) {
+      throw new SpoolError('usage', `${pkg} is not a source package of ${suite}/main for ${arch} (the catalogue was imported at ${importedAt}; \`sources import\` refreshes it)`);
+    }
+    ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue${importedAt ? ` of ${importedAt}` : ''}: importing the Sources index from ${mirror}`);
     const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', downloadOptionsOf(ctx)));
     await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()));
   }
   const [scheduled] = await schedule({ spool: ctx.spool, store, mirror, download: downloadOptionsOf(ctx) }, { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' });
+  if (scheduled?.outcome === 'unknown') throw new SpoolError('usage', `${pkg} is not a source package of ${suite}/main for ${arch} (the Sources index was just imported from ${mirror})`);
   if (!scheduled || (scheduled.outcome !== 'scheduled' && scheduled.outcome !== 'already-scheduled')) {
     const exit = scheduled?.outcome === 'unreachable' ? 'unreachable' : scheduled?.outcome === 'checksum-mismatch' ? 'integrity' : 'usage';
     throw new SpoolError(exit, `cannot schedule ${pkg}: ${scheduled?.outcome ?? 'unknown'}${scheduled?.detail ? ` (${scheduled.detail})` : ''}`);
