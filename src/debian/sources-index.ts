@@ -8,6 +8,7 @@ import zlib from 'node:zlib';
 import { SpoolError } from '../errors.js';
 import { isPackageName, isVersion } from '../spool/names.js';
 import { Deb822Error, parseStanzas } from './deb822.js';
+import { architectureMatches } from './architecture.js';
 import { checksumLines } from './dsc.js';
 
 export interface SourceRecord {
@@ -44,6 +45,8 @@ export function parseSourcesIndex(text: string): SourceRecord[] {
   for (const chunk of text.split(/\n[ \t]*\n/)) {
     if (chunk.trim() !== '') {
       for (const stanza of parseStanzas(chunk, line)) {
+        // Kept in the archive only because a binary was built from it (Built-Using): not a package of the suite.
+        if (stanza.get('Extra-Source-Only')?.trim() === 'yes') continue;
         const name = stanza.get('Package') ?? '';
         const version = stanza.get('Version') ?? '';
         const directory = stanza.get('Directory') ?? '';
@@ -60,7 +63,7 @@ export function parseSourcesIndex(text: string): SourceRecord[] {
   return records;
 }
 
-/** Does a source package build on arch? (Arch:all packages are tested on amd64, as tests.r-b.o does.) */
+/** Does a source package build on arch, by dpkg's wildcard rules? (Arch:all packages are tested on amd64, as tests.r-b.o does.) */
 export function buildsOn(record: SourceRecord, arch: string): boolean {
-  return record.architectures.some((a) => a === arch || a === 'any' || a === 'linux-any' || a === `any-${arch}` || (a === 'all' && arch === 'amd64'));
+  return record.architectures.some((a) => (a === 'all' ? arch === 'amd64' : architectureMatches(arch, a)));
 }
