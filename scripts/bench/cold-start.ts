@@ -7,12 +7,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { initSpoolRoot } from '../../src/spool/root.js';
 import { fileURLToPath } from 'node:url';
 import { compare, report } from './measure.js';
 
 const RUNS = Number(process.argv[2] ?? 20);
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/repro-spool.js');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cold-'));
+initSpoolRoot(root, new Date());
 
 function command(name: string, args: string[]) {
   return {

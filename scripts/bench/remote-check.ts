@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { initSpoolRoot } from '../../src/spool/root.js';
 import { fileURLToPath } from 'node:url';
 import type { NodeConfig } from '../../src/config/config.js';
 import { type Mirror, startMirror } from '../../test/helpers/mirror.js';
@@ -55,7 +56,7 @@ let mains = 0;
 async function freshMain(jobs: ReadonlyArray<readonly [string, string]>): Promise<Main> {
   const dir = path.join(work, `main${++mains}`);
   const root = path.join(dir, 'root');
-  fs.mkdirSync(root, { recursive: true });
+  initSpoolRoot(root, new Date());
   const nodeRoots = sshds.map((sshd) => path.join(sshd.dir, `bench-${mains}`));
   nodeRoots.forEach((nodeRoot) => fs.mkdirSync(nodeRoot));
   const nodes = Object.fromEntries(

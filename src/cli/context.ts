@@ -11,6 +11,7 @@ import type { ChrootSettings } from '../builder/build-node.js';
 import { SpoolError } from '../errors.js';
 import { entryId, type EntryId } from '../spool/identity.js';
 import { validateName } from '../spool/names.js';
+import { assertSpoolRoot, initSpoolRoot } from '../spool/root.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { type Output, makeOutput } from './output.js';
 
@@ -28,7 +29,14 @@ export interface CommandContext {
   readonly configDir: string;
 }
 
-export function contextOf(command: Command): CommandContext {
+/**
+ * What a command needs of its root: an existing spool (the default), one it may make
+ * (init, the local build, chroot setup), or none at all (jobs render, info, forget on a
+ * node that never received anything).
+ */
+export type RootUse = 'spool' | 'create' | 'any';
+
+export function contextOf(command: Command, use: RootUse = 'spool'): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
   const loaded = loadConfig(options.config ?? process.env.REPRO_SPOOL_CONFIG);
   const given = resolveRoot(options.root, loaded);
@@ -38,6 +46,8 @@ export function contextOf(command: Command): CommandContext {
   if (!fs.statSync(existing).isDirectory()) {
     throw new SpoolError('usage', existing === given ? `spool root ${JSON.stringify(given)} is not a directory` : `spool root ${JSON.stringify(given)} lies below ${JSON.stringify(existing)}, which is not a directory`);
   }
+  if (use === 'spool') assertSpoolRoot(given);
+  if (use === 'create') initSpoolRoot(given, new Date());
   // The root itself may be a symlink (/srv/workspace → /data/…); below it, none may be.
   const root = fs.existsSync(given) ? fs.realpathSync(given) : given;
   return { spool: openSpool(root, thresholdsOf(loaded.config)), config: loaded.config, out: makeOutput(options.json ?? false), configDir: loaded.baseDir };

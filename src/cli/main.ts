@@ -51,6 +51,15 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_CODE_HELP);
 
   withExamples(
+    program
+      .command('init')
+      .description('make --root a spool (its directory and the repro-spool-root marker); idempotent. Every other command refuses a root that is not a spool, except the local build, which makes its own')
+      .action(lazy(() => import('./commands/init.js'))),
+    'repro-spool --root /srv/workspace init',
+    'repro-spool --config /etc/repro-spool/node.json init --json',
+  );
+
+  withExamples(
     idOptions(program.command('enqueue').argument('<pkg>', 'source package').argument('<version>', 'Debian version, epoch included'))
       .description('put a new entry into scheduled/ (or straight into a node\'s inbox with --node)')
       .requiredOption('--dsc-sha256 <hex>', 'sha256 of the source package\'s .dsc')

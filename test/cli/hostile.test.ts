@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { entryId } from '../../src/spool/identity.js';
 import { nodePlace } from '../../src/spool/layout.js';
+import { SPOOL_MARKER } from '../../src/spool/root.js';
 import { STACK_TRACE } from '../helpers/random.js';
 import { SHA, cli, census, id, sandbox, writeEntry } from '../helpers/spool.js';
 
@@ -29,7 +30,7 @@ const HOSTILE = [
 function assertNothingTouched(s: ReturnType<typeof sandbox>): void {
   assert.equal(fs.readFileSync(s.canary, 'utf8'), 'untouched\n');
   assert.deepEqual(fs.readdirSync(s.dir).sort(), ['CANARY', 'root']);
-  assert.deepEqual(fs.readdirSync(s.root), [], 'not even a directory was created in the spool');
+  assert.deepEqual(fs.readdirSync(s.root), [SPOOL_MARKER], 'not even a directory was created in the spool');
 }
 
 describe('hostile input on the command line', () => {
@@ -139,6 +140,7 @@ describe('a full disk', () => {
       return;
     }
     try {
+      assert.equal(cli(s.root, ['init']).status, 0, 'the tmpfs hides the sandbox\'s marker');
       assert.equal(cli(s.root, ['enqueue', 'first', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status, 0);
       const filler = path.join(s.root, 'filler');
       const dd = spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { encoding: 'utf8' });
@@ -204,6 +206,23 @@ describe('broken roots and databases, every command', () => {
       assert.equal(result.status, 5, `${args.join(' ')}: ${result.stderr}`);
       assert.ok(result.stderr.includes(`${db} is not a readable SQLite database`), result.stderr);
     }
+  });
+
+  it('refuses a root that is not a spool (mistyped in a crontab) with exit 2, for every command but init and the local build', () => {
+    const dir = sandbox('no-spool').dir;
+    for (const root of [path.join(dir, 'mistyped'), dir]) {
+      for (const args of COMMANDS.filter((c) => !['info', 'forget', 'jobs', 'chroot'].includes(c[0]!))) {
+        const result = cli(root, args);
+        assert.equal(result.status, 2, `${args.join(' ')} on ${root}: ${result.stderr}`);
+        assert.ok(result.stderr.includes(JSON.stringify(root)) && result.stderr.includes('init'), `names the root and the way out: ${result.stderr}`);
+      }
+    }
+    assert.equal(fs.existsSync(path.join(dir, 'mistyped')), false, 'nothing was created');
+    const made = cli(path.join(dir, 'new'), ['--json', 'init']);
+    assert.equal(made.status, 0, made.stderr);
+    assert.equal(JSON.parse(made.stdout).created, true);
+    assert.equal(JSON.parse(cli(path.join(dir, 'new'), ['--json', 'init']).stdout).created, false, 'idempotent');
+    assert.equal(cli(path.join(dir, 'new'), ['status']).status, 0);
   });
 
   it('reports an unreadable database record in status', () => {

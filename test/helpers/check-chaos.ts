@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../../src/errors.js';
 import { Layout } from '../../src/spool/layout.js';
+import { initSpoolRoot } from '../../src/spool/root.js';
 import { query } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import type { Mirror } from './mirror.js';
@@ -58,6 +59,7 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
   const nodeEntries = options.nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
     const root = path.join(sshd.dir, path.basename(s.dir));
+    initSpoolRoot(root, new Date()); // `repro-spool init`, as a node's setup does
     const config = path.join(sshd.dir, `${path.basename(s.dir)}.json`);
     fs.writeFileSync(config, JSON.stringify({ node: name, builder: 'host', mirror: options.mirror.url, thresholds }));
     return { name, root, config, node: { ...sshd.node, root, command: [process.execPath, CLI, '--config', config] } };

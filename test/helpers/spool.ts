@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stanza } from '../../src/debian/deb822.js';
 import { type EntryId, idKey } from '../../src/spool/identity.js';
+import { initSpoolRoot } from '../../src/spool/root.js';
 import { Layout, type Place, placeName } from '../../src/spool/layout.js';
 import { walkEntries, walkResults, listDir } from '../../src/spool/walk.js';
 import { hasResultMarker } from '../../src/spool/results.js';
@@ -28,11 +29,11 @@ export function tempDir(label: string): string {
   return dir;
 }
 
-/** A fresh spool root inside a sandbox dir, with a canary file beside it (outside the root). */
+/** A fresh spool root (as `init` makes it) inside a sandbox dir, with a canary file beside it (outside the root). */
 export function sandbox(label: string): { dir: string; root: string; canary: string; layout: Layout } {
   const dir = tempDir(label);
   const root = path.join(dir, 'root');
-  fs.mkdirSync(root);
+  initSpoolRoot(root, new Date());
   const canary = path.join(dir, 'CANARY');
   fs.writeFileSync(canary, 'untouched\n');
   return { dir, root, canary, layout: new Layout(root) };

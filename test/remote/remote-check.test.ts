@@ -232,6 +232,7 @@ describe('a check over ssh on two nodes', () => {
     config.nodes.node1.agent = true;
     fs.writeFileSync(configFile, JSON.stringify(config));
     const [, node1] = main.nodeEntries[0]!;
+    assert.equal(spawnSync(process.execPath, [CLI, '--root', node1.root, 'init']).status, 0, 'the node is set up before its agent starts');
     const agent = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, '--json', 'watch', '--node', 'node1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const agentExit = new Promise<number | null>((resolve) => agent.on('exit', resolve));
     let agentLog = '';
@@ -277,21 +278,20 @@ describe('a check over ssh on two nodes', () => {
 });
 
 describe('the main job SIGKILLed at each step', () => {
-  for (const fault of ['pick:after-unlink', 'check:after-build-1', 'advance:after-write', 'check:after-build-2', 'check:before-remove']) {
+  for (const fault of ['pick:after-unlink', 'check:after-build-1', 'advance:after-write', 'check:after-build-2', 'check:after-verdict', 'check:before-remove']) {
     it(`at ${fault}: reap (and a rerun, if the verdict was not yet recorded) give exactly one verdict and leave nothing on the nodes`, async () => {
       const main = await mainNode();
       assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
       const crash = await cliAsync(main.root, ['--config', path.join(main.dir, 'repro-spool.json'), 'build', '--job', 'job1'], { REPRO_SPOOL_FAULT: fault });
       assert.equal(crash.signal, 'SIGKILL', `reached ${fault}: ${crash.stderr}`);
       assert.equal((await main.run('reap')).status, 0);
-      if (fault === 'check:before-remove') {
-        assert.equal(census(main.layout).entries.size, 0, 'the verdict was recorded: the reaper finished the removal instead of handing the entry back');
-        assertNodesEmpty(main.roots);
-        assert.equal(await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n), 1, 'exactly one verdict');
-        return;
-      }
       assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'back in scheduled/ after the reap');
+      if (fault === 'check:after-verdict' || fault === 'check:before-remove') {
+        // The verdict file exists: the rerun only records it (once) and removes the entry.
+        assert.match(fs.readFileSync(path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0'), 'utf8'), /^Attempt: 1$/m, 'not counted as an attempt');
+      }
       await assertRerunChecksOnce(main);
+      assert.equal(await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n), 1, 'exactly one verdict in the history');
     });
   }
 });

@@ -39,7 +39,7 @@ export async function run(targets: string[], options: Options, command: Command)
   const [pkg, version] = (targets[0] ?? '').split('=', 2) as [string, string | undefined];
   if (pkg) validatePackageName(pkg);
   if (version !== undefined) validateVersion(version);
-  const ctx = contextOf(command);
+  const ctx = contextOf(command, 'create'); // the README's first command: it makes ./var a spool
   const suite = suiteOf(ctx, options.suite);
   const arch = archOf(options.arch);
   if (pkg) await ensureScheduled(ctx, suite, arch, pkg, version);

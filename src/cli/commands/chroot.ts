@@ -13,7 +13,7 @@ interface Options {
 const CREATE_TIMEOUT_MS = 3600_000;
 
 export async function run(options: Options, command: Command): Promise<void> {
-  const ctx = contextOf(command);
+  const ctx = contextOf(command, 'create');
   const dir = chrootSettingsOf(ctx).dir;
   if (command.name() === 'ls') {
     const tarballs = listTarballs(dir);

@@ -9,7 +9,7 @@ interface Options extends IdOptions {
 
 export async function run(pkg: string, version: string, options: Options, command: Command): Promise<void> {
   const id = idFrom(pkg, version, options);
-  const ctx = contextOf(command);
+  const ctx = contextOf(command, 'any');
   const node = nodeName(options.node, ctx.config);
   const done = await forget(ctx.spool, node, id);
   ctx.out.result({ ...id, ...done }, () => `forgot ${formatId(id)} on ${node}: ${done.entries} entr${done.entries === 1 ? 'y' : 'ies'}${done.results ? ' and its results' : ''}`);

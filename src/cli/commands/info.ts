@@ -4,7 +4,7 @@ import { builderInfo, formatInfo, nodeInfo, spoolInfo } from '../../node-info/in
 import { chrootSettingsOf, contextOf } from '../context.js';
 
 export async function run(_options: unknown, command: Command): Promise<void> {
-  const ctx = contextOf(command);
+  const ctx = contextOf(command, 'any');
   const chroots = listTarballs(chrootSettingsOf(ctx).dir);
   const info = { ...nodeInfo(ctx.spool.clock), ...builderInfo(ctx.config.builder, ctx.config.clock, chroots), ...spoolInfo(ctx.spool) };
   ctx.out.result(info, () => formatInfo(info).trimEnd());

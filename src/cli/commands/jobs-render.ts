@@ -10,7 +10,7 @@ interface Options {
 }
 
 export async function run(options: Options, command: Command): Promise<void> {
-  const ctx = contextOf(command);
+  const ctx = contextOf(command, 'any');
   const configFile = command.optsWithGlobals<{ config?: string }>().config ?? process.env.REPRO_SPOOL_CONFIG;
   if (!configFile) throw new SpoolError('usage', 'jobs render needs the configuration that lists the jobs: pass --config FILE');
   if (!(RENDER_FORMATS as readonly string[]).includes(options.format)) throw new SpoolError('usage', `invalid --format ${JSON.stringify(options.format)}: expected jjb or cron`);
