@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError, TargetExistsError, errnoCode } from '../errors.js';
 import { faultPoint } from './fault.js';
-import { processStart } from './process-identity.js';
+import { ownStart } from './process-identity.js';
 
 /** Where writes may go: under root, with temps in tmpDir (same filesystem, so no EXDEV). */
 export interface WriteScope {
@@ -63,7 +63,7 @@ export function ensureDirInside(root: string, dir: string): void {
  * can tell an orphan from a temp that a live process is still writing.
  */
 export function tempPath(tmpDir: string, label: string): string {
-  const start = processStart(process.pid) ?? '0';
+  const start = ownStart() || '0';
   return path.join(tmpDir, `${process.pid}.${start}.${crypto.randomBytes(6).toString('hex')}.${label}`);
 }
 

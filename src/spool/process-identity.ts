@@ -48,8 +48,16 @@ export function processStart(pid: number): string | undefined {
   return processStat(pid)?.start;
 }
 
+let cachedOwnStart: string | undefined;
+
+/** This process's own start time: it never changes, so /proc is read once (temps and locks ask for it on every write). */
+export function ownStart(): string {
+  cachedOwnStart ??= processStart(process.pid) ?? '';
+  return cachedOwnStart;
+}
+
 export function currentProcess(): ProcessIdentity {
-  return { host: os.hostname(), bootId: bootId(), pid: process.pid, pidStart: processStart(process.pid) ?? '' };
+  return { host: os.hostname(), bootId: bootId(), pid: process.pid, pidStart: ownStart() };
 }
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
