@@ -198,7 +198,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     [failsOnlyIn ? `${verdict} in build 2 only: build 1 built, so a variation of build 2 breaks it` : undefined, unsatisfiable ? `unsatisfiable build dependencies: ${unsatisfiable}` : undefined]
       .filter(Boolean)
       .join('; ') || undefined;
-  const rows = builds.map((b) => buildRow(b, settings.job));
+  const rows = builds.map((b) => buildRow(b, settings.job, now));
   for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
   const explained = { detail, unsatisfiable, failsOnlyIn };
   const source = { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch };
@@ -271,9 +271,9 @@ function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerd
   ]);
 }
 
-function buildRow(build: NodeBuild, job: string): BuildRow {
+function buildRow(build: NodeBuild, job: string, now: Date): BuildRow {
   const result = readResultMarker(build.results);
   const exit = result.get('Exit-Code'); // "none" when the build never ran (a failed fetch)
-  const start = result.get('Start') ?? new Date().toISOString();
+  const start = result.get('Start') ?? now.toISOString();
   return { buildNumber: build.buildNumber, node: build.node, job, startedAt: start, durationSeconds: build.durationSeconds, exitCode: exit !== undefined && /^[0-9]+$/.test(exit) ? Number(exit) : null, status: build.status };
 }

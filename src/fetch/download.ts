@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { retrying } from '../retry.js';
 
 export interface DownloadOptions {
   /** No byte for this long (connecting included) aborts the attempt. */
@@ -36,23 +37,19 @@ class NotFound extends Error {
 const MAX_REDIRECTS = 5;
 
 export async function download(url: string, file: string, options: DownloadOptions): Promise<DownloadResult> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const stopped = new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve(), { once: true }));
-  let lastReason = '';
-  for (let attempt = 1; attempt <= options.retries + 1; attempt++) {
-    if (options.signal?.aborted) return { status: 'unreachable', url, reason: 'stopped', attempts: attempt - 1 };
+  const outcome = await retrying<DownloadResult>({ retries: options.retries, backoffMs: options.backoffMs, signal: options.signal, sleep: options.sleep }, async () => {
     try {
-      return { status: 'ok', ...(await attemptDownload(url, file, options, 0)) };
+      return { value: { status: 'ok', ...(await attemptDownload(url, file, options, 0)) } };
     } catch (error) {
       fs.rmSync(file, { force: true });
-      if (options.signal?.aborted) return { status: 'unreachable', url, reason: 'stopped', attempts: attempt };
-      if (error instanceof NotFound) return { status: 'not-found', url, httpStatus: error.httpStatus };
+      if (options.signal?.aborted) return { retry: 'stopped' };
+      if (error instanceof NotFound) return { value: { status: 'not-found', url, httpStatus: error.httpStatus } };
       if (!(error instanceof Retryable)) throw error;
-      lastReason = error.message;
-      if (attempt <= options.retries) await Promise.race([sleep(options.backoffMs * 2 ** (attempt - 1)), stopped]);
+      return { retry: error.message };
     }
-  }
-  return { status: 'unreachable', url, reason: lastReason, attempts: options.retries + 1 };
+  });
+  if ('value' in outcome) return outcome.value;
+  return { status: 'unreachable', url, reason: outcome.stopped ? 'stopped' : outcome.gaveUp, attempts: outcome.attempts };
 }
 
 function attemptDownload(url: string, file: string, options: DownloadOptions, redirects: number): Promise<{ sha256: string; size: number }> {

@@ -28,6 +28,7 @@ import lockfile from 'proper-lockfile';
 import type { Database } from 'sql.js';
 import { type Clock, systemClock } from '../clock.js';
 import { SpoolError, errnoCode } from '../errors.js';
+import { sleep } from '../retry.js';
 import { fsyncDir, tempOwner, tempPath, writeDurable } from '../spool/atomic.js';
 import { faultPoint } from '../spool/fault.js';
 import { processStart } from '../spool/process-identity.js';
@@ -251,7 +252,7 @@ export class Store {
   private quarantine(name: string, problem: string): void {
     fs.mkdirSync(this.quarantineDir, { recursive: true });
     const target = path.join(this.quarantineDir, name);
-    fs.writeFileSync(`${target}.reason`, `${new Date().toISOString()} ${problem}\n`);
+    fs.writeFileSync(`${target}.reason`, `${new Date((this.settings.clock ?? systemClock).now()).toISOString()} ${problem}\n`);
     fs.renameSync(path.join(this.journalDir, name), target);
     fsyncDir(this.quarantineDir);
     fsyncDir(this.journalDir);
@@ -285,8 +286,4 @@ function readIfPresent(file: string): string | undefined {
     if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -16,6 +16,7 @@ import lockfile from 'proper-lockfile';
 import { $ } from 'zx';
 import type { NodeConfig } from '../config/config.js';
 import { NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
+import { retrying, sleep } from '../retry.js';
 import { remoteCommand } from './quote.js';
 
 export interface SshSettings {
@@ -94,7 +95,7 @@ export class SshTransport {
    * Jobs sharing a node start it under a lock: a second `ssh -M` finding the socket taken
    * would linger as an ordinary background connection.
    */
-  private ensureMaster(): void {
+  private async ensureMaster(): Promise<void> {
     if (this.masterRunning()) return;
     const key = crypto.createHash('sha256').update(`${this.destination()}:${this.node.port}`).digest('hex').slice(0, 16);
     const lockFile = path.join(os.tmpdir(), `rs-master-${key}`);
@@ -118,7 +119,7 @@ export class SshTransport {
       }
       // Another job is starting the master: wait for it, then use it (or connect directly).
       if (this.masterRunning() || Date.now() > deadline) return;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      await sleep(100); // never Atomics.wait: a watch agent's parallel builds share this event loop
     }
   }
 
@@ -141,21 +142,21 @@ export class SshTransport {
     // killed command becomes an ordinary status of 128+N (REMOTE_KILLED), never 255.
     const command = remoteCommand(['sh', '-c', 'timeout --kill-after=30 "$@"; exit $?', 'sh', String(this.settings.commandTimeoutSeconds), ...words]);
     const retries = options.idempotent ? this.settings.retries : 0;
-    for (let attempt = 0; ; attempt++) {
-      this.ensureMaster();
+    const signal = this.settings.signal;
+    const outcome = await retrying<RemoteResult>({ retries, backoffMs: this.settings.backoffMs, signal }, async () => {
+      await this.ensureMaster();
       this.assertNotStopped();
-      const signal = this.settings.signal;
       const out = options.input
         ? await sh({ input: options.input, signal })`ssh ${this.options()} ${this.destination()} -- ${command}`
         : await sh({ signal })`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
       this.assertNotStopped();
-      if (out.exitCode !== CONNECTION_FAILED) return { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr };
+      if (out.exitCode !== CONNECTION_FAILED) return { value: { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr } };
       this.close();
-      if (attempt >= retries) {
-        throw new NodeUnreachableError(this.name, `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${out.stderr.trim() || 'ssh exited 255'}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
-    }
+      return { retry: out.stderr.trim() || 'ssh exited 255' };
+    });
+    if ('value' in outcome) return outcome.value;
+    this.assertNotStopped();
+    throw new NodeUnreachableError(this.name, `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${outcome.gaveUp}`);
   }
 
   private assertNotStopped(): void {
@@ -204,18 +205,20 @@ export class SshTransport {
     // scp reads the port as -P and speaks SFTP: remote paths are not shell-parsed. Local
     // paths are absolute, so a ':' in an epoch version is never taken for host:path.
     const options = this.options().map((o, i, all) => (o === '-p' && i + 1 < all.length ? '-P' : o));
-    for (let attempt = 0; ; attempt++) {
-      this.ensureMaster();
+    const outcome = await retrying<true>({ retries: this.settings.retries, backoffMs: this.settings.backoffMs, signal: this.settings.signal }, async () => {
+      await this.ensureMaster();
       this.assertNotStopped();
       const out = await sh({ signal: this.settings.signal })`scp -q ${options} ${args}`;
       this.assertNotStopped();
-      if (out.exitCode === 0) return;
+      if (out.exitCode === 0) return { value: true };
       this.close();
       // scp, like ssh, exits 255 when the connection failed or dropped, 1 for a remote file error
       if (out.exitCode !== CONNECTION_FAILED) throw new SpoolError('failed', `scp on ${this.name} failed: ${out.stderr.trim()}`);
-      if (attempt >= this.settings.retries) throw new NodeUnreachableError(this.name, `node ${this.name} is unreachable: ${out.stderr.trim()}`);
-      await new Promise((resolve) => setTimeout(resolve, this.settings.backoffMs * 2 ** attempt));
-    }
+      return { retry: out.stderr.trim() || 'scp exited 255' };
+    });
+    if ('value' in outcome) return;
+    this.assertNotStopped();
+    throw new NodeUnreachableError(this.name, `node ${this.name} is unreachable: ${outcome.gaveUp}`);
   }
 }
 

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { errnoCode } from '../../errors.js';
+import { sleep } from '../../retry.js';
 import type { LockOwner } from '../lock.js';
 import { bootId, processStart, processStat } from '../process-identity.js';
 
@@ -25,7 +26,7 @@ export const realSignaller: Signaller = {
       throw error;
     }
   },
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep,
 };
 
 /** Pids whose process group is pgid, read from /proc. */

@@ -19,6 +19,7 @@ import { locate } from '../read-entry.js';
 import { reap } from '../reaper/reap.js';
 import type { Spool } from '../spool.js';
 import { SpoolError } from '../../errors.js';
+import { sleep } from '../../retry.js';
 
 export interface Forgotten {
   readonly entries: number;
@@ -60,7 +61,7 @@ async function reapWhenFree(spool: Spool): Promise<void> {
     } catch (error) {
       if (!(error instanceof SpoolError && error.kind === 'busy')) throw error;
       if (spool.clock.now() > deadline) throw new SpoolError('busy', `another reaper kept ${spool.layout.root} for too long: ${error.message}`);
-      await new Promise((resolve) => setTimeout(resolve, REAPER_POLL_MS));
+      await sleep(REAPER_POLL_MS);
     }
   }
 }
