@@ -38,7 +38,7 @@ class LocalRunner implements NodeRunner {
 
   /** In local mode nothing else reaps the node spools: reap, then drop the dead run's copies. */
   async clearLeftovers(id: EntryId): Promise<void> {
-    if (fs.existsSync(this.spool.layout.root)) await reap(this.spool);
+    if (fs.existsSync(this.spool.layout.root)) await reap(this.spool, { thisNode: this.node });
     for (const location of locate(this.spool.layout, id)) fs.unlinkSync(location.path);
     fs.rmSync(this.spool.layout.resultsPath(this.node, id), { recursive: true, force: true });
   }

@@ -125,6 +125,11 @@ export function nodeName(flag: string | undefined, config: Config): string {
   return validateName('node', node);
 }
 
+/** This node's name when this spool is a node's (--node, REPRO_SPOOL_NODE or the configuration's "node"); main has none. */
+export function thisNodeOf(flag: string | undefined, config: Config): string | undefined {
+  return (flag ?? process.env.REPRO_SPOOL_NODE ?? config.node) === undefined ? undefined : nodeName(flag, config);
+}
+
 export interface IdOptions {
   suite: string;
   arch: string;

@@ -294,6 +294,7 @@ export function buildProgram(): Command {
       .command('reap')
       .description('repair what crashes left: stale builds back to their queue, orphans removed, corrupt files quarantined')
       .option('--dry-run', 'only report what would be done')
+      .option('--node <node>', 'this node, when this spool is a node\'s: its inbox entries nobody claimed for abandonedMaxAgeSeconds are removed (default: $REPRO_SPOOL_NODE or the config\'s node)')
       .action(lazy(() => import('./commands/reap.js'))),
     'repro-spool reap --dry-run',
     '*/5 * * * * repro-spool --root /srv/workspace reap --json >> /var/log/repro-spool/reap.log',

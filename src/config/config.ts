@@ -128,7 +128,7 @@ export const ConfigSchema = z
         maxAttempts: count(DEFAULT_THRESHOLDS.maxAttempts, 1, 100),
         killGraceSeconds: seconds(DEFAULT_THRESHOLDS.killGraceMs),
         tmpMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.tmpMaxAgeMs),
-        unfetchedResultsMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.unfetchedResultsMaxAgeMs),
+        abandonedMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.abandonedMaxAgeMs),
         downloadIdleTimeoutSeconds: seconds(DEFAULT_NETWORK.idleTimeoutMs),
         downloadRetries: count(DEFAULT_NETWORK.retries, 0, 20),
         downloadBackoffSeconds: seconds(DEFAULT_NETWORK.backoffMs),
@@ -218,7 +218,7 @@ export function thresholdsOf(config: Config): Thresholds {
     maxAttempts: t.maxAttempts,
     killGraceMs: t.killGraceSeconds * 1000,
     tmpMaxAgeMs: t.tmpMaxAgeSeconds * 1000,
-    unfetchedResultsMaxAgeMs: t.unfetchedResultsMaxAgeSeconds * 1000,
+    abandonedMaxAgeMs: t.abandonedMaxAgeSeconds * 1000,
   };
 }
 

@@ -19,7 +19,7 @@ export interface Thresholds {
    * Complete results nobody fetched (their job died, their entry went to failed/) are
    * removed after this: main fetches a build's results as soon as it ends.
    */
-  readonly unfetchedResultsMaxAgeMs: number;
+  readonly abandonedMaxAgeMs: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -29,7 +29,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   maxAttempts: 3,
   killGraceMs: 10_000,
   tmpMaxAgeMs: 24 * 3600_000,
-  unfetchedResultsMaxAgeMs: 2 * 24 * 3600_000,
+  abandonedMaxAgeMs: 2 * 24 * 3600_000,
 };
 
 export interface Spool {

@@ -45,8 +45,8 @@ export interface CheckChaosReport {
 }
 
 const STALE_SECONDS = 4;
-/** Results of a build whose entry failed meanwhile are nobody's: the reapers remove them after this. */
-const UNFETCHED_SECONDS = 15;
+/** Results and inbox copies of an entry that failed meanwhile are nobody's: the reapers remove them after this. */
+const ABANDONED_SECONDS = 15;
 
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,7 +55,7 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
   const started = Date.now();
   const rand = seededRandom(options.seed);
   const s = sandbox('check-chaos');
-  const thresholds = { lockStaleSeconds: STALE_SECONDS, lockUpdateSeconds: 1, killGraceSeconds: 1, maxAttempts: 4, downloadRetries: 0, unfetchedResultsMaxAgeSeconds: UNFETCHED_SECONDS };
+  const thresholds = { lockStaleSeconds: STALE_SECONDS, lockUpdateSeconds: 1, killGraceSeconds: 1, maxAttempts: 4, downloadRetries: 0, abandonedMaxAgeSeconds: ABANDONED_SECONDS };
   const nodeEntries = options.nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
     const root = path.join(sshd.dir, path.basename(s.dir));
@@ -173,7 +173,7 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
     }
   }
   await waitForNodeBuilds(nodeEntries.map((n) => n.root));
-  await sleep((UNFETCHED_SECONDS + 1) * 1000);
+  await sleep((ABANDONED_SECONDS + 1) * 1000);
   await reapAll();
 
   // The promise.

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { EXIT_CODES } from '../../errors.js';
 import { reap } from '../../spool/reaper/reap.js';
 import { countByAction } from '../../spool/reaper/report.js';
-import { contextOf } from '../context.js';
+import { contextOf, thisNodeOf } from '../context.js';
 
-export async function run(options: { dryRun?: boolean }, command: Command): Promise<void> {
-  const { spool, out } = contextOf(command);
-  const report = await reap(spool, { dryRun: options.dryRun ?? false });
+export async function run(options: { dryRun?: boolean; node?: string }, command: Command): Promise<void> {
+  const { spool, out, config } = contextOf(command);
+  const report = await reap(spool, { dryRun: options.dryRun ?? false, thisNode: thisNodeOf(options.node, config) });
   const counts = countByAction(report.actions);
   out.result({ ...report, counts }, () => {
     const lines = report.actions.map((a) => `${a.outcome === 'done' ? '' : `[${a.outcome}] `}${a.action} ${a.path}: ${a.reason}${a.detail ? ` (${a.detail})` : ''}`);

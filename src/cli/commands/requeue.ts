@@ -3,7 +3,7 @@ import { CONTROL_CHARACTERS, SpoolError } from '../../errors.js';
 import { formatId } from '../../spool/identity.js';
 import { placeName } from '../../spool/layout.js';
 import { requeue } from '../../spool/transitions/requeue.js';
-import { contextOf, idFrom, type IdOptions, nodeName } from '../context.js';
+import { contextOf, idFrom, type IdOptions, thisNodeOf } from '../context.js';
 
 interface Options extends IdOptions {
   reason: string;
@@ -14,9 +14,7 @@ export async function run(pkg: string, version: string, options: Options, comman
   const id = idFrom(pkg, version, options);
   if (CONTROL_CHARACTERS.test(options.reason)) throw new SpoolError('usage', `invalid --reason ${JSON.stringify(options.reason)}: control characters are not allowed (a one-line text)`);
   const { spool, out, config } = contextOf(command);
-  const isNode = (options.node ?? process.env.REPRO_SPOOL_NODE ?? config.node) !== undefined; // main has no name of its own
-  const here = isNode ? nodeName(options.node, config) : undefined;
-  const done = await requeue(spool, undefined, id, options.reason, { thisNode: here });
+  const done = await requeue(spool, undefined, id, options.reason, { thisNode: thisNodeOf(options.node, config) });
   const [from, to] = [placeName(done.from), placeName(done.to)];
   out.result({ ...id, from, to, attempt: done.attempt }, () => `requeued ${formatId(id)}: ${from}/ → ${to}/ (attempt ${done.attempt})`);
 }

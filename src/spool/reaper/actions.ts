@@ -7,6 +7,8 @@ import type { Signaller } from './kill.js';
 export interface ReapContext {
   readonly spool: Spool;
   readonly dryRun: boolean;
+  /** Set when this spool is a node's: the name of its inbox (a node directory on main is an outbox). */
+  readonly thisNode?: string;
   readonly signaller: Signaller;
   readonly actions: ReapAction[];
   /** Set when the reaper lock was lost (we stalled past lockStaleMs): stop acting at once. */

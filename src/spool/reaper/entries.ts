@@ -100,6 +100,9 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
     } else if (dead) {
       steps.push(...handBack(ctx, keep, judgement, judgement.health === 'free' ? 'claimed without a live lock for longer than lockStaleMs' : judgement.reason));
     }
+  } else if (keep.place.state === 'node' && keep.place.node === ctx.thisNode && judgement.health === 'free' && olderThan(ctx, keep.path, spool.thresholds.abandonedMaxAgeMs)) {
+    // A node's inbox entry nobody claimed for days: main gave up on it (it re-ships an entry only after forget) and has its own copy.
+    steps.push(() => act(ctx, 'remove-abandoned', keep.path, `in ${ctx.thisNode}'s inbox, unclaimed for longer than abandonedMaxAgeSeconds: main gave up on it`, () => fs.unlinkSync(keep.path)));
   } else if (keep.place.state === 'node' && judgement.health === 'stale' && judgement.owner?.purpose === 'job') {
     // A job's entry goes back to scheduled/, never to failed/: only a check can clear what it left on the nodes.
     const concluded = concludedCheck(spool.layout, keep.entry);
@@ -153,10 +156,15 @@ function isOverdue(ctx: ReapContext, owner: LockOwner | undefined): boolean {
   return Number.isFinite(since) && ctx.spool.clock.now() - since > ctx.spool.thresholds.maxBuildMs;
 }
 
-/** A claim always holds its lock; unlocked for longer than the stale window, it was abandoned. Gone: someone moved it on. */
+/** A claim always holds its lock; unlocked for longer than the stale window, it was abandoned. */
 function unlockedTooLong(ctx: ReapContext, file: string): boolean {
+  return olderThan(ctx, file, ctx.spool.thresholds.lockStaleMs);
+}
+
+/** Placed (linked, renamed) longer ago than ms; a file that is gone was moved on by someone else. */
+function olderThan(ctx: ReapContext, file: string, ms: number): boolean {
   const stat = fs.lstatSync(file, { throwIfNoEntry: false });
-  return stat !== undefined && ctx.spool.clock.now() - stat.ctimeMs > ctx.spool.thresholds.lockStaleMs;
+  return stat !== undefined && ctx.spool.clock.now() - stat.ctimeMs > ms;
 }
 
 /** Never an entry's last name: the name that wins must still be there when the other goes. */

@@ -77,9 +77,9 @@ export async function removeAbandonedResults(ctx: ReapContext): Promise<number> 
   for (const result of results.entries) {
     const complete = hasResultMarker(result.path);
     const ageMs = complete ? clock.now() - (fs.statSync(path.join(result.path, RESULT_MARKER), { throwIfNoEntry: false })?.mtimeMs ?? clock.now()) : 0;
-    if (complete && ageMs <= thresholds.unfetchedResultsMaxAgeMs) continue;
+    if (complete && ageMs <= thresholds.abandonedMaxAgeMs) continue;
     const why = complete
-      ? `complete results nobody fetched for ${Math.round(ageMs / 1000)} s (longer than unfetchedResultsMaxAgeSeconds), and no live holder of its entry`
+      ? `complete results nobody fetched for ${Math.round(ageMs / 1000)} s (longer than abandonedMaxAgeSeconds), and no live holder of its entry`
       : 'results directory without its result marker, and no live holder of its entry';
     // A live holder of the entry may be fetching or comparing these results (a directory
     // renamed away mid-walk also looks marker-less): only ever under the entry's own lock,

@@ -22,6 +22,8 @@ import type { ReapReport } from './report.js';
 
 export interface ReapOptions {
   readonly dryRun?: boolean;
+  /** Set when this spool is a node's: the name of its inbox. */
+  readonly thisNode?: string;
   readonly signaller?: Signaller;
 }
 
@@ -30,7 +32,7 @@ export async function reap(spool: Spool, options: ReapOptions = {}): Promise<Rea
   const dryRun = options.dryRun ?? false;
   const guard: ReapContext['guard'] = {};
   const release = dryRun ? undefined : await lockReaper(spool, guard);
-  const ctx: ReapContext = { spool, dryRun, signaller: options.signaller ?? realSignaller, actions: [], guard };
+  const ctx: ReapContext = { spool, dryRun, thisNode: options.thisNode, signaller: options.signaller ?? realSignaller, actions: [], guard };
   try {
     const walk = walkEntries(spool.layout);
     await quarantineAnomalies(ctx, walk.anomalies);

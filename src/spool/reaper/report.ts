@@ -3,6 +3,7 @@ export const REAP_ACTIONS = [
   'quarantine',
   'remove-duplicate',
   'finish-completion',
+  'remove-abandoned',
   'kill',
   'remove-workdir',
   'requeue',

@@ -31,7 +31,7 @@ const REAPER_POLL_MS = 200;
 
 export async function forget(spool: Spool, node: string, id: EntryId): Promise<Forgotten> {
   // Two passes at most: a holder that died right after the first pass is found by the second.
-  for (let pass = 0; pass < 2 && (pass === 0 || judgeLock(spool, id).health === 'stale'); pass++) await reapWhenFree(spool);
+  for (let pass = 0; pass < 2 && (pass === 0 || judgeLock(spool, id).health === 'stale'); pass++) await reapWhenFree(spool, node);
   if (judgeLock(spool, id).health === 'stale') {
     throw new SpoolError('busy', `${formatId(id)}: its lock's holder died while forget ran; run reap (it ends what that holder left), then forget again`);
   }
@@ -52,11 +52,11 @@ export async function forget(spool: Spool, node: string, id: EntryId): Promise<F
 }
 
 /** Runs the reaper, waiting (up to twice the stale time) for one that is already running. */
-async function reapWhenFree(spool: Spool): Promise<void> {
+async function reapWhenFree(spool: Spool, node: string): Promise<void> {
   const deadline = spool.clock.now() + 2 * spool.thresholds.lockStaleMs + spool.thresholds.killGraceMs;
   for (;;) {
     try {
-      await reap(spool);
+      await reap(spool, { thisNode: node });
       return;
     } catch (error) {
       if (!(error instanceof SpoolError && error.kind === 'busy')) throw error;

@@ -170,6 +170,16 @@ describe('reaper', () => {
     assert.deepEqual(left.locks, []);
   });
 
+  it('on a node, removes an inbox entry nobody claimed for abandonedMaxAge; on main a node directory is an outbox and is left alone', async () => {
+    const s = sandbox('reap-abandoned');
+    writeEntry(s.layout, inbox, id('forgotten'));
+    assert.deepEqual((await reap(openSpool(s.root, FAST), { thisNode: 'node1' })).actions, [], 'young: it may be claimed any moment');
+    assert.deepEqual((await reap(openSpool(s.root, FAST, later(49 * 3600_000)))).actions, [], 'main: an outbox, never removed');
+    const report = await reap(openSpool(s.root, FAST, later(49 * 3600_000)), { thisNode: 'node1' });
+    assert.deepEqual(report.actions.map((a) => `${a.action} ${a.path}`), ['remove-abandoned reproducible-builds/node1/bookworm/amd64/forgotten/1.0-1']);
+    assert.deepEqual([...census(s.layout).entries], []);
+  });
+
   it('moves an entry to failed/ instead when its attempts are used up', async () => {
     const s = sandbox('reap-fail');
     writeEntry(s.layout, PENDING, id('hello'), { Attempt: '3' });
@@ -196,7 +206,7 @@ describe('reaper', () => {
     assert.ok(fs.existsSync(mine) && fs.existsSync(complete));
     const old = await reap(openSpool(s.root, FAST, later(25 * 3600_000)));
     assert.deepEqual(old.actions.map((a) => `${a.action} ${a.path}`), ['remove-temp tmp/unknown-writer']);
-    // complete results that nobody fetched for unfetchedResultsMaxAge (their job died, their entry failed) go too
+    // complete results that nobody fetched for abandonedMaxAge (their job died, their entry failed) go too
     const unfetched = await reap(openSpool(s.root, FAST, later(49 * 3600_000)));
     assert.deepEqual(unfetched.actions.map((a) => `${a.action} ${a.path}`), ['remove-results reproducible-results/node1/bookworm/amd64/done/1.0-1']);
     assert.match(unfetched.actions[0]!.reason, /complete results nobody fetched for \d+ s/);
