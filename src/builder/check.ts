@@ -25,7 +25,7 @@ import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
 import { type BuildRow, type StoreRecord, type Verdict, parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
-import { type DiffoscopeOutcome, type DiffoscopeSettings, diffoscope } from './diffoscope.js';
+import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles } from './diffoscope.js';
 import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
 import type { BuildNumber } from './variations.js';
@@ -82,6 +82,8 @@ export interface CheckVerdict {
   readonly builds: NodeBuild[];
   readonly comparison?: Comparison;
   readonly diffoscope?: DiffoscopeOutcome;
+  /** From the diffoscope report: each differing file (a .deb, the .buildinfo) and the paths inside it that differ. */
+  readonly differingFiles?: DifferingFile[];
   readonly archive: string;
 }
 
@@ -192,6 +194,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     const pair = reportPair(first.results, second.results, comparison);
     if (pair) report = await diffoscope(pair[0], pair[1], archive, settings.diffoscope);
   }
+  const differing = report === 'written' ? differingFiles(fs.readFileSync(path.join(archive, 'diffoscope.txt'), 'utf8')) : undefined;
   const failed = builds.find((b) => b.status !== 'built');
   const unsatisfiable = failed && readResultMarker(failed.results).get('Unsatisfiable');
   const detail =
@@ -200,7 +203,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
       .join('; ') || undefined;
   const rows = builds.map((b) => buildRow(b, settings.job, now));
   for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
-  const explained = { detail, unsatisfiable, failsOnlyIn };
+  const explained = { detail, unsatisfiable, failsOnlyIn, differingFiles: differing };
   const source = { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch };
   const record: StoreRecord = { kind: 'result', key: `check ${main.layout.relative(archive)}`, source, verdict, detail, buildDate: now.toISOString(), builds: rows };
   // The verdict file is the commit point. Before it: the record it implies, so that whoever
@@ -250,7 +253,7 @@ function reportPair(first: string, second: string, comparison: Comparison): read
   return name === undefined ? undefined : [path.join(first, name), path.join(second, name)];
 }
 
-function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn'>, comparison: Comparison | undefined, report: DiffoscopeOutcome | undefined, now: Date): Stanza {
+function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn' | 'differingFiles'>, comparison: Comparison | undefined, report: DiffoscopeOutcome | undefined, now: Date): Stanza {
   return Stanza.of([
     ['Source', entry.id.pkg],
     ['Version', entry.id.version],
@@ -267,6 +270,8 @@ function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerd
     ['Only-In-Build-1', comparison?.onlyInFirst.join(' ') || undefined],
     ['Only-In-Build-2', comparison?.onlyInSecond.join(' ') || undefined],
     ['Environment-Changed', comparison?.environmentChanged.length ? `yes\n${comparison.environmentChanged.join('\n')}` : undefined],
+    // One line per differing file: "NAME: ./path ./path…" (what diffoscope found different inside it).
+    ['Differing-Files', explained.differingFiles?.length ? `\n${explained.differingFiles.map((f) => `${f.file}:${f.members.map((m) => ` ${m}`).join('')}`).join('\n')}` : undefined],
     ['Diffoscope', report],
   ]);
 }

@@ -33,3 +33,35 @@ export async function diffoscope(first: string, second: string, outDir: string, 
   // diffoscope exits 1 when it found differences, which is what we asked for.
   return run.exitCode === 1 && fs.existsSync(path.join(outDir, 'diffoscope.txt')) ? 'written' : 'failed';
 }
+
+/** What differs, from a diffoscope text report: each top-level file (a .deb, the .buildinfo) with the paths inside it that differ. */
+export interface DifferingFile {
+  readonly file: string;
+  readonly members: string[];
+}
+
+/** At most this many paths per file: the report has the rest. */
+const MAX_MEMBERS = 20;
+
+/**
+ * Reads the tree diffoscope prints ("├── name" at a depth of "│ " prefixes): the depth-1
+ * names that are files (of the two .changes, or the two .debs compared directly), and
+ * under each the package paths ("./usr/…") it found different.
+ */
+export function differingFiles(reportText: string): DifferingFile[] {
+  const files: DifferingFile[] = [];
+  for (const line of reportText.split('\n')) {
+    const node = /^((?:│ {1,3})*)├── (.+)$/.exec(line);
+    if (!node) continue;
+    const depth = (node[1]!.match(/│/g) ?? []).length;
+    const name = node[2]!.trim();
+    if (depth === 0) {
+      if (/^[^\s/]+\.(deb|udeb|ddeb|buildinfo|dsc|tar\.\w+)$/.test(name)) files.push({ file: name, members: [] });
+      else files.push({ file: '', members: [] }); // a field of the .changes: nothing below it is a package's file
+      continue;
+    }
+    const current = files.at(-1);
+    if (current?.file && name.startsWith('./') && current.members.length < MAX_MEMBERS && !current.members.includes(name)) current.members.push(name);
+  }
+  return files.filter((f) => f.file !== '');
+}

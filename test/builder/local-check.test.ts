@@ -35,7 +35,7 @@ async function mainNode(thresholds: Record<string, number> = {}) {
 async function check(node: Awaited<ReturnType<typeof mainNode>>, pkg: string) {
   const result = await node.run('--json', 'build', pkg, '--arch', 'amd64');
   assert.equal(result.status, 0, `a verdict was reached: ${result.stderr}`);
-  return JSON.parse(result.stdout) as { verdict: string; archive: string; diffoscope?: string; builds: Array<{ status: string; buildNumber: number; results: string }>; comparison?: { differing: string[]; environmentChanged: string[] } };
+  return JSON.parse(result.stdout) as { verdict: string; archive: string; diffoscope?: string; differingFiles?: Array<{ file: string; members: string[] }>; builds: Array<{ status: string; buildNumber: number; results: string }>; comparison?: { differing: string[]; environmentChanged: string[] } };
 }
 
 function debContents(archive: string, build: number, file: string): string {
@@ -77,6 +77,14 @@ describe('the local two-build check', () => {
     assert.match(report, /usr\/share\/wobbly\/umask/);
     assert.match(report, /-0022\n[│ ]*\+0002/);
     assert.ok(fs.statSync(path.join(verdict.archive, 'diffoscope.html')).size > 0);
+    // The differing package and the paths inside it, from the report: in --json, the verdict file and show.
+    const deb = verdict.differingFiles?.find((f) => f.file.endsWith('.deb'));
+    assert.ok(deb?.members.includes('./usr/share/wobbly/umask') && deb.members.includes('./usr/share/wobbly/hostname'), JSON.stringify(verdict.differingFiles));
+    assert.match(fs.readFileSync(path.join(verdict.archive, 'verdict'), 'utf8'), /^Differing-Files:\n wobbly_\S+_all\.deb: .*\.\/usr\/share\/wobbly\/umask/m);
+    const shown = await node.run('show', 'wobbly');
+    assert.match(shown.stdout, /differs: wobbly_\S+_all\.deb: .*\.\/usr\/share\/wobbly\/umask/);
+    const json = JSON.parse((await node.run('--json', 'show', 'wobbly')).stdout) as { verdicts: Array<{ differingFiles: Array<{ file: string; members: string[] }> }> };
+    assert.ok(json.verdicts[0]!.differingFiles.some((f) => f.members.includes('./usr/share/wobbly/umask')));
   });
 
   it('applies every variation of the table for real: env, umask, hostname, domain, build path, time', async () => {

@@ -142,6 +142,7 @@ function describe(ctx: CommandContext, v: CheckVerdict): string {
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);
   if (v.comparison?.environmentChanged.length) lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);
+  for (const f of v.differingFiles ?? []) lines.push(`  differs: ${f.file}${f.members.length ? `: ${f.members.join(' ')}` : ''}`);
   if (v.diffoscope) lines.push(`  diffoscope: ${v.diffoscope}`);
   lines.push(`  artifacts: ${ctx.spool.layout.relative(v.archive)}`);
   return lines.join('\n');
