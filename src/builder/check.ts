@@ -25,7 +25,7 @@ import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
 import { type BuildRow, type StoreRecord, type Verdict, parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
-import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles } from './diffoscope.js';
+import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles, formatDifferingFiles } from './diffoscope.js';
 import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
 import type { BuildNumber } from './variations.js';
@@ -271,7 +271,7 @@ function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerd
     ['Only-In-Build-2', comparison?.onlyInSecond.join(' ') || undefined],
     ['Environment-Changed', comparison?.environmentChanged.length ? `yes\n${comparison.environmentChanged.join('\n')}` : undefined],
     // One line per differing file: "NAME: ./path ./path…" (what diffoscope found different inside it).
-    ['Differing-Files', explained.differingFiles?.length ? `\n${explained.differingFiles.map((f) => `${f.file}:${f.members.map((m) => ` ${m}`).join('')}`).join('\n')}` : undefined],
+    ['Differing-Files', formatDifferingFiles(explained.differingFiles)],
     ['Diffoscope', report],
   ]);
 }

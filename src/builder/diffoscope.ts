@@ -65,3 +65,23 @@ export function differingFiles(reportText: string): DifferingFile[] {
   }
   return files.filter((f) => f.file !== '');
 }
+
+/** One differing file for people: "NAME: ./path ./path…", or NAME alone (the verdict file's lines; show and build print it so). */
+export function describeDifferingFile(file: DifferingFile): string {
+  return `${file.file}${file.members.length ? `: ${file.members.join(' ')}` : ''}`;
+}
+
+/** The verdict file's Differing-Files value: a line per differing file, under an empty first line. */
+export function formatDifferingFiles(files: readonly DifferingFile[] | undefined): string | undefined {
+  return files?.length ? `\n${files.map(describeDifferingFile).join('\n')}` : undefined;
+}
+
+export function parseDifferingFiles(value: string | undefined): DifferingFile[] {
+  return (value ?? '')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const at = line.includes(':') ? line.indexOf(':') : line.length; // package file names hold no ':'
+      return { file: line.slice(0, at).trim(), members: line.slice(at + 1).trim().split(/\s+/).filter(Boolean) };
+    });
+}

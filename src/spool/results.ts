@@ -5,13 +5,19 @@ import { Stanza, parseStanza } from '../debian/deb822.js';
 import { errnoCode } from '../errors.js';
 import { RESULT_MARKER } from './layout.js';
 
-export function hasResultMarker(resultsDir: string): boolean {
+/** The `result` marker's stat when the directory is complete (the marker is a regular file), else undefined. */
+export function resultMarkerStat(resultsDir: string): fs.Stats | undefined {
   try {
-    return fs.lstatSync(path.join(resultsDir, RESULT_MARKER)).isFile();
+    const stat = fs.lstatSync(path.join(resultsDir, RESULT_MARKER));
+    return stat.isFile() ? stat : undefined;
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return false;
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
     throw error;
   }
+}
+
+export function hasResultMarker(resultsDir: string): boolean {
+  return resultMarkerStat(resultsDir) !== undefined;
 }
 
 export function resultStanza(fields: ReadonlyArray<readonly [string, string | number | undefined]>): string {

@@ -12,6 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../../src/errors.js';
+import { sleep } from '../../src/retry.js';
 import { Layout } from '../../src/spool/layout.js';
 import { initSpoolRoot } from '../../src/spool/root.js';
 import { query } from '../../src/store/database.js';
@@ -49,7 +50,6 @@ const STALE_SECONDS = 4;
 const ABANDONED_SECONDS = 15;
 
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckChaosReport> {
   const started = Date.now();

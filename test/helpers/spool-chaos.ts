@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sleep } from '../../src/retry.js';
 import { SCHEDULED } from '../../src/spool/layout.js';
 import { walkEntries } from '../../src/spool/walk.js';
 import { query } from '../../src/store/database.js';
@@ -134,7 +135,7 @@ export async function runSpoolChaos(options: SpoolChaosOptions): Promise<SpoolCh
   }
 
   // Settle: every lock of a killed process is stale, every unlocked claim old enough.
-  await new Promise((resolve) => setTimeout(resolve, (STALE_SECONDS + 0.5) * 1000));
+  await sleep((STALE_SECONDS + 0.5) * 1000);
   const reapJson = (): { status: number | null; actions: Array<{ action: string; path: string; outcome: string }>; stderr: string } => {
     const out = cli(s.root, ['--config', config, '--json', 'reap']);
     try {

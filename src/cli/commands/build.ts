@@ -3,6 +3,7 @@ import { buildSettingsOf, networkOf } from '../../config/config.js';
 import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
 import type { CheckVerdict } from '../../builder/check.js';
+import { describeDifferingFile } from '../../builder/diffoscope.js';
 import { localCheck } from '../../builder/local-check.js';
 import { ensureChroot } from './chroot.js';
 import { parseSourcesIndex } from '../../debian/sources-index.js';
@@ -142,7 +143,7 @@ function describe(ctx: CommandContext, v: CheckVerdict): string {
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);
   if (v.comparison?.environmentChanged.length) lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);
-  for (const f of v.differingFiles ?? []) lines.push(`  differs: ${f.file}${f.members.length ? `: ${f.members.join(' ')}` : ''}`);
+  for (const f of v.differingFiles ?? []) lines.push(`  differs: ${describeDifferingFile(f)}`);
   if (v.diffoscope) lines.push(`  diffoscope: ${v.diffoscope}`);
   lines.push(`  artifacts: ${ctx.spool.layout.relative(v.archive)}`);
   return lines.join('\n');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { DifferingFile } from '../../builder/diffoscope.js';
+import { type DifferingFile, describeDifferingFile, parseDifferingFiles } from '../../builder/diffoscope.js';
 import { parseStanza } from '../../debian/deb822.js';
 import { SpoolError } from '../../errors.js';
 import { CorruptEntryError } from '../../spool/entry.js';
@@ -81,7 +81,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
                 `  ${c.buildDate}  ${c.version}  ${c.suite}/${c.architecture}  ${c.verdict}`,
                 ...(c.detail ? [`    ${c.detail}`] : []),
                 ...c.builds.map((b) => `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}${b.exitCode === null ? '' : `, exit ${b.exitCode}`}`),
-                ...c.differingFiles.map((f) => `    differs: ${f.file}${f.members.length ? `: ${f.members.join(' ')}` : ''}`),
+                ...c.differingFiles.map((f) => `    differs: ${describeDifferingFile(f)}`),
                 ...(c.artifacts ? [`    artifacts: ${path.relative(process.cwd(), c.artifacts) || '.'}`] : []),
               ].join('\n'),
             ),
@@ -95,10 +95,5 @@ export async function run(pkg: string, version: string | undefined, options: Opt
 /** The differing files an archived verdict names (Differing-Files: one "NAME: ./path…" line each). */
 function archivedDifferingFiles(archive: string): DifferingFile[] {
   const file = path.join(archive, 'verdict');
-  if (!fs.existsSync(file)) return [];
-  const lines = (parseStanza(fs.readFileSync(file, 'utf8')).get('Differing-Files') ?? '').split('\n').filter((l) => l.includes(':'));
-  return lines.map((line) => {
-    const at = line.indexOf(':');
-    return { file: line.slice(0, at).trim(), members: line.slice(at + 1).trim().split(/\s+/).filter(Boolean) };
-  });
+  return fs.existsSync(file) ? parseDifferingFiles(parseStanza(fs.readFileSync(file, 'utf8')).get('Differing-Files')) : [];
 }

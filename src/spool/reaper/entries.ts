@@ -138,7 +138,7 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
     }
   }
   const { attempt, fails } = nextAttempt(spool, keep.entry, options);
-  const kind = fails && !options.neverFail ? 'fail' : 'requeue';
+  const kind = fails ? 'fail' : 'requeue';
   steps.push((lock) => act(ctx, kind, keep.path, `${reason} (attempt ${attempt - 1} of ${spool.thresholds.maxAttempts})`, async () => {
     const done = await requeue(spool, lock, keep.id, reason, options);
     return `now in ${done.to.state === 'node' ? done.to.node : done.to.state}/ with Attempt ${done.attempt}`;

@@ -9,8 +9,7 @@ import { tempOwner } from '../atomic.js';
 import { entryIdOrUndefined, idKey } from '../identity.js';
 import { breakStaleLock, judgeLock, tryLockEntry } from '../lock.js';
 import { processStart } from '../process-identity.js';
-import { RESULT_MARKER } from '../layout.js';
-import { hasResultMarker } from '../results.js';
+import { hasResultMarker, resultMarkerStat } from '../results.js';
 import { QUARANTINE_ITEM, QUARANTINE_REASON, quarantine } from '../transitions/quarantine.js';
 import { type Anomaly, listDir, walkResults } from '../walk.js';
 import { type ReapContext, act } from './actions.js';
@@ -75,8 +74,9 @@ export async function removeAbandonedResults(ctx: ReapContext): Promise<number> 
   await quarantineAnomalies(ctx, results.anomalies);
   const { clock, thresholds } = ctx.spool;
   for (const result of results.entries) {
-    const complete = hasResultMarker(result.path);
-    const ageMs = complete ? clock.now() - (fs.statSync(path.join(result.path, RESULT_MARKER), { throwIfNoEntry: false })?.mtimeMs ?? clock.now()) : 0;
+    const marker = resultMarkerStat(result.path);
+    const complete = marker !== undefined;
+    const ageMs = marker ? clock.now() - marker.mtimeMs : 0;
     if (complete && ageMs <= thresholds.abandonedMaxAgeMs) continue;
     const why = complete
       ? `complete results nobody fetched for ${Math.round(ageMs / 1000)} s (longer than abandonedMaxAgeSeconds), and no live holder of its entry`

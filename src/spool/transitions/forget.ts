@@ -30,8 +30,9 @@ export interface Forgotten {
 const REAPER_POLL_MS = 200;
 
 export async function forget(spool: Spool, node: string, id: EntryId): Promise<Forgotten> {
-  // Two passes at most: a holder that died right after the first pass is found by the second.
-  for (let pass = 0; pass < 2 && (pass === 0 || judgeLock(spool, id).health === 'stale'); pass++) await reapWhenFree(spool, node);
+  await reapWhenFree(spool, node);
+  // A holder that died right after that pass is found by a second one.
+  if (judgeLock(spool, id).health === 'stale') await reapWhenFree(spool, node);
   if (judgeLock(spool, id).health === 'stale') {
     throw new SpoolError('busy', `${formatId(id)}: its lock's holder died while forget ran; run reap (it ends what that holder left), then forget again`);
   }

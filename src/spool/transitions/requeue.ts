@@ -42,10 +42,10 @@ export interface RequeueOptions {
   readonly neverFail?: boolean;
 }
 
-/** The one rule for when a hand-back becomes a failure: Attempt would pass maxAttempts. */
-export function nextAttempt(spool: Spool, entry: Entry, options: Pick<RequeueOptions, 'countsAsAttempt'> = {}): { attempt: number; fails: boolean } {
+/** The one rule for when a hand-back becomes a failure: Attempt would pass maxAttempts (unless the caller may not fail it). */
+export function nextAttempt(spool: Spool, entry: Entry, options: Pick<RequeueOptions, 'countsAsAttempt' | 'neverFail'> = {}): { attempt: number; fails: boolean } {
   const attempt = attemptOf(entry) + (options.countsAsAttempt === false ? 0 : 1);
-  return { attempt, fails: attempt > spool.thresholds.maxAttempts };
+  return { attempt, fails: attempt > spool.thresholds.maxAttempts && !options.neverFail };
 }
 
 export async function requeue(spool: Spool, held: EntryLock | undefined, id: EntryId, reason: string, options: RequeueOptions = {}): Promise<Requeued> {
@@ -58,8 +58,7 @@ export async function requeue(spool: Spool, held: EntryLock | undefined, id: Ent
     }
     const entry = readEntryFile(source.path, id, source.place);
     if (!entry) throw new SpoolError('nothingToDo', `${formatId(id)} vanished before it could be requeued`);
-    const { attempt, fails: pastMax } = nextAttempt(spool, entry, options);
-    const fails = pastMax && !options.neverFail;
+    const { attempt, fails } = nextAttempt(spool, entry, options);
     const back = source.place.state === 'pending' ? nodePlace(requireNode(entry)) : SCHEDULED;
     const to = fails ? FAILED : back;
     let moved = withFields(entry, [
