@@ -60,42 +60,38 @@ function dirq(...args: string[]): string {
 
 const renameRoot = path.join(base, 'rename');
 const durableRoot = path.join(base, 'durable');
-let durableLayout: Layout;
 const claimRoot = path.join(base, 'claim');
 const dirqRoot = path.join(base, 'dirq');
-let renameLayout: Layout;
+const layouts = new Map<string, Layout>();
+
+/** Moves every inbox entry to pending/ by mkdir -p + rename; durable: and fsyncs both directories, as a crash-safe move must. */
+function renameAll(layout: Layout, durable: boolean): number {
+  for (let i = 0; i < ENTRIES; i++) {
+    const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
+    const source = layout.entryPath(inbox, id);
+    const target = layout.entryPath(PENDING, id);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(source, target);
+    if (durable) {
+      fsyncDir(path.dirname(target));
+      fsyncDir(path.dirname(source));
+    }
+  }
+  return ENTRIES;
+}
 
 const results = await compare(
   [
     {
       name: 'bare rename loop (mkdir -p + rename)',
-      prepare: () => void (renameLayout = fillInbox(renameRoot)),
-      run: () => {
-        for (let i = 0; i < ENTRIES; i++) {
-          const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
-          const target = renameLayout.entryPath(PENDING, id);
-          fs.mkdirSync(path.dirname(target), { recursive: true });
-          fs.renameSync(renameLayout.entryPath(inbox, id), target);
-        }
-        return ENTRIES;
-      },
+      prepare: () => void layouts.set(renameRoot, fillInbox(renameRoot)),
+      run: () => renameAll(layouts.get(renameRoot)!, false),
     },
     {
       // The durable floor: what any crash-safe move must pay (the rename made durable in both directories).
       name: 'durable floor (mkdir -p + rename + fsync of both directories)',
-      prepare: () => void (durableLayout = fillInbox(durableRoot)),
-      run: () => {
-        for (let i = 0; i < ENTRIES; i++) {
-          const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
-          const source = durableLayout.entryPath(inbox, id);
-          const target = durableLayout.entryPath(PENDING, id);
-          fs.mkdirSync(path.dirname(target), { recursive: true });
-          fs.renameSync(source, target);
-          fsyncDir(path.dirname(target));
-          fsyncDir(path.dirname(source));
-        }
-        return ENTRIES;
-      },
+      prepare: () => void layouts.set(durableRoot, fillInbox(durableRoot)),
+      run: () => renameAll(layouts.get(durableRoot)!, true),
     },
     {
       name: 'repro-spool claim (locked, fsynced)',
