@@ -61,13 +61,18 @@ export async function storeOf(ctx: CommandContext): Promise<Store> {
   return new Store(file, { lockStaleMs, lockUpdateMs, waitMs: networkOf(ctx.config).databaseWaitMs, pollMs: 10 });
 }
 
-/** The configured mirror, else one derived from the system's apt sources for this suite. */
+/** The configured mirror, else one derived from the system's apt sources for this suite; undefined if neither names one. */
+export function knownMirrorOf(ctx: CommandContext, suite: string): string | undefined {
+  return (ctx.config.mirror ?? mirrorFromApt(readAptSources(), suite))?.replace(/\/+$/, '');
+}
+
+/** The mirror of this suite, which the command cannot do without. */
 export function mirrorOf(ctx: CommandContext, suite: string): string {
-  const mirror = ctx.config.mirror ?? mirrorFromApt(readAptSources(), suite);
+  const mirror = knownMirrorOf(ctx, suite);
   if (!mirror) {
     throw new SpoolError('usage', `no mirror for ${suite}: set "mirror" in the configuration, or add a deb or deb-src line for ${suite} to the apt sources`);
   }
-  return mirror.replace(/\/+$/, '');
+  return mirror;
 }
 
 /** --suite, else the configuration's first suite, else this system's own (VERSION_CODENAME of /etc/os-release). */

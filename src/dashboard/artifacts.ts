@@ -4,6 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { type DifferingFile, parseDifferingFiles } from '../builder/diffoscope.js';
+import { parseStanza } from '../debian/deb822.js';
+import { errnoCode } from '../errors.js';
 import type { Layout } from '../spool/layout.js';
 import { listDir } from '../spool/walk.js';
 
@@ -66,4 +69,20 @@ export function artifactsOf(layout: Layout, archived: ReadonlyMap<string, Readon
 
 function readNames(dir: string): string[] {
   return listDir(dir).map((d) => d.name).sort();
+}
+
+/** What the check's archived verdict file names as differing (Differing-Files), if it is archived. */
+export function differingFilesOf(layout: Layout, archived: ReadonlyMap<string, ReadonlySet<string>>, check: CheckKey): DifferingFile[] {
+  const dir = archiveDirOf(layout, check);
+  return archived.get(check.name)?.has(dir) ? archivedDifferingFiles(dir) : [];
+}
+
+/** The differing files an archived check's verdict file names: one "NAME: ./path…" line each. */
+export function archivedDifferingFiles(archive: string): DifferingFile[] {
+  try {
+    return parseDifferingFiles(parseStanza(fs.readFileSync(path.join(archive, 'verdict'), 'utf8')).get('Differing-Files'));
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return []; // archived before its verdict file: a check that died at its commit point
+    throw error;
+  }
 }

@@ -9,10 +9,13 @@ import type { Database } from 'sql.js';
 import type { Config } from '../config/config.js';
 import { healthSettingsOf } from '../config/config.js';
 import { type NodeHealth, readHealth } from '../remote/node-health.js';
-import { type SpoolStatus, spoolStatus } from '../spool/inspect.js';
+import { CorruptEntryError, buildNumberOf } from '../spool/entry.js';
+import type { EntryId } from '../spool/identity.js';
+import { type SpoolStatus, ageOf, spoolStatus } from '../spool/inspect.js';
 import { FIXED_STATES, type Layout, placeName } from '../spool/layout.js';
+import { readEntryFile } from '../spool/read-entry.js';
 import { type Spool, openSpool } from '../spool/spool.js';
-import { listDir, walkEntries } from '../spool/walk.js';
+import { type WalkedEntry, listDir, walkEntries } from '../spool/walk.js';
 
 export interface HistoryRow {
   readonly journalId: string;
@@ -64,6 +67,23 @@ export interface NodeView {
   readonly infoCollectedAt?: string;
 }
 
+/** A source package as the imported Sources index lists it now. */
+export interface CatalogueSource {
+  readonly version: string;
+  /** Relative to the mirror: pool/main/h/hello/hello_2.10-3.dsc. */
+  readonly dscPath: string;
+}
+
+/** An entry main has shipped to a node and not concluded yet: a build in progress, or waiting in that node's inbox. */
+export interface BuildingNow {
+  readonly id: EntryId;
+  readonly node: string;
+  /** Which of the check's two builds; undefined when its entry file cannot be read. */
+  readonly buildNumber?: 1 | 2;
+  /** Since it was shipped to this node (the entry's last change of state). */
+  readonly ageMs: number;
+}
+
 export interface DashboardData {
   /** main's spool layout: where the archive is. */
   readonly layout: Layout;
@@ -72,6 +92,10 @@ export interface DashboardData {
   readonly durations: Durations[];
   /** Every node that ever built something. */
   readonly buildNodes: string[];
+  /** The imported Sources indexes, by "suite/arch" and package name: the whole catalogue the counts are against. */
+  readonly catalogue: Map<string, Map<string, CatalogueSource>>;
+  /** Entries at nodes now, oldest first. */
+  readonly building: BuildingNow[];
   readonly nodeInfo: Map<string, { collectedAt: string; values: Record<string, string> }>;
   readonly nodes: NodeView[];
   readonly main: SpoolStatus;
@@ -93,16 +117,21 @@ function rows(db: Database, sql: string): unknown[][] {
   return out;
 }
 
-export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'durations' | 'buildNodes' | 'nodeInfo'> {
+export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'durations' | 'buildNodes' | 'nodeInfo' | 'catalogue'> {
   // Single builds are read once, plain (no join, no window function: both measured slower
   // in sql.js on 200,000 rows), then attached to their checks and ranked here.
   const byCheck = new Map<string, SingleBuild[]>();
   const byNode = new Map<string, number[]>();
+  const buildNodes = new Set<string>();
   for (const [journalId, buildNumber, node, durationSeconds, status] of rows(db, 'SELECT journal_id, build_number, node, duration_seconds, status FROM builds ORDER BY journal_id, build_number')) {
     const build = { buildNumber, node, durationSeconds, status } as SingleBuild;
     const list = byCheck.get(journalId as string);
     if (list) list.push(build);
     else byCheck.set(journalId as string, [build]);
+    buildNodes.add(build.node);
+    // A build's duration says how long the package takes only when it built: a depwait, an
+    // E404 or a checksum mismatch ends in seconds, a timeout at the limit, an FTBFS anywhere.
+    if (build.status !== 'built') continue;
     const key = `${build.node} ${build.buildNumber}`;
     const values = byNode.get(key);
     if (values) values.push(build.durationSeconds);
@@ -118,8 +147,15 @@ export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'dur
     info.values[key!] = value!;
     nodeInfo.set(node!, info);
   }
+  const catalogue: DashboardData['catalogue'] = new Map();
+  for (const [suite, architecture, name, version, dscPath] of rows(db, 'SELECT suite, architecture, name, version, dsc_path FROM sources') as string[][]) {
+    const key = `${suite}/${architecture}`;
+    const sources = catalogue.get(key) ?? new Map<string, CatalogueSource>();
+    sources.set(name!, { version: version!, dscPath: dscPath! });
+    catalogue.set(key, sources);
+  }
   const durations = [...byNode].map(([key, values]) => percentiles(key, values)).sort((a, b) => a.node.localeCompare(b.node) || a.buildNumber - b.buildNumber);
-  return { history, durations, buildNodes: [...new Set(durations.map((d) => d.node))], nodeInfo };
+  return { history, durations, buildNodes: [...buildNodes].sort(), nodeInfo, catalogue };
 }
 
 /** Median and 95th percentile by nearest rank. */
@@ -141,7 +177,7 @@ function ownSpoolOf(main: Spool, config: Config, node: string): Spool | undefine
   return undefined;
 }
 
-export function readSpools(main: Spool, config: Config, known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>): Pick<DashboardData, 'main' | 'nodes' | 'inSpool'> {
+export function readSpools(main: Spool, config: Config, known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>): Pick<DashboardData, 'main' | 'nodes' | 'inSpool' | 'building'> {
   const walk = walkEntries(main.layout);
   const status = spoolStatus(main, walk);
   const names = new Set<string>([...Object.keys(config.nodes), ...known.nodeInfo.keys()]);
@@ -167,7 +203,24 @@ export function readSpools(main: Spool, config: Config, known: Pick<DashboardDat
     list.push({ state: placeName(e.place), suite: e.id.suite, architecture: e.id.arch, version: e.id.version });
     inSpool.set(e.id.pkg, list);
   }
-  return { main: status, nodes, inSpool };
+  const building = walk.entries.flatMap((e) => buildingNow(e, main.clock.now())).sort((a, b) => b.ageMs - a.ageMs);
+  return { main: status, nodes, inSpool, building };
+}
+
+/** An entry in one of main's node directories, read as it is now; nothing if it moved on meanwhile. */
+function buildingNow(walked: WalkedEntry, now: number): BuildingNow[] {
+  if (walked.place.state !== 'node') return [];
+  const ageMs = ageOf(walked.path, now); // since it was shipped
+  if (ageMs === undefined) return [];
+  let buildNumber: 1 | 2 | undefined;
+  try {
+    const entry = readEntryFile(walked.path, walked.id, walked.place);
+    if (!entry) return [];
+    buildNumber = buildNumberOf(entry);
+  } catch (error) {
+    if (!(error instanceof CorruptEntryError)) throw error; // shown without its build number; the reaper quarantines it
+  }
+  return [{ id: walked.id, node: walked.place.node, buildNumber, ageMs: Math.max(0, ageMs) }];
 }
 
 function queueOf(status: SpoolStatus, node: string): NodeQueue {

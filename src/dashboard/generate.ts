@@ -18,9 +18,9 @@ import { type DashboardData, type HistoryRow, readDatabase, readSpools } from '.
 import { page } from './html.js';
 import { indexBody } from './index-page.js';
 import { listBody, listPath } from './list-page.js';
-import { packageBody } from './package-page.js';
+import { type PackageSource, packageBody } from './package-page.js';
 import { type PagesWritten, writePackagePages, writePage } from './pages-writer.js';
-import { type VerdictCounts, verdictHistory } from './stats.js';
+import { type VerdictCounts, suiteOverview, verdictHistory } from './stats.js';
 import type { NodePair } from './variations-view.js';
 
 const RECENT_BUILDS = 50;
@@ -34,9 +34,14 @@ export interface DashboardSummary {
 }
 
 /** Bump when a package page's layout changes, so that every page is written again. */
-const PAGE_FORMAT = 'package-page-1';
+const PAGE_FORMAT = 'package-page-2';
 
-export async function generateDashboard(main: Spool, config: Config, store: Store, outDir: string): Promise<DashboardSummary> {
+export interface DashboardOptions {
+  /** The mirror a suite's sources come from, for links to each package's .dsc; undefined: no link. */
+  readonly mirrorOf: (suite: string) => string | undefined;
+}
+
+export async function generateDashboard(main: Spool, config: Config, store: Store, outDir: string, options: DashboardOptions): Promise<DashboardSummary> {
   const fromDb = await store.read(readDatabase);
   const pairs = pairsOf(config, fromDb.nodeInfo, main);
   const data: DashboardData = { layout: main.layout, ...fromDb, ...readSpools(main, config, fromDb), archived: listArchived(main.layout) };
@@ -52,18 +57,36 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
     else byPackage.set(row.name, [row]);
   }
   for (const name of data.inSpool.keys()) if (!byPackage.has(name)) byPackage.set(name, []);
-  const jobs = [...byPackage].map(([name, rows]) => ({
-    name,
-    signature: [rows.length, rows.at(-1)?.journalId, JSON.stringify(data.inSpool.get(name) ?? []), [...(data.archived.get(name) ?? [])].join(' ')].join('|'),
-    render: () => page(name, packageBody(name, rows, data, packagesDir), generatedAt),
-  }));
+  const jobs = [...byPackage].map(([name, rows]) => {
+    const sources = sourcesOf(data, name, options);
+    return {
+      name,
+      signature: [rows.length, rows.at(-1)?.journalId, JSON.stringify(data.inSpool.get(name) ?? []), [...(data.archived.get(name) ?? [])].join(' '), JSON.stringify(sources)].join('|'),
+      render: () => page(name, packageBody(name, rows, data, packagesDir, sources), generatedAt),
+    };
+  });
   const pages = await writePackagePages(packagesDir, PAGE_FORMAT, jobs);
   writeLists(outDir, current, generatedAt);
   const recent = data.history.slice(-RECENT_BUILDS).reverse();
   const index = path.join(outDir, 'index.html');
-  const body = indexBody({ data, pairs, current, days, durations: data.durations, recent, outDir, now: main.clock.now() });
+  const inSpool = [...data.inSpool.values()].flat();
+  const suites = suiteOverview(current, data.catalogue, inSpool);
+  const body = indexBody({ data, pairs, suites, days, durations: data.durations, recent, outDir, now: main.clock.now() });
   writePage(index, page('repro-spool dashboard', body, generatedAt));
   return { outDir, index, results: data.history.length, packagePages: { ...pages, total: jobs.length } };
+}
+
+/** The package in each suite/arch's catalogue, with its .dsc on the mirror where the mirror is known. */
+function sourcesOf(data: DashboardData, name: string, options: DashboardOptions): PackageSource[] {
+  const found: PackageSource[] = [];
+  for (const [key, sources] of data.catalogue) {
+    const source = sources.get(name);
+    if (!source) continue;
+    const [suite, architecture] = key.split('/') as [string, string];
+    const mirror = options.mirrorOf(suite);
+    found.push({ suite, architecture, version: source.version, dscPath: source.dscPath, dscUrl: mirror && `${mirror}/${source.dscPath}` });
+  }
+  return found;
 }
 
 /** The node pairs of the configured jobs; without jobs, the local check's two node spools on this machine. */

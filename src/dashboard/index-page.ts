@@ -1,18 +1,18 @@
-/** The dashboard's front page: variations, nodes, verdicts per suite/arch over time, durations, recent builds. */
+/** The dashboard's front page: variations, nodes, each suite/arch against its whole catalogue and over time, builds in progress, durations, recent builds. */
 import path from 'node:path';
-import { age } from '../cli/output.js';
-import { artifactsOf } from './artifacts.js';
+import { age } from '../clock.js';
+import { artifactsOf, differingFilesOf } from './artifacts.js';
 import { historyChart } from './chart.js';
 import { listPath } from './list-page.js';
-import { type DashboardData, type Durations, type HistoryRow, type NodeView } from './data.js';
+import { type BuildingNow, type DashboardData, type Durations, type HistoryRow, type NodeView } from './data.js';
 import { type Html, href, html } from './html.js';
-import type { DaySnapshot, VerdictCounts } from './stats.js';
+import type { DaySnapshot, SuiteOverview } from './stats.js';
 import { type NodePair, variationsSection } from './variations-view.js';
 
 export interface IndexInput {
   readonly data: DashboardData;
   readonly pairs: readonly NodePair[];
-  readonly current: readonly VerdictCounts[];
+  readonly suites: readonly SuiteOverview[];
   readonly days: ReadonlyMap<string, readonly DaySnapshot[]>;
   readonly durations: readonly Durations[];
   readonly recent: readonly HistoryRow[];
@@ -27,7 +27,8 @@ export function indexBody(input: IndexInput): Html {
 <p>main spool: ${counts.scheduled ?? 0} scheduled, ${counts.failed ?? 0} failed, ${data.main.quarantined} quarantined${data.main.duplicates.length ? `, ${data.main.duplicates.length} in two states (run reap)` : ''}.</p>
 ${variationsSection(input.pairs, data.nodeInfo)}
 ${nodesSection(data.nodes, input.now)}
-${suitesSection(input.current, input.days)}
+${suitesSection(input.suites, input.days)}
+${buildingSection(data.building)}
 ${durationsSection(input.durations)}
 ${recentSection(input)}`;
 }
@@ -50,21 +51,37 @@ function nodesSection(nodes: readonly NodeView[], now: number): Html {
   return html`<h2 id="nodes">Nodes</h2><table class="nodes"><tr><th>node</th><th>arch</th><th>shipped by main</th><th>inbox</th><th>pending</th><th>stale</th><th>oldest pending</th><th>health</th><th>info collected</th></tr>${rows}</table>`;
 }
 
-function suitesSection(current: readonly VerdictCounts[], days: ReadonlyMap<string, readonly DaySnapshot[]>): Html {
-  const verdicts = [...new Set(current.flatMap((c) => Object.keys(c.byVerdict).filter((v) => c.byVerdict[v]! > 0)))].sort();
-  const rows = current.map((c) => html`<tr data-suite="${c.suite}/${c.architecture}"><td>${c.suite}/${c.architecture}</td><td class="num">${c.total}</td>${verdicts.map((v) => {
-    const n = c.byVerdict[v] ?? 0;
-    const figure = `${n} (${c.total ? ((100 * n) / c.total).toFixed(1) : '0.0'}%)`;
-    return html`<td class="num">${n > 0 ? html`<a href="${href(listPath(c.suite, c.architecture, v))}">${figure}</a>` : figure}</td>`;
-  })}</tr>`);
-  const charts = current.map((c) => historyChart(`verdicts of ${c.suite}/${c.architecture} over time`, days.get(`${c.suite}/${c.architecture}`) ?? []));
-  return html`<h2 id="suites">Verdicts per suite and architecture</h2>
-<table class="suites"><tr><th>suite/arch</th><th>packages</th>${verdicts.map((v) => html`<th><span class="verdict v-${v}">${v}</span></th>`)}</tr>${rows}</table>${charts}`;
+function suitesSection(suites: readonly SuiteOverview[], days: ReadonlyMap<string, readonly DaySnapshot[]>): Html {
+  const verdicts = [...new Set(suites.flatMap((c) => Object.keys(c.byVerdict).filter((v) => c.byVerdict[v]! > 0)))].sort();
+  const share = (n: number, whole: number) => `${n} (${whole ? ((100 * n) / whole).toFixed(1) : '0.0'}%)`;
+  const rows = suites.map((c) => {
+    const of = (n: number | undefined) => html`<td class="num">${n === undefined ? html`<span class="muted" title="no Sources index imported for ${c.suite}/${c.architecture}">—</span>` : share(n, c.whole)}</td>`;
+    return html`<tr data-suite="${c.suite}/${c.architecture}"><td>${c.suite}/${c.architecture}</td>
+<td class="num">${c.catalogue ?? html`<span class="muted" title="no Sources index imported: percentages are of the tested packages">—</span>`}</td>
+${of(c.tested)}${of(c.untested)}${of(c.scheduled)}${of(c.building)}${of(c.failed)}${verdicts.map((v) => {
+      const n = c.byVerdict[v] ?? 0;
+      return html`<td class="num">${n > 0 ? html`<a href="${href(listPath(c.suite, c.architecture, v))}">${share(n, c.whole)}</a>` : share(n, c.whole)}</td>`;
+    })}<td class="num">${c.removed || ''}</td></tr>`;
+  });
+  const charts = suites.filter((c) => days.has(`${c.suite}/${c.architecture}`)).map((c) => historyChart(`verdicts of ${c.suite}/${c.architecture} over time`, days.get(`${c.suite}/${c.architecture}`)!));
+  return html`<h2 id="suites">Suites and architectures</h2>
+<p class="muted">Percentages are of the whole catalogue (the source packages of the imported Sources index), or of the tested packages where no index was imported. Verdicts are each package's latest.</p>
+<table class="suites"><tr><th>suite/arch</th><th>catalogue</th><th>tested</th><th>untested</th><th>scheduled</th><th>building now</th><th>failed (gave up)</th>${verdicts.map((v) => html`<th><span class="verdict v-${v}">${v}</span></th>`)}<th title="tested, then removed from the archive">removed</th></tr>${rows}</table>${charts}`;
+}
+
+function buildingSection(building: readonly BuildingNow[]): Html {
+  const rows = building.map((b) => html`<tr data-package="${b.id.pkg}"><td><a href="${href(`packages/${b.id.pkg}.html`)}">${b.id.pkg}</a></td><td>${b.id.version}</td><td>${b.id.suite}/${b.id.arch}</td>
+<td>${b.node}</td><td>${b.buildNumber === undefined ? '?' : `build ${b.buildNumber}`}</td><td class="num">${age(b.ageMs)}</td></tr>`);
+  return html`<h2 id="building">Building now</h2>${
+    building.length
+      ? html`<table class="building"><tr><th>package</th><th>version</th><th>suite/arch</th><th>node</th><th>build</th><th>since</th></tr>${rows}</table>`
+      : html`<p class="muted">Nothing is at a node now.</p>`
+  }`;
 }
 
 function durationsSection(list: readonly Durations[]): Html {
   const rows = list.map((d) => html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td><td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`);
-  return html`<h2 id="durations">Build durations per node</h2><table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
+  return html`<h2 id="durations">Build durations per node</h2><p class="muted">Of builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.</p><table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
 }
 
 export function artifactLinks(data: DashboardData, fromDir: string, row: HistoryRow): Html[] {
@@ -75,7 +92,7 @@ function recentSection(input: IndexInput): Html {
   const rows = input.recent.map((r) => {
     const builds = r.builds;
     return html`<tr><td>${r.buildDate}</td><td><a href="${href(`packages/${r.name}.html`)}">${r.name}</a></td><td>${r.version}</td><td>${r.suite}/${r.architecture}</td>
-<td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}</td><td>${builds.map((b) => `${b.node} (${b.durationSeconds.toFixed(1)} s) `)}</td><td>${artifactLinks(input.data, input.outDir, r)}</td></tr>`;
+<td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}</td><td class="differing">${differingFilesOf(input.data.layout, input.data.archived, r).map((f) => html`<div>${f.file}</div>`)}</td><td>${builds.map((b) => `${b.node} (${b.durationSeconds.toFixed(1)} s) `)}</td><td>${artifactLinks(input.data, input.outDir, r)}</td></tr>`;
   });
-  return html`<h2 id="recent">Recent builds</h2><table class="recent"><tr><th>date</th><th>package</th><th>version</th><th>suite/arch</th><th>verdict</th><th>builds</th><th>artifacts</th></tr>${rows}</table>`;
+  return html`<h2 id="recent">Recent builds</h2><table class="recent"><tr><th>date</th><th>package</th><th>version</th><th>suite/arch</th><th>verdict</th><th>differing files</th><th>builds</th><th>artifacts</th></tr>${rows}</table>`;
 }

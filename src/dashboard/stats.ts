@@ -51,3 +51,58 @@ export function verdictHistory(history: readonly HistoryRow[]): { current: Verdi
   return { current, days };
 }
 
+
+/** One suite/arch on the front page: what the archive holds, and where each part of it is. */
+export interface SuiteOverview extends SuiteArch {
+  /** Source packages in the imported Sources index; undefined when none was imported. */
+  readonly catalogue?: number;
+  /** Packages with a verdict (of the catalogue's, when there is one). */
+  readonly tested: number;
+  /** Catalogue packages never tested. */
+  readonly untested?: number;
+  /** Tested packages that the catalogue no longer lists (removed from the archive). */
+  readonly removed: number;
+  /** Latest verdicts of the tested packages counted above. */
+  readonly byVerdict: Record<string, number>;
+  /** main's spool now: waiting, shipped to a node, given up. */
+  readonly scheduled: number;
+  readonly building: number;
+  readonly failed: number;
+  /** What percentages are of: the catalogue, else the tested packages. */
+  readonly whole: number;
+}
+
+export interface SpoolPlace extends SuiteArch {
+  readonly state: string;
+}
+
+/** Today's verdict counts set against the whole catalogue and main's spool, one row per suite/arch any of them knows. */
+export function suiteOverview(current: readonly VerdictCounts[], catalogue: ReadonlyMap<string, ReadonlyMap<string, unknown>>, spool: Iterable<SpoolPlace>): SuiteOverview[] {
+  const inSpool = new Map<string, { scheduled: number; building: number; failed: number }>();
+  for (const e of spool) {
+    const counts = inSpool.get(keyOf(e)) ?? { scheduled: 0, building: 0, failed: 0 };
+    if (e.state === 'scheduled') counts.scheduled++;
+    else if (e.state === 'failed') counts.failed++;
+    else counts.building++; // a node's directory (shipped), or pending
+    inSpool.set(keyOf(e), counts);
+  }
+  const verdicts = new Map(current.map((c) => [keyOf(c), c]));
+  const keys = [...new Set([...verdicts.keys(), ...catalogue.keys(), ...inSpool.keys()])].sort();
+  return keys.map((key) => {
+    const [suite, architecture] = key.split('/') as [string, string];
+    const listed = catalogue.get(key);
+    const byVerdict: Record<string, number> = {};
+    let tested = 0;
+    let removed = 0;
+    for (const [name, row] of verdicts.get(key)?.latest ?? []) {
+      if (listed && !listed.has(name)) {
+        removed++;
+        continue;
+      }
+      tested++;
+      byVerdict[row.verdict] = (byVerdict[row.verdict] ?? 0) + 1;
+    }
+    const spoolCounts = inSpool.get(key) ?? { scheduled: 0, building: 0, failed: 0 };
+    return { suite, architecture, catalogue: listed?.size, tested, untested: listed && listed.size - tested, removed, byVerdict, ...spoolCounts, whole: listed?.size ?? tested };
+  });
+}

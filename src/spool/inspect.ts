@@ -71,7 +71,7 @@ function duplicatesOf(entries: readonly WalkedEntry[]): string[] {
 }
 
 /** Time since the entry last changed state (link/unlink update the inode's ctime). */
-function ageOf(file: string, now: number): number | undefined {
+export function ageOf(file: string, now: number): number | undefined {
   try {
     return now - fs.lstatSync(file).ctimeMs;
   } catch (error) {

@@ -19,6 +19,8 @@ before(async () => {
   mirror = await startMirror([
     { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
     { name: 'wobbly', version: '1:1.0', build: ['mkdir -p out', 'umask > out/umask'] },
+    { name: 'needy', version: '1.0', buildDepends: 'no-such-package-anywhere' },
+    { name: 'unbuilt', version: '2.0' },
   ]);
   browser = await launchChromium();
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -40,9 +42,14 @@ async function open(file: string): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
+/** Every link is a file of the site, or (a .dsc) on the configured mirror, and it exists. */
 async function assertLinksResolve(page: Page): Promise<number> {
   const hrefs = await page.$$eval('a[href]', (links) => links.map((a) => (a as HTMLAnchorElement).href));
   for (const href of hrefs) {
+    if (href.startsWith(`${mirror.url}/`)) {
+      assert.equal((await fetch(href)).status, 200, `${href} is on the mirror`);
+      continue;
+    }
     assert.ok(href.startsWith('file://'), `${href} stays on this machine`);
     assert.ok(fs.existsSync(fileURLToPath(href.split('#')[0]!)), `${href} points at an existing file`);
   }
@@ -56,7 +63,7 @@ describe('the dashboard in headless Chromium', () => {
     const node = (port: number) => ({ host: '127.0.0.1', port, user: 'root', identityFile: '/nonexistent/key', root: '/srv/workspace', arch: 'amd64' });
     fs.writeFileSync(config, JSON.stringify({ root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], nodes: { node1: node(2201), node2: node(2202) }, jobs: [{ name: 'amd64_1', arch: 'amd64', node1: 'node1', node2: 'node2' }] }));
     const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
-    for (const pkg of ['steady', 'wobbly']) assert.equal((await run('build', pkg, '--arch', 'amd64')).status, 0);
+    for (const pkg of ['steady', 'wobbly', 'needy']) assert.equal((await run('build', pkg, '--arch', 'amd64')).status, 0);
 
     // What collect-info and the jobs would have left: node information, a failing node, an entry at node1.
     const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
@@ -73,7 +80,7 @@ describe('the dashboard in headless Chromium', () => {
     const generated = await run('--json', 'dashboard');
     assert.equal(generated.status, 0, generated.stderr);
     const summary = JSON.parse(generated.stdout) as { index: string; packagePages: { written: number; total: number } };
-    assert.deepEqual([summary.packagePages.written, summary.packagePages.total], [3, 3], 'steady, wobbly, and hello (in the spool)');
+    assert.deepEqual([summary.packagePages.written, summary.packagePages.total], [4, 4], 'steady, wobbly, needy, and hello (in the spool)');
 
     const { page, problems } = await open(summary.index);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'index.png'), fullPage: true });
@@ -95,20 +102,33 @@ describe('the dashboard in headless Chromium', () => {
     assert.match((await nodeRow('node2'))[7]!, /OFFLINE since .* \(3 failures: ssh: connect to host 127.0.0.1 port 2202: Connection refused\)/);
     assert.deepEqual((await nodeRow('local1')).slice(3, 6), ['0', '0', '0'], "the local node's own spool: inbox, pending, stale");
 
-    assert.match(await page.locator('table.suites tr[data-suite="bookworm/amd64"]').textContent() ?? '', /2.*1 \(50\.0%\).*1 \(50\.0%\)/);
+    // Against the whole catalogue (steady, wobbly, needy, unbuilt): hello, at node1, is not in the mirror's index.
+    const suiteHeads = await page.locator('table.suites th').allTextContents();
+    const suiteRow = await page.locator('table.suites tr[data-suite="bookworm/amd64"] td').allTextContents();
+    assert.deepEqual(Object.fromEntries(suiteHeads.map((h, i) => [h, suiteRow[i]])), {
+      'suite/arch': 'bookworm/amd64', catalogue: '4', tested: '3 (75.0%)', untested: '1 (25.0%)', scheduled: '0 (0.0%)', 'building now': '1 (25.0%)', 'failed (gave up)': '0 (0.0%)',
+      depwait: '1 (25.0%)', reproducible: '1 (25.0%)', unreproducible: '1 (25.0%)', removed: '',
+    });
     assert.equal(await page.locator('svg[aria-label="verdicts of bookworm/amd64 over time"] rect').count() > 0, true, 'the history chart is drawn');
-    assert.deepEqual(await page.locator('table.durations tr[data-node="local1"] td').nth(2).textContent(), '2');
+    const building = await page.locator('table.building tr[data-package="hello"] td').allTextContents();
+    assert.deepEqual(building.slice(0, 5), ['hello', '2.10-3', 'bookworm/amd64', 'node1', 'build 1']);
+    assert.match(building[5]!, /^\d+s$/, 'how long it has been at the node');
+    assert.deepEqual(await page.locator('table.durations tr[data-node="local1"] td').nth(2).textContent(), '2', "steady's and wobbly's: needy's depwait is no build duration");
     const recent = await page.locator('table.recent').textContent();
-    assert.match(recent ?? '', /wobbly.*1:1\.0.*unreproducible.*diffoscope\.html/s);
+    assert.match(recent ?? '', /wobbly.*1:1\.0.*unreproducible.*wobbly_1\.0_all\.deb.*diffoscope\.html/s);
     assert.ok((await assertLinksResolve(page)) >= 8, 'logs, .buildinfo files, the diffoscope report and package pages are linked');
 
     await page.locator('table.recent a', { hasText: 'wobbly' }).click();
     assert.equal(await page.locator('h1').textContent(), 'wobbly');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'package-wobbly.png'), fullPage: true });
     assert.match(await page.locator('table.history').textContent() ?? '', /unreproducible.*build 1 on local1: built.*build 2 on local2: built/s);
-    await assertLinksResolve(page);
+    assert.match(await page.locator('table.history td.differing').first().textContent() ?? '', /^wobbly_1\.0_all\.deb: .*\.\/usr\/share\/wobbly\/umask/, 'the differing package and the path inside it');
+    assert.equal(await page.locator('ul.sources a').getAttribute('href'), `${mirror.url}/${mirror.dsc.wobbly!.path}`, "the .dsc on the configured mirror");
+    assert.equal(await assertLinksResolve(page) >= 6, true);
+    await page.goto(pathToFileURL(path.join(path.dirname(summary.index), 'packages', 'needy.html')).href);
+    assert.match(await page.locator('table.history').textContent() ?? '', /depwait.*unsatisfiable build dependencies: no-such-package-anywhere/s, 'the unmet build dependency');
     await page.goto(pathToFileURL(summary.index).href);
-    await page.locator('table.suites a', { hasText: '1 (50.0%)' }).last().click();
+    await page.locator('table.suites a', { hasText: '1 (25.0%)' }).last().click();
     assert.equal(await page.locator('h1').textContent(), 'bookworm/amd64: unreproducible');
     assert.deepEqual(await page.locator('table.list a').allTextContents(), ['wobbly'], 'the list of unreproducible packages');
     await assertLinksResolve(page);
@@ -118,6 +138,6 @@ describe('the dashboard in headless Chromium', () => {
     await page.close();
 
     const again = JSON.parse((await run('--json', 'dashboard')).stdout) as { packagePages: { written: number; unchanged: number } };
-    assert.deepEqual([again.packagePages.written, again.packagePages.unchanged], [0, 3], 'nothing changed, nothing rewritten');
+    assert.deepEqual([again.packagePages.written, again.packagePages.unchanged], [0, 4], 'nothing changed, nothing rewritten');
   });
 });

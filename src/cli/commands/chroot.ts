@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createChroot } from '../../chroot/create.js';
 import { type ChrootTarball, findTarball, listTarballs } from '../../chroot/tarballs.js';
-import { age, table } from '../output.js';
+import { age } from '../../clock.js';
+import { table } from '../output.js';
 import { type CommandContext, archOf, chrootMirrorOf, chrootSettingsOf, contextOf, suiteOf } from '../context.js';
 
 interface Options {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type DifferingFile, describeDifferingFile, parseDifferingFiles } from '../../builder/diffoscope.js';
-import { parseStanza } from '../../debian/deb822.js';
+import { describeDifferingFile } from '../../builder/diffoscope.js';
+import { archivedDifferingFiles } from '../../dashboard/artifacts.js';
 import { SpoolError } from '../../errors.js';
 import { CorruptEntryError } from '../../spool/entry.js';
 import { formatId } from '../../spool/identity.js';
@@ -90,10 +90,4 @@ export async function run(pkg: string, version: string | undefined, options: Opt
       .filter(Boolean)
       .join('\n\n'),
   );
-}
-
-/** The differing files an archived verdict names (Differing-Files: one "NAME: ./path…" line each). */
-function archivedDifferingFiles(archive: string): DifferingFile[] {
-  const file = path.join(archive, 'verdict');
-  return fs.existsSync(file) ? parseDifferingFiles(parseStanza(fs.readFileSync(file, 'utf8')).get('Differing-Files')) : [];
 }

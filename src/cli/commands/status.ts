@@ -8,7 +8,8 @@ import { spoolStatus } from '../../spool/inspect.js';
 import { watchSpool } from '../../spool/watch.js';
 import type { Store } from '../../store/store.js';
 import { type CommandContext, contextOf, storeOf } from '../context.js';
-import { age, table } from '../output.js';
+import { age } from '../../clock.js';
+import { table } from '../output.js';
 
 interface Options {
   watch?: boolean;
