@@ -20,6 +20,10 @@ before(async () => {
     { name: 'broken', version: '1.0', build: ['echo this build fails >&2', 'false'] },
     { name: 'needy', version: '1.0', buildDepends: 'no-such-package-anywhere (>= 9)' },
     { name: 'sleepy', version: '1.0', build: ['sleep 87'] },
+    // Each differs in one thing only: a compiled binary's debug info names the build path
+    // (DW_AT_comp_dir), and a file holds the date of the build.
+    { name: 'pathy', version: '1.0', build: ["printf 'int main(void) { return 0; }\\n' > pathy.c", 'mkdir -p out', 'gcc -g -O0 -o out/pathy pathy.c'] },
+    { name: 'dated', version: '1.0', build: ['mkdir -p out', 'date -u +%Y > out/built-in'] },
   ]);
 });
 after(() => mirror.close());
@@ -85,6 +89,22 @@ describe('the local two-build check', () => {
     assert.match(shown.stdout, /differs: wobbly_\S+_all\.deb: .*\.\/usr\/share\/wobbly\/umask/);
     const json = JSON.parse((await node.run('--json', 'show', 'wobbly')).stdout) as { verdicts: Array<{ differingFiles: Array<{ file: string; members: string[] }> }> };
     assert.ok(json.verdicts[0]!.differingFiles.some((f) => f.members.includes('./usr/share/wobbly/umask')));
+  });
+
+  it('explains a difference in the build path alone, and one in the build date alone, in the report', async () => {
+    const node = await mainNode();
+    const pathy = await check(node, 'pathy');
+    assert.equal(pathy.verdict, 'unreproducible');
+    const pathReport = fs.readFileSync(path.join(pathy.archive, 'diffoscope.txt'), 'utf8');
+    assert.match(pathReport, /DW_AT_comp_dir.*\/1st\/pathy-1\.0/, 'build 1 path in the debug info');
+    assert.match(pathReport, /DW_AT_comp_dir.*\/2\/pathy-1\.0\/2nd/, 'build 2 path in the debug info');
+    assert.ok(pathy.differingFiles?.some((f) => f.members.includes('./usr/share/pathy/pathy')), JSON.stringify(pathy.differingFiles));
+    const dated = await check(node, 'dated');
+    assert.equal(dated.verdict, 'unreproducible');
+    const year = new Date().getUTCFullYear();
+    const dateReport = fs.readFileSync(path.join(dated.archive, 'diffoscope.txt'), 'utf8');
+    assert.match(dateReport, new RegExp(`-${year}\\n[│ ]*\\+(${year + 1}|${year + 2})\\n`), 'the year of build 1, then the year faketime gave build 2');
+    assert.deepEqual(dated.differingFiles?.find((f) => f.file.endsWith('.deb'))?.members, ['./usr/share/dated/built-in']);
   });
 
   it('applies every variation of the table for real: env, umask, hostname, domain, build path, time', async () => {
