@@ -1,4 +1,5 @@
 /** stdout carries results (only JSON with --json); stderr carries progress and errors. */
+import path from 'node:path';
 import { CorruptEntryError } from '../spool/entry.js';
 import { EXIT_CODES, SpoolError, visible } from '../errors.js';
 
@@ -40,6 +41,11 @@ function classify(error: unknown): { kind: keyof typeof EXIT_CODES; message: str
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return { kind: 'failed', message: `disk full: ${(error as Error).message}; nothing was moved` };
   return { kind: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+}
+
+/** A path as people use it: relative to the current directory, so that it works when pasted. */
+export function forPeople(file: string): string {
+  return path.relative(process.cwd(), file) || '.';
 }
 
 /** Left-aligned columns, for tables a person reads at a glance. */

@@ -105,6 +105,10 @@ describe('the local two-build check', () => {
     const dateReport = fs.readFileSync(path.join(dated.archive, 'diffoscope.txt'), 'utf8');
     assert.match(dateReport, new RegExp(`-${year}\\n[│ ]*\\+(${year + 1}|${year + 2})\\n`), 'the year of build 1, then the year faketime gave build 2');
     assert.deepEqual(dated.differingFiles?.find((f) => f.file.endsWith('.deb'))?.members, ['./usr/share/dated/built-in']);
+    const human = await node.run('build', 'dated', '--arch', 'amd64');
+    assert.match(human.stdout, /differs: dated_1\.0_all\.deb: \.\/usr\/share\/dated\/built-in/);
+    const artifacts = /^ {2}artifacts: (.+)$/m.exec(human.stdout)?.[1];
+    assert.ok(artifacts && fs.existsSync(path.join(artifacts, 'diffoscope.txt')), `artifacts: ${artifacts} works from the current directory`);
   });
 
   it('applies every variation of the table for real: env, umask, hostname, domain, build path, time', async () => {

@@ -17,6 +17,7 @@ import { importSources } from '../../store/catalogue.js';
 import { query } from '../../store/database.js';
 import { listEntries } from '../../spool/inspect.js';
 import { type CommandContext, archOf, chrootSettingsOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
+import { forPeople } from '../output.js';
 
 interface Options {
   suite?: string;
@@ -49,7 +50,7 @@ export async function run(targets: string[], options: Options, command: Command)
   const signal = stopOnSignal(ctx);
   const verdict = await localCheck(ctx.spool, { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, { suite, arch, pkg: pkg || undefined });
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
-  ctx.out.result(verdict, () => describe(ctx, verdict));
+  ctx.out.result(verdict, () => describe(verdict));
 }
 
 /** Main: one check over ssh, build 1 on NODE1 and build 2 on NODE2 (or a configured job's pair). */
@@ -60,7 +61,7 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   const pair = resolvePair(ctx.config, options.job, targets);
   const verdict = await remoteCheck(ctx.spool, ctx.config, { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), signal: stopOnSignal(ctx) }, pair, { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) });
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${ctx.config.nodes[pair.node1]!.arch}`);
-  ctx.out.result(verdict, () => describe(ctx, verdict));
+  ctx.out.result(verdict, () => describe(verdict));
 }
 
 async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Command): Promise<void> {
@@ -137,7 +138,7 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   }
 }
 
-function describe(ctx: CommandContext, v: CheckVerdict): string {
+function describe(v: CheckVerdict): string {
   const lines = [`${formatId(v.id)}: ${v.verdict}${v.concludedEarlier ? ' (recorded by an earlier check that died before removing its entry; only the removal was left)' : ''}`];
   if (v.detail) lines.push(`  ${v.detail}`);
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
@@ -145,7 +146,7 @@ function describe(ctx: CommandContext, v: CheckVerdict): string {
   if (v.comparison?.environmentChanged.length) lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);
   for (const f of v.differingFiles ?? []) lines.push(`  differs: ${describeDifferingFile(f)}`);
   if (v.diffoscope) lines.push(`  diffoscope: ${v.diffoscope}`);
-  lines.push(`  artifacts: ${ctx.spool.layout.relative(v.archive)}`);
+  lines.push(`  artifacts: ${forPeople(v.archive)}`);
   return lines.join('\n');
 }
 

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { describeDifferingFile } from '../../builder/diffoscope.js';
 import { archivedDifferingFiles } from '../../dashboard/artifacts.js';
@@ -15,7 +14,7 @@ import { hasResultMarker } from '../../spool/results.js';
 import { variationTable } from '../../builder/variations.js';
 import { verdictHistory } from '../../store/history.js';
 import { contextOf, optionalName, storeOf } from '../context.js';
-import { table } from '../output.js';
+import { forPeople, table } from '../output.js';
 
 interface Options {
   suite?: string;
@@ -82,7 +81,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
                 ...(c.detail ? [`    ${c.detail}`] : []),
                 ...c.builds.map((b) => `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}${b.exitCode === null ? '' : `, exit ${b.exitCode}`}`),
                 ...c.differingFiles.map((f) => `    differs: ${describeDifferingFile(f)}`),
-                ...(c.artifacts ? [`    artifacts: ${path.relative(process.cwd(), c.artifacts) || '.'}`] : []),
+                ...(c.artifacts ? [`    artifacts: ${forPeople(c.artifacts)}`] : []),
               ].join('\n'),
             ),
           ].join('\n'),
