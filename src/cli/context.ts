@@ -1,5 +1,6 @@
 /** Turns the global options (--root, --config, --json) into an open spool and an output. */
 import { execFileSync } from 'node:child_process';
+import { type Blacklist, loadBlacklist } from '../schedule/blacklist.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -59,6 +60,11 @@ export async function storeOf(ctx: CommandContext): Promise<Store> {
   const file = ctx.config.database ? path.resolve(ctx.configDir, ctx.config.database) : path.join(ctx.spool.layout.root, 'reproducible.db');
   const { lockStaleMs, lockUpdateMs } = ctx.spool.thresholds;
   return new Store(file, { lockStaleMs, lockUpdateMs, waitMs: networkOf(ctx.config).databaseWaitMs, pollMs: 10 });
+}
+
+/** The blacklist: the configuration's "blacklist" (relative to its file), else $ROOT/blacklist; missing is empty. */
+export function blacklistOf(ctx: CommandContext): Blacklist {
+  return loadBlacklist(ctx.config.blacklist ? path.resolve(ctx.configDir, ctx.config.blacklist) : path.join(ctx.spool.layout.root, 'blacklist'));
 }
 
 /** The configured mirror, else one derived from the system's apt sources for this suite; undefined if neither names one. */

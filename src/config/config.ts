@@ -120,6 +120,8 @@ export const ConfigSchema = z
     chroots: ChrootsSchema.prefault({}),
     /** reproducible.db; default: $ROOT/reproducible.db. */
     database: z.string().min(1).optional(),
+    /** Packages never built ("PKG [SUITE/ARCH ...] # reason" per line); default: $ROOT/blacklist. */
+    blacklist: z.string().min(1).optional(),
     thresholds: z
       .object({
         lockStaleSeconds: seconds(DEFAULT_THRESHOLDS.lockStaleMs),

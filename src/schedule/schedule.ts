@@ -2,7 +2,8 @@
  * Putting work into scheduled/ (the seed's steps 1–3 on main): choose sources from the
  * catalogue, download each .dsc to take its sha256 (and discard it), check it against
  * the catalogue, and enqueue an entry carrying Dsc-Sha256, Dsc-Url and Priority. An entry
- * already scheduled or in flight anywhere in the spool is never scheduled twice.
+ * already scheduled or in flight anywhere in the spool is never scheduled twice. A
+ * blacklisted package is not scheduled: it gets the verdict `blacklisted` instead.
  */
 import { TargetExistsError } from '../errors.js';
 import { type DscCheck, dscSha256Of } from '../fetch/source-fetch.js';
@@ -12,11 +13,12 @@ import { SCHEDULED, placeName } from '../spool/layout.js';
 import { locate } from '../spool/read-entry.js';
 import type { Spool } from '../spool/spool.js';
 import { enqueue } from '../spool/transitions/enqueue.js';
-import { type Candidate, catalogue, untestedSources } from '../store/catalogue.js';
+import { type Candidate, catalogueWithVerdicts, untestedSources } from '../store/catalogue.js';
 import type { StoreRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
+import type { Blacklist } from './blacklist.js';
 
-export const SCHEDULE_OUTCOMES = ['scheduled', 'already-scheduled', 'unknown', 'E404', 'checksum-mismatch', 'unreachable'] as const;
+export const SCHEDULE_OUTCOMES = ['scheduled', 'already-scheduled', 'blacklisted', 'unknown', 'E404', 'checksum-mismatch', 'unreachable'] as const;
 export type ScheduleOutcome = (typeof SCHEDULE_OUTCOMES)[number];
 
 export interface ScheduleRequest {
@@ -42,20 +44,29 @@ export interface ScheduleContext {
   readonly store: Store;
   readonly mirror: string;
   readonly download: DownloadOptions;
+  readonly blacklist: Blacklist;
 }
 
 export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): Promise<Scheduled[]> {
   const { rows, unknown } = await candidates(ctx.store, request);
   const report: Scheduled[] = unknown.map((pkg) => ({ pkg, outcome: 'unknown', detail: `not in the ${request.suite}/${request.arch} catalogue (run sources import)` }));
   const history: StoreRecord[] = [];
+  const now = new Date(ctx.spool.clock.now()).toISOString();
   for (const row of rows) {
     if (report.filter((r) => r.outcome === 'scheduled').length >= request.limit) break;
     const id = entryId(request.suite, request.arch, row.name, row.version);
+    const source = { name: id.pkg, version: id.version, suite: id.suite, architecture: id.arch };
+    const blacklisted = ctx.blacklist.reasonFor(row.name, request.suite, request.arch);
+    if (blacklisted !== undefined) {
+      report.push({ pkg: id.pkg, version: id.version, outcome: 'blacklisted', detail: blacklisted });
+      // Its verdict, once per version: the dashboard counts it, and `schedule --new` passes it by until a new upload.
+      const recorded = row.tested_verdict === 'blacklisted' && row.tested_version === row.version;
+      if (!recorded) history.push({ kind: 'result', key: `blacklisted ${formatId(id)}`, source, verdict: 'blacklisted', detail: blacklisted, buildDate: now, builds: [] });
+      continue;
+    }
     const outcome = await scheduleOne(ctx, request, id, row);
     report.push(outcome);
-    if (outcome.outcome === 'scheduled') {
-      history.push({ kind: 'scheduled', source: { name: id.pkg, version: id.version, suite: id.suite, architecture: id.arch }, priority: request.priority, scheduledAt: new Date(ctx.spool.clock.now()).toISOString(), reason: request.reason });
-    }
+    if (outcome.outcome === 'scheduled') history.push({ kind: 'scheduled', source, priority: request.priority, scheduledAt: now, reason: request.reason });
   }
   if (history.length > 0) await ctx.store.record(history);
   return report;
@@ -64,7 +75,7 @@ export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): 
 async function candidates(store: Store, request: ScheduleRequest): Promise<{ rows: Candidate[]; unknown: string[] }> {
   return store.read((db) => {
     if (request.newOnly) return { rows: untestedSources(db, request.suite, request.arch), unknown: [] };
-    const known = new Map(catalogue(db, request.suite, request.arch).map((row) => [row.name, { ...row, tested_version: null }]));
+    const known = new Map(catalogueWithVerdicts(db, request.suite, request.arch).map((row) => [row.name, row]));
     const wanted = [...new Set(request.packages ?? [])];
     return { rows: wanted.flatMap((p) => known.get(p) ?? []), unknown: wanted.filter((p) => !known.has(p)) };
   });

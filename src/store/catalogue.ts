@@ -74,17 +74,23 @@ export function catalogue(db: Database, suite: string, architecture: string): Ca
 }
 
 export interface Candidate extends CatalogueRow {
-  /** Version of the last verdict, if any. */
+  /** Version and verdict of the last verdict, if any. */
   tested_version: string | null;
+  tested_verdict: string | null;
+}
+
+/** The catalogue of a suite/arch with each package's last verdict, never tested first. */
+export function catalogueWithVerdicts(db: Database, suite: string, architecture: string): Candidate[] {
+  return query<Candidate>(
+    db,
+    `SELECT s.name, s.version, s.dsc_path, s.dsc_sha256, r.version AS tested_version, r.verdict AS tested_verdict
+       FROM sources s LEFT JOIN results r ON r.name = s.name AND r.suite = s.suite AND r.architecture = s.architecture
+      WHERE s.suite = ? AND s.architecture = ? ORDER BY r.version IS NOT NULL, s.name`,
+    [suite, architecture],
+  );
 }
 
 /** Sources never tested, or whose catalogue version is newer than the last verdict's. */
 export function untestedSources(db: Database, suite: string, architecture: string): Candidate[] {
-  return query<Candidate>(
-    db,
-    `SELECT s.name, s.version, s.dsc_path, s.dsc_sha256, r.version AS tested_version
-       FROM sources s LEFT JOIN results r ON r.name = s.name AND r.suite = s.suite AND r.architecture = s.architecture
-      WHERE s.suite = ? AND s.architecture = ? ORDER BY r.version IS NOT NULL, s.name`,
-    [suite, architecture],
-  ).filter((c) => c.tested_version === null || compareVersions(c.version, c.tested_version) > 0);
+  return catalogueWithVerdicts(db, suite, architecture).filter((c) => c.tested_version === null || compareVersions(c.version, c.tested_version) > 0);
 }

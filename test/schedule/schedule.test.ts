@@ -86,6 +86,32 @@ describe('schedule', () => {
     assert.equal(census(node.layout).entries.size, 0, 'nothing was scheduled');
   });
 
+  it('never schedules a blacklisted package: records the verdict blacklisted with the reason once per version, and names a bad line', async () => {
+    const node = await mainNode();
+    const blacklist = path.join(node.dir, 'blacklist.txt');
+    const config = JSON.parse(fs.readFileSync(node.config, 'utf8'));
+    fs.writeFileSync(node.config, JSON.stringify({ ...config, blacklist: 'blacklist.txt' }));
+    fs.writeFileSync(blacklist, '# PKG [SUITE/ARCH ...] # reason\nhello   # takes the nodes down\nworld trixie/amd64\n');
+    const first = await node.run('--json', 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64');
+    assert.equal(first.status, 0, first.stderr);
+    const outcomes = (JSON.parse(first.stdout) as Array<{ pkg: string; outcome: string; detail?: string }>).map((r) => `${r.pkg}:${r.outcome}${r.outcome === 'blacklisted' ? `:${r.detail}` : ''}`);
+    assert.deepEqual(outcomes, ['hello:blacklisted:takes the nodes down', 'world:scheduled', 'zlib-x:scheduled'], 'world is blacklisted in trixie only');
+    assert.deepEqual([...census(node.layout).entries.keys()].sort(), ['bookworm/amd64/world_1.0', 'bookworm/amd64/zlib-x_1.3']);
+    const verdicts = () => node.store.read((db) => query(db, "SELECT name, version, verdict, detail FROM result_history WHERE verdict = 'blacklisted'"));
+    assert.deepEqual(await verdicts(), [{ name: 'hello', version: '1:2.10', verdict: 'blacklisted', detail: 'takes the nodes down' }]);
+
+    const explicit = await node.run('schedule', 'hello');
+    assert.equal(explicit.status, 3, 'nothing done');
+    assert.match(explicit.stdout, /blacklisted +hello 1:2\.10: takes the nodes down/);
+    assert.equal((await verdicts()).length, 1, 'recorded once per version');
+    assert.match((await node.run('show', 'hello')).stdout, /blacklisted\n +takes the nodes down/);
+
+    fs.writeFileSync(blacklist, 'hello bookworm-amd64\n');
+    const bad = await node.run('schedule', 'world');
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stderr.trim(), `repro-spool: ${blacklist} line 1: "bookworm-amd64" is not SUITE/ARCH (expected "PKG [SUITE/ARCH ...] # reason", e.g. "hello bookworm/amd64")`);
+  });
+
   it('says the mirror is unreachable with exit 6 and schedules nothing', async () => {
     const node = await mainNode();
     const config = JSON.parse(fs.readFileSync(node.config, 'utf8'));

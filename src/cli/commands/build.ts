@@ -16,7 +16,7 @@ import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
 import { query } from '../../store/database.js';
 import { listEntries } from '../../spool/inspect.js';
-import { type CommandContext, archOf, chrootSettingsOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
+import { type CommandContext, archOf, blacklistOf, chrootSettingsOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
 import { forPeople } from '../output.js';
 
 interface Options {
@@ -127,7 +127,9 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
     const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', downloadOptionsOf(ctx)));
     await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()));
   }
-  const [scheduled] = await schedule({ spool: ctx.spool, store, mirror, download: downloadOptionsOf(ctx) }, { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' });
+  const blacklist = blacklistOf(ctx);
+  const [scheduled] = await schedule({ spool: ctx.spool, store, mirror, download: downloadOptionsOf(ctx), blacklist }, { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' });
+  if (scheduled?.outcome === 'blacklisted') throw new SpoolError('nothingToDo', `${pkg} is blacklisted for ${suite}/${arch} in ${blacklist.file}: ${scheduled.detail}; recorded as its verdict, nothing built`);
   if (scheduled?.outcome === 'unknown') throw new SpoolError('usage', `${pkg} is not a source package of ${suite}/main for ${arch} (the Sources index was just imported from ${mirror})`);
   if (!scheduled || (scheduled.outcome !== 'scheduled' && scheduled.outcome !== 'already-scheduled')) {
     const exit = scheduled?.outcome === 'unreachable' ? 'unreachable' : scheduled?.outcome === 'checksum-mismatch' ? 'integrity' : 'usage';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SpoolError, EXIT_CODES } from '../../errors.js';
 import { validatePackageName } from '../../spool/names.js';
 import { type Scheduled, schedule } from '../../schedule/schedule.js';
-import { archOf, contextOf, downloadOptionsOf, mirrorOf, storeOf, suiteOf } from '../context.js';
+import { archOf, blacklistOf, contextOf, downloadOptionsOf, mirrorOf, storeOf, suiteOf } from '../context.js';
 
 interface Options {
   suite?: string;
@@ -21,14 +21,14 @@ export async function run(packages: string[], options: Options, command: Command
   const suite = suiteOf(ctx, options.suite);
   const arch = archOf(options.arch);
   const report = await schedule(
-    { spool: ctx.spool, store: await storeOf(ctx), mirror: mirrorOf(ctx, suite), download: downloadOptionsOf(ctx) },
+    { spool: ctx.spool, store: await storeOf(ctx), mirror: mirrorOf(ctx, suite), download: downloadOptionsOf(ctx), blacklist: blacklistOf(ctx) },
     { suite, arch, packages, newOnly: options.new, limit: options.limit, priority: options.priority, reason: options.reason },
   );
   ctx.out.result(report, () => (report.length === 0 ? 'nothing to schedule' : report.map((r) => `${r.outcome.padEnd(17)} ${r.pkg} ${r.version ?? ''}${r.detail && r.outcome !== 'scheduled' ? `: ${r.detail}` : ''}`).join('\n')));
   process.exitCode = exitCodeOf(report);
 }
 
-/** The most serious outcome decides: 6 unreachable, 5 checksum mismatch, 2 unknown package, 1 E404, 3 nothing done. */
+/** The most serious outcome decides: 6 unreachable, 5 checksum mismatch, 2 unknown package, 1 E404, 3 nothing done (all already scheduled or blacklisted). */
 function exitCodeOf(report: readonly Scheduled[]): number {
   const has = (outcome: Scheduled['outcome']) => report.some((r) => r.outcome === outcome);
   if (has('unreachable')) return EXIT_CODES.unreachable;
