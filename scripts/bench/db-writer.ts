@@ -8,6 +8,7 @@ import lockfile from 'proper-lockfile';
 import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { type StoreRecord, applyRecord } from '../../src/store/records.js';
 import { Store } from '../../src/store/store.js';
+import { sleep } from '../../src/retry.js';
 
 const [mode, file, prefix, count, go, bsqDir] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const settings = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 };
@@ -61,7 +62,7 @@ function betterSqlite(): (record: StoreRecord, id: string) => void {
 const store = new Store(file, settings);
 const write: (record: StoreRecord, id: string) => Promise<void> | void =
   mode === 'group' ? (record) => store.record([record]) : mode === 'naive' ? naive : betterSqlite();
-await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(go) - Date.now())));
+await sleep(Math.max(0, Number(go) - Date.now()));
 const latencies: number[] = [];
 for (let i = 0; i < Number(count); i++) {
   const start = performance.now();

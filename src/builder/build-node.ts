@@ -34,7 +34,7 @@ import { requeue } from '../spool/transitions/requeue.js';
 import { ChrootMissingError, type ChrootTarball, requireTarball } from '../chroot/tarballs.js';
 import { buildCommand } from './build-command.js';
 import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
-import { type GroupResult, type Spawner, runInGroup } from './process-group.js';
+import { type GroupResult, type Spawner, runInGroup } from '../process/group.js';
 import { logTail } from './log-follower.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
 import { type BuildNumber, type BuildProfile, DISORDERFS_SKIPPED, buildProfile, profileVariations } from './variations.js';

@@ -1,7 +1,7 @@
 /** diffoscope reports (html and text) for two differing packages, under a timeout and a size cap. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Spawner, runInGroup } from './process-group.js';
+import { type Spawner, runInGroup } from '../process/group.js';
 import { hasDiffoscope } from './tools.js';
 
 export const DIFFOSCOPE_OUTCOMES = ['written', 'timeout', 'unavailable', 'failed'] as const;

@@ -7,12 +7,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyDurable, ensureDirInside, fsyncDir, tempPath, writeFileAtomic } from '../spool/atomic.js';
-import { type Entry, formatEntry, withFields } from '../spool/entry.js';
+import { copyDurable, placeDirectory, stageDirectory, writeFileAtomic } from '../spool/atomic.js';
+import { type Entry, formatEntry, shippedTo } from '../spool/entry.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import { nodePlace } from '../spool/layout.js';
-import { locate } from '../spool/read-entry.js';
-import { reap } from '../spool/reaper/reap.js';
+import { forget } from '../spool/forget.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { SpoolError } from '../errors.js';
 import { type BuilderSettings, type NodeBuild, buildNext } from './build-node.js';
@@ -22,7 +21,7 @@ import type { BuildNumber } from './variations.js';
 export const LOCAL_NODES = ['local1', 'local2'] as const;
 
 export function localNodeSpool(main: Spool, node: string): Spool {
-  return openSpool(path.join(main.layout.root, 'nodes', node), main.thresholds, main.clock);
+  return openSpool(path.join(main.layout.localNodesDir, node), main.thresholds, main.clock);
 }
 
 class LocalRunner implements NodeRunner {
@@ -36,15 +35,13 @@ class LocalRunner implements NodeRunner {
     this.spool = localNodeSpool(main, node);
   }
 
-  /** In local mode nothing else reaps the node spools: reap, then drop the dead run's copies. */
+  /** What a remote node's `forget` does, on the node spool here (in local mode nothing else reaps it). */
   async clearLeftovers(id: EntryId): Promise<void> {
-    if (fs.existsSync(this.spool.layout.root)) await reap(this.spool, { thisNode: this.node });
-    for (const location of locate(this.spool.layout, id)) fs.unlinkSync(location.path);
-    fs.rmSync(this.spool.layout.resultsPath(this.node, id), { recursive: true, force: true });
+    if (fs.existsSync(this.spool.layout.root)) await forget(this.spool, this.node, id);
   }
 
   async build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
-    const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)]]);
+    const shipped = shippedTo(entry, this.node, buildNumber);
     writeFileAtomic(this.spool.layout, this.spool.layout.entryPath(nodePlace(this.node), entry.id), formatEntry(shipped), { noReplace: true });
     const build = await buildNext(this.spool, this.node, buildNumber, this.settings, entry.id);
     if (!build) throw new SpoolError('failed', `${formatId(entry.id)} vanished from ${this.node}'s inbox before it was built`);
@@ -62,14 +59,11 @@ export async function localCheck(main: Spool, settings: BuilderSettings & Omit<C
 
 /** Copies a results directory into the main spool: staged in tmp/, renamed into place whole. */
 function copyTree(main: Spool, source: string, target: string): void {
-  ensureDirInside(main.layout.root, main.layout.tmpDir);
-  const staging = tempPath(main.layout.tmpDir, 'fetch');
-  fs.mkdirSync(staging);
+  const staging = stageDirectory(main.layout, 'fetch', (dir) => {
+    for (const name of fs.readdirSync(source)) copyDurable(path.join(source, name), path.join(dir, name));
+  });
   try {
-    for (const name of fs.readdirSync(source)) copyDurable(path.join(source, name), path.join(staging, name));
-    fsyncDir(staging);
-    ensureDirInside(main.layout.root, path.dirname(target));
-    fs.renameSync(staging, target);
+    placeDirectory(main.layout, staging, target);
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;

@@ -1,10 +1,10 @@
 /** Which optional build tools work on this machine, asked once per process. */
-import { spawnSync } from 'node:child_process';
+import { runQuick } from '../process/run.js';
 
 const answers = new Map<string, boolean>();
 
 function works(key: string, command: string, args: string[]): boolean {
-  if (!answers.has(key)) answers.set(key, spawnSync(command, args, { stdio: 'ignore' }).status === 0);
+  if (!answers.has(key)) answers.set(key, runQuick(command, args, { discardOutput: true }).exitCode === 0);
   return answers.get(key)!;
 }
 

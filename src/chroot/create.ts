@@ -19,7 +19,7 @@ import { holdSingletonLock } from '../spool/singleton-lock.js';
 import type { Spool } from '../spool/spool.js';
 import { secondLocales } from '../builder/variations.js';
 import { followLog, logTail } from '../builder/log-follower.js';
-import { runInGroup } from '../builder/process-group.js';
+import { runInGroup } from '../process/group.js';
 import { type ChrootTarball, findTarball, tarballPath } from './tarballs.js';
 
 export interface CreateSettings {

@@ -1,5 +1,5 @@
 /** Turns the global options (--root, --config, --json) into an open spool and an output. */
-import { execFileSync } from 'node:child_process';
+import { hostArchitecture, osRelease } from '../debian/host.js';
 import { type Blacklist, loadBlacklist } from '../schedule/blacklist.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -83,15 +83,14 @@ export function mirrorOf(ctx: CommandContext, suite: string): string {
 
 /** --suite, else the configuration's first suite, else this system's own (VERSION_CODENAME of /etc/os-release). */
 export function suiteOf(ctx: CommandContext, flag: string | undefined): string {
-  const codename = /^VERSION_CODENAME=(\S+)$/m.exec(fs.existsSync('/etc/os-release') ? fs.readFileSync('/etc/os-release', 'utf8') : '')?.[1];
-  const suite = flag ?? ctx.config.suites?.[0] ?? codename;
+  const suite = flag ?? ctx.config.suites?.[0] ?? (osRelease().VERSION_CODENAME || undefined);
   if (!suite) throw new SpoolError('usage', 'no suite: pass --suite, or set "suites" in the configuration');
   return validateName('suite', suite);
 }
 
 /** --arch, else this machine's dpkg architecture. */
 export function archOf(flag: string | undefined): string {
-  return validateName('architecture', flag ?? execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim());
+  return validateName('architecture', flag ?? hostArchitecture());
 }
 
 /** The base chroots: where they are, what each build adds to them, where it unpacks them. */

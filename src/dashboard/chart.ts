@@ -1,11 +1,7 @@
 /** The verdict history of one suite/arch as a stacked bar chart in inline SVG (no script, no service). */
-import { type Html, html } from './html.js';
+import type { Verdict } from '../store/records.js';
+import { type Html, VERDICT_COLOURS, html } from './html.js';
 import type { DaySnapshot } from './stats.js';
-
-export const VERDICT_COLOURS: Record<string, string> = {
-  reproducible: '#2a2', unreproducible: '#e80', FTBFS: '#c22', depwait: '#75b', E404: '#777',
-  'checksum-mismatch': '#555', timeout: '#a50', 'not-for-us': '#999', blacklisted: '#bbb',
-};
 
 const WIDTH = 720;
 const HEIGHT = 200;
@@ -15,7 +11,7 @@ const MAX_BAR = 24;
 
 export function historyChart(title: string, series: readonly DaySnapshot[]): Html {
   const days = series.slice(-MAX_DAYS);
-  const verdicts = Object.keys(VERDICT_COLOURS).filter((v) => days.some((d) => (d.byVerdict[v] ?? 0) > 0));
+  const verdicts = (Object.keys(VERDICT_COLOURS) as Verdict[]).filter((v) => days.some((d) => (d.byVerdict[v] ?? 0) > 0));
   const peak = Math.max(1, ...days.map((d) => Object.values(d.byVerdict).reduce((a, b) => a + b, 0)));
   const slot = Math.min(MAX_BAR, (WIDTH - LEFT) / Math.max(days.length, 1));
   const bars = days.map((d, i) => {

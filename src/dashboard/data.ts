@@ -13,6 +13,7 @@ import { CorruptEntryError, buildNumberOf } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';
 import { type SpoolStatus, ageOf, spoolStatus } from '../spool/inspect.js';
 import { FIXED_STATES, type Layout, placeName } from '../spool/layout.js';
+import { localNodeSpool } from '../builder/local-check.js';
 import { readEntryFile } from '../spool/read-entry.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { type WalkedEntry, listDir, walkEntries } from '../spool/walk.js';
@@ -170,8 +171,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 /** A node's own spool, if it lives on this machine: the local check's nodes/$NODE, or a configured node on loopback. */
 function ownSpoolOf(main: Spool, config: Config, node: string): Spool | undefined {
-  const local = path.join(main.layout.root, 'nodes', node);
-  if (fs.existsSync(local)) return openSpool(local, main.thresholds, main.clock);
+  if (fs.existsSync(path.join(main.layout.localNodesDir, node))) return localNodeSpool(main, node);
   const configured = config.nodes[node];
   if (configured && LOOPBACK.has(configured.host) && fs.existsSync(configured.root)) return openSpool(configured.root, main.thresholds, main.clock);
   return undefined;
@@ -182,7 +182,7 @@ export function readSpools(main: Spool, config: Config, known: Pick<DashboardDat
   const status = spoolStatus(main, walk);
   const names = new Set<string>([...Object.keys(config.nodes), ...known.nodeInfo.keys()]);
   for (const place of Object.keys(status.counts)) if (!(FIXED_STATES as readonly string[]).includes(place)) names.add(place);
-  for (const dir of listDir(path.join(main.layout.root, 'nodes'))) if (dir.isDirectory()) names.add(dir.name);
+  for (const dir of listDir(main.layout.localNodesDir)) if (dir.isDirectory()) names.add(dir.name);
   for (const node of known.buildNodes) names.add(node);
   const health = healthSettingsOf(config);
   const nodes = [...names].sort().map((name): NodeView => {

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { LOCAL_NODES } from '../builder/local-check.js';
 import type { Config } from '../config/config.js';
 import { nodeInfo } from '../node-info/info.js';
 import { ensureDirInside } from '../spool/atomic.js';
@@ -24,7 +25,7 @@ import { type VerdictCounts, suiteOverview, verdictHistory } from './stats.js';
 import type { NodePair } from './variations-view.js';
 
 const RECENT_BUILDS = 50;
-export const LOCAL_PAIR: NodePair = { label: 'local check', node1: 'local1', node2: 'local2', arch: '' };
+export const LOCAL_PAIR: NodePair = { label: 'local check', node1: LOCAL_NODES[0], node2: LOCAL_NODES[1], arch: '' };
 
 export interface DashboardSummary {
   readonly outDir: string;

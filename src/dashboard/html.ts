@@ -3,6 +3,8 @@
  * name, a version or a node's CPU model can never inject markup into a page. Only values
  * already built by this template (Html) pass through as they are.
  */
+import type { Verdict } from '../store/records.js';
+
 export class Html {
   constructor(readonly text: string) {}
   toString(): string {
@@ -45,6 +47,12 @@ export function page(title: string, body: Html, generatedAt: string): string {
 `.text;
 }
 
+/** Each verdict's colour: its label on every page and its part of the history chart. */
+export const VERDICT_COLOURS: Readonly<Record<Verdict, string>> = {
+  reproducible: '#2a2', unreproducible: '#e80', FTBFS: '#c22', depwait: '#75b', E404: '#777',
+  'checksum-mismatch': '#555', timeout: '#a50', 'not-for-us': '#999', blacklisted: '#bbb',
+};
+
 const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
@@ -52,8 +60,7 @@ table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding
 th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.differs td{background:#fff3cd}tr.differs td:first-child::after{content:" \\2260";color:#b00}
 .verdict{padding:0 .3em;border-radius:3px;color:#fff}
-.v-reproducible{background:#2a2}.v-unreproducible{background:#e80}.v-FTBFS{background:#c22}.v-depwait{background:#75b}
-.v-E404,.v-checksum-mismatch{background:#777}.v-timeout{background:#a50}.v-not-for-us,.v-blacklisted{background:#999}
+${Object.entries(VERDICT_COLOURS).map(([verdict, colour]) => `.v-${verdict}{background:${colour}}`).join('')}
 .offline{color:#b00;font-weight:bold}.muted{color:#777}footer{margin-top:2em;color:#777;font-size:.9em}
 svg text{font:11px system-ui,sans-serif}
 `;

@@ -2,9 +2,9 @@
  * Sources indexes (dists/$SUITE/main/source/Sources{,.gz,.xz}): one stanza per source
  * package version, with the pool directory and the .dsc's sha256.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { runQuick } from '../process/run.js';
 import { SpoolError } from '../errors.js';
 import { isPackageName, isVersion } from '../spool/names.js';
 import { Deb822Error, parseStanzas } from './deb822.js';
@@ -25,8 +25,8 @@ export interface SourceRecord {
 export function readIndexText(data: Buffer): string {
   if (data[0] === 0x1f && data[1] === 0x8b) return zlib.gunzipSync(data).toString('utf8');
   if (data.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {
-    const xz = spawnSync('xz', ['-dc'], { input: data, maxBuffer: 1 << 30 });
-    if (xz.error || xz.status !== 0) throw new SpoolError('failed', `cannot decompress an .xz index: ${xz.error?.message ?? xz.stderr.toString()}`);
+    const xz = runQuick('xz', ['-dc'], { input: data, maxBytes: 1 << 30 });
+    if (xz.error || xz.exitCode !== 0) throw new SpoolError('failed', `cannot decompress an .xz index: ${xz.error?.message ?? xz.stderr.toString()}`);
     return xz.stdout.toString('utf8');
   }
   return data.toString('utf8');

@@ -5,6 +5,7 @@
  * (reaper, scheduler, node information, dashboard, chroots) and of each build node.
  */
 import type { Config } from '../config/config.js';
+import { shellWord } from '../transport/quote.js';
 
 export const RENDER_FORMATS = ['jjb', 'cron'] as const;
 export type RenderFormat = (typeof RENDER_FORMATS)[number];
@@ -45,11 +46,6 @@ function builtArches(config: Config, mainArch: string): string[] {
 /** YAML scalars are emitted single-quoted, so no value can start a new key or a comment. */
 function yamlQuote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** Shell words in commands are single-quoted the same way the transport quotes them. */
-function shellWord(value: string): string {
-  return /^[A-Za-z0-9_./=:-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 export function render(config: Config, format: RenderFormat, options: RenderOptions): string {

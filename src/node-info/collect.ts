@@ -10,6 +10,7 @@ import { SpoolError } from '../errors.js';
 import { writeFileAtomic } from '../spool/atomic.js';
 import type { Spool } from '../spool/spool.js';
 import type { Store } from '../store/store.js';
+import { nodeCommand } from '../remote/node-command.js';
 import { SshTransport } from '../transport/ssh.js';
 import { type NodeInfo, formatInfo } from './info.js';
 
@@ -24,7 +25,7 @@ export async function collectInfo(main: Spool, config: Config, store: Store): Pr
   for (const [name, node] of Object.entries(config.nodes)) {
     try {
       const ssh = new SshTransport(name, node, sshSettingsOf(config));
-      const info = JSON.parse(await ssh.check([...node.command, '--root', node.root, '--json', 'info'])) as NodeInfo;
+      const info = JSON.parse(await ssh.check(nodeCommand(node, ['info']))) as NodeInfo;
       writeFileAtomic(main.layout, main.layout.nodeInfoPath(name), formatInfo(info), { noReplace: false });
       collected.push({ node: name, info });
     } catch (error) {

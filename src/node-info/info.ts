@@ -3,10 +3,10 @@
  * main collects into reproducible-results/node-information/$NODE, and that the dashboard
  * compares between the nodes a job pairs (the "differences between 1st and 2nd build").
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import type { Clock } from '../clock.js';
+import { hostArchitecture, osRelease } from '../debian/host.js';
+import { outputOf } from '../process/run.js';
 import { spoolStatus } from '../spool/inspect.js';
 import { FIXED_STATES } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
@@ -16,11 +16,9 @@ export type NodeInfo = Record<string, string>;
 
 /** Keys are fixed (the dashboard's rows); values are single lines without '='-surprises. */
 export function nodeInfo(clock: Clock): NodeInfo {
-  const osRelease = fs.existsSync('/etc/os-release') ? fs.readFileSync('/etc/os-release', 'utf8') : '';
-  const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(osRelease)?.[1] ?? '';
   const cpus = os.cpus();
   const info: NodeInfo = {
-    ARCH: execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim(),
+    ARCH: hostArchitecture(),
     NUM_CPU: String(cpus.length),
     CPU_MODEL: cpus[0]?.model ?? 'unknown',
     MEMORY_MB: String(Math.round(os.totalmem() / 1024 / 1024)),
@@ -29,8 +27,8 @@ export function nodeInfo(clock: Clock): NodeInfo {
     TZ: Intl.DateTimeFormat().resolvedOptions().timeZone,
     LANG: process.env.LANG ?? '',
     HOSTNAME: os.hostname(),
-    DISTRIBUTION: field('PRETTY_NAME'),
-    DPKG_VERSION: execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'dpkg'], { encoding: 'utf8' }).trim(),
+    DISTRIBUTION: osRelease().PRETTY_NAME ?? '',
+    DPKG_VERSION: outputOf('dpkg-query', ['-W', '-f', '${Version}', 'dpkg']),
     NODE_VERSION: process.version,
   };
   for (const [key, value] of Object.entries(info)) info[key] = value.replace(/[\r\n]+/g, ' ');

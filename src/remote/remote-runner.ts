@@ -7,20 +7,20 @@
  * root, and names that passed the spool's grammars.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { NodeConfig } from '../config/config.js';
 import { EXIT_CODES, NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
 import type { NodeRunner } from '../builder/check.js';
 import type { NodeBuild } from '../builder/build-node.js';
 import type { BuildNumber } from '../builder/variations.js';
 import type { BuildStatus } from '../spool/build-status.js';
-import { ensureDirInside, tempPath } from '../spool/atomic.js';
-import { type Entry, formatEntry, withFields } from '../spool/entry.js';
+import { ensureDirInside, placeDirectory, tempPath } from '../spool/atomic.js';
+import { type Entry, formatEntry, shippedTo } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';
 import { Layout, nodePlace } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
 import { REMOTE_KILLED, type SshTransport } from '../transport/ssh.js';
 import { type HealthSettings, tracked } from './node-health.js';
+import { nodeCommand } from './node-command.js';
 
 /** The class of the error a remote repro-spool reported with --json, if it said. */
 function errorType(stdout: string): string | undefined {
@@ -46,7 +46,7 @@ export class RemoteRunner implements NodeRunner {
   }
 
   private command(...args: string[]): string[] {
-    return [...this.config.command, '--root', this.config.root, '--json', ...args];
+    return nodeCommand(this.config, args);
   }
 
   clearLeftovers(id: EntryId): Promise<void> {
@@ -65,7 +65,7 @@ export class RemoteRunner implements NodeRunner {
 
   private async shipBuildFetch(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild> {
     // Clock: how this node varies the clock of build 2, as main's configuration says (its own builder would not know).
-    const shipped = withFields(entry, [['Node', this.node], ['Build-Number', String(buildNumber)], ...(this.config.clock ? [['Clock', this.config.clock] as const] : [])]);
+    const shipped = shippedTo(entry, this.node, buildNumber, this.config.clock ? [['Clock', this.config.clock]] : []);
     const place = () => this.ssh.put(formatEntry(shipped), this.remote.entryPath(nodePlace(this.node), entry.id), this.remote.tmpDir);
     try {
       await place();
@@ -102,9 +102,8 @@ export class RemoteRunner implements NodeRunner {
     ensureDirInside(this.main.layout.root, this.main.layout.tmpDir);
     const staging = tempPath(this.main.layout.tmpDir, 'fetch');
     try {
-      await this.ssh.getDir(remoteResults, staging);
-      ensureDirInside(this.main.layout.root, path.dirname(fetched));
-      fs.renameSync(staging, fetched);
+      await this.ssh.getDir(remoteResults, staging); // scp makes the directory; a crash leaves it in tmp/ for the reaper
+      placeDirectory(this.main.layout, staging, fetched);
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });
     }

@@ -98,6 +98,35 @@ export function copyDurable(source: string, target: string): void {
   }
 }
 
+/**
+ * A new directory in tmp/ filled by `fill`, each file durable, then the directory itself
+ * fsynced; removed again if fill fails (ENOSPC…). A crash leaves a temp the reaper removes.
+ */
+export function stageDirectory(scope: WriteScope, label: string, fill: (staging: string) => void): string {
+  ensureDirInside(scope.root, scope.tmpDir);
+  const staging = tempPath(scope.tmpDir, label);
+  fs.mkdirSync(staging);
+  try {
+    fill(staging);
+    fsyncDir(staging);
+    return staging;
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Renames a directory staged in tmp/ to its place whole (a reader sees all of it or
+ * nothing), making the parents; the caller has made sure the target is absent (rename(2)
+ * would replace an empty directory there). The parent is fsynced.
+ */
+export function placeDirectory(scope: WriteScope, staging: string, target: string): void {
+  ensureDirInside(scope.root, path.dirname(target));
+  fs.renameSync(staging, target);
+  fsyncDir(path.dirname(target));
+}
+
 export interface WriteOptions {
   /** Refuse (exit 1) instead of replacing an existing file at the target. */
   readonly noReplace: boolean;

@@ -108,6 +108,11 @@ export function nodeOf(entry: Entry): string | undefined {
   return entry.fields.get('Node');
 }
 
+/** The entry as shipped to a node for one of the check's two builds: Node and Build-Number, and what main tells that node (Clock). */
+export function shippedTo(entry: Entry, node: string, buildNumber: 1 | 2, extra: ReadonlyArray<readonly [string, string]> = []): Entry {
+  return withFields(entry, [['Node', node], ['Build-Number', String(buildNumber)], ...extra]);
+}
+
 export function formatEntry(entry: Entry): string {
   return entry.fields.toString();
 }

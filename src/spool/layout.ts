@@ -50,6 +50,10 @@ export class Layout {
   get tmpDir(): string {
     return path.join(this.root, 'tmp');
   }
+  /** The local check's node spools, one directory per node (nodes/local1, nodes/local2). */
+  get localNodesDir(): string {
+    return path.join(this.root, 'nodes');
+  }
   get locksDir(): string {
     return path.join(this.root, 'locks');
   }

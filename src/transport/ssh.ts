@@ -8,7 +8,6 @@
  * remote filesystem (the node spool's tmp/, where its reaper expects temps), then
  * hard-linked to their name (which fails if the name exists: nothing is overwritten).
  */
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import lockfile from 'proper-lockfile';
 import { $ } from 'zx';
 import type { NodeConfig } from '../config/config.js';
 import { NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
+import { runForStatus, runQuick } from '../process/run.js';
 import { retrying, sleep } from '../retry.js';
 import { remoteCommand } from './quote.js';
 
@@ -87,7 +87,7 @@ export class SshTransport {
   }
 
   private masterRunning(): boolean {
-    return spawnSync('ssh', [...this.options(), '-O', 'check', this.destination()], { stdio: 'ignore' }).status === 0;
+    return runQuick('ssh', [...this.options(), '-O', 'check', this.destination()], { discardOutput: true }).exitCode === 0;
   }
 
   /**
@@ -110,7 +110,7 @@ export class SshTransport {
       if (release) {
         try {
           if (!this.masterRunning()) {
-            spawnSync('ssh', [...this.options(), '-f', '-N', '-M', '-o', 'ControlPersist=60', this.destination()], { stdio: 'ignore', timeout: (this.settings.connectTimeoutSeconds + 5) * 1000 });
+            await runForStatus('ssh', [...this.options(), '-f', '-N', '-M', '-o', 'ControlPersist=60', this.destination()], { timeoutMs: (this.settings.connectTimeoutSeconds + 5) * 1000 });
           }
         } finally {
           release();
@@ -128,7 +128,7 @@ export class SshTransport {
    * Not on success: other jobs' sessions share the master; ControlPersist ends it.
    */
   close(): void {
-    spawnSync('ssh', [...this.options(), '-O', 'exit', this.destination()], { stdio: 'ignore' });
+    runQuick('ssh', [...this.options(), '-O', 'exit', this.destination()], { discardOutput: true });
   }
 
   /**

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXIT_CODES } from '../../src/errors.js';
 import { PROJECT, cliAsync } from './spool.js';
+import { sleep } from '../../src/retry.js';
 
 export const CHROOT_SUITE = 'bookworm';
 export const CHROOT_DIR = path.join(PROJECT, 'var/test-chroots');
@@ -24,7 +25,7 @@ export async function testChroot(arch = 'amd64'): Promise<string> {
     const made = await cliAsync(root, ['--config', config, 'chroot', 'update', '--suite', CHROOT_SUITE, '--arch', arch]);
     if (made.status === 0) break;
     if (made.status !== EXIT_CODES.busy) throw new Error(`could not make the test chroot: ${made.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 2000)); // another test file is making it
+    await sleep(2000); // another test file is making it
   }
   return CHROOT_DIR;
 }

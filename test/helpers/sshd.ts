@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { NodeConfig } from '../../src/config/config.js';
 import { tempDir } from './spool.js';
+import { sleep } from '../../src/retry.js';
 
 export interface TestSshd {
   readonly node: NodeConfig;
@@ -37,7 +38,7 @@ async function waitForPort(port: number, deadline: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (open) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`sshd did not listen on ${port}`);
 }

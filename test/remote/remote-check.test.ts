@@ -10,6 +10,7 @@ import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { CLI, census, cliAsync, sandbox } from '../helpers/spool.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { until } from '../helpers/until.js';
+import { sleep } from '../../src/retry.js';
 
 let mirror: Mirror;
 const nodes: TestSshd[] = [];
@@ -172,7 +173,7 @@ describe('a check over ssh on two nodes', () => {
     const deadline = Date.now() + 30_000;
     while (!fs.existsSync(pending)) {
       assert.ok(Date.now() < deadline, 'build 2 started on node2');
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     nodes[1]!.kill();
     const result = await job;
@@ -181,7 +182,7 @@ describe('a check over ssh on two nodes', () => {
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry is back, once');
     await nodes[1]!.restart();
     // The remote build outlives its dropped session (killing ssh does not stop it) and finishes by itself.
-    while (spawnSync('pgrep', ['-f', 'build 2 --node node2 --entry bookworm/amd64/slowish']).status === 0) await new Promise((r) => setTimeout(r, 100));
+    while (spawnSync('pgrep', ['-f', 'build 2 --node node2 --entry bookworm/amd64/slowish']).status === 0) await sleep(100);
     const rerun = await main.run('--json', 'build', '--job', 'job1');
     assert.equal(rerun.status, 0, rerun.stderr);
     assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');

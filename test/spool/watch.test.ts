@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { watchSpool } from '../../src/spool/watch.js';
 import { tempDir } from '../helpers/spool.js';
 import { until } from '../helpers/until.js';
+import { sleep } from '../../src/retry.js';
 
 const waitUntil = (condition: () => boolean, what: string) => until(condition, what, 10_000, 20);
 
@@ -36,7 +37,7 @@ describe('watching spool directories', () => {
     const watch = watchSpool([dir], { rescanMs: 50, debounceMs: 10 }, async () => {
       overlapped ||= running > 0;
       running++;
-      await new Promise((r) => setTimeout(r, 80));
+      await sleep(80);
       running--;
       looks++;
     }, (e) => assert.fail(e));

@@ -8,6 +8,7 @@ import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { Store } from '../../src/store/store.js';
 import { PROJECT, tempDir } from '../helpers/spool.js';
 import { until } from '../helpers/until.js';
+import { sleep } from '../../src/retry.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 
@@ -46,7 +47,7 @@ describe('reproducible.db', () => {
           await store.read((db) => db.exec('SELECT count(*) FROM results'));
           loads++;
         }
-        await new Promise((r) => setTimeout(r, 5));
+        await sleep(5);
       }
     })();
     const results = await Promise.all(['a', 'b', 'c', 'd'].map((p) => writer(file, p, 25)));
@@ -81,7 +82,7 @@ describe('reproducible.db', () => {
       const table = mode === 'write' ? 'sources' : 'results';
       const stalled = writer(file, 'stalled', 1, { ...env, REPRO_SPOOL_STALL: 'store:before-rename:5000' });
       await until(() => fs.existsSync(`${file}.lock-owner`) && fs.readdirSync(path.dirname(file)).some((n) => n.endsWith('.reproducible.db.new')), 'the stalled writer reached its rename');
-      await new Promise((r) => setTimeout(r, 2500)); // its lock is stale now
+      await sleep(2500); // its lock is stale now
       const other = await writer(file, 'other', 3, env);
       assert.equal(other.status, 0, other.stderr);
       const done = await stalled;

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { ChrootTarball } from '../../chroot/tarballs.js';
 import { SpoolError } from '../../errors.js';
 import { followLog } from '../log-follower.js';
-import { type GroupResult, type Spawner, runInGroup } from '../process-group.js';
+import { type GroupResult, type Spawner, runInGroup } from '../../process/group.js';
 import type { BuildProfile } from '../variations.js';
 import { harvestAptArchives, seedAptArchives } from './apt-cache.js';
 import { sbuildConfig } from './config-file.js';

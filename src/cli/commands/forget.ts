@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatId } from '../../spool/identity.js';
-import { forget } from '../../spool/transitions/forget.js';
+import { forget } from '../../spool/forget.js';
 import { type IdOptions, contextOf, idFrom, nodeName } from '../context.js';
 
 interface Options extends IdOptions {

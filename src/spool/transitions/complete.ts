@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError } from '../../errors.js';
-import { copyDurable, ensureDirInside, fsyncDir, tempPath, writeDurable } from '../atomic.js';
+import { copyDurable, fsyncDir, placeDirectory, stageDirectory, writeDurable } from '../atomic.js';
 import { CorruptEntryError, type Entry, formatEntry, nodeOf } from '../entry.js';
 import { faultPoint } from '../fault.js';
 import { type EntryId, formatId } from '../identity.js';
@@ -48,9 +48,7 @@ export async function complete(spool: Spool, held: EntryLock | undefined, input:
     const staging = stageResults(spool, entry, input, node);
     faultPoint('complete:after-temp');
     lock.assertHeld();
-    ensureDirInside(layout.root, path.dirname(target));
-    fs.renameSync(staging, target); // target checked absent under the lock; a stray empty dir would only be replaced
-    fsyncDir(path.dirname(target));
+    placeDirectory(layout, staging, target); // target checked absent under the lock
     faultPoint('complete:after-rename');
     fs.unlinkSync(pendingPath);
     fsyncDir(path.dirname(pendingPath));
@@ -63,11 +61,7 @@ export async function complete(spool: Spool, held: EntryLock | undefined, input:
 
 /** Assembles the results directory in tmp/, marker last; on any failure (ENOSPC…) nothing is left. */
 function stageResults(spool: Spool, entry: Entry, input: CompleteInput, node: string): string {
-  const { layout } = spool;
-  ensureDirInside(layout.root, layout.tmpDir);
-  const staging = tempPath(layout.tmpDir, 'results');
-  fs.mkdirSync(staging);
-  try {
+  return stageDirectory(spool.layout, 'results', (staging) => {
     for (const [name, data] of Object.entries(input.files ?? {})) {
       if (name.includes('/') || name === RESULT_MARKER || name === 'entry' || name.startsWith('.')) {
         throw new SpoolError('usage', `invalid results file name ${JSON.stringify(name)}: expected a plain file name`);
@@ -87,12 +81,7 @@ function stageResults(spool: Spool, entry: Entry, input: CompleteInput, node: st
       ...(input.fields ?? []),
     ];
     writeDurable(path.join(staging, RESULT_MARKER), resultStanza(marker));
-    fsyncDir(staging);
-    return staging;
-  } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 function readPending(spool: Spool, pendingPath: string, id: EntryId) {

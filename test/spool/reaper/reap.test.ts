@@ -11,6 +11,7 @@ import { reap } from '../../../src/spool/reaper/reap.js';
 import { type Thresholds, openSpool } from '../../../src/spool/spool.js';
 import { until } from '../../helpers/until.js';
 import { PROJECT, cli, cliAsync, census, hasSleepingGroup, id, sandbox, writeEntry } from '../../helpers/spool.js';
+import { sleep } from '../../../src/retry.js';
 
 const inbox = nodePlace('node1');
 const FAST: Partial<Thresholds> = { lockStaleMs: 4000, lockUpdateMs: 1000, killGraceMs: 2000 };
@@ -134,9 +135,9 @@ describe('reaper', () => {
     writeEntry(s.layout, inbox, id('dup'), { Job: 'job1' });
     // abandoned: an unlocked claim older than the stale time; taken back to the inbox by someone else meanwhile
     const abandoned = writeEntry(s.layout, PENDING, id('abandoned'));
-    await new Promise((r) => setTimeout(r, 2500));
+    await sleep(2500);
     const reaping = cliAsync(s.root, ['--config', config, '--json', 'reap'], { REPRO_SPOOL_STALL: 'reap:after-plan:3000' });
-    await new Promise((r) => setTimeout(r, 1500)); // the reaper has walked and is stalled
+    await sleep(1500); // the reaper has walked and is stalled
     fs.unlinkSync(s.layout.entryPath(SCHEDULED, id('dup')));
     fs.renameSync(abandoned, writeEntry(s.layout, inbox, id('abandoned')));
     const result = await reaping;
@@ -156,7 +157,7 @@ describe('reaper', () => {
     const builder = await startBuilder(s.root);
     builder.child.kill('SIGKILL');
     await once(builder.child, 'exit');
-    await new Promise((r) => setTimeout(r, 2500)); // the dead holder's lock is stale by its age too
+    await sleep(2500); // the dead holder's lock is stale by its age too
     const reaping = cliAsync(s.root, ['--config', config, '--json', 'reap'], { REPRO_SPOOL_STALL: 'reap:after-plan:1500' }); // shorter than the stale time: it keeps its lock
     await until(() => fs.existsSync(s.layout.reaperLockDir), 'the reaper holds its lock');
     const forgot = cli(s.root, ['--config', config, '--json', 'forget', 'hello', '1.0-1', '--suite', 'bookworm', '--arch', 'amd64', '--node', 'node1']);

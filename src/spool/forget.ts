@@ -7,19 +7,21 @@
  * taking a dead holder's lock over directly would lose that record and leave its build
  * behind for good. A build that is still alive and refreshing its lock makes forget exit 4.
  *
+ * Not a transition (it lives beside them): it runs the reaper, which uses the transitions.
+ *
  * Lock: the entry lock (purpose "forget"), held while removing.
  * Faults: forget:after-unlink (some copies removed, some not): forget is idempotent, and
  * the main job reruns it before shipping the entry again.
  */
 import fs from 'node:fs';
-import { type EntryId, formatId } from '../identity.js';
-import { judgeLock, lockEntry } from '../lock.js';
-import { faultPoint } from '../fault.js';
-import { locate } from '../read-entry.js';
-import { reap } from '../reaper/reap.js';
-import type { Spool } from '../spool.js';
-import { SpoolError } from '../../errors.js';
-import { sleep } from '../../retry.js';
+import { type EntryId, formatId } from './identity.js';
+import { judgeLock, lockEntry } from './lock.js';
+import { faultPoint } from './fault.js';
+import { locate } from './read-entry.js';
+import { reap } from './reaper/reap.js';
+import type { Spool } from './spool.js';
+import { SpoolError } from '../errors.js';
+import { sleep } from '../retry.js';
 
 export interface Forgotten {
   readonly entries: number;

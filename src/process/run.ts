@@ -1,0 +1,58 @@
+/**
+ * Running a short local command to its end: no shell (arguments are passed as they are),
+ * output captured, a timeout. For long work in its own process group, with a log and a
+ * kill on timeout or abort, there is group.ts; for commands on a node, transport/ssh.ts.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { SpoolError } from '../errors.js';
+
+export interface QuickRun {
+  /** null when it did not exit by itself (a signal, the timeout) or did not start. */
+  readonly exitCode: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+  /** Why it did not start or was stopped (ENOENT, ETIMEDOUT). */
+  readonly error?: Error;
+}
+
+export interface QuickRunOptions {
+  readonly input?: Buffer | string;
+  readonly timeoutMs?: number;
+  /** Output beyond this is an error (ENOBUFS); default 64 MiB. */
+  readonly maxBytes?: number;
+  /** Drop the output instead of capturing it: for commands whose exit status is the answer. */
+  readonly discardOutput?: boolean;
+}
+
+export function runQuick(command: string, args: readonly string[], options: QuickRunOptions = {}): QuickRun {
+  const run = spawnSync(command, args, {
+    input: options.input,
+    timeout: options.timeoutMs,
+    maxBuffer: options.maxBytes ?? 64 << 20,
+    stdio: options.discardOutput ? 'ignore' : 'pipe',
+  });
+  return { exitCode: run.status, stdout: run.stdout ?? Buffer.alloc(0), stderr: run.stderr ?? Buffer.alloc(0), error: run.error };
+}
+
+/** The command's stdout as text, trimmed; a command that fails is an error naming it, its status and its stderr. */
+export function outputOf(command: string, args: readonly string[], options: Omit<QuickRunOptions, 'discardOutput'> = {}): string {
+  const run = runQuick(command, args, options);
+  if (run.error || run.exitCode !== 0) {
+    const why = run.error ? run.error.message : `exited ${run.exitCode ?? 'on a signal'}`;
+    throw new SpoolError('failed', `${[command, ...args].join(' ')} ${why}${run.stderr.length ? `: ${run.stderr.toString('utf8').trim()}` : ''}`);
+  }
+  return run.stdout.toString('utf8').trim();
+}
+
+/**
+ * The same without blocking the event loop (a watch agent's parallel builds share it), for
+ * a command that can take seconds and whose exit status is the answer; output is dropped,
+ * so a child that forks into the background (ssh -f) cannot hold a pipe open.
+ */
+export function runForStatus(command: string, args: readonly string[], options: { readonly timeoutMs?: number } = {}): Promise<Pick<QuickRun, 'exitCode' | 'error'>> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'ignore', timeout: options.timeoutMs });
+    child.once('error', (error) => resolve({ exitCode: null, error }));
+    child.once('exit', (exitCode) => resolve({ exitCode }));
+  });
+}
