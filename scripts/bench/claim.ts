@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Stanza } from '../../src/debian/deb822.js';
-import { fsyncDir } from '../../src/spool/atomic.js';
+import { fsyncDir } from '../../src/durable/atomic.js';
 import { Layout, PENDING, nodePlace } from '../../src/spool/layout.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { claimEach } from '../../src/spool/transitions/claim.js';

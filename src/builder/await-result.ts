@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { SpoolError } from '../errors.js';
 import type { BuildStatus } from '../spool/build-status.js';
-import { ensureDirInside } from '../spool/atomic.js';
+import { ensureDirInside } from '../durable/atomic.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import { locate } from '../spool/read-entry.js';
 import { hasResultMarker, readResultMarker } from '../spool/results.js';

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { copyDurable, placeDirectory, stageDirectory, writeFileAtomic } from '../spool/atomic.js';
+import { copyDurable, placeDirectory, stageDirectory, writeFileAtomic } from '../durable/atomic.js';
 import { type Entry, formatEntry, shippedTo } from '../spool/entry.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import { nodePlace } from '../spool/layout.js';

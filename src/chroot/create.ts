@@ -13,8 +13,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError } from '../errors.js';
-import { fsyncDir, tempOwner, tempPath } from '../spool/atomic.js';
-import { processStart } from '../spool/process-identity.js';
+import { fsyncDir, tempOwner, tempPath } from '../durable/atomic.js';
+import { processStart } from '../durable/process-identity.js';
 import { holdSingletonLock } from '../spool/singleton-lock.js';
 import type { Spool } from '../spool/spool.js';
 import { secondLocales } from '../builder/variations.js';

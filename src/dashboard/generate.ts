@@ -10,7 +10,7 @@ import path from 'node:path';
 import { LOCAL_NODES } from '../builder/local-check.js';
 import type { Config } from '../config/config.js';
 import { nodeInfo } from '../node-info/info.js';
-import { ensureDirInside } from '../spool/atomic.js';
+import { ensureDirInside } from '../durable/atomic.js';
 import type { Spool } from '../spool/spool.js';
 import type { Store } from '../store/store.js';
 import { listDir } from '../spool/walk.js';

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Deb822Error } from '../debian/deb822.js';
 import { type Dsc, parseDsc } from '../debian/dsc.js';
 import { SpoolError } from '../errors.js';
-import { ensureDirInside, tempPath } from '../spool/atomic.js';
-import { faultPoint } from '../spool/fault.js';
+import { ensureDirInside, tempPath } from '../durable/atomic.js';
+import { faultPoint } from '../durable/fault.js';
 import type { Spool } from '../spool/spool.js';
 import { type DownloadOptions, type DownloadResult, download } from './download.js';
 

@@ -7,7 +7,7 @@
 import type { Config } from '../config/config.js';
 import { sshSettingsOf } from '../config/config.js';
 import { SpoolError } from '../errors.js';
-import { writeFileAtomic } from '../spool/atomic.js';
+import { writeFileAtomic } from '../durable/atomic.js';
 import type { Spool } from '../spool/spool.js';
 import type { Store } from '../store/store.js';
 import { nodeCommand } from '../remote/node-command.js';

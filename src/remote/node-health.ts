@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NodeUnreachableError, SpoolError, errnoCode } from '../errors.js';
-import { ensureDirInside } from '../spool/atomic.js';
+import { ensureDirInside } from '../durable/atomic.js';
 import { isName, validateName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
 import type { Spool } from '../spool/spool.js';

@@ -13,7 +13,7 @@ import type { NodeRunner } from '../builder/check.js';
 import type { NodeBuild } from '../builder/build-node.js';
 import type { BuildNumber } from '../builder/variations.js';
 import type { BuildStatus } from '../spool/build-status.js';
-import { ensureDirInside, placeDirectory, tempPath } from '../spool/atomic.js';
+import { ensureDirInside, placeDirectory, tempPath } from '../durable/atomic.js';
 import { type Entry, formatEntry, shippedTo } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';
 import { Layout, nodePlace } from '../spool/layout.js';

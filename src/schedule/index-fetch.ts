@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { readIndexFile } from '../debian/sources-index.js';
 import { SpoolError } from '../errors.js';
 import { type DownloadOptions, download } from '../fetch/download.js';
-import { ensureDirInside, tempPath } from '../spool/atomic.js';
+import { ensureDirInside, tempPath } from '../durable/atomic.js';
 import type { Spool } from '../spool/spool.js';
 
 export async function fetchSourcesIndex(spool: Spool, mirror: string, suite: string, component: string, options: DownloadOptions): Promise<string> {

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import { type EntryId, formatId } from './identity.js';
 import { judgeLock, lockEntry } from './lock.js';
-import { faultPoint } from './fault.js';
+import { faultPoint } from '../durable/fault.js';
 import { locate } from './read-entry.js';
 import { reap } from './reaper/reap.js';
 import type { Spool } from './spool.js';

@@ -10,9 +10,9 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';
 import { SpoolError, errnoCode } from '../errors.js';
-import { ensureDirInside, writeFileAtomic } from './atomic.js';
+import { ensureDirInside, writeFileAtomic } from '../durable/atomic.js';
 import { type EntryId, formatId } from './identity.js';
-import { type Liveness, type ProcessIdentity, currentProcess, liveness } from './process-identity.js';
+import { type Liveness, type ProcessIdentity, currentProcess, liveness } from '../durable/process-identity.js';
 import type { Spool } from './spool.js';
 
 /** Why a lock is held; the reaper reads a dead "job" holder as "put it back in scheduled/". */

@@ -5,9 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, writeFileAtomic } from './atomic.js';
+import { fsyncDir, writeFileAtomic } from '../durable/atomic.js';
 import { type Entry, formatEntry } from './entry.js';
-import { faultPoint } from './fault.js';
+import { faultPoint } from '../durable/fault.js';
 import type { Spool } from './spool.js';
 
 export function rewriteMove(spool: Spool, source: string, target: string, entry: Entry, faultLabel: string): void {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { SpoolError, errnoCode } from '../errors.js';
-import { ensureDirInside } from './atomic.js';
+import { ensureDirInside } from '../durable/atomic.js';
 import { isFutureDated } from './lock.js';
 import type { Spool } from './spool.js';
 

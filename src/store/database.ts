@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { SpoolError, errnoCode } from '../errors.js';
-import { fsyncDir, tempPath, writeDurable } from '../spool/atomic.js';
+import { fsyncDir, tempPath, writeDurable } from '../durable/atomic.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 let engine: Promise<SqlJsStatic> | undefined;

@@ -29,9 +29,9 @@ import type { Database } from 'sql.js';
 import { type Clock, systemClock } from '../clock.js';
 import { SpoolError, errnoCode } from '../errors.js';
 import { sleep } from '../retry.js';
-import { fsyncDir, tempOwner, tempPath, writeDurable } from '../spool/atomic.js';
-import { faultPoint } from '../spool/fault.js';
-import { processStart } from '../spool/process-identity.js';
+import { fsyncDir, tempOwner, tempPath, writeDurable } from '../durable/atomic.js';
+import { faultPoint } from '../durable/fault.js';
+import { processStart } from '../durable/process-identity.js';
 import { type FileIdentity, fileIdentity, loadDatabase, sameFile, saveDatabase } from './database.js';
 import { applyRecord, parseRecord, type StoreRecord } from './records.js';
 

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { processStart } from '../../src/spool/process-identity.js';
+import { processStart } from '../../src/durable/process-identity.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { claim } from '../../src/spool/transitions/claim.js';
 

@@ -3,7 +3,7 @@ import { visible } from '../../errors.js';
 import { healthSettingsOf, watchSettingsOf } from '../../config/config.js';
 import { formatId } from '../../spool/identity.js';
 import { listHealth } from '../../remote/node-health.js';
-import { ensureDirInside } from '../../spool/atomic.js';
+import { ensureDirInside } from '../../durable/atomic.js';
 import { spoolStatus } from '../../spool/inspect.js';
 import { watchSpool } from '../../spool/watch.js';
 import type { Store } from '../../store/store.js';

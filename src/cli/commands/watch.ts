@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { watchSettingsOf } from '../../config/config.js';
 import { type WatchAgent, startWatchAgent } from '../../builder/watch-agent.js';
-import { ensureDirInside } from '../../spool/atomic.js';
+import { ensureDirInside } from '../../durable/atomic.js';
 import { nodePlace } from '../../spool/layout.js';
 import { holdSingletonLock } from '../../spool/singleton-lock.js';
 import { contextOf, nodeName } from '../context.js';

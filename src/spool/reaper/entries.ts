@@ -18,7 +18,7 @@ import { placeName } from '../layout.js';
 import { type LockJudgement, type LockOwner, breakStaleLock, judgeLock, tryLockEntry, type EntryLock } from '../lock.js';
 import { lexists, locate, readEntryFile } from '../read-entry.js';
 import { SpoolError } from '../../errors.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint } from '../../durable/fault.js';
 import { hasResultMarker } from '../results.js';
 import { quarantine } from '../transitions/quarantine.js';
 import { type RequeueOptions, nextAttempt, requeue } from '../transitions/requeue.js';

@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempOwner } from '../atomic.js';
+import { tempOwner } from '../../durable/atomic.js';
 import { entryIdOrUndefined, idKey } from '../identity.js';
 import { breakStaleLock, judgeLock, tryLockEntry } from '../lock.js';
-import { processStart } from '../process-identity.js';
+import { processStart } from '../../durable/process-identity.js';
 import { hasResultMarker, resultMarkerStat } from '../results.js';
 import { QUARANTINE_ITEM, QUARANTINE_REASON, quarantine } from '../transitions/quarantine.js';
 import { type Anomaly, listDir, walkResults } from '../walk.js';

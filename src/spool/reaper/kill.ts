@@ -8,7 +8,7 @@ import os from 'node:os';
 import { errnoCode } from '../../errors.js';
 import { sleep } from '../../retry.js';
 import type { LockOwner } from '../lock.js';
-import { bootId, processStart, processStat } from '../process-identity.js';
+import { bootId, processStart, processStat } from '../../durable/process-identity.js';
 
 export interface Signaller {
   /** Sends sig to pid (negative: a process group); false if there was no such process. */

@@ -10,7 +10,7 @@
  * claim:after-unlink (pending with a dead holder: back to the inbox with Attempt+1).
  */
 import { nodePlace, PENDING } from '../layout.js';
-import { moveNoReplace } from '../atomic.js';
+import { moveNoReplace } from '../../durable/atomic.js';
 import type { Spool } from '../spool.js';
 import { type TakeOptions, type Taken, takeEach, takeNext } from './take-next.js';
 

@@ -13,9 +13,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError } from '../../errors.js';
-import { copyDurable, fsyncDir, placeDirectory, stageDirectory, writeDurable } from '../atomic.js';
+import { copyDurable, fsyncDir, placeDirectory, stageDirectory, writeDurable } from '../../durable/atomic.js';
 import { CorruptEntryError, type Entry, formatEntry, nodeOf } from '../entry.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint } from '../../durable/fault.js';
 import { type EntryId, formatId } from '../identity.js';
 import { PENDING, RESULT_MARKER } from '../layout.js';
 import { type EntryLock, lockEntry } from '../lock.js';

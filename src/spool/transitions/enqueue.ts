@@ -10,9 +10,9 @@
  * A rerun then either enqueues or reports the entry as already there (exit 1).
  */
 import { SpoolError, TargetExistsError } from '../../errors.js';
-import { writeFileAtomic } from '../atomic.js';
+import { writeFileAtomic } from '../../durable/atomic.js';
 import { type Entry, type NewEntry, formatEntry, newEntry } from '../entry.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint } from '../../durable/fault.js';
 import { formatId } from '../identity.js';
 import { type Place, placeName } from '../layout.js';
 import { lockEntry } from '../lock.js';

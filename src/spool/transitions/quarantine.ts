@@ -13,8 +13,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Stanza } from '../../debian/deb822.js';
-import { ensureDirInside, fsyncDir, writeFileAtomic } from '../atomic.js';
-import { faultPoint } from '../fault.js';
+import { ensureDirInside, fsyncDir, writeFileAtomic } from '../../durable/atomic.js';
+import { faultPoint } from '../../durable/fault.js';
 import type { Spool } from '../spool.js';
 
 export const QUARANTINE_ITEM = 'item';

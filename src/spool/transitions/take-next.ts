@@ -13,7 +13,7 @@ import { readEntryFile } from '../read-entry.js';
 import type { Spool } from '../spool.js';
 import { type WalkedEntry, walkEntries } from '../walk.js';
 import { quarantine } from './quarantine.js';
-import { faultPoint } from '../fault.js';
+import { faultPoint } from '../../durable/fault.js';
 
 export interface Taken {
   readonly entry: Entry;

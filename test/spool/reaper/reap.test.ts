@@ -5,7 +5,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import lockfile from 'proper-lockfile';
-import { writeDurable, tempPath } from '../../../src/spool/atomic.js';
+import { writeDurable, tempPath } from '../../../src/durable/atomic.js';
 import { FAILED, PENDING, RESULT_MARKER, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { reap } from '../../../src/spool/reaper/reap.js';
 import { type Thresholds, openSpool } from '../../../src/spool/spool.js';

@@ -1,6 +1,7 @@
 /**
- * The only ways this project changes the spool: atomic, durable writes and moves that
- * never replace an existing entry and never pass through a symlink. rename(2) replaces
+ * The only ways this project changes the spool and reproducible.db's files: atomic,
+ * durable writes and moves that never replace an existing entry and never pass through
+ * a symlink. rename(2) replaces
  * silently, so moves use link(2) (fails with EEXIST) followed by unlink(2), as Maildir does.
  */
 import crypto from 'node:crypto';
