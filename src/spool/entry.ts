@@ -99,6 +99,12 @@ export function buildNumberOf(entry: Entry): 1 | 2 {
   return entry.fields.get('Build-Number') === '2' ? 2 : 1;
 }
 
+/** Higher is picked first; 0 when the entry says nothing or something that is not an integer. */
+export function priorityOf(entry: Entry): number {
+  const priority = Number(entry.fields.get('Priority') ?? '0');
+  return Number.isInteger(priority) ? priority : 0;
+}
+
 export function attemptOf(entry: Entry): number {
   return Number(entry.fields.get('Attempt') ?? '1');
 }

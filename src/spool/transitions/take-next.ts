@@ -3,9 +3,8 @@
  * holds, read it (quarantining it if corrupt), and hand it to the move. Racers skip
  * what is locked; the move itself (link/rename) decides a race the lock did not.
  */
-import fs from 'node:fs';
-import { TargetExistsError, errnoCode } from '../../errors.js';
-import { CorruptEntryError, type Entry } from '../entry.js';
+import { TargetExistsError } from '../../errors.js';
+import { CorruptEntryError, type Entry, priorityOf } from '../entry.js';
 import type { EntryId } from '../identity.js';
 import type { Place } from '../layout.js';
 import { type EntryLock, type LockPurpose, tryLockEntry } from '../lock.js';
@@ -71,23 +70,21 @@ async function tryTake(spool: Spool, id: EntryId, file: string, options: TakeOpt
   }
 }
 
-/** Sort keys read straight from the file; an unreadable entry sorts last and is quarantined when reached. */
+/** Sort keys read from each entry; an unreadable entry sorts last and is quarantined when reached. */
 function byPriority(entries: readonly WalkedEntry[]): WalkedEntry[] {
-  const keyed = entries.map((entry) => {
-    const text = readHead(entry.path);
-    const priority = Number(/^Priority: (-?[0-9]+)$/m.exec(text)?.[1] ?? '0');
-    const scheduled = /^Scheduled: (\S+)$/m.exec(text)?.[1] ?? '~';
-    return { entry, priority, scheduled };
+  const keyed = entries.map((walked) => {
+    const entry = readForSorting(walked);
+    return { walked, priority: entry ? priorityOf(entry) : -Infinity, scheduled: entry?.fields.get('Scheduled') ?? '~' };
   });
-  keyed.sort((a, b) => b.priority - a.priority || a.scheduled.localeCompare(b.scheduled) || a.entry.path.localeCompare(b.entry.path));
-  return keyed.map((k) => k.entry);
+  keyed.sort((a, b) => b.priority - a.priority || a.scheduled.localeCompare(b.scheduled) || a.walked.path.localeCompare(b.walked.path));
+  return keyed.map((k) => k.walked);
 }
 
-function readHead(file: string): string {
+function readForSorting(walked: WalkedEntry): Entry | undefined {
   try {
-    return fs.readFileSync(file, 'utf8').slice(0, 4096);
+    return readEntryFile(walked.path, walked.id, walked.place); // undefined: taken by another picker meanwhile, tryTake skips it
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return ''; // taken by another picker meanwhile: tryTake will skip it
+    if (error instanceof CorruptEntryError) return undefined;
     throw error;
   }
 }
