@@ -27,10 +27,12 @@ export class SpoolError extends Error {
 }
 
 /** C0 and C1 control characters (a terminal acts on ESC, OSC, CSI…), DEL too. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Control characters as visible escapes, so that nothing printed for a person can drive the terminal (tab and newline stay). */
 export function visible(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
@@ -63,6 +65,6 @@ export class NodeUnreachableError extends SpoolError {
 
 export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error
-    ? String((error as { code: unknown }).code)
+    ? String(error.code)
     : undefined;
 }

@@ -17,6 +17,7 @@ import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { Store } from '../../src/store/store.js';
 import { compare, report } from './measure.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 
 const RESULTS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -72,7 +73,7 @@ async function addVerdicts(count: number): Promise<void> {
   saveDatabase(more, dbFile);
   more.close();
 }
-const NO_MIRROR = { mirrorOf: () => undefined };
+const NO_MIRROR = { mirrorOf: () => undefined, health: DEFAULT_SETTINGS.health };
 const warmOut = path.join(work, 'warm');
 await generateDashboard(spool, config, store, warmOut, NO_MIRROR);
 const results = await compare(
@@ -82,7 +83,7 @@ const results = await compare(
       prepare: () => {},
       run: async () => {
         const fromDb = await store.read(readDatabase);
-        readSpools(spool, config, fromDb);
+        readSpools(spool, config, DEFAULT_SETTINGS.health, fromDb);
         return fromDb.history.length;
       },
     },

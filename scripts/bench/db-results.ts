@@ -70,7 +70,7 @@ function writer(mode: string, file: string, prefix: string, go: number, bsq: str
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${mode} writer exited ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { latencies: number[]; end: number }) : reject(new Error(`${mode} writer exited ${code}`))));
   });
 }
 

@@ -19,7 +19,6 @@ childProcess.spawn = function spawn(command, args, options) {
   if ((command === 'unshare' || command === 'sh') && list.includes('dpkg-buildpackage')) {
     return realSpawn('/bin/sh', ['-c', "printf 'no-op build\\n' > ../noop_1.0_all.deb"], options);
   }
-  // eslint-disable-next-line prefer-rest-params
   return Reflect.apply(realSpawn, this, arguments);
 };
 // ESM named imports (`import { spawn } from 'node:child_process'`) see the replacement too.

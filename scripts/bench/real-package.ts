@@ -25,7 +25,7 @@ export interface RealPackage {
   readonly dscSha256: string;
   /** The local mirror serving it. */
   readonly mirror: string;
-  close(): void;
+  readonly close: () => void;
 }
 
 export async function realPackage(name: string, work: string, suite = 'bookworm'): Promise<RealPackage> {

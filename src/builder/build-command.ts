@@ -34,6 +34,6 @@ export function buildCommand(profile: BuildProfile, clock: string | undefined): 
   const clockPrefix = faketime ? ['env', 'NO_FAKE_STAT=1', 'faketime', '-f', clock] : [];
   // -d: the builder ran dpkg-checkbuilddeps itself (to tell depwait from FTBFS); no need twice.
   const inner = ['nice', '-n', String(profile.nice), ...clockPrefix, 'dpkg-buildpackage', '-d', '-b', '-us', '-uc'];
-  const shell = ['sh', '-c', SCRIPT, 'sh', profile.umask, uts ? profile.hostname! : '', uts ? profile.domainname! : '', ...inner];
+  const shell = ['sh', '-c', SCRIPT, 'sh', profile.umask, uts ? (profile.hostname ?? '') : '', uts ? (profile.domainname ?? '') : '', ...inner];
   return uts ? { command: 'unshare', args: ['--uts', '--', ...shell], applied } : { command: shell[0]!, args: shell.slice(1), applied };
 }

@@ -4,7 +4,8 @@ import { type Blacklist, loadBlacklist } from '../schedule/blacklist.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig, networkOf, resolveRoot, thresholdsOf, type Config } from '../config/config.js';
+import { loadConfig, resolveRoot, type Config } from '../config/config.js';
+import { type Settings, resolveSettings } from '../config/settings.js';
 import { mirrorFromApt, readAptSources } from '../debian/apt-sources.js';
 import type { DownloadOptions } from '../fetch/download.js';
 import type { Store } from '../store/store.js';
@@ -25,6 +26,8 @@ export interface GlobalOptions {
 export interface CommandContext {
   readonly spool: Spool;
   readonly config: Config;
+  /** The configuration's thresholds, resolved once. */
+  readonly settings: Settings;
   readonly out: Output;
   /** Where relative paths of the configuration file are resolved. */
   readonly configDir: string;
@@ -51,7 +54,8 @@ export function contextOf(command: Command, use: RootUse = 'spool'): CommandCont
   if (use === 'create') initSpoolRoot(given, new Date());
   // The root itself may be a symlink (/srv/workspace → /data/…); below it, none may be.
   const root = fs.existsSync(given) ? fs.realpathSync(given) : given;
-  return { spool: openSpool(root, thresholdsOf(loaded.config)), config: loaded.config, out: makeOutput(options.json ?? false), configDir: loaded.baseDir };
+  const settings = resolveSettings(loaded.config);
+  return { spool: openSpool(root, settings.spool), config: loaded.config, settings, out: makeOutput(options.json ?? false), configDir: loaded.baseDir };
 }
 
 /** reproducible.db: the configuration's "database" (relative to its file), else $ROOT/reproducible.db. */
@@ -59,7 +63,7 @@ export async function storeOf(ctx: CommandContext): Promise<Store> {
   const { Store } = await import('../store/store.js'); // sql.js loads only for commands that use the database
   const file = ctx.config.database ? path.resolve(ctx.configDir, ctx.config.database) : path.join(ctx.spool.layout.root, 'reproducible.db');
   const { lockStaleMs, lockUpdateMs } = ctx.spool.thresholds;
-  return new Store(file, { lockStaleMs, lockUpdateMs, waitMs: networkOf(ctx.config).databaseWaitMs, pollMs: 10 });
+  return new Store(file, { lockStaleMs, lockUpdateMs, ...ctx.settings.database });
 }
 
 /** The blacklist: the configuration's "blacklist" (relative to its file), else $ROOT/blacklist; missing is empty. */
@@ -124,8 +128,8 @@ function isWritableTmpfs(dir: string): boolean {
 }
 
 export function downloadOptionsOf(ctx: CommandContext): DownloadOptions {
-  const network = networkOf(ctx.config);
-  return { idleTimeoutMs: network.idleTimeoutMs, retries: network.retries, backoffMs: network.backoffMs, maxBytes: 64 * 1024 * 1024 };
+  const { idleTimeoutMs, retries, backoffMs, maxBytes } = ctx.settings.download;
+  return { idleTimeoutMs, retries, backoffMs, maxBytes };
 }
 
 /** This node's name: --node, then REPRO_SPOOL_NODE, then the configuration's "node". */

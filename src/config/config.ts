@@ -1,36 +1,25 @@
 /**
  * The one configuration file (JSON), validated with zod so that a typo names the key
  * and the bad value instead of silently falling back to a default. Every threshold has
- * a documented default (README.md, "Configuration").
+ * a documented default (README.md, "Configuration"), given here in the file's units;
+ * settings.ts resolves them into the units the code uses.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { SpoolError, errnoCode } from '../errors.js';
 import { isName } from '../spool/names.js';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../spool/spool.js';
 import { BUILDERS, CLOCK_MODES } from '../builder/modes.js';
 
 /** The embedded default: a spool under ./var, for a local check without any setup. */
 export const EMBEDDED_ROOT = 'var/workspace';
-
-/** Download and database-wait thresholds; the spool's own are in Thresholds. */
-export const DEFAULT_NETWORK = { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2_000, databaseWaitMs: 120_000, sourcesIndexMaxAgeMs: 6 * 3600_000 } as const;
-
-/** Build and comparison limits (a build longer than maxBuildSeconds is the reaper's, so keep this below it). */
-export const DEFAULT_BUILD = { buildTimeoutMs: 16 * 3600_000, diffoscopeTimeoutMs: 1800_000, diffoscopeMaxReportBytes: 40 * 1024 * 1024 } as const;
-
-/** The chokidar watchers of `status --watch` and `watch`: events are hints, a full rescan runs on this timer too. */
-export const DEFAULT_WATCH = { rescanMs: 30_000, debounceMs: 100, parallelBuilds: 1 } as const;
-/** ssh to build nodes: connection timeout, and retries (with exponential backoff) of failed connections only. */
-export const DEFAULT_SSH = { connectTimeoutMs: 10_000, retries: 2, backoffMs: 2_000, offlineAfterFailures: 3, recheckMs: 900_000 } as const;
 
 /**
  * Every threshold has a sane range: a typo such as 1e308 is refused (exit 2, key and value
  * named), and no duration exceeds what a Node timer can hold (2^31 ms, about 24.8 days).
  */
 const MAX_SECONDS = 7 * 24 * 3600;
-const seconds = (fallback: number) => z.number().positive().max(MAX_SECONDS).default(fallback / 1000);
+const seconds = (fallback: number) => z.number().positive().max(MAX_SECONDS).default(fallback);
 const count = (fallback: number, min: number, max: number) => z.number().int().min(min).max(max).default(fallback);
 const nodeName = z.string().refine((value) => isName('node', value), {
   message: "expected a node name: lowercase letters, digits, '-' and '.', not a reserved state name",
@@ -124,29 +113,29 @@ export const ConfigSchema = z
     blacklist: z.string().min(1).optional(),
     thresholds: z
       .object({
-        lockStaleSeconds: seconds(DEFAULT_THRESHOLDS.lockStaleMs),
-        lockUpdateSeconds: seconds(DEFAULT_THRESHOLDS.lockUpdateMs),
-        maxBuildSeconds: seconds(DEFAULT_THRESHOLDS.maxBuildMs),
-        maxAttempts: count(DEFAULT_THRESHOLDS.maxAttempts, 1, 100),
-        killGraceSeconds: seconds(DEFAULT_THRESHOLDS.killGraceMs),
-        tmpMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.tmpMaxAgeMs),
-        abandonedMaxAgeSeconds: seconds(DEFAULT_THRESHOLDS.abandonedMaxAgeMs),
-        downloadIdleTimeoutSeconds: seconds(DEFAULT_NETWORK.idleTimeoutMs),
-        downloadRetries: count(DEFAULT_NETWORK.retries, 0, 20),
-        downloadBackoffSeconds: seconds(DEFAULT_NETWORK.backoffMs),
-        databaseWaitSeconds: seconds(DEFAULT_NETWORK.databaseWaitMs),
-        sourcesIndexMaxAgeSeconds: seconds(DEFAULT_NETWORK.sourcesIndexMaxAgeMs),
-        buildTimeoutSeconds: seconds(DEFAULT_BUILD.buildTimeoutMs),
-        diffoscopeTimeoutSeconds: seconds(DEFAULT_BUILD.diffoscopeTimeoutMs),
-        diffoscopeMaxReportBytes: count(DEFAULT_BUILD.diffoscopeMaxReportBytes, 1024, 1 << 30),
-        sshConnectTimeoutSeconds: seconds(DEFAULT_SSH.connectTimeoutMs),
-        sshRetries: count(DEFAULT_SSH.retries, 0, 20),
-        sshBackoffSeconds: seconds(DEFAULT_SSH.backoffMs),
-        nodeOfflineAfterFailures: count(DEFAULT_SSH.offlineAfterFailures, 1, 1000),
-        nodeRecheckSeconds: seconds(DEFAULT_SSH.recheckMs),
-        watchRescanSeconds: seconds(DEFAULT_WATCH.rescanMs),
-        watchDebounceSeconds: seconds(DEFAULT_WATCH.debounceMs),
-        watchParallelBuilds: count(DEFAULT_WATCH.parallelBuilds, 1, 64),
+        lockStaleSeconds: seconds(60),
+        lockUpdateSeconds: seconds(15),
+        maxBuildSeconds: seconds(18 * 3600),
+        maxAttempts: count(3, 1, 100),
+        killGraceSeconds: seconds(10),
+        tmpMaxAgeSeconds: seconds(24 * 3600),
+        abandonedMaxAgeSeconds: seconds(2 * 24 * 3600),
+        downloadIdleTimeoutSeconds: seconds(30),
+        downloadRetries: count(3, 0, 20),
+        downloadBackoffSeconds: seconds(2),
+        databaseWaitSeconds: seconds(120),
+        sourcesIndexMaxAgeSeconds: seconds(6 * 3600),
+        buildTimeoutSeconds: seconds(16 * 3600), // below maxBuildSeconds: a longer build is the reaper's
+        diffoscopeTimeoutSeconds: seconds(1800),
+        diffoscopeMaxReportBytes: count(40 * 1024 * 1024, 1024, 1 << 30),
+        sshConnectTimeoutSeconds: seconds(10),
+        sshRetries: count(2, 0, 20),
+        sshBackoffSeconds: seconds(2),
+        nodeOfflineAfterFailures: count(3, 1, 1000),
+        nodeRecheckSeconds: seconds(900),
+        watchRescanSeconds: seconds(30),
+        watchDebounceSeconds: seconds(0.1),
+        watchParallelBuilds: count(1, 1, 64),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {
@@ -211,75 +200,10 @@ function valueAt(raw: unknown, keys: ReadonlyArray<PropertyKey>): unknown {
   return typeof value === 'object' ? undefined : value;
 }
 
-export function thresholdsOf(config: Config): Thresholds {
-  const t = config.thresholds;
-  return {
-    lockStaleMs: t.lockStaleSeconds * 1000,
-    lockUpdateMs: t.lockUpdateSeconds * 1000,
-    maxBuildMs: t.maxBuildSeconds * 1000,
-    maxAttempts: t.maxAttempts,
-    killGraceMs: t.killGraceSeconds * 1000,
-    tmpMaxAgeMs: t.tmpMaxAgeSeconds * 1000,
-    abandonedMaxAgeMs: t.abandonedMaxAgeSeconds * 1000,
-  };
-}
-
-export interface NetworkSettings {
-  readonly idleTimeoutMs: number;
-  readonly retries: number;
-  readonly backoffMs: number;
-  readonly databaseWaitMs: number;
-  /** `build PKG` imports the Sources index again for a package it lacks only if the catalogue is older than this. */
-  readonly sourcesIndexMaxAgeMs: number;
-}
-
-export function networkOf(config: Config): NetworkSettings {
-  const t = config.thresholds;
-  return {
-    idleTimeoutMs: t.downloadIdleTimeoutSeconds * 1000,
-    retries: t.downloadRetries,
-    backoffMs: t.downloadBackoffSeconds * 1000,
-    databaseWaitMs: t.databaseWaitSeconds * 1000,
-    sourcesIndexMaxAgeMs: t.sourcesIndexMaxAgeSeconds * 1000,
-  };
-}
-
-export interface BuildSettings {
-  readonly buildTimeoutMs: number;
-  readonly diffoscopeTimeoutMs: number;
-  readonly diffoscopeMaxReportBytes: number;
-}
-
-export function buildSettingsOf(config: Config): BuildSettings {
-  const t = config.thresholds;
-  return { buildTimeoutMs: t.buildTimeoutSeconds * 1000, diffoscopeTimeoutMs: t.diffoscopeTimeoutSeconds * 1000, diffoscopeMaxReportBytes: t.diffoscopeMaxReportBytes };
-}
-
-export function sshSettingsOf(config: Config) {
-  const t = config.thresholds;
-  // A remote build may take as long as its timeout, plus the fetch and completion around it.
-  return { connectTimeoutSeconds: t.sshConnectTimeoutSeconds, retries: t.sshRetries, backoffMs: t.sshBackoffSeconds * 1000, commandTimeoutSeconds: t.buildTimeoutSeconds + 3600 };
-}
-
-export function healthSettingsOf(config: Config) {
-  return { offlineAfterFailures: config.thresholds.nodeOfflineAfterFailures, recheckMs: config.thresholds.nodeRecheckSeconds * 1000 };
-}
-
 /** --root, then REPRO_SPOOL_ROOT, then the file's root (relative to the file), then ./var/workspace. */
 export function resolveRoot(flag: string | undefined, loaded: LoadedConfig): string {
   if (flag) return path.resolve(flag);
   if (process.env.REPRO_SPOOL_ROOT) return path.resolve(process.env.REPRO_SPOOL_ROOT);
   if (loaded.config.root) return path.resolve(loaded.baseDir, loaded.config.root);
   return path.resolve(EMBEDDED_ROOT);
-}
-
-export interface WatchSettings {
-  readonly rescanMs: number;
-  readonly debounceMs: number;
-  readonly parallelBuilds: number;
-}
-
-export function watchSettingsOf(config: Config): WatchSettings {
-  const t = config.thresholds;
-  return { rescanMs: t.watchRescanSeconds * 1000, debounceMs: t.watchDebounceSeconds * 1000, parallelBuilds: t.watchParallelBuilds };
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Database } from 'sql.js';
 import type { Config } from '../config/config.js';
-import { healthSettingsOf } from '../config/config.js';
+import type { HealthSettings } from '../config/settings.js';
 import { type NodeHealth, readHealth } from '../remote/node-health.js';
 import { CorruptEntryError, buildNumberOf } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';
@@ -177,14 +177,13 @@ function ownSpoolOf(main: Spool, config: Config, node: string): Spool | undefine
   return undefined;
 }
 
-export function readSpools(main: Spool, config: Config, known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>): Pick<DashboardData, 'main' | 'nodes' | 'inSpool' | 'building'> {
+export function readSpools(main: Spool, config: Config, health: HealthSettings, known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>): Pick<DashboardData, 'main' | 'nodes' | 'inSpool' | 'building'> {
   const walk = walkEntries(main.layout);
   const status = spoolStatus(main, walk);
   const names = new Set<string>([...Object.keys(config.nodes), ...known.nodeInfo.keys()]);
   for (const place of Object.keys(status.counts)) if (!(FIXED_STATES as readonly string[]).includes(place)) names.add(place);
   for (const dir of listDir(main.layout.localNodesDir)) if (dir.isDirectory()) names.add(dir.name);
   for (const node of known.buildNodes) names.add(node);
-  const health = healthSettingsOf(config);
   const nodes = [...names].sort().map((name): NodeView => {
     const own = ownSpoolOf(main, config, name);
     const info = known.nodeInfo.get(name);

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL_NODES } from '../builder/local-check.js';
 import type { Config } from '../config/config.js';
+import type { HealthSettings } from '../config/settings.js';
 import { nodeInfo } from '../node-info/info.js';
 import { ensureDirInside } from '../durable/atomic.js';
 import type { Spool } from '../spool/spool.js';
@@ -40,12 +41,14 @@ const PAGE_FORMAT = 'package-page-2';
 export interface DashboardOptions {
   /** The mirror a suite's sources come from, for links to each package's .dsc; undefined: no link. */
   readonly mirrorOf: (suite: string) => string | undefined;
+  /** When a failing node counts as offline. */
+  readonly health: HealthSettings;
 }
 
 export async function generateDashboard(main: Spool, config: Config, store: Store, outDir: string, options: DashboardOptions): Promise<DashboardSummary> {
   const fromDb = await store.read(readDatabase);
   const pairs = pairsOf(config, fromDb.nodeInfo, main);
-  const data: DashboardData = { layout: main.layout, ...fromDb, ...readSpools(main, config, fromDb), archived: listArchived(main.layout) };
+  const data: DashboardData = { layout: main.layout, ...fromDb, ...readSpools(main, config, options.health, fromDb), archived: listArchived(main.layout) };
   const { current, days } = verdictHistory(data.history);
   const generatedAt = new Date(main.clock.now()).toISOString();
   const packagesDir = path.join(outDir, 'packages');

@@ -30,7 +30,7 @@ export function verdictHistory(history: readonly HistoryRow[]): { current: Verdi
     const key = keyOf(row);
     let packages = latest.get(key);
     if (!packages) {
-      latest.set(key, (packages = new Map()));
+      latest.set(key, (packages = new Map<string, HistoryRow>()));
       counts.set(key, {});
       days.set(key, []);
     }

@@ -61,7 +61,8 @@ function attemptDownload(url: string, file: string, options: DownloadOptions, re
       if (status >= 300 && status < 400 && location) {
         response.resume();
         if (redirects >= MAX_REDIRECTS) return reject(new Retryable(`more than ${MAX_REDIRECTS} redirects from ${url}`));
-        return attemptDownload(new URL(location, url).toString(), file, options, redirects + 1).then(resolve, reject);
+        attemptDownload(new URL(location, url).toString(), file, options, redirects + 1).then(resolve, reject);
+        return;
       }
       if (status === 404 || status === 410) {
         response.resume();

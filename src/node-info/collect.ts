@@ -5,7 +5,7 @@
  * reproducible.db. An unreachable node is reported and skipped; the others are collected.
  */
 import type { Config } from '../config/config.js';
-import { sshSettingsOf } from '../config/config.js';
+import type { SshSettings } from '../config/settings.js';
 import { SpoolError } from '../errors.js';
 import { writeFileAtomic } from '../durable/atomic.js';
 import type { Spool } from '../spool/spool.js';
@@ -20,11 +20,11 @@ export interface Collected {
   readonly error?: string;
 }
 
-export async function collectInfo(main: Spool, config: Config, store: Store): Promise<Collected[]> {
+export async function collectInfo(main: Spool, config: Config, store: Store, sshSettings: SshSettings): Promise<Collected[]> {
   const collected: Collected[] = [];
   for (const [name, node] of Object.entries(config.nodes)) {
     try {
-      const ssh = new SshTransport(name, node, sshSettingsOf(config));
+      const ssh = new SshTransport(name, node, sshSettings);
       const info = JSON.parse(await ssh.check(nodeCommand(node, ['info']))) as NodeInfo;
       writeFileAtomic(main.layout, main.layout.nodeInfoPath(name), formatInfo(info), { noReplace: false });
       collected.push({ node: name, info });

@@ -14,11 +14,8 @@ import { ensureDirInside } from '../durable/atomic.js';
 import { isName, validateName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
 import type { Spool } from '../spool/spool.js';
+import type { HealthSettings } from '../config/settings.js';
 
-export interface HealthSettings {
-  readonly offlineAfterFailures: number;
-  readonly recheckMs: number;
-}
 
 export interface NodeHealth {
   readonly node: string;

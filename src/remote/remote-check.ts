@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Config, type NodeConfig, healthSettingsOf, sshSettingsOf } from '../config/config.js';
+import type { Config, NodeConfig } from '../config/config.js';
+import type { HealthSettings, SshSettings } from '../config/settings.js';
 import { assertUsable } from './node-health.js';
 import { SpoolError } from '../errors.js';
 import { type CheckSettings, type CheckVerdict, checkNext } from '../builder/check.js';
@@ -37,17 +38,22 @@ export function resolvePair(config: Config, job: string | undefined, nodes: read
   return { node1, node2, job: `${node1}+${node2}` };
 }
 
-export async function remoteCheck(main: Spool, config: Config, settings: Omit<CheckSettings, 'job'>, pair: RemotePair, request: { suite?: string }): Promise<CheckVerdict | undefined> {
+export interface RemoteCheckSettings extends Omit<CheckSettings, 'job'> {
+  readonly ssh: SshSettings;
+  readonly health: HealthSettings;
+}
+
+export async function remoteCheck(main: Spool, config: Config, settings: RemoteCheckSettings, pair: RemotePair, request: { suite?: string }): Promise<CheckVerdict | undefined> {
   const stop = path.join(main.layout.root, STOP_FILE);
   if (fs.existsSync(stop)) throw new SpoolError('nothingToDo', `paused by ${stop}: ${fs.readFileSync(stop, 'utf8').trim() || 'no reason given'}`);
   const [one, two] = [config.nodes[pair.node1], config.nodes[pair.node2]] as [NodeConfig, NodeConfig];
   if (one.arch !== two.arch) throw new SpoolError('usage', `${pair.node1} builds ${one.arch} but ${pair.node2} builds ${two.arch}`);
-  const health = healthSettingsOf(config);
+  const { health } = settings;
   for (const node of [pair.node1, pair.node2]) assertUsable(main, node, health);
   // The nodes' ControlMasters outlive this job (ControlPersist): other jobs share them.
   const runners = [
-    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, { ...sshSettingsOf(config), signal: settings.signal }), health),
-    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, { ...sshSettingsOf(config), signal: settings.signal }), health),
+    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, { ...settings.ssh, signal: settings.signal }), health),
+    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, { ...settings.ssh, signal: settings.signal }), health),
   ] as const;
   return checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch });
 }

@@ -19,7 +19,8 @@ import type { EntryId } from '../spool/identity.js';
 import { Layout, nodePlace } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
 import { REMOTE_KILLED, type SshTransport } from '../transport/ssh.js';
-import { type HealthSettings, tracked } from './node-health.js';
+import type { HealthSettings } from '../config/settings.js';
+import { tracked } from './node-health.js';
 import { nodeCommand } from './node-command.js';
 
 /** The class of the error a remote repro-spool reported with --json, if it said. */

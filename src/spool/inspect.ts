@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { errnoCode } from '../errors.js';
 import { type EntryId, formatId } from './identity.js';
-import { type Place, placeName } from './layout.js';
+import { placeName } from './layout.js';
 import { type LockJudgement, judgeLock } from './lock.js';
 import type { Spool } from './spool.js';
 import { type WalkFilter, type WalkResult, type WalkedEntry, listDir, walkEntries } from './walk.js';
@@ -50,7 +50,7 @@ export function spoolStatus(spool: Spool, walk: WalkResult = walkEntries(spool.l
       if (ageMs === undefined) return []; // finished while we looked
       const lock = judgeLock(spool, e.id);
       const stale = lock.health === 'stale' || (lock.health === 'free' && ageMs > spool.thresholds.lockStaleMs);
-      return [{ state: placeName(e.place as Place), ...e.id, path: e.path, ageMs, lock, stale }];
+      return [{ state: placeName(e.place), ...e.id, path: e.path, ageMs, lock, stale }];
     });
   return {
     root: spool.layout.root,

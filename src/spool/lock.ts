@@ -87,7 +87,7 @@ export async function tryLockEntry(
 ): Promise<EntryLock | undefined> {
   const lockDir = spool.layout.lockDir(id);
   ensureDirInside(spool.layout.root, path.dirname(lockDir));
-  let entryLock: EntryLock | undefined;
+  const held: { lock?: EntryLock } = {}; // for the compromise callback, which may fire once the lock exists
   let release: () => void;
   try {
     // Synchronous: we never wait for a lock (retries: 0), and the async API costs a
@@ -97,7 +97,7 @@ export async function tryLockEntry(
       realpath: false,
       stale: spool.thresholds.lockStaleMs,
       update: spool.thresholds.lockUpdateMs,
-      onCompromised: (error) => entryLock?.markCompromised(error),
+      onCompromised: (error) => held.lock?.markCompromised(error),
     });
   } catch (error) {
     if (errnoCode(error) === 'ELOCKED') return undefined;
@@ -110,7 +110,7 @@ export async function tryLockEntry(
     since: new Date(spool.clock.now()).toISOString(),
     ...extra,
   };
-  entryLock = new EntryLock(spool, id, owner, release);
+  const entryLock = (held.lock = new EntryLock(spool, id, owner, release));
   writeOwner(spool, id, owner);
   return entryLock;
 }

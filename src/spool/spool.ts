@@ -1,5 +1,6 @@
 /** What every transition needs: where the spool is, its thresholds, and the clock. */
 import { type Clock, systemClock } from '../clock.js';
+import { DEFAULT_SETTINGS } from '../config/settings.js';
 import { Layout } from './layout.js';
 
 export interface Thresholds {
@@ -22,15 +23,6 @@ export interface Thresholds {
   readonly abandonedMaxAgeMs: number;
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = {
-  lockStaleMs: 60_000,
-  lockUpdateMs: 15_000,
-  maxBuildMs: 18 * 3600_000,
-  maxAttempts: 3,
-  killGraceMs: 10_000,
-  tmpMaxAgeMs: 24 * 3600_000,
-  abandonedMaxAgeMs: 2 * 24 * 3600_000,
-};
 
 export interface Spool {
   readonly layout: Layout;
@@ -38,6 +30,7 @@ export interface Spool {
   readonly clock: Clock;
 }
 
+/** thresholds: the configured ones (settings.spool); what is not given takes the configuration's default. */
 export function openSpool(root: string, thresholds: Partial<Thresholds> = {}, clock: Clock = systemClock): Spool {
-  return { layout: new Layout(root), thresholds: { ...DEFAULT_THRESHOLDS, ...thresholds }, clock };
+  return { layout: new Layout(root), thresholds: { ...DEFAULT_SETTINGS.spool, ...thresholds }, clock };
 }

@@ -49,7 +49,7 @@ export function watchSpool(dirs: readonly string[], settings: SpoolWatchSettings
   };
   const soon = () => {
     clearTimeout(timer);
-    timer = setTimeout(run, settings.debounceMs);
+    timer = setTimeout(() => void run(), settings.debounceMs);
   };
   const watcher: FSWatcher = watch([...dirs], {
     ignoreInitial: true,
@@ -57,7 +57,7 @@ export function watchSpool(dirs: readonly string[], settings: SpoolWatchSettings
     ignored: (_path, stats) => stats?.isFile() === true,
   });
   watcher.on('all', soon).on('raw', soon).on('error', (error) => onError(error as Error));
-  const rescan = setInterval(run, settings.rescanMs);
+  const rescan = setInterval(() => void run(), settings.rescanMs);
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve())).then(run);
   return {
     ready,

@@ -38,7 +38,7 @@ import { applyRecord, parseRecord, type StoreRecord } from './records.js';
 export interface StoreSettings {
   readonly lockStaleMs: number;
   readonly lockUpdateMs: number;
-  /** How long a writer waits for the database lock before giving up with exit 4. */
+  /** How long a writer waits for the database lock before giving up with exit 4, and how often it looks. */
   readonly waitMs: number;
   readonly pollMs: number;
   /**

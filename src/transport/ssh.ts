@@ -18,13 +18,9 @@ import { NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.j
 import { runForStatus, runQuick } from '../process/run.js';
 import { retrying, sleep } from '../retry.js';
 import { remoteCommand } from './quote.js';
+import type { SshSettings } from '../config/settings.js';
 
-export interface SshSettings {
-  readonly connectTimeoutSeconds: number;
-  readonly retries: number;
-  readonly backoffMs: number;
-  /** Remote commands are wrapped in `timeout` so they end even if we die. */
-  readonly commandTimeoutSeconds: number;
+export interface TransportSettings extends SshSettings {
   /** Ends the local ssh/scp of every call (the job was told to stop); the remote command is ended by its own timeout. */
   readonly signal?: AbortSignal;
 }
@@ -62,7 +58,7 @@ export class SshTransport {
   constructor(
     readonly name: string,
     private readonly node: NodeConfig,
-    private readonly settings: SshSettings,
+    private readonly settings: TransportSettings,
   ) {
     // ssh binds the control socket at path + 17 characters: keep it short (%C is a hash of the connection).
     this.controlPath = path.join(os.tmpdir(), 'rs-%C');

@@ -18,6 +18,7 @@ import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
 import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
 import { CLI, census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
+import { fromJson } from '../helpers/spool.js';
 
 let mirror: Mirror;
 let chroots: string;
@@ -209,7 +210,7 @@ describe('a node that cannot build in a chroot', () => {
     const built = await cliAsync(s.root, ['--config', config, '--json', 'build', '1']);
     assert.equal(built.status, 6);
     assert.match(built.stderr, /no build chroot for bookworm\/amd64 .*chroot create --suite bookworm --arch amd64/);
-    assert.equal(JSON.parse(built.stdout).error.type, 'ChrootMissingError');
+    assert.equal(fromJson<{ error: { type: string } }>(built.stdout).error.type, 'ChrootMissingError');
     const entry = fs.readFileSync(new Layout(s.root).entryPath({ state: 'node', node: 'node1' }, { suite: 'bookworm', arch: 'amd64', pkg: 'needs-tool', version: '1.0' }), 'utf8');
     assert.match(entry, /^Attempt: 1$/m, 'waiting for a chroot is not the package\'s failure');
   });

@@ -9,6 +9,7 @@ import { nodePlace } from '../../src/spool/layout.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { CLI, census, id, sandbox, tempDir, writeEntry } from '../helpers/spool.js';
 import { until } from '../helpers/until.js';
+import { fromJson } from '../helpers/spool.js';
 
 /** While this file exists, the builds of sleepy and waiting wait; without it they are quick (builds see no test environment). */
 const FLAG = path.join(tempDir('watch-flag'), 'wait');
@@ -92,7 +93,7 @@ describe('the watch agent', () => {
     assert.match(fs.readFileSync(n.result('waiting', '1.0'), 'utf8'), /Status: built\n[^]*Build-Number: 2\n/);
     await untilAgent(() => agent.stdout.split('\n').length === 3, 'both builds were printed', agent);
     assert.equal(await stop(agent), 0);
-    assert.deepEqual(agent.stdout.trim().split('\n').map((l) => JSON.parse(l).id.pkg as string).sort(), ['other', 'waiting']);
+    assert.deepEqual(agent.stdout.trim().split('\n').map((l) => fromJson<{ id: { pkg: string } }>(l).id.pkg).sort(), ['other', 'waiting']);
   });
 
   it('skips, and reports once, an entry whose Build-Number is neither 1 nor 2', async () => {
@@ -137,7 +138,7 @@ describe('the watch agent stopped by SIGTERM mid-build', () => {
     const again = n.agent({ json: true });
     await untilAgent(() => fs.existsSync(n.result('sleepy', '1.0')), 'the restarted agent built it', again);
     assert.equal(await stop(again), 0);
-    assert.equal(JSON.parse(again.stdout).status, 'built');
+    assert.equal(fromJson(again.stdout).status, 'built');
     assert.deepEqual([census(n.layout).entries.size, census(n.layout).locks.length], [0, 0]);
   });
 

@@ -8,6 +8,11 @@ import { nodePlace } from '../../src/spool/layout.js';
 import { SPOOL_MARKER } from '../../src/spool/root.js';
 import { STACK_TRACE } from '../helpers/random.js';
 import { SHA, cli, census, id, sandbox, writeEntry } from '../helpers/spool.js';
+import { fromJson } from '../helpers/spool.js';
+
+/** ESC and BEL: what a terminal acts on. */
+// eslint-disable-next-line no-control-regex -- looking for control characters is the point
+const RAW_CONTROL = /[\u001b\u0007]/;
 
 const HOSTILE = [
   '..',
@@ -58,14 +63,14 @@ describe('hostile input on the command line', () => {
     const osc = '\u001b]0;pwned\u0007\u001b[2J';
     const file = writeEntry(s.layout, nodePlace('node1'), id('hello'), { Job: `job${osc}` });
     const shown = cli(s.root, ['show', 'hello']);
-    assert.equal(/[\u001b\u0007]/.test(shown.stdout + shown.stderr), false, `no raw control character printed: ${JSON.stringify(shown.stdout)}`);
+    assert.equal(RAW_CONTROL.test(shown.stdout + shown.stderr), false, `no raw control character printed: ${JSON.stringify(shown.stdout)}`);
     assert.match(shown.stdout, /CORRUPT: Job holds a control character/);
     const reaped = JSON.parse(cli(s.root, ['--json', 'reap']).stdout) as { actions: Array<{ action: string; path: string }> };
     assert.ok(reaped.actions.some((a) => a.action === 'quarantine' && file.endsWith(a.path)), 'the reaper quarantines it');
     writeEntry(s.layout, nodePlace('node1'), id('world'));
     const requeued = cli(s.root, ['requeue', 'world', '1.0-1', '--suite', 'bookworm', '--arch', 'amd64', '--reason', `bad${osc}`]);
     assert.equal(requeued.status, 2);
-    assert.equal(/[\u001b\u0007]/.test(requeued.stderr), false);
+    assert.equal(RAW_CONTROL.test(requeued.stderr), false);
     assert.match(requeued.stderr, /invalid --reason .*control characters are not allowed/);
   });
 
@@ -104,7 +109,7 @@ describe('hostile input on the command line', () => {
     fs.symlinkSync(s.canary, path.join(pkgDir, 'linked', '1.0-1'));
 
     const claimed = cli(s.root, ['--json', 'claim', '--node', 'node1', '--max', '10']);
-    assert.deepEqual(JSON.parse(claimed.stdout).map((c: { pkg: string }) => c.pkg), ['good'], 'only the real entry is claimed');
+    assert.deepEqual(fromJson<Array<{ pkg: string }>>(claimed.stdout).map((c) => c.pkg), ['good'], 'only the real entry is claimed');
     const reaped = JSON.parse(cli(s.root, ['--json', 'reap']).stdout) as { actions: Array<{ action: string; path: string }> };
     assert.deepEqual(reaped.actions.filter((a) => a.action === 'quarantine').map((a) => a.path).sort(), [
       'reproducible-builds/node1/bookworm/amd64/evil',
@@ -220,8 +225,8 @@ describe('broken roots and databases, every command', () => {
     assert.equal(fs.existsSync(path.join(dir, 'mistyped')), false, 'nothing was created');
     const made = cli(path.join(dir, 'new'), ['--json', 'init']);
     assert.equal(made.status, 0, made.stderr);
-    assert.equal(JSON.parse(made.stdout).created, true);
-    assert.equal(JSON.parse(cli(path.join(dir, 'new'), ['--json', 'init']).stdout).created, false, 'idempotent');
+    assert.equal(fromJson(made.stdout).created, true);
+    assert.equal(fromJson(cli(path.join(dir, 'new'), ['--json', 'init']).stdout).created, false, 'idempotent');
     assert.equal(cli(path.join(dir, 'new'), ['status']).status, 0);
   });
 

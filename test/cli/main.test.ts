@@ -5,6 +5,7 @@ import { buildProgram } from '../../src/cli/main.js';
 import { PENDING, SCHEDULED, nodePlace } from '../../src/spool/layout.js';
 import { spawnSync } from 'node:child_process';
 import { CLI, SHA, cli, id, sandbox, writeEntry } from '../helpers/spool.js';
+import { fromJson } from '../helpers/spool.js';
 
 describe('the command line', () => {
   it('gives every command --help with at least one example', () => {
@@ -27,7 +28,7 @@ describe('the command line', () => {
       const result = cli(s.root, ['--json', ...args]);
       assert.doesNotThrow(() => JSON.parse(result.stdout), `${args.join(' ')} printed: ${result.stdout}`);
     }
-    const error = JSON.parse(cli(s.root, ['--json', 'claim', '--node', 'node1']).stdout);
+    const error = fromJson<{ error: { kind: string; exitCode: number } }>(cli(s.root, ['--json', 'claim', '--node', 'node1']).stdout);
     assert.deepEqual(error.error.kind, 'nothingToDo');
     assert.equal(error.error.exitCode, 3);
   });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig, resolveRoot, thresholdsOf } from '../../src/config/config.js';
-import { DEFAULT_THRESHOLDS } from '../../src/spool/spool.js';
+import { loadConfig, resolveRoot } from '../../src/config/config.js';
+import { DEFAULT_SETTINGS, resolveSettings } from '../../src/config/settings.js';
 import { cli, tempDir } from '../helpers/spool.js';
 
 function configFile(content: unknown): string {
@@ -14,9 +14,9 @@ function configFile(content: unknown): string {
 
 describe('configuration', () => {
   it('fills every threshold with its documented default', () => {
-    assert.deepEqual(thresholdsOf(loadConfig(undefined).config), DEFAULT_THRESHOLDS);
-    assert.deepEqual(thresholdsOf(loadConfig(configFile({ thresholds: {} })).config), DEFAULT_THRESHOLDS);
-    assert.equal(thresholdsOf(loadConfig(configFile({ thresholds: { maxAttempts: 5 } })).config).maxAttempts, 5);
+    assert.deepEqual(resolveSettings(loadConfig(undefined).config), DEFAULT_SETTINGS);
+    assert.deepEqual(resolveSettings(loadConfig(configFile({ thresholds: {} })).config), DEFAULT_SETTINGS);
+    assert.equal(resolveSettings(loadConfig(configFile({ thresholds: { maxAttempts: 5 } })).config).spool.maxAttempts, 5);
   });
 
   it('names the key and the bad value of an invalid file', () => {

@@ -96,7 +96,7 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
       const child = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, 'build', '--job', job], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, REPRO_SPOOL_FAULT: '' } });
       running.add(child);
       let stderr = '';
-      child.stderr!.on('data', (d) => (stderr += d));
+      child.stderr.on('data', (d) => (stderr += d));
       const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, sig) => resolve([code, sig])));
       running.delete(child);
       count(checks, signal ?? String(status));
@@ -187,13 +187,13 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
     const text = fs.readFileSync(path.join(s.layout.placeDir({ state: 'failed' }), 'bookworm', 'amd64', pkg, '1.0'), 'utf8');
     if (!/^Last-Failure: .+/m.test(text)) violations.push(`failed/${pkg} gives no reason`);
   }
-  if (main.results.size || main.temps.length || main.locks.length) violations.push(`main keeps results ${[...main.results]}, temps ${main.temps}, locks ${main.locks}`);
+  if (main.results.size || main.temps.length || main.locks.length) violations.push(`main keeps results ${[...main.results].join(' ')}, temps ${main.temps.join(' ')}, locks ${main.locks.join(' ')}`);
   const fetched = path.join(s.root, 'reproducible-results');
   if (fs.existsSync(fetched) && fs.readdirSync(fetched, { recursive: true }).some((n) => String(n).split('/').length >= 5)) violations.push('main keeps fetched results directories');
   for (const node of nodeEntries) {
     const left = census(new Layout(node.root));
     if (left.entries.size || left.results.size || left.temps.length || left.locks.length) {
-      violations.push(`${node.name} keeps entries ${JSON.stringify([...left.entries])}, results ${[...left.results]}, temps ${left.temps}, locks ${left.locks}`);
+      violations.push(`${node.name} keeps entries ${JSON.stringify([...left.entries])}, results ${[...left.results].join(' ')}, temps ${left.temps.join(' ')}, locks ${left.locks.join(' ')}`);
     }
     const builds = path.join(node.root, 'build');
     if (fs.existsSync(builds) && fs.readdirSync(builds).length) violations.push(`${node.name} keeps build directories ${fs.readdirSync(builds).join(' ')}`);

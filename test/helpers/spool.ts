@@ -23,6 +23,11 @@ process.on('exit', () => {
   if (!process.env.KEEP_TEST_DIRS) for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** A CLI's --json output (or a file) as the shape the test expects; the assertions check it. */
+export function fromJson<T = Record<string, unknown>>(text: string): T {
+  return JSON.parse(text) as T;
+}
+
 export function tempDir(label: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `repro-spool-${label}-`));
   made.push(dir);

@@ -4,7 +4,8 @@
  * Usage: node --import tsx ssh-echo.ts NODE_JSON
  */
 import { SshTransport } from '../../src/transport/ssh.js';
+import type { NodeConfig } from '../../src/config/config.js';
 
-const transport = new SshTransport('node1', JSON.parse(process.argv[2]!), { connectTimeoutSeconds: 3, retries: 0, backoffMs: 50, commandTimeoutSeconds: 60 });
+const transport = new SshTransport('node1', JSON.parse(process.argv[2]!) as NodeConfig, { connectTimeoutSeconds: 3, retries: 0, backoffMs: 50, commandTimeoutSeconds: 60 });
 process.stdout.write(await transport.check(['echo', 'hello']));
 transport.close();

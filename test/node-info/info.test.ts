@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { parseInfo } from '../../src/node-info/info.js';
 import { PENDING, nodePlace } from '../../src/spool/layout.js';
 import { cli, id, sandbox, writeEntry } from '../helpers/spool.js';
+import { fromJson } from '../helpers/spool.js';
 
 describe('repro-spool info', () => {
   it('prints the facts the dashboard compares between nodes as key=value lines, which parse back', () => {
@@ -17,7 +18,7 @@ describe('repro-spool info', () => {
     }
     assert.match(info.NUM_CPU!, /^[1-9][0-9]*$/);
     assert.ok(Math.abs(Date.parse(info.DATETIME!) - Date.now()) < 60_000);
-    assert.deepEqual(JSON.parse(cli(s.root, ['--json', 'info']).stdout).ARCH, info.ARCH);
+    assert.deepEqual(fromJson(cli(s.root, ['--json', 'info']).stdout).ARCH, info.ARCH);
   });
 
   it("reports the node's own queue for main's dashboard: inbox, pending, stale, oldest pending", () => {

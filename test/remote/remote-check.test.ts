@@ -11,6 +11,10 @@ import { CLI, census, cliAsync, sandbox } from '../helpers/spool.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { until } from '../helpers/until.js';
 import { sleep } from '../../src/retry.js';
+import { fromJson } from '../helpers/spool.js';
+
+/** The configuration file as a test edits it. */
+type ConfigFile = { nodes: Record<string, Record<string, unknown>>; thresholds?: Record<string, number> } & Record<string, unknown>;
 
 let mirror: Mirror;
 const nodes: TestSshd[] = [];
@@ -61,7 +65,7 @@ function assertNodesEmpty(roots: readonly Layout[]): void {
 async function assertRerunChecksOnce(main: Awaited<ReturnType<typeof mainNode>>): Promise<void> {
   const rerun = await main.run('--json', 'build', '--job', 'job1');
   assert.equal(rerun.status, 0, rerun.stderr);
-  assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+  assert.equal(fromJson(rerun.stdout).verdict, 'reproducible');
   assert.equal(census(main.layout).entries.size, 0);
   assertNodesEmpty(main.roots);
   const results = await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
@@ -100,7 +104,7 @@ describe('a check over ssh on two nodes', () => {
     fs.cpSync(main.root, fixed.root, { recursive: true });
     const rerun = await fixed.run('--json', 'build', '--job', 'job1');
     assert.equal(rerun.status, 0, rerun.stderr);
-    assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+    assert.equal(fromJson(rerun.stdout).verdict, 'reproducible');
     assertNodesEmpty([...main.roots, ...fixed.roots]);
   });
 
@@ -126,7 +130,7 @@ describe('a check over ssh on two nodes', () => {
     assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const result = await main.run('--json', 'build', '--job', 'job1');
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(JSON.parse(result.stdout).verdict, 'reproducible');
+    assert.equal(fromJson(result.stdout).verdict, 'reproducible');
     assertNodesEmpty(main.roots);
   });
 
@@ -144,8 +148,8 @@ describe('a check over ssh on two nodes', () => {
     const main = await mainNode({ node2Port: 9 });
     const config = path.join(main.dir, 'repro-spool.json');
     const withThresholds = (port: number, recheck: number) => {
-      const c = JSON.parse(fs.readFileSync(config, 'utf8'));
-      c.nodes.node2.port = port;
+      const c = fromJson<ConfigFile>(fs.readFileSync(config, 'utf8'));
+      c.nodes.node2!.port = port;
       c.thresholds = { ...c.thresholds, nodeOfflineAfterFailures: 2, nodeRecheckSeconds: recheck };
       fs.writeFileSync(config, JSON.stringify(c));
     };
@@ -185,7 +189,7 @@ describe('a check over ssh on two nodes', () => {
     while (spawnSync('pgrep', ['-f', 'build 2 --node node2 --entry bookworm/amd64/slowish']).status === 0) await sleep(100);
     const rerun = await main.run('--json', 'build', '--job', 'job1');
     assert.equal(rerun.status, 0, rerun.stderr);
-    assert.equal(JSON.parse(rerun.stdout).verdict, 'reproducible');
+    assert.equal(fromJson(rerun.stdout).verdict, 'reproducible');
     assert.equal(census(main.layout).entries.size, 0);
     assertNodesEmpty(main.roots);
   });
@@ -229,8 +233,8 @@ describe('a check over ssh on two nodes', () => {
   it('awaits the build of a node run by its watch agent instead of starting one over ssh, and exits 6 when no agent runs there', async () => {
     const main = await mainNode();
     const configFile = path.join(main.dir, 'repro-spool.json');
-    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    config.nodes.node1.agent = true;
+    const config = fromJson<ConfigFile>(fs.readFileSync(configFile, 'utf8'));
+    config.nodes.node1!.agent = true;
     fs.writeFileSync(configFile, JSON.stringify(config));
     const [, node1] = main.nodeEntries[0]!;
     assert.equal(spawnSync(process.execPath, [CLI, '--root', node1.root, 'init']).status, 0, 'the node is set up before its agent starts');
@@ -247,7 +251,7 @@ describe('a check over ssh on two nodes', () => {
     assert.equal((await main.run('schedule', 'steady', 'wobbly', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const first = await main.run('--json', 'build', '--job', 'job1');
     assert.equal(first.status, 0, first.stderr);
-    assert.equal(JSON.parse(agentOut.trim().split('\n')[0]!).buildNumber, 1, 'the agent, not an ssh-started build, built it on node1');
+    assert.equal(fromJson(agentOut.trim().split('\n')[0]!).buildNumber, 1, 'the agent, not an ssh-started build, built it on node1');
     agent.kill('SIGTERM');
     assert.equal(await agentExit, 0, agentLog);
     const orphaned = await main.run('build', '--job', 'job1');
@@ -303,7 +307,7 @@ describe('four jobs sharing two nodes', () => {
     const many = await startMirror(names.map((name) => ({ name, version: '1.0', build: ['mkdir -p out', `echo ${name} > out/data`] })));
     try {
       const main = await mainNode();
-      const config = JSON.parse(fs.readFileSync(path.join(main.dir, 'repro-spool.json'), 'utf8'));
+      const config = fromJson<ConfigFile>(fs.readFileSync(path.join(main.dir, 'repro-spool.json'), 'utf8'));
       const jobs = [1, 2, 3, 4].map((n) => ({ name: `job${n}`, arch: 'amd64', node1: n % 2 ? 'node1' : 'node2', node2: n % 2 ? 'node2' : 'node1' }));
       fs.writeFileSync(path.join(main.dir, 'repro-spool.json'), JSON.stringify({ ...config, mirror: many.url, jobs }));
       for (const [, node] of main.nodeEntries) {

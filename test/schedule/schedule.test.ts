@@ -6,7 +6,7 @@ import { SCHEDULED } from '../../src/spool/layout.js';
 import { query } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
-import { census, cliAsync, id, sandbox } from '../helpers/spool.js';
+import { census, cliAsync, fromJson, id, sandbox } from '../helpers/spool.js';
 
 let mirror: Mirror;
 before(async () => (mirror = await startMirror([{ name: 'hello', version: '1:2.10' }, { name: 'world', version: '1.0' }, { name: 'zlib-x', version: '1.3' }])));
@@ -29,7 +29,7 @@ async function mainNode(mirrorUrl = mirror.url) {
 describe('sources import', () => {
   it('fetches the Sources index from the configured mirror, and a second import changes nothing', async () => {
     const node = await mainNode();
-    const again = JSON.parse((await node.run('--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).stdout);
+    const again = fromJson((await node.run('--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).stdout);
     assert.deepEqual(again, [{ suite: 'bookworm', architecture: 'amd64', added: 0, updated: 0, unchanged: 3, removed: 0, notForArch: 0 }]);
     const fromFile = await node.run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64', '--index', path.join(mirror.root, 'dists/bookworm/main/source/Sources.gz'));
     assert.match(fromFile.stdout, /0 added, 0 updated, 0 removed, 3 unchanged/);
@@ -41,7 +41,7 @@ describe('schedule', () => {
     const node = await mainNode();
     const result = await node.run('--json', 'schedule', 'hello', '--suite', 'bookworm', '--arch', 'amd64', '--priority', '10', '--reason', 'new upload');
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout).map((r: { outcome: string }) => r.outcome), ['scheduled']);
+    assert.deepEqual(fromJson<Array<{ outcome: string }>>(result.stdout).map((r) => r.outcome), ['scheduled']);
     const entry = fs.readFileSync(node.layout.entryPath(SCHEDULED, id('hello', '1:2.10')), 'utf8');
     assert.match(entry, new RegExp(`Dsc-Sha256: ${mirror.dsc.hello!.sha256}\\n`));
     assert.match(entry, /Dsc-Url: pool\/main\/h\/hello\/hello_2\.10\.dsc\nPriority: 10\nReason: new upload\n/);
@@ -60,8 +60,8 @@ describe('schedule', () => {
       { kind: 'result', source: { name: 'world', version: '1.0', suite: 'bookworm', architecture: 'amd64' }, verdict: 'reproducible', buildDate: new Date().toISOString(), builds: [] },
       { kind: 'result', source: { name: 'zlib-x', version: '1.2', suite: 'bookworm', architecture: 'amd64' }, verdict: 'FTBFS', buildDate: new Date().toISOString(), builds: [] },
     ]);
-    const result = JSON.parse((await node.run('--json', 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64')).stdout);
-    assert.deepEqual(result.map((r: { pkg: string; outcome: string }) => `${r.pkg}:${r.outcome}`), ['hello:scheduled', 'zlib-x:scheduled']);
+    const result = fromJson<Array<{ pkg: string; outcome: string }>>((await node.run('--json', 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64')).stdout);
+    assert.deepEqual(result.map((r) => `${r.pkg}:${r.outcome}`), ['hello:scheduled', 'zlib-x:scheduled']);
   });
 
   it('refuses what the mirror serves differently from the catalogue (exit 5), a missing .dsc (exit 1), an unknown package (exit 2)', async () => {
@@ -89,7 +89,7 @@ describe('schedule', () => {
   it('never schedules a blacklisted package: records the verdict blacklisted with the reason once per version, and names a bad line', async () => {
     const node = await mainNode();
     const blacklist = path.join(node.dir, 'blacklist.txt');
-    const config = JSON.parse(fs.readFileSync(node.config, 'utf8'));
+    const config = fromJson(fs.readFileSync(node.config, 'utf8'));
     fs.writeFileSync(node.config, JSON.stringify({ ...config, blacklist: 'blacklist.txt' }));
     fs.writeFileSync(blacklist, '# PKG [SUITE/ARCH ...] # reason\nhello   # takes the nodes down\nworld trixie/amd64\n');
     const first = await node.run('--json', 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64');
@@ -114,7 +114,7 @@ describe('schedule', () => {
 
   it('says the mirror is unreachable with exit 6 and schedules nothing', async () => {
     const node = await mainNode();
-    const config = JSON.parse(fs.readFileSync(node.config, 'utf8'));
+    const config = fromJson(fs.readFileSync(node.config, 'utf8'));
     fs.writeFileSync(node.config, JSON.stringify({ ...config, mirror: 'http://127.0.0.1:9' }));
     const result = await node.run('schedule', 'hello', '--suite', 'bookworm', '--arch', 'amd64');
     assert.equal(result.status, 6, result.stderr);

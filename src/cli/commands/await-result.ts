@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { watchSettingsOf } from '../../config/config.js';
 import { awaitResult } from '../../builder/await-result.js';
 import { formatId } from '../../spool/identity.js';
 import { contextOf, nodeName } from '../context.js';
@@ -14,7 +13,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx.config);
   const id = parseEntryId(options.entry);
-  const { rescanMs, debounceMs } = watchSettingsOf(ctx.config);
+  const { rescanMs, debounceMs } = ctx.settings.watch;
   // A build older than maxBuildSeconds is the reaper's to end: no result can come later than that.
   const done = await awaitResult(ctx.spool, node, id, { rescanMs, debounceMs, timeoutMs: ctx.spool.thresholds.maxBuildMs });
   ctx.out.result(done, () => `${formatId(id)} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s`);

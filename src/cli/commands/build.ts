@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { buildSettingsOf, networkOf } from '../../config/config.js';
 import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
 import type { CheckVerdict } from '../../builder/check.js';
@@ -59,7 +58,7 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   targets.forEach((t) => validateName('node', t));
   const ctx = contextOf(command);
   const pair = resolvePair(ctx.config, options.job, targets);
-  const verdict = await remoteCheck(ctx.spool, ctx.config, { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), signal: stopOnSignal(ctx) }, pair, { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) });
+  const verdict = await remoteCheck(ctx.spool, ctx.config, { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), signal: stopOnSignal(ctx), ssh: ctx.settings.ssh, health: ctx.settings.health }, pair, { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) });
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${ctx.config.nodes[pair.node1]!.arch}`);
   ctx.out.result(verdict, () => describe(verdict));
 }
@@ -96,14 +95,14 @@ export function builderSettings(ctx: CommandContext, suite: string): BuilderSett
     clock: ctx.config.clock,
     progress: (message) => ctx.out.progress(message),
     mirror: mirrorOf(ctx, suite),
-    download: { ...downloadOptionsOf(ctx), dscMaxBytes: 1 << 20 },
-    buildTimeoutMs: buildSettingsOf(ctx.config).buildTimeoutMs,
+    download: { ...downloadOptionsOf(ctx), dscMaxBytes: ctx.settings.download.dscMaxBytes },
+    buildTimeoutMs: ctx.settings.build.buildTimeoutMs,
     killGraceMs: ctx.spool.thresholds.killGraceMs,
   };
 }
 
 function diffoscopeSettings(ctx: CommandContext) {
-  const b = buildSettingsOf(ctx.config);
+  const b = ctx.settings.build;
   return { timeoutMs: b.diffoscopeTimeoutMs, maxReportBytes: b.diffoscopeMaxReportBytes, killGraceMs: ctx.spool.thresholds.killGraceMs };
 }
 
@@ -120,7 +119,7 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   if (!known) {
     const ageMs = importedAt === null ? Infinity : ctx.spool.clock.now() - Date.parse(importedAt);
     // A catalogue fresher than sourcesIndexMaxAgeSeconds is trusted: a mistyped name must not cost a 10 MB download each time.
-    if (ageMs >= 0 && ageMs <= networkOf(ctx.config).sourcesIndexMaxAgeMs) {
+    if (ageMs >= 0 && ageMs <= ctx.settings.catalogue.sourcesIndexMaxAgeMs) {
       throw new SpoolError('usage', `${pkg} is not a source package of ${suite}/main for ${arch} (the catalogue was imported at ${importedAt}; \`sources import\` refreshes it)`);
     }
     ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue${importedAt ? ` of ${importedAt}` : ''}: importing the Sources index from ${mirror}`);

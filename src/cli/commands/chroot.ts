@@ -10,9 +10,6 @@ interface Options {
   arch?: string;
 }
 
-/** mmdebstrap takes about a minute here; a stuck mirror must not hold the lock for ever. */
-const CREATE_TIMEOUT_MS = 3600_000;
-
 export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command, 'create');
   const dir = chrootSettingsOf(ctx).dir;
@@ -42,7 +39,7 @@ export async function ensureChroot(ctx: CommandContext, suite: string, arch: str
   const mirror = chrootMirrorOf(ctx, suite);
   ctx.out.progress(`making the ${suite}/${arch} build chroot with mmdebstrap from ${mirror} (about a minute)`);
   const started = Date.now();
-  const made = await createChroot(ctx.spool, { dir, mirror, suite, arch, timeoutMs: CREATE_TIMEOUT_MS, killGraceMs: ctx.spool.thresholds.killGraceMs, progress: (line) => ctx.out.progress(line) });
+  const made = await createChroot(ctx.spool, { dir, mirror, suite, arch, timeoutMs: ctx.settings.build.chrootCreateTimeoutMs, killGraceMs: ctx.spool.thresholds.killGraceMs, progress: (line) => ctx.out.progress(line) });
   ctx.out.progress(`chroot ${suite}/${arch} made in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return made;
 }

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { visible } from '../../errors.js';
-import { healthSettingsOf, watchSettingsOf } from '../../config/config.js';
 import { formatId } from '../../spool/identity.js';
 import { listHealth } from '../../remote/node-health.js';
 import { ensureDirInside } from '../../durable/atomic.js';
@@ -26,9 +25,9 @@ export async function run(options: Options, command: Command): Promise<void> {
 }
 
 function snapshot(ctx: CommandContext, store: Store): { json: object; human: string } {
-  const { spool, config } = ctx;
+  const { spool } = ctx;
   const status = spoolStatus(spool);
-  const nodeHealth = listHealth(spool, healthSettingsOf(config));
+  const nodeHealth = listHealth(spool, ctx.settings.health);
   const journalQuarantine = store.quarantined();
   const json = {
     ...status,
@@ -73,7 +72,7 @@ async function watchStatus(ctx: CommandContext, store: Store): Promise<void> {
     if (terminal) process.stdout.write(`\x1b[H\x1b[2J${text}\n\nupdated ${new Date(ctx.spool.clock.now()).toLocaleTimeString()} · Ctrl-C to stop\n`);
     else process.stdout.write(ctx.out.json ? `${text}\n` : `${text}\n\n`);
   };
-  const watch = watchSpool([layout.buildsDir, layout.quarantineDir], watchSettingsOf(ctx.config), look, (error) => ctx.out.progress(`status --watch: ${error.message}; the next rescan looks again`));
+  const watch = watchSpool([layout.buildsDir, layout.quarantineDir], ctx.settings.watch, look, (error) => ctx.out.progress(`status --watch: ${error.message}; the next rescan looks again`));
   await watch.ready;
   ctx.out.progress(`watching ${layout.root} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { watchSettingsOf } from '../../config/config.js';
 import { type WatchAgent, startWatchAgent } from '../../builder/watch-agent.js';
 import { ensureDirInside } from '../../durable/atomic.js';
 import { nodePlace } from '../../spool/layout.js';
@@ -16,7 +15,7 @@ interface Options {
 export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx.config);
-  const { rescanMs, debounceMs, parallelBuilds } = watchSettingsOf(ctx.config);
+  const { rescanMs, debounceMs, parallelBuilds } = ctx.settings.watch;
   const parallel = options.parallel ?? parallelBuilds;
   const inbox = ctx.spool.layout.placeDir(nodePlace(node));
   ensureDirInside(ctx.spool.layout.root, inbox); // chokidar needs it to exist before main's first entry arrives

@@ -12,6 +12,7 @@ import { type Thresholds, openSpool } from '../../../src/spool/spool.js';
 import { until } from '../../helpers/until.js';
 import { PROJECT, cli, cliAsync, census, hasSleepingGroup, id, sandbox, writeEntry } from '../../helpers/spool.js';
 import { sleep } from '../../../src/retry.js';
+import { fromJson } from '../../helpers/spool.js';
 
 const inbox = nodePlace('node1');
 const FAST: Partial<Thresholds> = { lockStaleMs: 4000, lockUpdateMs: 1000, killGraceMs: 2000 };
@@ -22,7 +23,7 @@ after(() => children.forEach((c) => c.kill('SIGKILL')));
 async function startBuilder(root: string): Promise<{ child: ChildProcess; pgid: number; workdir: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/hold-lock.ts'), root], { cwd: PROJECT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, ...(JSON.parse(line.toString()) as { pgid: number; workdir: string }) };
 }
 
@@ -35,7 +36,7 @@ describe('reaper', () => {
     const builder = await startBuilder(s.root);
     const report = await reap(openSpool(s.root, FAST));
     assert.deepEqual(report.actions.filter((a) => a.action !== 'prune-dir'), [], 'only the emptied inbox directory is pruned');
-    assert.equal(JSON.parse(cli(s.root, ['--json', 'status']).stdout).stalePending, 0);
+    assert.equal(fromJson(cli(s.root, ['--json', 'status']).stdout).stalePending, 0);
     assert.ok(hasSleepingGroup(builder.pgid));
     builder.child.kill('SIGKILL');
   });

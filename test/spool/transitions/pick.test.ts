@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { crashScenario } from '../../helpers/crash.js';
 import { census, cli, cliAsync, id, sandbox, writeEntry } from '../../helpers/spool.js';
+import { fromJson } from '../../helpers/spool.js';
 
 describe('pick', () => {
   it('moves one scheduled entry of the asked architecture into the node outbox, marked with Node and Job', () => {
@@ -12,7 +13,7 @@ describe('pick', () => {
     writeEntry(s.layout, SCHEDULED, id('world', '1.0-1', 'bookworm', 'amd64'));
     const picked = cli(s.root, ['--json', 'pick', '--node', 'node1', '--arch', 'armhf', '--job', 'reproducible_build_armhf_1']);
     assert.equal(picked.status, 0, picked.stderr);
-    assert.equal(JSON.parse(picked.stdout).pkg, 'hello');
+    assert.equal(fromJson(picked.stdout).pkg, 'hello');
     const text = fs.readFileSync(s.layout.entryPath(nodePlace('node1'), id('hello', '1:2.10-3', 'bookworm', 'armhf')), 'utf8');
     assert.match(text, /Node: node1\nBuild-Number: 1\nJob: reproducible_build_armhf_1\n/);
     assert.equal(cli(s.root, ['pick', '--node', 'node1', '--arch', 'armhf']).status, 3, 'nothing more for armhf');
@@ -35,7 +36,7 @@ describe('pick order', () => {
     writeEntry(s.layout, SCHEDULED, id('aa'), { Priority: '0', Scheduled: '2026-01-01T00:00:00Z' });
     writeEntry(s.layout, SCHEDULED, id('bb'), { Priority: '10', Scheduled: '2026-01-03T00:00:00Z' });
     writeEntry(s.layout, SCHEDULED, id('cc'), { Priority: '10', Scheduled: '2026-01-02T00:00:00Z' });
-    const order = [1, 2, 3].map(() => JSON.parse(cli(s.root, ['--json', 'pick', '--node', 'node1']).stdout).pkg);
+    const order = [1, 2, 3].map(() => fromJson<{ pkg: string }>(cli(s.root, ['--json', 'pick', '--node', 'node1']).stdout).pkg);
     assert.deepEqual(order, ['cc', 'bb', 'aa']);
   });
 });
@@ -51,7 +52,7 @@ describe('racing pickers', () => {
           const r = await cliAsync(s.root, ['--json', 'pick', '--node', `node${n % 2 ? 1 : 2}`]);
           if (r.status === 3) return;
           assert.equal(r.status, 0, r.stderr);
-          picked.push(JSON.parse(r.stdout).pkg);
+          picked.push(fromJson<{ pkg: string }>(r.stdout).pkg);
         }
       }),
     );

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { FAILED, PENDING, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { crashScenario } from '../../helpers/crash.js';
 import { cli, census, id, sandbox, writeEntry } from '../../helpers/spool.js';
+import { fromJson } from '../../helpers/spool.js';
 
 const back = (pkg: string) => ['requeue', pkg, '1.0-1', '--suite', 'bookworm', '--arch', 'amd64', '--reason', 'node rebooted'];
 
@@ -41,7 +42,7 @@ describe('requeue', () => {
     const s = sandbox('requeue-fail');
     writeEntry(s.layout, PENDING, id('hello'), { Attempt: '3' });
     const result = cli(s.root, ['--json', ...back('hello')]);
-    assert.equal(JSON.parse(result.stdout).to, 'failed');
+    assert.equal(fromJson(result.stdout).to, 'failed');
     assert.ok(fs.existsSync(s.layout.entryPath(FAILED, id('hello'))));
     assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['failed']]]);
   });

@@ -1,0 +1,111 @@
+/**
+ * The configuration's thresholds resolved once into one typed tree, in the units the code
+ * uses (milliseconds, bytes), with the limits nobody configures beside them. Commands
+ * resolve it when they start (cli/context.ts) and hand each module the branch it needs;
+ * no module reads thresholds from the configuration itself. Defaults live in one place:
+ * the schema (config.ts), in the units of the file (seconds).
+ */
+import type { Thresholds } from '../spool/spool.js';
+import { type Config, ConfigSchema } from './config.js';
+
+/** Downloads from the mirror: the Sources index, a .dsc, a source package's files. */
+export interface DownloadSettings {
+  /** No byte for this long (connecting included) aborts the attempt. */
+  readonly idleTimeoutMs: number;
+  readonly retries: number;
+  readonly backoffMs: number;
+  /** Refuse bodies larger than this: a Sources index is about 10 MB compressed. */
+  readonly maxBytes: number;
+  /** A .dsc larger than this is not a .dsc. */
+  readonly dscMaxBytes: number;
+}
+
+export interface CatalogueSettings {
+  /** `build PKG` imports the Sources index again for a package it lacks only if the catalogue is older than this. */
+  readonly sourcesIndexMaxAgeMs: number;
+}
+
+export interface DatabaseSettings {
+  /** How long a writer waits for reproducible.db's lock before giving up with exit 4. */
+  readonly waitMs: number;
+  /** How often a waiting writer looks again. */
+  readonly pollMs: number;
+}
+
+export interface BuildSettings {
+  readonly buildTimeoutMs: number;
+  readonly diffoscopeTimeoutMs: number;
+  readonly diffoscopeMaxReportBytes: number;
+  /** mmdebstrap making a base chroot: about a minute here; an hour means a stuck mirror. */
+  readonly chrootCreateTimeoutMs: number;
+}
+
+/** ssh to build nodes. */
+export interface SshSettings {
+  readonly connectTimeoutSeconds: number;
+  /** Retries (with exponential backoff) of failed connections only, never of failed commands. */
+  readonly retries: number;
+  readonly backoffMs: number;
+  /** Remote commands are wrapped in `timeout` so they end even if main dies: a build, plus the fetch and completion around it. */
+  readonly commandTimeoutSeconds: number;
+}
+
+/** When main stops sending work to a node that keeps failing, and when it tries again. */
+export interface HealthSettings {
+  readonly offlineAfterFailures: number;
+  readonly recheckMs: number;
+}
+
+/** The chokidar watchers of `status --watch`, `await-result` and `watch`: events are hints, a full rescan runs on a timer too. */
+export interface WatchSettings {
+  readonly rescanMs: number;
+  readonly debounceMs: number;
+  readonly parallelBuilds: number;
+}
+
+export interface Settings {
+  readonly spool: Thresholds;
+  readonly download: DownloadSettings;
+  readonly catalogue: CatalogueSettings;
+  readonly database: DatabaseSettings;
+  readonly build: BuildSettings;
+  readonly ssh: SshSettings;
+  readonly health: HealthSettings;
+  readonly watch: WatchSettings;
+}
+
+/** Not configurable: generous bounds that only a broken or hostile mirror reaches. */
+const INDEX_MAX_BYTES = 64 * 1024 * 1024;
+const DSC_MAX_BYTES = 1024 * 1024;
+/** A writer waiting for reproducible.db's lock: the lock holder's group commit takes milliseconds. */
+const DATABASE_POLL_MS = 10;
+/** A remote build's command timeout covers the build plus what runs around it (fetch, completion). */
+const REMOTE_MARGIN_SECONDS = 3600;
+const CHROOT_CREATE_TIMEOUT_MS = 3600_000;
+
+const ms = (seconds: number) => Math.round(seconds * 1000);
+
+export function resolveSettings(config: Config): Settings {
+  const t = config.thresholds;
+  return {
+    spool: {
+      lockStaleMs: ms(t.lockStaleSeconds),
+      lockUpdateMs: ms(t.lockUpdateSeconds),
+      maxBuildMs: ms(t.maxBuildSeconds),
+      maxAttempts: t.maxAttempts,
+      killGraceMs: ms(t.killGraceSeconds),
+      tmpMaxAgeMs: ms(t.tmpMaxAgeSeconds),
+      abandonedMaxAgeMs: ms(t.abandonedMaxAgeSeconds),
+    },
+    download: { idleTimeoutMs: ms(t.downloadIdleTimeoutSeconds), retries: t.downloadRetries, backoffMs: ms(t.downloadBackoffSeconds), maxBytes: INDEX_MAX_BYTES, dscMaxBytes: DSC_MAX_BYTES },
+    catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds) },
+    database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS },
+    build: { buildTimeoutMs: ms(t.buildTimeoutSeconds), diffoscopeTimeoutMs: ms(t.diffoscopeTimeoutSeconds), diffoscopeMaxReportBytes: t.diffoscopeMaxReportBytes, chrootCreateTimeoutMs: CHROOT_CREATE_TIMEOUT_MS },
+    ssh: { connectTimeoutSeconds: t.sshConnectTimeoutSeconds, retries: t.sshRetries, backoffMs: ms(t.sshBackoffSeconds), commandTimeoutSeconds: t.buildTimeoutSeconds + REMOTE_MARGIN_SECONDS },
+    health: { offlineAfterFailures: t.nodeOfflineAfterFailures, recheckMs: ms(t.nodeRecheckSeconds) },
+    watch: { rescanMs: ms(t.watchRescanSeconds), debounceMs: ms(t.watchDebounceSeconds), parallelBuilds: t.watchParallelBuilds },
+  };
+}
+
+/** The settings of an empty configuration: every default. */
+export const DEFAULT_SETTINGS: Settings = resolveSettings(ConfigSchema.parse({}));
