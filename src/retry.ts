@@ -5,9 +5,7 @@
  */
 export type Attempt<T> = { readonly value: T } | { readonly retry: string };
 
-export type Retried<T> =
-  | { readonly value: T; readonly attempts: number }
-  | { readonly gaveUp: string; readonly attempts: number; readonly stopped: boolean };
+export type Retried<T> = { readonly value: T; readonly attempts: number } | { readonly gaveUp: string; readonly attempts: number; readonly stopped: boolean };
 
 export interface RetryPolicy {
   /** Tries after the first one. */

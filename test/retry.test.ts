@@ -11,7 +11,9 @@ describe('the one retry loop', () => {
   });
 
   it('returns the first value, counting the tries it took', async () => {
-    const outcome = await retrying({ retries: 5, backoffMs: 1, sleep: async () => undefined }, async (n) => (n < 3 ? { retry: 'not yet' } : { value: `got it at ${n}` }));
+    const outcome = await retrying({ retries: 5, backoffMs: 1, sleep: async () => undefined }, async (n) =>
+      n < 3 ? { retry: 'not yet' } : { value: `got it at ${n}` },
+    );
     assert.deepEqual(outcome, { value: 'got it at 3', attempts: 3 });
   });
 

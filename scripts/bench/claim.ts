@@ -29,7 +29,14 @@ function fillInbox(root: string): Layout {
     const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
     const file = layout.entryPath(inbox, id);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const stanza = Stanza.of([['Source', id.pkg], ['Version', id.version], ['Suite', 'bookworm'], ['Architecture', 'amd64'], ['Dsc-Sha256', SHA], ['Node', 'node1']]);
+    const stanza = Stanza.of([
+      ['Source', id.pkg],
+      ['Version', id.version],
+      ['Suite', 'bookworm'],
+      ['Architecture', 'amd64'],
+      ['Dsc-Sha256', SHA],
+      ['Node', 'node1'],
+    ]);
     fs.writeFileSync(file, stanza.toString());
   }
   return layout;

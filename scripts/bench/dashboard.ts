@@ -47,7 +47,13 @@ for (let i = 0; i < RESULTS; i++) {
   for (const n of [1, 2]) build.run([journal, n, name, '1.0-1', suite, 'amd64', n === 1 ? node1 : node2, 'job1', date, 30 + ((i * 13) % 600) / 10, 0, 'built']);
 }
 for (const node of NODES) {
-  for (const [key, value] of Object.entries({ ARCH: 'amd64', NUM_CPU: node === 'node1' ? '16' : '8', KERNEL: 'Linux 6.1.0-28-amd64', TZ: 'UTC', DATETIME: '2026-11-25T03:00:00Z' })) {
+  for (const [key, value] of Object.entries({
+    ARCH: 'amd64',
+    NUM_CPU: node === 'node1' ? '16' : '8',
+    KERNEL: 'Linux 6.1.0-28-amd64',
+    TZ: 'UTC',
+    DATETIME: '2026-11-25T03:00:00Z',
+  })) {
     db.run('INSERT INTO node_info VALUES (?, ?, ?, ?)', [node, key, value, '2026-11-25T03:00:01Z']);
   }
 }
@@ -67,7 +73,17 @@ async function addVerdicts(count: number): Promise<void> {
   more.run('BEGIN');
   const insert = more.prepare('INSERT INTO result_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   for (let i = 0; i < count; i++, added++) {
-    insert.run([`new-${added}`, `pkg${String((added * 37) % Math.floor(RESULTS / SUITES.length)).padStart(6, '0')}`, '1.0-2', 'trixie', 'amd64', 'reproducible', 'node1', 'node2', new Date(start + 121 * 86400_000 + added * 1000).toISOString()]);
+    insert.run([
+      `new-${added}`,
+      `pkg${String((added * 37) % Math.floor(RESULTS / SUITES.length)).padStart(6, '0')}`,
+      '1.0-2',
+      'trixie',
+      'amd64',
+      'reproducible',
+      'node1',
+      'node2',
+      new Date(start + 121 * 86400_000 + added * 1000).toISOString(),
+    ]);
   }
   more.run('COMMIT');
   saveDatabase(more, dbFile);

@@ -70,7 +70,9 @@ function writer(mode: string, file: string, prefix: string, go: number, bsq: str
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { latencies: number[]; end: number }) : reject(new Error(`${mode} writer exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as { latencies: number[]; end: number }) : reject(new Error(`${mode} writer exited ${code}`)),
+    );
   });
 }
 
@@ -98,7 +100,9 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const mode of modes) {
     const r = await runMode(mode, bsq);
     samples.get(mode)!.push(r);
-    process.stderr.write(`  round ${round + 1}/${ROUNDS} ${mode}: p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, ${r.perSecond.toFixed(1)} results/s\n`);
+    process.stderr.write(
+      `  round ${round + 1}/${ROUNDS} ${mode}: p50 ${r.p50.toFixed(0)} ms, p95 ${r.p95.toFixed(0)} ms, ${r.perSecond.toFixed(1)} results/s\n`,
+    );
   }
 }
 const naiveRate = median(samples.get('naive')!.map((s) => s.perSecond));
@@ -107,7 +111,11 @@ for (const mode of modes) {
   const s = samples.get(mode)!;
   const rate = median(s.map((x) => x.perSecond));
   console.log(
-    `  ${mode.padEnd(16)} p50 ${median(s.map((x) => x.p50)).toFixed(0).padStart(6)} ms  p95 ${median(s.map((x) => x.p95)).toFixed(0).padStart(6)} ms  ${rate.toFixed(1).padStart(7)} results/s  ${(rate / naiveRate).toFixed(2)}× naive's rate`,
+    `  ${mode.padEnd(16)} p50 ${median(s.map((x) => x.p50))
+      .toFixed(0)
+      .padStart(6)} ms  p95 ${median(s.map((x) => x.p95))
+      .toFixed(0)
+      .padStart(6)} ms  ${rate.toFixed(1).padStart(7)} results/s  ${(rate / naiveRate).toFixed(2)}× naive's rate`,
   );
 }
 fs.rmSync(dir, { recursive: true, force: true });

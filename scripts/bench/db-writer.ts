@@ -48,13 +48,16 @@ function betterSqlite(): (record: StoreRecord, id: string) => void {
   db.pragma('busy_timeout = 60000');
   const upsert = db.prepare(`INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (name, suite, architecture) DO UPDATE SET version = excluded.version, verdict = excluded.verdict, build_date = excluded.build_date`);
-  const build = db.prepare('INSERT OR IGNORE INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)');
+  const build = db.prepare(
+    'INSERT OR IGNORE INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)',
+  );
   return (record, id) => {
     if (record.kind !== 'result') return;
     const s = record.source;
     db.transaction(() => {
       upsert.run(s.name, s.version, s.suite, s.architecture, record.verdict, 'node1', 'node2', record.buildDate);
-      for (const b of record.builds) build.run(id, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.startedAt, b.durationSeconds, b.exitCode, b.status);
+      for (const b of record.builds)
+        build.run(id, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.startedAt, b.durationSeconds, b.exitCode, b.status);
     })();
   };
 }

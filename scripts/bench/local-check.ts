@@ -80,18 +80,22 @@ const results = await compare(
       run: async () => {
         const spool = openSpool(root);
         const store = new Store(path.join(root, 'reproducible.db'), { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 60_000, pollMs: 10 });
-        const verdict = await localCheck(spool, {
-          builder: 'host',
-          chroots: { dir: path.join(work, 'no-chroots'), extraRepositories: [] },
-          clock: 'faketime',
-          mirror,
-          download: { ...options, dscMaxBytes: 1 << 20 },
-          buildTimeoutMs: 3600_000,
-          killGraceMs: 5000,
-          store,
-          diffoscope: { timeoutMs: 600_000, maxReportBytes: 40 << 20, killGraceMs: 5000 },
-        }, { pkg: record.name });
-        process.stderr.write(`    verdict: ${verdict?.verdict}, builds ${verdict?.builds.map((b) => b.durationSeconds.toFixed(2)).join(" s, ")} s\n`);
+        const verdict = await localCheck(
+          spool,
+          {
+            builder: 'host',
+            chroots: { dir: path.join(work, 'no-chroots'), extraRepositories: [] },
+            clock: 'faketime',
+            mirror,
+            download: { ...options, dscMaxBytes: 1 << 20 },
+            buildTimeoutMs: 3600_000,
+            killGraceMs: 5000,
+            store,
+            diffoscope: { timeoutMs: 600_000, maxReportBytes: 40 << 20, killGraceMs: 5000 },
+          },
+          { pkg: record.name },
+        );
+        process.stderr.write(`    verdict: ${verdict?.verdict}, builds ${verdict?.builds.map((b) => b.durationSeconds.toFixed(2)).join(' s, ')} s\n`);
         return 2;
       },
       cleanup: () => fs.rmSync(root, { recursive: true, force: true }),

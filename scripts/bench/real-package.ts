@@ -32,7 +32,8 @@ export async function realPackage(name: string, work: string, suite = 'bookworm'
   const upstream = mirrorFromApt(readAptSources(), suite);
   if (!upstream) throw new Error('no mirror in the apt sources: this benchmark copies a real package from it');
   const indexFile = path.join(work, 'Sources.xz');
-  if ((await download(`${upstream}/dists/${suite}/main/source/Sources.xz`, indexFile, DOWNLOAD)).status !== 'ok') throw new Error('cannot fetch the Sources index');
+  if ((await download(`${upstream}/dists/${suite}/main/source/Sources.xz`, indexFile, DOWNLOAD)).status !== 'ok')
+    throw new Error('cannot fetch the Sources index');
   const record = parseSourcesIndex(readIndexText(fs.readFileSync(indexFile))).find((r) => r.name === name);
   if (!record) throw new Error(`${name} is not in ${suite}`);
   const mirrorRoot = path.join(work, 'mirror');
@@ -40,7 +41,8 @@ export async function realPackage(name: string, work: string, suite = 'bookworm'
   fs.mkdirSync(pool, { recursive: true });
   const dscFile = path.join(pool, record.dscName);
   await download(`${upstream}/${record.directory}/${record.dscName}`, dscFile, DOWNLOAD);
-  for (const file of parseDsc(fs.readFileSync(dscFile, 'utf8')).files) await download(`${upstream}/${record.directory}/${file.name}`, path.join(pool, file.name), DOWNLOAD);
+  for (const file of parseDsc(fs.readFileSync(dscFile, 'utf8')).files)
+    await download(`${upstream}/${record.directory}/${file.name}`, path.join(pool, file.name), DOWNLOAD);
   const server = http.createServer((req, res) => {
     const file = path.join(mirrorRoot, decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname));
     if (!file.startsWith(mirrorRoot) || !fs.existsSync(file)) return void res.writeHead(404).end();

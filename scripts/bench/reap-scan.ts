@@ -33,7 +33,14 @@ for (let i = 0; i < ENTRIES; i++) {
   const where = place(i);
   const file = layout.entryPath(where, id);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const stanza = Stanza.of([['Source', id.pkg], ['Version', id.version], ['Suite', id.suite], ['Architecture', id.arch], ['Dsc-Sha256', 'a'.repeat(64)], ['Node', where.state === 'scheduled' ? undefined : 'node1']]);
+  const stanza = Stanza.of([
+    ['Source', id.pkg],
+    ['Version', id.version],
+    ['Suite', id.suite],
+    ['Architecture', id.arch],
+    ['Dsc-Sha256', 'a'.repeat(64)],
+    ['Node', where.state === 'scheduled' ? undefined : 'node1'],
+  ]);
   fs.writeFileSync(file, stanza.toString());
 }
 const spool = openSpool(root);

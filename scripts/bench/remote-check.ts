@@ -36,14 +36,33 @@ let mirror: Mirror | undefined;
 
 /** ssh/scp options reaching a test sshd; scp takes the port as -P. */
 function sshOptions(node: NodeConfig, scp = false): string[] {
-  return [scp ? '-P' : '-p', String(node.port), '-i', node.identityFile!, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${node.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes'];
+  return [
+    scp ? '-P' : '-p',
+    String(node.port),
+    '-i',
+    node.identityFile!,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${node.knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+  ];
 }
 const destination = (node: NodeConfig) => `${node.user}@${node.host}`;
 /** The ControlPath of src/transport/ssh.ts: the bench warms its masters up (untimed) and ends them. */
-const master = (node: NodeConfig, op: 'check' | 'exit') => spawnSync('ssh', [...sshOptions(node), '-o', `ControlPath=${path.join(os.tmpdir(), 'rs-%C')}`, '-O', op, destination(node)], { stdio: 'ignore' }).status === 0;
+const master = (node: NodeConfig, op: 'check' | 'exit') =>
+  spawnSync('ssh', [...sshOptions(node), '-o', `ControlPath=${path.join(os.tmpdir(), 'rs-%C')}`, '-O', op, destination(node)], { stdio: 'ignore' }).status ===
+  0;
 function warmMaster(node: NodeConfig): void {
   if (master(node, 'check')) return;
-  spawnSync('ssh', [...sshOptions(node), '-o', `ControlPath=${path.join(os.tmpdir(), 'rs-%C')}`, '-f', '-N', '-M', '-o', 'ControlPersist=60', destination(node)], { stdio: 'ignore', timeout: 20_000 });
+  spawnSync(
+    'ssh',
+    [...sshOptions(node), '-o', `ControlPath=${path.join(os.tmpdir(), 'rs-%C')}`, '-f', '-N', '-M', '-o', 'ControlPersist=60', destination(node)],
+    { stdio: 'ignore', timeout: 20_000 },
+  );
 }
 
 interface Main {
@@ -60,7 +79,10 @@ async function freshMain(jobs: ReadonlyArray<readonly [string, string]>): Promis
   const nodeRoots = sshds.map((sshd) => path.join(sshd.dir, `bench-${mains}`));
   nodeRoots.forEach((nodeRoot) => fs.mkdirSync(nodeRoot));
   const nodes = Object.fromEntries(
-    sshds.map((sshd, i) => [`node${i + 1}`, { ...sshd.node, root: nodeRoots[i], command: [process.execPath, '--import', NOOP, CLI, '--config', path.join(sshd.dir, 'bench-node.json')] }]),
+    sshds.map((sshd, i) => [
+      `node${i + 1}`,
+      { ...sshd.node, root: nodeRoots[i], command: [process.execPath, '--import', NOOP, CLI, '--config', path.join(sshd.dir, 'bench-node.json')] },
+    ]),
   );
   const config = path.join(dir, 'repro-spool.json');
   const jobList = jobs.map(([node1, node2], i) => ({ name: `job${i + 1}`, arch: 'amd64', node1, node2 }));
@@ -98,11 +120,16 @@ function removeMain(main: Main | undefined): void {
 try {
   mirror = await startMirror(NAMES.map((name) => ({ name, version: '1.0', build: ['true'] })));
   sshds.push(await startSshd(), await startSshd());
-  sshds.forEach((sshd, i) => fs.writeFileSync(path.join(sshd.dir, 'bench-node.json'), JSON.stringify({ node: `node${i + 1}`, builder: 'host', mirror: mirror!.url })));
+  sshds.forEach((sshd, i) =>
+    fs.writeFileSync(path.join(sshd.dir, 'bench-node.json'), JSON.stringify({ node: `node${i + 1}`, builder: 'host', mirror: mirror!.url })),
+  );
   // An entry as the spool ships it (Node and Build-Number included): what the baseline copies.
   const entry = path.join(work, 'entry');
   const sha = '0'.repeat(64);
-  fs.writeFileSync(entry, `Source: noop00\nVersion: 1.0\nSuite: bookworm\nArchitecture: amd64\nDsc-Sha256: ${sha}\nDsc-Url: pool/main/n/noop00/noop00_1.0.dsc\nAttempt: 1\nScheduled: 2026-11-25T00:00:00.000Z\nJob: job1\nNode: node1\nBuild-Number: 1\n`);
+  fs.writeFileSync(
+    entry,
+    `Source: noop00\nVersion: 1.0\nSuite: bookworm\nArchitecture: amd64\nDsc-Sha256: ${sha}\nDsc-Url: pool/main/n/noop00/noop00_1.0.dsc\nAttempt: 1\nScheduled: 2026-11-25T00:00:00.000Z\nJob: job1\nNode: node1\nBuild-Number: 1\n`,
+  );
   const plain = (sshd: TestSshd) => path.join(sshd.dir, 'plain');
   let main: Main | undefined;
   const results = await compare(
@@ -120,7 +147,13 @@ try {
               const remote = path.join(plain(sshd), name);
               const at = `${destination(sshd.node)}:`;
               execFileSync('scp', ['-q', ...sshOptions(sshd.node, true), ...fresh, entry, `${at}${remote}.entry`]);
-              execFileSync('ssh', ['-n', ...sshOptions(sshd.node), ...fresh, destination(sshd.node), `mkdir -p ${remote} && printf 'no-op build\\n' > ${remote}/${DEB}`]);
+              execFileSync('ssh', [
+                '-n',
+                ...sshOptions(sshd.node),
+                ...fresh,
+                destination(sshd.node),
+                `mkdir -p ${remote} && printf 'no-op build\\n' > ${remote}/${DEB}`,
+              ]);
               execFileSync('scp', ['-q', '-r', ...sshOptions(sshd.node, true), ...fresh, `${at}${remote}`, path.join(work, 'plain', `${name}-${i + 1}`)]);
             }
           }
@@ -143,7 +176,13 @@ try {
       },
       {
         name: 'repro-spool, 4 jobs on 2 nodes',
-        prepare: async () => void (main = await freshMain([['node1', 'node2'], ['node2', 'node1'], ['node1', 'node2'], ['node2', 'node1']])),
+        prepare: async () =>
+          void (main = await freshMain([
+            ['node1', 'node2'],
+            ['node2', 'node1'],
+            ['node1', 'node2'],
+            ['node2', 'node1'],
+          ])),
         run: async () => {
           const done = (await Promise.all(['job1', 'job2', 'job3', 'job4'].map((job) => drain(main!, job)))).reduce((a, b) => a + b, 0);
           if (done !== N) throw new Error(`4 jobs checked ${done} of ${N}`);
@@ -156,9 +195,13 @@ try {
   );
   report(`remote check with a no-op builder, ${N} packages × 2 nodes, median of ${ROUNDS} interleaved rounds (ops = packages)`, results);
   const [plainRun, one, four] = [results[0]!, results[1]!, results[2]!];
-  console.log(`  per package: plain ${(plainRun.medianMs / N).toFixed(0)} ms, repro-spool 1 job ${(one.medianMs / N).toFixed(0)} ms, 4 jobs ${(four.medianMs / N).toFixed(0)} ms (wall)`);
+  console.log(
+    `  per package: plain ${(plainRun.medianMs / N).toFixed(0)} ms, repro-spool 1 job ${(one.medianMs / N).toFixed(0)} ms, 4 jobs ${(four.medianMs / N).toFixed(0)} ms (wall)`,
+  );
   console.log(`  overhead: repro-spool 1 job / plain scp-ssh-scp = ${(one.medianMs / plainRun.medianMs).toFixed(2)}×`);
-  console.log(`  throughput: 4 jobs / 1 job = ${(four.opsPerSecond / one.opsPerSecond).toFixed(2)}× (${four.opsPerSecond.toFixed(2)} vs ${one.opsPerSecond.toFixed(2)} packages/s)`);
+  console.log(
+    `  throughput: 4 jobs / 1 job = ${(four.opsPerSecond / one.opsPerSecond).toFixed(2)}× (${four.opsPerSecond.toFixed(2)} vs ${one.opsPerSecond.toFixed(2)} packages/s)`,
+  );
 } finally {
   for (const sshd of sshds) master(sshd.node, 'exit');
   await Promise.all(sshds.map((sshd) => sshd.stop()));

@@ -47,7 +47,18 @@ function timed(command: string, args: string[], options: { cwd: string; env: Nod
       for (const line of parts) lines.push([performance.now(), line]);
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(lines) : reject(new Error(`${command} exited ${code}: ${lines.slice(-5).map((l) => l[1]).join('\n')}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(lines)
+        : reject(
+            new Error(
+              `${command} exited ${code}: ${lines
+                .slice(-5)
+                .map((l) => l[1])
+                .join('\n')}`,
+            ),
+          ),
+    );
   });
 }
 
@@ -63,11 +74,25 @@ const results = await compare(
         for (const n of [1, 2]) {
           const out = path.join(work, 'bare', String(n));
           fs.mkdirSync(out);
-          execFileSync('sbuild', ['--chroot-mode=unshare', `--chroot=${tarball}`, '--dist=bookworm', `--arch=${arch}`, '--nolog', '--no-run-lintian', '--no-run-autopkgtest', '--no-run-piuparts', pkg.dscFile], {
-            cwd: out,
-            env: { PATH: process.env.PATH, HOME: work, SBUILD_CONFIG: bareConfig, LANG: 'C.UTF-8' },
-            stdio: 'ignore',
-          });
+          execFileSync(
+            'sbuild',
+            [
+              '--chroot-mode=unshare',
+              `--chroot=${tarball}`,
+              '--dist=bookworm',
+              `--arch=${arch}`,
+              '--nolog',
+              '--no-run-lintian',
+              '--no-run-autopkgtest',
+              '--no-run-piuparts',
+              pkg.dscFile,
+            ],
+            {
+              cwd: out,
+              env: { PATH: process.env.PATH, HOME: work, SBUILD_CONFIG: bareConfig, LANG: 'C.UTF-8' },
+              stdio: 'ignore',
+            },
+          );
         }
         return 2;
       },
@@ -90,7 +115,12 @@ const results = await compare(
           const built = lines.find(([, l]) => l.startsWith(`build ${n} of `) && l.endsWith(': build'))?.[0];
           if (start !== undefined && built !== undefined) setups.push({ cold: round === 1 && n === 1, seconds: (built - start) / 1000 });
         }
-        process.stderr.write(`    ${lines.filter(([, l]) => /: (reproducible|unreproducible|FTBFS|depwait)/.test(l) || l.includes(' on local')).map(([, l]) => l).join('\n    ')}\n`);
+        process.stderr.write(
+          `    ${lines
+            .filter(([, l]) => /: (reproducible|unreproducible|FTBFS|depwait)/.test(l) || l.includes(' on local'))
+            .map(([, l]) => l)
+            .join('\n    ')}\n`,
+        );
         return 2;
       },
       cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
@@ -101,6 +131,8 @@ const results = await compare(
 report(`${PKG} ${pkg.record.version}: local check in the chroot vs two bare sbuild runs, median of ${ROUNDS} interleaved rounds (ops = builds)`, results);
 const warm = setups.filter((s) => !s.cold).map((s) => s.seconds);
 const cold = setups.filter((s) => s.cold).map((s) => s.seconds);
-console.log(`  per-build setup (chroot copy + apt update + build dependencies): cold apt cache ${cold.map((s) => s.toFixed(1)).join(', ')} s; warm median ${median(warm).toFixed(1)} s (${warm.map((s) => s.toFixed(1)).join(', ')})`);
+console.log(
+  `  per-build setup (chroot copy + apt update + build dependencies): cold apt cache ${cold.map((s) => s.toFixed(1)).join(', ')} s; warm median ${median(warm).toFixed(1)} s (${warm.map((s) => s.toFixed(1)).join(', ')})`,
+);
 pkg.close();
 fs.rmSync(work, { recursive: true, force: true });

@@ -23,7 +23,12 @@ const index = path.join(dir, 'Sources.xz');
 async function obtainIndex(): Promise<string> {
   const mirror = mirrorFromApt(readAptSources(), 'bookworm');
   if (mirror) {
-    const got = await download(`${mirror}/dists/bookworm/main/source/Sources.xz`, index, { idleTimeoutMs: 20_000, retries: 1, backoffMs: 1000, maxBytes: 1 << 30 });
+    const got = await download(`${mirror}/dists/bookworm/main/source/Sources.xz`, index, {
+      idleTimeoutMs: 20_000,
+      retries: 1,
+      backoffMs: 1000,
+      maxBytes: 1 << 30,
+    });
     if (got.status === 'ok') return 'the real bookworm main Sources.xz';
     process.stderr.write(`mirror not usable (${got.status}); generating an index instead\n`);
   }

@@ -13,7 +13,9 @@ const runs = Number(process.argv[2] ?? 3);
 const chaosSeconds = Number(process.argv[3] ?? 120);
 const firstSeed = Number(process.argv[4] ?? 1);
 const packages = Array.from({ length: 30 }, (_, i) => `soak${i}`);
-const mirror = await startMirror(packages.map((name, i) => ({ name, version: '1.0', build: [...(i % 3 ? ['sleep 1'] : []), 'mkdir -p out', `echo ${name} > out/data`] })));
+const mirror = await startMirror(
+  packages.map((name, i) => ({ name, version: '1.0', build: [...(i % 3 ? ['sleep 1'] : []), 'mkdir -p out', `echo ${name} > out/data`] })),
+);
 const nodes = [await startSshd(), await startSshd()] as const;
 let broken = 0;
 try {

@@ -40,12 +40,16 @@ export async function awaitResult(spool: Spool, node: string, id: EntryId, setti
       }
       const places = locate(spool.layout, id).map((l) => l.place.state);
       if (places.includes('failed')) return finish(() => reject(new SpoolError('failed', `${formatId(id)} went to failed/ on ${node}: see its Last-Failure`)));
-      if (places.length === 0) return finish(() => reject(new SpoolError('nothingToDo', `${formatId(id)} is neither in ${node}'s inbox, pending nor finished`)));
+      if (places.length === 0)
+        return finish(() => reject(new SpoolError('nothingToDo', `${formatId(id)} is neither in ${node}'s inbox, pending nor finished`)));
       if (!places.includes('pending') && !singletonLockHeld(spool, spool.layout.agentLockDir(node))) {
         return finish(() => reject(new SpoolError('unreachable', `no watch agent serves ${node}: ${formatId(id)} would wait in its inbox for nobody`)));
       }
     };
-    const timer = setTimeout(() => finish(() => reject(new SpoolError('failed', `${formatId(id)}: no result on ${node} after ${settings.timeoutMs / 1000} s`))), settings.timeoutMs);
+    const timer = setTimeout(
+      () => finish(() => reject(new SpoolError('failed', `${formatId(id)}: no result on ${node} after ${settings.timeoutMs / 1000} s`))),
+      settings.timeoutMs,
+    );
     const watch = watchSpool([path.dirname(results), spool.layout.buildsDir], settings, look, (error) => finish(() => reject(error)));
   });
 }

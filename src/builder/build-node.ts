@@ -108,7 +108,13 @@ function discardStaleResults(spool: Spool, node: string, id: EntryId, settings: 
 }
 
 /** Builds the next entry of node's inbox (or only the given one); undefined when there is none. */
-export async function buildNext(spool: Spool, node: string, buildNumber: BuildNumber, settings: BuilderSettings, only?: EntryId): Promise<NodeBuild | undefined> {
+export async function buildNext(
+  spool: Spool,
+  node: string,
+  buildNumber: BuildNumber,
+  settings: BuilderSettings,
+  only?: EntryId,
+): Promise<NodeBuild | undefined> {
   const taken = await claim(spool, { node, ...(only && { suite: only.suite, arch: only.arch, pkg: only.pkg, version: only.version }) });
   if (!taken) return undefined;
   const { entry, lock } = taken;
@@ -135,12 +141,23 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
     const clock = clockOf(entry, settings);
     let outcome: Outcome | 'unreachable';
     try {
-      outcome = await withFetchedSource(spool, settings.mirror, { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! }, { ...settings.download, signal: settings.signal }, (fetched) =>
-        fetched.outcome !== 'fetched'
-          ? fetchFailure(fetched, logFile)
-          : tarball
-            ? buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch ?? path.join(workdir, 'chroot'), logFile, buildNumber, clock }, settings)
-            : buildOnHost(entry, fetched, lock, workdir, logFile, buildNumber, clock, settings),
+      outcome = await withFetchedSource(
+        spool,
+        settings.mirror,
+        { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! },
+        { ...settings.download, signal: settings.signal },
+        (fetched) =>
+          fetched.outcome !== 'fetched'
+            ? fetchFailure(fetched, logFile)
+            : tarball
+              ? buildInChroot(
+                  entry,
+                  fetched,
+                  lock,
+                  { tarball, workdir, scratch: scratch ?? path.join(workdir, 'chroot'), logFile, buildNumber, clock },
+                  settings,
+                )
+              : buildOnHost(entry, fetched, lock, workdir, logFile, buildNumber, clock, settings),
       );
     } catch (error) {
       if (settings.signal?.aborted) throw error;
@@ -175,7 +192,11 @@ export async function buildNext(spool: Spool, node: string, buildNumber: BuildNu
         ['Dsc-Sha256', entry.fields.get('Dsc-Sha256')],
         ['Unsatisfiable', outcome.unsatisfiable],
       ],
-      files: { ...outcome.files, variations: outcome.applied.toString(), 'build.log.gz': zlib.gzipSync(fs.existsSync(logFile) ? fs.readFileSync(logFile) : '') },
+      files: {
+        ...outcome.files,
+        variations: outcome.applied.toString(),
+        'build.log.gz': zlib.gzipSync(fs.existsSync(logFile) ? fs.readFileSync(logFile) : ''),
+      },
     });
     return { id: entry.id, node, buildNumber, status: outcome.status, results, durationSeconds };
   } finally {
@@ -215,7 +236,13 @@ interface ChrootBuildPlaces {
   readonly clock: ClockMode;
 }
 
-async function buildInChroot(entry: Entry, fetched: Extract<FetchResult, { outcome: 'fetched' }>, lock: EntryLock, places: ChrootBuildPlaces, settings: BuilderSettings): Promise<Outcome> {
+async function buildInChroot(
+  entry: Entry,
+  fetched: Extract<FetchResult, { outcome: 'fetched' }>,
+  lock: EntryLock,
+  places: ChrootBuildPlaces,
+  settings: BuilderSettings,
+): Promise<Outcome> {
   const profile = buildProfile(places.buildNumber, entry.id.arch);
   const { tarball } = places;
   const upstream = upstreamOf(entry.id.version);
@@ -303,10 +330,25 @@ async function buildOnHost(
   fs.mkdirSync(path.dirname(sourceDir), { recursive: true });
   const step = (command: string, args: string[], cwd: string, env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' }) =>
     runInGroup(
-      { command, args, cwd, env, logFile, timeoutMs: settings.buildTimeoutMs, killGraceMs: settings.killGraceMs, signal: settings.signal, onStart: (pgid) => lock.update({ pgid, pgidStart: processStart(pgid) }) },
+      {
+        command,
+        args,
+        cwd,
+        env,
+        logFile,
+        timeoutMs: settings.buildTimeoutMs,
+        killGraceMs: settings.killGraceMs,
+        signal: settings.signal,
+        onStart: (pgid) => lock.update({ pgid, pgidStart: processStart(pgid) }),
+      },
       settings.spawner,
     );
-  const failed = (status: BuildStatus, run: GroupResult): Outcome => ({ status: run.timedOut ? 'timeout' : status, exitCode: run.exitCode, files: {}, applied: new Stanza() });
+  const failed = (status: BuildStatus, run: GroupResult): Outcome => ({
+    status: run.timedOut ? 'timeout' : status,
+    exitCode: run.exitCode,
+    files: {},
+    applied: new Stanza(),
+  });
 
   const unpack = await step('dpkg-source', ['--no-check', '-x', fetched.dscFile, sourceDir], path.dirname(sourceDir));
   if (unpack.exitCode !== 0) return failed('FTBFS', unpack);

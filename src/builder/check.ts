@@ -88,7 +88,12 @@ export interface CheckVerdict {
 }
 
 /** Checks the next scheduled entry on runners[0] then runners[1]; undefined when nothing is scheduled. */
-export async function checkNext(main: Spool, settings: CheckSettings, runners: readonly [NodeRunner, NodeRunner], request: CheckRequest): Promise<CheckVerdict | undefined> {
+export async function checkNext(
+  main: Spool,
+  settings: CheckSettings,
+  runners: readonly [NodeRunner, NodeRunner],
+  request: CheckRequest,
+): Promise<CheckVerdict | undefined> {
   const taken = await pick(main, { node: runners[0].node, suite: request.suite, arch: request.arch, pkg: request.pkg, job: settings.job });
   if (!taken) return undefined;
   const { lock } = taken;
@@ -198,26 +203,47 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   const failed = builds.find((b) => b.status !== 'built');
   const unsatisfiable = failed && readResultMarker(failed.results).get('Unsatisfiable');
   const detail =
-    [failsOnlyIn ? `${verdict} in build 2 only: build 1 built, so a variation of build 2 breaks it` : undefined, unsatisfiable ? `unsatisfiable build dependencies: ${unsatisfiable}` : undefined]
+    [
+      failsOnlyIn ? `${verdict} in build 2 only: build 1 built, so a variation of build 2 breaks it` : undefined,
+      unsatisfiable ? `unsatisfiable build dependencies: ${unsatisfiable}` : undefined,
+    ]
       .filter(Boolean)
       .join('; ') || undefined;
   const rows = builds.map((b) => buildRow(b, settings.job, now));
   for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
   const explained = { detail, unsatisfiable, failsOnlyIn, differingFiles: differing };
   const source = { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch };
-  const record: StoreRecord = { kind: 'result', key: `check ${main.layout.relative(archive)}`, source, verdict, detail, buildDate: now.toISOString(), builds: rows };
+  const record: StoreRecord = {
+    kind: 'result',
+    key: `check ${main.layout.relative(archive)}`,
+    source,
+    verdict,
+    detail,
+    buildDate: now.toISOString(),
+    builds: rows,
+  };
   // The verdict file is the commit point. Before it: the record it implies, so that whoever
   // finishes this check (the next check, if this job dies) records exactly this, once (its
   // key makes a second recording a no-op). After it: the record, then the entry's removal.
   writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
   lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
-  writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), { noReplace: true });
+  writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), {
+    noReplace: true,
+  });
   fsyncDir(archive);
   faultPoint('check:after-verdict');
   await settings.store.record([record]);
   faultPoint('check:before-remove');
   removeEntry(main, lock, entry.id);
-  return { id: entry.id, verdict, ...explained, builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })), comparison, diffoscope: report, archive };
+  return {
+    id: entry.id,
+    verdict,
+    ...explained,
+    builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })),
+    comparison,
+    diffoscope: report,
+    archive,
+  };
 }
 
 /** What a concluded check recorded, or was about to record (none in archives of checks that recorded first). */
@@ -230,7 +256,8 @@ function readRecordFile(archive: string): StoreRecord | undefined {
     throw error;
   }
   const parsed = parseRecord(text);
-  if ('problem' in parsed) throw new SpoolError('integrity', `${path.join(archive, RECORD_FILE)} is ${parsed.problem}: the check it concludes cannot be recorded`);
+  if ('problem' in parsed)
+    throw new SpoolError('integrity', `${path.join(archive, RECORD_FILE)} is ${parsed.problem}: the check it concludes cannot be recorded`);
   return parsed.record;
 }
 
@@ -253,7 +280,14 @@ function reportPair(first: string, second: string, comparison: Comparison): read
   return name === undefined ? undefined : [path.join(first, name), path.join(second, name)];
 }
 
-function verdictStanza(entry: Entry, verdict: Verdict, explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn' | 'differingFiles'>, comparison: Comparison | undefined, report: DiffoscopeOutcome | undefined, now: Date): Stanza {
+function verdictStanza(
+  entry: Entry,
+  verdict: Verdict,
+  explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn' | 'differingFiles'>,
+  comparison: Comparison | undefined,
+  report: DiffoscopeOutcome | undefined,
+  now: Date,
+): Stanza {
   return Stanza.of([
     ['Source', entry.id.pkg],
     ['Version', entry.id.version],
@@ -280,5 +314,13 @@ function buildRow(build: NodeBuild, job: string, now: Date): BuildRow {
   const result = readResultMarker(build.results);
   const exit = result.get('Exit-Code'); // "none" when the build never ran (a failed fetch)
   const start = result.get('Start') ?? now.toISOString();
-  return { buildNumber: build.buildNumber, node: build.node, job, startedAt: start, durationSeconds: build.durationSeconds, exitCode: exit !== undefined && /^[0-9]+$/.test(exit) ? Number(exit) : null, status: build.status };
+  return {
+    buildNumber: build.buildNumber,
+    node: build.node,
+    job,
+    startedAt: start,
+    durationSeconds: build.durationSeconds,
+    exitCode: exit !== undefined && /^[0-9]+$/.test(exit) ? Number(exit) : null,
+    status: build.status,
+  };
 }

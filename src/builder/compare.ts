@@ -28,12 +28,28 @@ export function compareBuilds(first: string, second: string): Comparison {
   const onlyInFirst = [...a.keys()].filter((name) => !b.has(name));
   const onlyInSecond = [...b.keys()].filter((name) => !a.has(name));
   const reproducible = a.size > 0 && differing.length === 0 && onlyInFirst.length === 0 && onlyInSecond.length === 0;
-  return { verdict: reproducible ? 'reproducible' : 'unreproducible', differing, onlyInFirst, onlyInSecond, environmentChanged: environmentDrift(first, second) };
+  return {
+    verdict: reproducible ? 'reproducible' : 'unreproducible',
+    differing,
+    onlyInFirst,
+    onlyInSecond,
+    environmentChanged: environmentDrift(first, second),
+  };
 }
 
 function hashes(dir: string): Map<string, string> {
   return new Map(
-    fs.readdirSync(dir).filter((n) => PACKAGE_FILE.test(n)).sort().map((n) => [n, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, n))).digest('hex')]),
+    fs
+      .readdirSync(dir)
+      .filter((n) => PACKAGE_FILE.test(n))
+      .sort()
+      .map((n) => [
+        n,
+        crypto
+          .createHash('sha256')
+          .update(fs.readFileSync(path.join(dir, n)))
+          .digest('hex'),
+      ]),
   );
 }
 
@@ -42,7 +58,12 @@ function installed(dir: string): Set<string> {
   if (!buildinfo) return new Set();
   const { body, firstLine } = stripSignature(fs.readFileSync(path.join(dir, buildinfo), 'utf8'));
   const field = parseStanza(body, firstLine).get('Installed-Build-Depends') ?? '';
-  return new Set(field.split(/,\s*|\n/).map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    field
+      .split(/,\s*|\n/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 function environmentDrift(first: string, second: string): string[] {

@@ -20,7 +20,18 @@ export async function diffoscope(first: string, second: string, outDir: string, 
   const run = await runInGroup(
     {
       command: 'diffoscope',
-      args: ['--html', path.join(outDir, 'diffoscope.html'), '--text', path.join(outDir, 'diffoscope.txt'), '--max-report-size', cap, '--max-text-report-size', cap, first, second],
+      args: [
+        '--html',
+        path.join(outDir, 'diffoscope.html'),
+        '--text',
+        path.join(outDir, 'diffoscope.txt'),
+        '--max-report-size',
+        cap,
+        '--max-text-report-size',
+        cap,
+        first,
+        second,
+      ],
       cwd: outDir,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: outDir },
       logFile: path.join(outDir, 'diffoscope.log'),
@@ -82,6 +93,13 @@ export function parseDifferingFiles(value: string | undefined): DifferingFile[] 
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const at = line.includes(':') ? line.indexOf(':') : line.length; // package file names hold no ':'
-      return { file: line.slice(0, at).trim(), members: line.slice(at + 1).trim().split(/\s+/).filter(Boolean) };
+      return {
+        file: line.slice(0, at).trim(),
+        members: line
+          .slice(at + 1)
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean),
+      };
     });
 }

@@ -52,7 +52,11 @@ class LocalRunner implements NodeRunner {
   }
 }
 
-export async function localCheck(main: Spool, settings: BuilderSettings & Omit<CheckSettings, 'job'>, request: CheckRequest): Promise<CheckVerdict | undefined> {
+export async function localCheck(
+  main: Spool,
+  settings: BuilderSettings & Omit<CheckSettings, 'job'>,
+  request: CheckRequest,
+): Promise<CheckVerdict | undefined> {
   const runners = [new LocalRunner(main, LOCAL_NODES[0], settings), new LocalRunner(main, LOCAL_NODES[1], settings)] as const;
   return checkNext(main, { ...settings, job: 'local' }, runners, request);
 }

@@ -90,7 +90,15 @@ export interface BuildProfile {
 export function buildProfile(build: BuildNumber, arch: string, cpus = os.cpus().length): BuildProfile {
   if (build === 1) {
     return {
-      env: { SHELL: '/bin/sh', TZ: 'Etc/GMT+12', LANG: 'C', LANGUAGE: 'en_US:en', HOME: '/nonexistent/first-build', PATH: DEFAULT_PATH, DEB_BUILD_OPTIONS: `parallel=${cpus}` },
+      env: {
+        SHELL: '/bin/sh',
+        TZ: 'Etc/GMT+12',
+        LANG: 'C',
+        LANGUAGE: 'en_US:en',
+        HOME: '/nonexistent/first-build',
+        PATH: DEFAULT_PATH,
+        DEB_BUILD_OPTIONS: `parallel=${cpus}`,
+      },
       umask: '0022',
       nice: 10,
       disorderfs: false,

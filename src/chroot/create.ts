@@ -36,13 +36,20 @@ export const CHROOT_PACKAGES = ['faketime', 'fakeroot', 'locales'] as const;
 
 export async function createChroot(spool: Spool, settings: CreateSettings): Promise<ChrootTarball> {
   const { dir, suite, arch } = settings;
-  const release = await holdSingletonLock(spool, path.join(spool.layout.locksDir, `_chroot-${suite}_${arch}.lock`), `another chroot create for ${suite}/${arch} is running`, () => {});
+  const release = await holdSingletonLock(
+    spool,
+    path.join(spool.layout.locksDir, `_chroot-${suite}_${arch}.lock`),
+    `another chroot create for ${suite}/${arch} is running`,
+    () => {},
+  );
   try {
     fs.mkdirSync(dir, { recursive: true });
     removeDeadTemps(dir);
     const temp = tempPath(dir, 'chroot');
     const log = `${temp}.log`;
-    const locales = secondLocales().map((l) => `${l} UTF-8`).join('\\n');
+    const locales = secondLocales()
+      .map((l) => `${l} UTF-8`)
+      .join('\\n');
     const follower = followLog(log, (line) => line.startsWith('I: ') && settings.progress(`chroot ${suite}/${arch}: ${line.slice(3)}`));
     let run;
     try {
@@ -73,7 +80,10 @@ export async function createChroot(spool: Spool, settings: CreateSettings): Prom
       const tail = logTail(log, 8);
       fs.rmSync(temp, { force: true });
       fs.rmSync(log, { force: true });
-      throw new SpoolError('failed', `mmdebstrap for ${suite}/${arch} from ${settings.mirror} ${run.timedOut ? 'timed out' : `exited ${run.exitCode}`}:\n  ${tail}`);
+      throw new SpoolError(
+        'failed',
+        `mmdebstrap for ${suite}/${arch} from ${settings.mirror} ${run.timedOut ? 'timed out' : `exited ${run.exitCode}`}:\n  ${tail}`,
+      );
     }
     fs.rmSync(log, { force: true });
     const fd = fs.openSync(temp, 'r');

@@ -48,7 +48,12 @@ export function contextOf(command: Command, use: RootUse = 'spool'): CommandCont
   let existing = given;
   while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
   if (!fs.statSync(existing).isDirectory()) {
-    throw new SpoolError('usage', existing === given ? `spool root ${JSON.stringify(given)} is not a directory` : `spool root ${JSON.stringify(given)} lies below ${JSON.stringify(existing)}, which is not a directory`);
+    throw new SpoolError(
+      'usage',
+      existing === given
+        ? `spool root ${JSON.stringify(given)} is not a directory`
+        : `spool root ${JSON.stringify(given)} lies below ${JSON.stringify(existing)}, which is not a directory`,
+    );
   }
   if (use === 'spool') assertSpoolRoot(given);
   if (use === 'create') initSpoolRoot(given, new Date());

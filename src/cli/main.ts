@@ -27,9 +27,7 @@ function withExamples(command: Command, ...examples: string[]): Command {
 }
 
 function idOptions(command: Command): Command {
-  return command
-    .requiredOption('--suite <suite>', 'suite, e.g. bookworm')
-    .requiredOption('--arch <arch>', 'architecture, e.g. amd64');
+  return command.requiredOption('--suite <suite>', 'suite, e.g. bookworm').requiredOption('--arch <arch>', 'architecture, e.g. amd64');
 }
 
 function lazy(load: () => Promise<CommandModule>): Action {
@@ -41,7 +39,7 @@ export function buildProgram(): Command {
   const program = new Command('repro-spool')
     .description('Debian reproducible-builds checks across build nodes, on a crash-safe spool')
     .version(version)
-    .option('--root <dir>', 'spool root (default: $REPRO_SPOOL_ROOT, the config\'s root, else ./var/workspace)')
+    .option('--root <dir>', "spool root (default: $REPRO_SPOOL_ROOT, the config's root, else ./var/workspace)")
     .option('--config <file>', 'configuration file (JSON; default: $REPRO_SPOOL_CONFIG)')
     .option('--json', 'print only JSON on stdout')
     // A mistyped command or option: the error and commander's "Did you mean …?" alone, not 60 lines of help after it.
@@ -53,7 +51,9 @@ export function buildProgram(): Command {
   withExamples(
     program
       .command('init')
-      .description('make --root a spool (its directory and the repro-spool-root marker); idempotent. Every other command refuses a root that is not a spool, except the local build, which makes its own')
+      .description(
+        'make --root a spool (its directory and the repro-spool-root marker); idempotent. Every other command refuses a root that is not a spool, except the local build, which makes its own',
+      )
       .action(lazy(() => import('./commands/init.js'))),
     'repro-spool --root /srv/workspace init',
     'repro-spool --config /etc/repro-spool/node.json init --json',
@@ -61,9 +61,9 @@ export function buildProgram(): Command {
 
   withExamples(
     idOptions(program.command('enqueue').argument('<pkg>', 'source package').argument('<version>', 'Debian version, epoch included'))
-      .description('put a new entry into scheduled/ (or straight into a node\'s inbox with --node)')
-      .requiredOption('--dsc-sha256 <hex>', 'sha256 of the source package\'s .dsc')
-      .option('--node <node>', 'enqueue into this node\'s directory instead of scheduled/')
+      .description("put a new entry into scheduled/ (or straight into a node's inbox with --node)")
+      .requiredOption('--dsc-sha256 <hex>', "sha256 of the source package's .dsc")
+      .option('--node <node>', "enqueue into this node's directory instead of scheduled/")
       .option('--field <name=value...>', 'extra entry fields (kept as given)')
       .action(lazy(() => import('./commands/enqueue.js'))),
     'repro-spool enqueue hello 2.10-3 --suite bookworm --arch amd64 --dsc-sha256 1f8a…',
@@ -91,7 +91,7 @@ export function buildProgram(): Command {
   withExamples(
     program
       .command('pick')
-      .description('main: move the next scheduled entry to NODE\'s directory (its outbox)')
+      .description("main: move the next scheduled entry to NODE's directory (its outbox)")
       .requiredOption('--node <node>', 'node the entry is picked for')
       .option('--suite <suite>', 'only this suite')
       .option('--arch <arch>', 'only this architecture')
@@ -104,7 +104,7 @@ export function buildProgram(): Command {
     program
       .command('claim')
       .description('node: move inbox entries to pending/ (exit 3 when the inbox is empty)')
-      .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config\'s node)')
+      .option('--node <node>', "this node (default: $REPRO_SPOOL_NODE or the config's node)")
       .option('--suite <suite>', 'only this suite')
       .option('--arch <arch>', 'only this architecture')
       .addOption(new Option('--max <n>', 'claim up to N entries').default(1).argParser(positiveInt))
@@ -115,7 +115,7 @@ export function buildProgram(): Command {
 
   withExamples(
     idOptions(program.command('complete').argument('<pkg>').argument('<version>'))
-      .description('node: move a pending entry\'s build into reproducible-results/$NODE/')
+      .description("node: move a pending entry's build into reproducible-results/$NODE/")
       .addOption(new Option('--status <status>', 'how the build ended').choices(BUILD_STATUSES).default('built'))
       .action(lazy(() => import('./commands/complete.js'))),
     'repro-spool complete hello 2.10-3 --suite bookworm --arch amd64 --status built',
@@ -123,9 +123,12 @@ export function buildProgram(): Command {
 
   withExamples(
     idOptions(program.command('requeue').argument('<pkg>').argument('<version>'))
-      .description('hand a pending entry back to its node\'s inbox, or (main) an outbox entry back to scheduled/, with Attempt+1; to failed/ after maxAttempts')
+      .description("hand a pending entry back to its node's inbox, or (main) an outbox entry back to scheduled/, with Attempt+1; to failed/ after maxAttempts")
       .option('--reason <text>', 'why (recorded as Last-Failure)', 'requeued by an operator')
-      .option('--node <node>', 'this node, when this spool is a node\'s: its inbox entries are never sent to scheduled/ (default: $REPRO_SPOOL_NODE or the config\'s node)')
+      .option(
+        '--node <node>',
+        "this node, when this spool is a node's: its inbox entries are never sent to scheduled/ (default: $REPRO_SPOOL_NODE or the config's node)",
+      )
       .action(lazy(() => import('./commands/requeue.js'))),
     'repro-spool requeue hello 2.10-3 --suite bookworm --arch amd64 --reason "node rebooted"',
   );
@@ -139,7 +142,7 @@ export function buildProgram(): Command {
       .option('--arch <arch>', 'only this architecture')
       .action(lazy(() => import('./commands/ls.js'))),
     'repro-spool ls --state pending',
-    'repro-spool ls --json | jq -r \'.[].pkg\'',
+    "repro-spool ls --json | jq -r '.[].pkg'",
   );
 
   withExamples(
@@ -169,9 +172,11 @@ export function buildProgram(): Command {
   withExamples(
     program
       .command('watch')
-      .description("node agent: build inbox entries as they arrive (build 1 or 2, as each entry's Build-Number says) until SIGTERM, which ends the running builds and hands their entries back")
+      .description(
+        "node agent: build inbox entries as they arrive (build 1 or 2, as each entry's Build-Number says) until SIGTERM, which ends the running builds and hands their entries back",
+      )
       .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
-      .addOption(new Option('--parallel <n>', 'builds at once (default: the config\'s watchParallelBuilds, 1)').argParser(positiveInt))
+      .addOption(new Option('--parallel <n>', "builds at once (default: the config's watchParallelBuilds, 1)").argParser(positiveInt))
       .action(lazy(() => import('./commands/watch.js'))),
     'repro-spool --root /srv/workspace watch --node profitbricks-build1-amd64',
     'systemd-run --unit repro-spool-agent repro-spool --config /etc/repro-spool.json watch --parallel 2',
@@ -180,7 +185,9 @@ export function buildProgram(): Command {
   withExamples(
     program
       .command('await-result')
-      .description("node: wait (chokidar, no polling) until this node's watch agent has completed an entry; print its status (what main runs for nodes with \"agent\": true)")
+      .description(
+        'node: wait (chokidar, no polling) until this node\'s watch agent has completed an entry; print its status (what main runs for nodes with "agent": true)',
+      )
       .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
       .requiredOption('--entry <id>', 'SUITE/ARCH/PKG/VERSION')
       .action(lazy(() => import('./commands/await-result.js'))),
@@ -190,7 +197,9 @@ export function buildProgram(): Command {
   withExamples(
     program
       .command('dashboard')
-      .description('write the static HTML dashboard (variations, nodes, verdicts over time, durations, recent builds, a page per package) from the spool and reproducible.db')
+      .description(
+        'write the static HTML dashboard (variations, nodes, verdicts over time, durations, recent builds, a page per package) from the spool and reproducible.db',
+      )
       .option('--out <dir>', 'where to write it (default: $ROOT/dashboard)')
       .action(lazy(() => import('./commands/dashboard.js'))),
     'repro-spool dashboard && xdg-open var/workspace/dashboard/index.html',
@@ -294,7 +303,10 @@ export function buildProgram(): Command {
       .command('reap')
       .description('repair what crashes left: stale builds back to their queue, orphans removed, corrupt files quarantined')
       .option('--dry-run', 'only report what would be done')
-      .option('--node <node>', 'this node, when this spool is a node\'s: its inbox entries nobody claimed for abandonedMaxAgeSeconds are removed (default: $REPRO_SPOOL_NODE or the config\'s node)')
+      .option(
+        '--node <node>',
+        "this node, when this spool is a node's: its inbox entries nobody claimed for abandonedMaxAgeSeconds are removed (default: $REPRO_SPOOL_NODE or the config's node)",
+      )
       .action(lazy(() => import('./commands/reap.js'))),
     'repro-spool reap --dry-run',
     '*/5 * * * * repro-spool --root /srv/workspace reap --json >> /var/log/repro-spool/reap.log',
@@ -303,12 +315,14 @@ export function buildProgram(): Command {
 }
 
 function positiveInt(value: string): number {
-  if (!/^[1-9][0-9]{0,6}$/.test(value)) throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid number ${JSON.stringify(value)}: expected a positive integer`);
+  if (!/^[1-9][0-9]{0,6}$/.test(value))
+    throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid number ${JSON.stringify(value)}: expected a positive integer`);
   return Number(value);
 }
 
 function integer(value: string): number {
-  if (!/^-?[0-9]{1,6}$/.test(value)) throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid number ${JSON.stringify(value)}: expected an integer`);
+  if (!/^-?[0-9]{1,6}$/.test(value))
+    throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid number ${JSON.stringify(value)}: expected an integer`);
   return Number(value);
 }
 

@@ -41,9 +41,11 @@ const absolutePath = z.string().refine((value) => value.startsWith('/') && !valu
 });
 
 /** One apt source line for the build chroots (e.g. an archive of patched toolchain packages). */
-const aptSourceLine = z.string().refine((value) => /^deb (\[[A-Za-z0-9=,._:/ -]*\] )?https?:\/\/[A-Za-z0-9._~:/@%+-]+ [A-Za-z0-9._/-]+( [A-Za-z0-9._-]+)*$/.test(value), {
-  message: 'expected an apt source line: deb [options] http://… SUITE COMPONENT…',
-});
+const aptSourceLine = z
+  .string()
+  .refine((value) => /^deb (\[[A-Za-z0-9=,._:/ -]*\] )?https?:\/\/[A-Za-z0-9._~:/@%+-]+ [A-Za-z0-9._/-]+( [A-Za-z0-9._-]+)*$/.test(value), {
+    message: 'expected an apt source line: deb [options] http://… SUITE COMPONENT…',
+  });
 
 const ChrootsSchema = z
   .object({
@@ -96,7 +98,10 @@ export const ConfigSchema = z
     /** Debian mirror for sources; default: derived from the system's apt sources. */
     mirror: httpUrl.optional(),
     /** Suites this installation tests; the first is the default of commands. Default: this system's own. */
-    suites: z.array(z.string().refine((v) => isName('suite', v), { message: 'expected a suite name' })).min(1).optional(),
+    suites: z
+      .array(z.string().refine((v) => isName('suite', v), { message: 'expected a suite name' }))
+      .min(1)
+      .optional(),
     /** Build nodes by name, as jobs and `build NODE1 NODE2` refer to them. */
     nodes: z.record(nodeName, NodeSchema).default({}),
     /** Jenkins jobs: each builds packages of its arch on node1 then node2. */
@@ -152,9 +157,11 @@ export const ConfigSchema = z
       for (const key of ['node1', 'node2'] as const) {
         const node = config.nodes[job[key]];
         if (!node) context.addIssue({ code: 'custom', path: ['jobs', index, key], message: `no node ${JSON.stringify(job[key])} in "nodes"` });
-        else if (node.arch !== job.arch) context.addIssue({ code: 'custom', path: ['jobs', index, key], message: `node ${job[key]} builds ${node.arch}, the job ${job.arch}` });
+        else if (node.arch !== job.arch)
+          context.addIssue({ code: 'custom', path: ['jobs', index, key], message: `node ${job[key]} builds ${node.arch}, the job ${job.arch}` });
       }
-      if (job.node1 === job.node2) context.addIssue({ code: 'custom', path: ['jobs', index, 'node2'], message: 'node1 and node2 must differ: the point is two different builders' });
+      if (job.node1 === job.node2)
+        context.addIssue({ code: 'custom', path: ['jobs', index, 'node2'], message: 'node1 and node2 must differ: the point is two different builders' });
     });
   });
 

@@ -68,7 +68,9 @@ export function artifactsOf(layout: Layout, archived: ReadonlyMap<string, Readon
 }
 
 function readNames(dir: string): string[] {
-  return listDir(dir).map((d) => d.name).sort();
+  return listDir(dir)
+    .map((d) => d.name)
+    .sort();
 }
 
 /** What the check's archived verdict file names as differing (Differing-Files), if it is archived. */

@@ -24,7 +24,10 @@ export function historyChart(title: string, series: readonly DaySnapshot[]): Htm
       return html`<rect x="${(LEFT + i * slot).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(slot - 1, 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${VERDICT_COLOURS[v]}"><title>${d.day}: ${n} ${v}</title></rect>`;
     });
   });
-  const legend = verdicts.map((v, i) => html`<rect x="${LEFT + i * 110}" y="${HEIGHT + 22}" width="10" height="10" fill="${VERDICT_COLOURS[v]}"/><text x="${LEFT + i * 110 + 14}" y="${HEIGHT + 31}">${v}</text>`);
+  const legend = verdicts.map(
+    (v, i) =>
+      html`<rect x="${LEFT + i * 110}" y="${HEIGHT + 22}" width="10" height="10" fill="${VERDICT_COLOURS[v]}"/><text x="${LEFT + i * 110 + 14}" y="${HEIGHT + 31}">${v}</text>`,
+  );
   const first = days[0]?.day ?? '';
   const last = days.at(-1)?.day ?? '';
   return html`<svg role="img" aria-label="${title}" width="${WIDTH}" height="${HEIGHT + 40}" viewBox="0 0 ${WIDTH} ${HEIGHT + 40}">

@@ -124,7 +124,10 @@ export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'dur
   const byCheck = new Map<string, SingleBuild[]>();
   const byNode = new Map<string, number[]>();
   const buildNodes = new Set<string>();
-  for (const [journalId, buildNumber, node, durationSeconds, status] of rows(db, 'SELECT journal_id, build_number, node, duration_seconds, status FROM builds ORDER BY journal_id, build_number')) {
+  for (const [journalId, buildNumber, node, durationSeconds, status] of rows(
+    db,
+    'SELECT journal_id, build_number, node, duration_seconds, status FROM builds ORDER BY journal_id, build_number',
+  )) {
     const build = { buildNumber, node, durationSeconds, status } as SingleBuild;
     const list = byCheck.get(journalId as string);
     if (list) list.push(build);
@@ -138,9 +141,24 @@ export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'dur
     if (values) values.push(build.durationSeconds);
     else byNode.set(key, [build.durationSeconds]);
   }
-  const history = rows(db, 'SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail FROM result_history ORDER BY build_date, journal_id').map(
+  const history = rows(
+    db,
+    'SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail FROM result_history ORDER BY build_date, journal_id',
+  ).map(
     ([journalId, name, version, suite, architecture, verdict, node1, node2, buildDate, detail]) =>
-      ({ journalId, name, version, suite, architecture, verdict, node1, node2, buildDate, detail: detail ?? undefined, builds: byCheck.get(journalId as string) ?? [] }) as HistoryRow,
+      ({
+        journalId,
+        name,
+        version,
+        suite,
+        architecture,
+        verdict,
+        node1,
+        node2,
+        buildDate,
+        detail: detail ?? undefined,
+        builds: byCheck.get(journalId as string) ?? [],
+      }) as HistoryRow,
   );
   const nodeInfo = new Map<string, { collectedAt: string; values: Record<string, string> }>();
   for (const [node, key, value, collectedAt] of rows(db, 'SELECT node, key, value, collected_at FROM node_info ORDER BY node, key') as string[][]) {
@@ -177,7 +195,12 @@ function ownSpoolOf(main: Spool, config: Config, node: string): Spool | undefine
   return undefined;
 }
 
-export function readSpools(main: Spool, config: Config, health: HealthSettings, known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>): Pick<DashboardData, 'main' | 'nodes' | 'inSpool' | 'building'> {
+export function readSpools(
+  main: Spool,
+  config: Config,
+  health: HealthSettings,
+  known: Pick<DashboardData, 'nodeInfo' | 'buildNodes'>,
+): Pick<DashboardData, 'main' | 'nodes' | 'inSpool' | 'building'> {
   const walk = walkEntries(main.layout);
   const status = spoolStatus(main, walk);
   const names = new Set<string>([...Object.keys(config.nodes), ...known.nodeInfo.keys()]);

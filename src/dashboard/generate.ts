@@ -65,7 +65,13 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
     const sources = sourcesOf(data, name, options);
     return {
       name,
-      signature: [rows.length, rows.at(-1)?.journalId, JSON.stringify(data.inSpool.get(name) ?? []), [...(data.archived.get(name) ?? [])].join(' '), JSON.stringify(sources)].join('|'),
+      signature: [
+        rows.length,
+        rows.at(-1)?.journalId,
+        JSON.stringify(data.inSpool.get(name) ?? []),
+        [...(data.archived.get(name) ?? [])].join(' '),
+        JSON.stringify(sources),
+      ].join('|'),
       render: () => page(name, packageBody(name, rows, data, packagesDir, sources), generatedAt),
     };
   });

@@ -35,7 +35,10 @@ export function html(strings: TemplateStringsArray, ...values: Part[]): Html {
 
 /** A relative href: each path segment percent-encoded (versions carry ':' and '+'). */
 export function href(relativePath: string): string {
-  return relativePath.split('/').map((segment) => (segment === '..' || segment === '.' ? segment : encodeURIComponent(segment))).join('/');
+  return relativePath
+    .split('/')
+    .map((segment) => (segment === '..' || segment === '.' ? segment : encodeURIComponent(segment)))
+    .join('/');
 }
 
 /** The whole page: inline CSS, no script, nothing fetched from elsewhere (works from file://). */
@@ -49,8 +52,15 @@ export function page(title: string, body: Html, generatedAt: string): string {
 
 /** Each verdict's colour: its label on every page and its part of the history chart. */
 export const VERDICT_COLOURS: Readonly<Record<Verdict, string>> = {
-  reproducible: '#2a2', unreproducible: '#e80', FTBFS: '#c22', depwait: '#75b', E404: '#777',
-  'checksum-mismatch': '#555', timeout: '#a50', 'not-for-us': '#999', blacklisted: '#bbb',
+  reproducible: '#2a2',
+  unreproducible: '#e80',
+  FTBFS: '#c22',
+  depwait: '#75b',
+  E404: '#777',
+  'checksum-mismatch': '#555',
+  timeout: '#a50',
+  'not-for-us': '#999',
+  blacklisted: '#bbb',
 };
 
 const CSS = `
@@ -60,7 +70,9 @@ table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding
 th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.differs td{background:#fff3cd}tr.differs td:first-child::after{content:" \\2260";color:#b00}
 .verdict{padding:0 .3em;border-radius:3px;color:#fff}
-${Object.entries(VERDICT_COLOURS).map(([verdict, colour]) => `.v-${verdict}{background:${colour}}`).join('')}
+${Object.entries(VERDICT_COLOURS)
+  .map(([verdict, colour]) => `.v-${verdict}{background:${colour}}`)
+  .join('')}
 .offline{color:#b00;font-weight:bold}.muted{color:#777}footer{margin-top:2em;color:#777;font-size:.9em}
 svg text{font:11px system-ui,sans-serif}
 `;

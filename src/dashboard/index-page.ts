@@ -55,7 +55,8 @@ function suitesSection(suites: readonly SuiteOverview[], days: ReadonlyMap<strin
   const verdicts = [...new Set(suites.flatMap((c) => Object.keys(c.byVerdict).filter((v) => c.byVerdict[v]! > 0)))].sort();
   const share = (n: number, whole: number) => `${n} (${whole ? ((100 * n) / whole).toFixed(1) : '0.0'}%)`;
   const rows = suites.map((c) => {
-    const of = (n: number | undefined) => html`<td class="num">${n === undefined ? html`<span class="muted" title="no Sources index imported for ${c.suite}/${c.architecture}">—</span>` : share(n, c.whole)}</td>`;
+    const of = (n: number | undefined) =>
+      html`<td class="num">${n === undefined ? html`<span class="muted" title="no Sources index imported for ${c.suite}/${c.architecture}">—</span>` : share(n, c.whole)}</td>`;
     return html`<tr data-suite="${c.suite}/${c.architecture}"><td>${c.suite}/${c.architecture}</td>
 <td class="num">${c.catalogue ?? html`<span class="muted" title="no Sources index imported: percentages are of the tested packages">—</span>`}</td>
 ${of(c.tested)}${of(c.untested)}${of(c.scheduled)}${of(c.building)}${of(c.failed)}${verdicts.map((v) => {
@@ -63,15 +64,21 @@ ${of(c.tested)}${of(c.untested)}${of(c.scheduled)}${of(c.building)}${of(c.failed
       return html`<td class="num">${n > 0 ? html`<a href="${href(listPath(c.suite, c.architecture, v))}">${share(n, c.whole)}</a>` : share(n, c.whole)}</td>`;
     })}<td class="num">${c.removed || ''}</td></tr>`;
   });
-  const charts = suites.filter((c) => days.has(`${c.suite}/${c.architecture}`)).map((c) => historyChart(`verdicts of ${c.suite}/${c.architecture} over time`, days.get(`${c.suite}/${c.architecture}`)!));
+  const charts = suites
+    .filter((c) => days.has(`${c.suite}/${c.architecture}`))
+    .map((c) => historyChart(`verdicts of ${c.suite}/${c.architecture} over time`, days.get(`${c.suite}/${c.architecture}`)!));
   return html`<h2 id="suites">Suites and architectures</h2>
 <p class="muted">Percentages are of the whole catalogue (the source packages of the imported Sources index), or of the tested packages where no index was imported. Verdicts are each package's latest.</p>
 <table class="suites"><tr><th>suite/arch</th><th>catalogue</th><th>tested</th><th>untested</th><th>scheduled</th><th>building now</th><th>failed (gave up)</th>${verdicts.map((v) => html`<th><span class="verdict v-${v}">${v}</span></th>`)}<th title="tested, then removed from the archive">removed</th></tr>${rows}</table>${charts}`;
 }
 
 function buildingSection(building: readonly BuildingNow[]): Html {
-  const rows = building.map((b) => html`<tr data-package="${b.id.pkg}"><td><a href="${href(`packages/${b.id.pkg}.html`)}">${b.id.pkg}</a></td><td>${b.id.version}</td><td>${b.id.suite}/${b.id.arch}</td>
-<td>${b.node}</td><td>${b.buildNumber === undefined ? '?' : `build ${b.buildNumber}`}</td><td class="num">${age(b.ageMs)}</td></tr>`);
+  const rows = building.map(
+    (
+      b,
+    ) => html`<tr data-package="${b.id.pkg}"><td><a href="${href(`packages/${b.id.pkg}.html`)}">${b.id.pkg}</a></td><td>${b.id.version}</td><td>${b.id.suite}/${b.id.arch}</td>
+<td>${b.node}</td><td>${b.buildNumber === undefined ? '?' : `build ${b.buildNumber}`}</td><td class="num">${age(b.ageMs)}</td></tr>`,
+  );
   return html`<h2 id="building">Building now</h2>${
     building.length
       ? html`<table class="building"><tr><th>package</th><th>version</th><th>suite/arch</th><th>node</th><th>build</th><th>since</th></tr>${rows}</table>`
@@ -80,7 +87,10 @@ function buildingSection(building: readonly BuildingNow[]): Html {
 }
 
 function durationsSection(list: readonly Durations[]): Html {
-  const rows = list.map((d) => html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td><td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`);
+  const rows = list.map(
+    (d) =>
+      html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td><td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`,
+  );
   return html`<h2 id="durations">Build durations per node</h2><p class="muted">Of builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.</p><table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
 }
 

@@ -28,7 +28,11 @@ export interface PagesWritten {
 
 export async function writePackagePages(dir: string, format: string, jobs: readonly PageJob[]): Promise<PagesWritten> {
   const before = readManifest(dir, format);
-  const present = new Set(listDir(dir).filter((d) => d.isFile() && d.name.endsWith('.html')).map((d) => d.name.slice(0, -'.html'.length)));
+  const present = new Set(
+    listDir(dir)
+      .filter((d) => d.isFile() && d.name.endsWith('.html'))
+      .map((d) => d.name.slice(0, -'.html'.length)),
+  );
   const due = jobs.filter((job) => !present.has(job.name) || before[job.name] !== job.signature);
   let next = 0;
   const worker = async () => {

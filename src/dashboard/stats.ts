@@ -44,13 +44,14 @@ export function verdictHistory(history: readonly HistoryRow[]): { current: Verdi
     if (series.at(-1)?.day === day) series[series.length - 1] = { day, byVerdict: { ...byVerdict } };
     else series.push({ day, byVerdict: { ...byVerdict } });
   }
-  const current = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([key, byVerdict]) => {
-    const [suite, architecture] = key.split('/') as [string, string];
-    return { suite, architecture, byVerdict, total: Object.values(byVerdict).reduce((a, b) => a + b, 0), latest: latest.get(key)! };
-  });
+  const current = [...counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, byVerdict]) => {
+      const [suite, architecture] = key.split('/') as [string, string];
+      return { suite, architecture, byVerdict, total: Object.values(byVerdict).reduce((a, b) => a + b, 0), latest: latest.get(key)! };
+    });
   return { current, days };
 }
-
 
 /** One suite/arch on the front page: what the archive holds, and where each part of it is. */
 export interface SuiteOverview extends SuiteArch {
@@ -77,7 +78,11 @@ export interface SpoolPlace extends SuiteArch {
 }
 
 /** Today's verdict counts set against the whole catalogue and main's spool, one row per suite/arch any of them knows. */
-export function suiteOverview(current: readonly VerdictCounts[], catalogue: ReadonlyMap<string, ReadonlyMap<string, unknown>>, spool: Iterable<SpoolPlace>): SuiteOverview[] {
+export function suiteOverview(
+  current: readonly VerdictCounts[],
+  catalogue: ReadonlyMap<string, ReadonlyMap<string, unknown>>,
+  spool: Iterable<SpoolPlace>,
+): SuiteOverview[] {
   const inSpool = new Map<string, { scheduled: number; building: number; failed: number }>();
   for (const e of spool) {
     const counts = inSpool.get(keyOf(e)) ?? { scheduled: 0, building: 0, failed: 0 };
@@ -103,6 +108,16 @@ export function suiteOverview(current: readonly VerdictCounts[], catalogue: Read
       byVerdict[row.verdict] = (byVerdict[row.verdict] ?? 0) + 1;
     }
     const spoolCounts = inSpool.get(key) ?? { scheduled: 0, building: 0, failed: 0 };
-    return { suite, architecture, catalogue: listed?.size, tested, untested: listed && listed.size - tested, removed, byVerdict, ...spoolCounts, whole: listed?.size ?? tested };
+    return {
+      suite,
+      architecture,
+      catalogue: listed?.size,
+      tested,
+      untested: listed && listed.size - tested,
+      removed,
+      byVerdict,
+      ...spoolCounts,
+      whole: listed?.size ?? tested,
+    };
   });
 }

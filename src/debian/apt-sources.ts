@@ -64,7 +64,10 @@ export function mirrorFromApt(sources: readonly AptSource[], suite: string): str
 
 function listFiles(dir: string): string[] {
   try {
-    return fs.readdirSync(dir).sort().map((name) => path.join(dir, name));
+    return fs
+      .readdirSync(dir)
+      .sort()
+      .map((name) => path.join(dir, name));
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return [];
     throw error;

@@ -35,7 +35,9 @@ function archTuples(): Map<string, Tuple> {
   const byArch = new Map<string, Tuple>();
   const taken = new Set<string>();
   for (const [tuple, arch] of tableLines('tupletable')) {
-    const expansions = tuple!.includes('<cpu>') ? cpus.map((cpu) => [tuple!.replace('<cpu>', cpu), arch!.replace('<cpu>', cpu)] as const) : [[tuple!, arch!] as const];
+    const expansions = tuple!.includes('<cpu>')
+      ? cpus.map((cpu) => [tuple!.replace('<cpu>', cpu), arch!.replace('<cpu>', cpu)] as const)
+      : [[tuple!, arch!] as const];
     for (const [t, a] of expansions) {
       if (byArch.has(a) || taken.has(t)) continue;
       byArch.set(a, t.split('-', 4) as unknown as Tuple);

@@ -37,17 +37,20 @@ class NotFound extends Error {
 const MAX_REDIRECTS = 5;
 
 export async function download(url: string, file: string, options: DownloadOptions): Promise<DownloadResult> {
-  const outcome = await retrying<DownloadResult>({ retries: options.retries, backoffMs: options.backoffMs, signal: options.signal, sleep: options.sleep }, async () => {
-    try {
-      return { value: { status: 'ok', ...(await attemptDownload(url, file, options, 0)) } };
-    } catch (error) {
-      fs.rmSync(file, { force: true });
-      if (options.signal?.aborted) return { retry: 'stopped' };
-      if (error instanceof NotFound) return { value: { status: 'not-found', url, httpStatus: error.httpStatus } };
-      if (!(error instanceof Retryable)) throw error;
-      return { retry: error.message };
-    }
-  });
+  const outcome = await retrying<DownloadResult>(
+    { retries: options.retries, backoffMs: options.backoffMs, signal: options.signal, sleep: options.sleep },
+    async () => {
+      try {
+        return { value: { status: 'ok', ...(await attemptDownload(url, file, options, 0)) } };
+      } catch (error) {
+        fs.rmSync(file, { force: true });
+        if (options.signal?.aborted) return { retry: 'stopped' };
+        if (error instanceof NotFound) return { value: { status: 'not-found', url, httpStatus: error.httpStatus } };
+        if (!(error instanceof Retryable)) throw error;
+        return { retry: error.message };
+      }
+    },
+  );
   if ('value' in outcome) return outcome.value;
   return { status: 'unreachable', url, reason: outcome.stopped ? 'stopped' : outcome.gaveUp, attempts: outcome.attempts };
 }

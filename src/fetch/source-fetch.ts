@@ -76,7 +76,10 @@ async function fetchInto(dir: string, mirror: string, request: SourceRequest, op
     const result = await download(base + encodeURIComponent(file.name), path.join(dir, file.name), options);
     if (result.status !== 'ok') return failure(result);
     if (result.sha256 !== file.sha256 || result.size !== file.size) {
-      return { outcome: 'checksum-mismatch', detail: `${file.name}: sha256 ${result.sha256} (${result.size} bytes), the .dsc says ${file.sha256} (${file.size} bytes)` };
+      return {
+        outcome: 'checksum-mismatch',
+        detail: `${file.name}: sha256 ${result.sha256} (${result.size} bytes), the .dsc says ${file.sha256} (${file.size} bytes)`,
+      };
     }
   }
   return { outcome: 'fetched', dir, dscFile, dsc };
@@ -88,7 +91,9 @@ function failure(result: Exclude<DownloadResult, { status: 'ok' }>): { outcome: 
     : { outcome: 'unreachable', detail: `${result.reason} (after ${result.attempts} attempts)` };
 }
 
-export type DscCheck = { readonly outcome: 'fetched'; readonly sha256: string } | { readonly outcome: Exclude<FetchOutcome, 'fetched' | 'checksum-mismatch'>; readonly detail: string };
+export type DscCheck =
+  | { readonly outcome: 'fetched'; readonly sha256: string }
+  | { readonly outcome: Exclude<FetchOutcome, 'fetched' | 'checksum-mismatch'>; readonly detail: string };
 
 /** The seed's steps 2–3 on main: download the .dsc, take its sha256, throw it away. */
 export async function dscSha256Of(spool: Spool, mirror: string, dscPath: string, options: DownloadOptions): Promise<DscCheck> {

@@ -42,7 +42,9 @@ export function nodeInfo(clock: Clock): NodeInfo {
  */
 export function spoolInfo(spool: Spool): NodeInfo {
   const status = spoolStatus(spool);
-  const inbox = Object.entries(status.counts).filter(([place]) => !(FIXED_STATES as readonly string[]).includes(place)).reduce((sum, [, n]) => sum + n, 0);
+  const inbox = Object.entries(status.counts)
+    .filter(([place]) => !(FIXED_STATES as readonly string[]).includes(place))
+    .reduce((sum, [, n]) => sum + n, 0);
   return {
     SPOOL_INBOX: String(inbox),
     SPOOL_PENDING: String(status.counts.pending ?? 0),
@@ -59,13 +61,18 @@ export function spoolInfo(spool: Spool): NodeInfo {
 export function builderInfo(builder: string, clock: string, chroots: readonly ChrootTarball[]): NodeInfo {
   const info: NodeInfo = { BUILDER: builder, CLOCK_MODE: clock };
   for (const chroot of chroots) {
-    info[`CHROOT_${chroot.suite}_${chroot.arch}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')] = `${chroot.created.toISOString()} ${Math.round(chroot.bytes / 1e6)} MB`;
+    info[`CHROOT_${chroot.suite}_${chroot.arch}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')] =
+      `${chroot.created.toISOString()} ${Math.round(chroot.bytes / 1e6)} MB`;
   }
   return info;
 }
 
 export function formatInfo(info: NodeInfo): string {
-  return Object.entries(info).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
+  return (
+    Object.entries(info)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n') + '\n'
+  );
 }
 
 export function parseInfo(text: string): NodeInfo {

@@ -49,7 +49,11 @@ export function outputOf(command: string, args: readonly string[], options: Omit
  * a command that can take seconds and whose exit status is the answer; output is dropped,
  * so a child that forks into the background (ssh -f) cannot hold a pipe open.
  */
-export function runForStatus(command: string, args: readonly string[], options: { readonly timeoutMs?: number } = {}): Promise<Pick<QuickRun, 'exitCode' | 'error'>> {
+export function runForStatus(
+  command: string,
+  args: readonly string[],
+  options: { readonly timeoutMs?: number } = {},
+): Promise<Pick<QuickRun, 'exitCode' | 'error'>> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'ignore', timeout: options.timeoutMs });
     child.once('error', (error) => resolve({ exitCode: null, error }));

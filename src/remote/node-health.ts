@@ -16,7 +16,6 @@ import { listDir } from '../spool/walk.js';
 import type { Spool } from '../spool/spool.js';
 import type { HealthSettings } from '../config/settings.js';
 
-
 export interface NodeHealth {
   readonly node: string;
   readonly failures: number;
@@ -49,7 +48,10 @@ export function readHealth(spool: Spool, node: string, settings: HealthSettings)
     throw error;
   }
   // A line cut short by a crash mid-append still counts as a failure; it just has no time.
-  const failures = text.split('\n').filter((line) => line.trim() !== '').map((line) => FAILURE_LINE.exec(line) ?? [line, '', line]);
+  const failures = text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => FAILURE_LINE.exec(line) ?? [line, '', line]);
   const last = failures.at(-1);
   if (!last) return undefined;
   const threshold = failures[settings.offlineAfterFailures - 1];
@@ -62,7 +64,10 @@ export function assertUsable(spool: Spool, node: string, settings: HealthSetting
   if (!health?.offlineSince) return;
   const due = Date.parse(health.lastFailureAt) + settings.recheckMs;
   if (spool.clock.now() < due) {
-    throw new SpoolError('unreachable', `node ${node} is offline since ${health.offlineSince} (${health.failures} failures, last: ${health.lastFailure}); next try after ${new Date(due).toISOString()}`);
+    throw new SpoolError(
+      'unreachable',
+      `node ${node} is offline since ${health.offlineSince} (${health.failures} failures, last: ${health.lastFailure}); next try after ${new Date(due).toISOString()}`,
+    );
   }
 }
 

@@ -27,12 +27,20 @@ export interface RemotePair {
 export function resolvePair(config: Config, job: string | undefined, nodes: readonly string[]): RemotePair {
   if (job !== undefined) {
     const found = config.jobs.find((j) => j.name === job);
-    if (!found) throw new SpoolError('usage', `no job ${JSON.stringify(job)} in the configuration: expected one of ${config.jobs.map((j) => j.name).join(', ') || '(none configured)'}`);
+    if (!found)
+      throw new SpoolError(
+        'usage',
+        `no job ${JSON.stringify(job)} in the configuration: expected one of ${config.jobs.map((j) => j.name).join(', ') || '(none configured)'}`,
+      );
     return { node1: found.node1, node2: found.node2, job: found.name };
   }
   const [node1, node2] = nodes as [string, string];
   for (const name of [node1, node2]) {
-    if (!config.nodes[name]) throw new SpoolError('usage', `no node ${JSON.stringify(name)} in the configuration: expected one of ${Object.keys(config.nodes).join(', ') || '(none configured)'}`);
+    if (!config.nodes[name])
+      throw new SpoolError(
+        'usage',
+        `no node ${JSON.stringify(name)} in the configuration: expected one of ${Object.keys(config.nodes).join(', ') || '(none configured)'}`,
+      );
   }
   if (node1 === node2) throw new SpoolError('usage', 'NODE1 and NODE2 must differ: the point is two different builders');
   return { node1, node2, job: `${node1}+${node2}` };
@@ -43,7 +51,13 @@ export interface RemoteCheckSettings extends Omit<CheckSettings, 'job'> {
   readonly health: HealthSettings;
 }
 
-export async function remoteCheck(main: Spool, config: Config, settings: RemoteCheckSettings, pair: RemotePair, request: { suite?: string }): Promise<CheckVerdict | undefined> {
+export async function remoteCheck(
+  main: Spool,
+  config: Config,
+  settings: RemoteCheckSettings,
+  pair: RemotePair,
+  request: { suite?: string },
+): Promise<CheckVerdict | undefined> {
   const stop = path.join(main.layout.root, STOP_FILE);
   if (fs.existsSync(stop)) throw new SpoolError('nothingToDo', `paused by ${stop}: ${fs.readFileSync(stop, 'utf8').trim() || 'no reason given'}`);
   const [one, two] = [config.nodes[pair.node1], config.nodes[pair.node2]] as [NodeConfig, NodeConfig];

@@ -88,7 +88,10 @@ export class RemoteRunner implements NodeRunner {
       // A node without its agent or its chroot counts towards its health; a mirror down does not.
       if (this.config.agent) throw new NodeUnreachableError(this.node, `node ${this.node} has no watch agent running: ${out.stderr.trim()}`);
       if (errorType(out.stdout) === 'ChrootMissingError') {
-        throw new NodeUnreachableError(this.node, `node ${this.node} cannot build: it has no base chroot for ${entry.id.suite}/${entry.id.arch}: ${out.stderr.trim()}`);
+        throw new NodeUnreachableError(
+          this.node,
+          `node ${this.node} cannot build: it has no base chroot for ${entry.id.suite}/${entry.id.arch}: ${out.stderr.trim()}`,
+        );
       }
       throw new SpoolError('unreachable', `${this.node} cannot reach its mirror: ${out.stderr.trim()}`);
     }

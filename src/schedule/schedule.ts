@@ -49,7 +49,11 @@ export interface ScheduleContext {
 
 export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): Promise<Scheduled[]> {
   const { rows, unknown } = await candidates(ctx.store, request);
-  const report: Scheduled[] = unknown.map((pkg) => ({ pkg, outcome: 'unknown', detail: `not in the ${request.suite}/${request.arch} catalogue (run sources import)` }));
+  const report: Scheduled[] = unknown.map((pkg) => ({
+    pkg,
+    outcome: 'unknown',
+    detail: `not in the ${request.suite}/${request.arch} catalogue (run sources import)`,
+  }));
   const history: StoreRecord[] = [];
   const now = new Date(ctx.spool.clock.now()).toISOString();
   for (const row of rows) {
@@ -61,7 +65,8 @@ export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): 
       report.push({ pkg: id.pkg, version: id.version, outcome: 'blacklisted', detail: blacklisted });
       // Its verdict, once per version: the dashboard counts it, and `schedule --new` passes it by until a new upload.
       const recorded = row.tested_verdict === 'blacklisted' && row.tested_version === row.version;
-      if (!recorded) history.push({ kind: 'result', key: `blacklisted ${formatId(id)}`, source, verdict: 'blacklisted', detail: blacklisted, buildDate: now, builds: [] });
+      if (!recorded)
+        history.push({ kind: 'result', key: `blacklisted ${formatId(id)}`, source, verdict: 'blacklisted', detail: blacklisted, buildDate: now, builds: [] });
       continue;
     }
     const outcome = await scheduleOne(ctx, request, id, row);
@@ -88,13 +93,21 @@ async function scheduleOne(ctx: ScheduleContext, request: ScheduleRequest, id: E
   const check: DscCheck = await dscSha256Of(ctx.spool, ctx.mirror, row.dsc_path, ctx.download);
   if (check.outcome !== 'fetched') return { ...base, outcome: check.outcome, detail: check.detail };
   if (check.sha256 !== row.dsc_sha256) {
-    return { ...base, outcome: 'checksum-mismatch', detail: `the mirror's ${row.dsc_path} has sha256 ${check.sha256}, the catalogue says ${row.dsc_sha256} (re-import the index)` };
+    return {
+      ...base,
+      outcome: 'checksum-mismatch',
+      detail: `the mirror's ${row.dsc_path} has sha256 ${check.sha256}, the catalogue says ${row.dsc_sha256} (re-import the index)`,
+    };
   }
   try {
     await enqueue(ctx.spool, SCHEDULED, {
       id,
       dscSha256: check.sha256,
-      extra: [['Dsc-Url', row.dsc_path], ['Priority', String(request.priority)], ['Reason', request.reason]],
+      extra: [
+        ['Dsc-Url', row.dsc_path],
+        ['Priority', String(request.priority)],
+        ['Reason', request.reason],
+      ],
     });
   } catch (error) {
     // Another scheduler got there between our look and our write: that is success for the caller.

@@ -68,16 +68,12 @@ function checkFields(id: EntryId, fields: Stanza): Entry {
   for (const [name, value] of expected) {
     const actual = fields.get(name);
     if (actual !== value) {
-      throw new CorruptEntryError(
-        `${name} is ${actual === undefined ? 'missing' : JSON.stringify(actual)}, but the path says ${JSON.stringify(value)}`,
-      );
+      throw new CorruptEntryError(`${name} is ${actual === undefined ? 'missing' : JSON.stringify(actual)}, but the path says ${JSON.stringify(value)}`);
     }
   }
   const sha = fields.get('Dsc-Sha256');
   if (sha === undefined || !SHA256.test(sha)) {
-    throw new CorruptEntryError(
-      `Dsc-Sha256 is ${sha === undefined ? 'missing' : JSON.stringify(sha)}: expected 64 lowercase hex digits`,
-    );
+    throw new CorruptEntryError(`Dsc-Sha256 is ${sha === undefined ? 'missing' : JSON.stringify(sha)}: expected 64 lowercase hex digits`);
   }
   const attempt = fields.get('Attempt');
   if (attempt !== undefined && !/^[1-9][0-9]{0,5}$/.test(attempt)) {
@@ -129,9 +125,7 @@ export function checkPlacement(entry: Entry, place: Place): void {
     throw new CorruptEntryError(`pending entry ${formatId(entry.id)} has no Node field: cannot tell whose inbox it came from`);
   }
   if (place.state === 'node' && nodeOf(entry) !== place.node) {
-    throw new CorruptEntryError(
-      `Node is ${JSON.stringify(nodeOf(entry) ?? null)} but the entry ${formatId(entry.id)} sits in ${place.node}'s directory`,
-    );
+    throw new CorruptEntryError(`Node is ${JSON.stringify(nodeOf(entry) ?? null)} but the entry ${formatId(entry.id)} sits in ${place.node}'s directory`);
   }
 }
 

@@ -29,7 +29,5 @@ export function idKey(id: EntryId): string {
 
 /** For names read back from disk: the identity if every component is valid, else undefined. */
 export function entryIdOrUndefined(suite: string, arch: string, pkg: string, version: string): EntryId | undefined {
-  return isName('suite', suite) && isName('architecture', arch) && isPackageName(pkg) && isVersion(version)
-    ? { suite, arch, pkg, version }
-    : undefined;
+  return isName('suite', suite) && isName('architecture', arch) && isPackageName(pkg) && isVersion(version) ? { suite, arch, pkg, version } : undefined;
 }

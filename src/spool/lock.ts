@@ -79,12 +79,7 @@ export class EntryLock {
 }
 
 /** Takes the entry's lock, or returns undefined when a live holder has it. */
-export async function tryLockEntry(
-  spool: Spool,
-  id: EntryId,
-  purpose: LockPurpose,
-  extra: { job?: string } = {},
-): Promise<EntryLock | undefined> {
+export async function tryLockEntry(spool: Spool, id: EntryId, purpose: LockPurpose, extra: { job?: string } = {}): Promise<EntryLock | undefined> {
   const lockDir = spool.layout.lockDir(id);
   ensureDirInside(spool.layout.root, path.dirname(lockDir));
   const held: { lock?: EntryLock } = {}; // for the compromise callback, which may fire once the lock exists
@@ -120,10 +115,7 @@ export async function lockEntry(spool: Spool, id: EntryId, purpose: LockPurpose)
   const lock = await tryLockEntry(spool, id, purpose);
   if (!lock) {
     const owner = readOwner(spool, id);
-    throw new SpoolError(
-      'busy',
-      `${formatId(id)} is locked${owner ? ` by pid ${owner.pid} on ${owner.host} (${owner.purpose} since ${owner.since})` : ''}`,
-    );
+    throw new SpoolError('busy', `${formatId(id)} is locked${owner ? ` by pid ${owner.pid} on ${owner.host} (${owner.purpose} since ${owner.since})` : ''}`);
   }
   return lock;
 }
@@ -208,7 +200,12 @@ export function judgeLock(spool: Spool, id: EntryId): LockJudgement {
     // that holder is gone, what it held is abandoned, not free.
     const orphan = safeReadOwner(spool, id);
     if (orphan && liveness(orphan) === 'dead') {
-      return { health: 'stale', owner: orphan, ownerLiveness: 'dead', reason: `holder pid ${orphan.pid} on ${orphan.host} ended without releasing (its lock went with it)` };
+      return {
+        health: 'stale',
+        owner: orphan,
+        ownerLiveness: 'dead',
+        reason: `holder pid ${orphan.pid} on ${orphan.host} ended without releasing (its lock went with it)`,
+      };
     }
     return { health: 'free', reason: 'not locked' };
   }

@@ -29,8 +29,7 @@ export function validatePackageName(value: string): string {
     refuse(
       'source package name',
       value,
-      `a Debian source package name: lowercase letters, digits, '+', '-' and '.', ` +
-        `starting with a letter or digit, 2 to ${MAX_PACKAGE_LENGTH} characters`,
+      `a Debian source package name: lowercase letters, digits, '+', '-' and '.', ` + `starting with a letter or digit, 2 to ${MAX_PACKAGE_LENGTH} characters`,
     );
   }
   return value;

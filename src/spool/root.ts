@@ -20,10 +20,16 @@ export function isSpoolRoot(root: string): boolean {
 /** Refuses a root that is not a spool, naming it and the way out. */
 export function assertSpoolRoot(root: string): void {
   if (!fs.existsSync(root)) {
-    throw new SpoolError('usage', `spool root ${JSON.stringify(root)} does not exist: check --root (or the configuration's "root"), or make it a spool with \`repro-spool --root ${root} init\``);
+    throw new SpoolError(
+      'usage',
+      `spool root ${JSON.stringify(root)} does not exist: check --root (or the configuration's "root"), or make it a spool with \`repro-spool --root ${root} init\``,
+    );
   }
   if (!isSpoolRoot(root)) {
-    throw new SpoolError('usage', `${JSON.stringify(root)} is not a repro-spool spool (no ${SPOOL_MARKER} file, no ${BUILDS_DIR}/): check --root, or make it one with \`repro-spool --root ${root} init\``);
+    throw new SpoolError(
+      'usage',
+      `${JSON.stringify(root)} is not a repro-spool spool (no ${SPOOL_MARKER} file, no ${BUILDS_DIR}/): check --root, or make it one with \`repro-spool --root ${root} init\``,
+    );
   }
 }
 

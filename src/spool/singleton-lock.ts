@@ -17,7 +17,12 @@ function lockedPath(lockDir: string): string {
 }
 
 /** Takes the lock at lockDir (a `….lock` path under locks/) or throws 'busy' with the message. */
-export async function holdSingletonLock(spool: Spool, lockDir: string, busyMessage: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
+export async function holdSingletonLock(
+  spool: Spool,
+  lockDir: string,
+  busyMessage: string,
+  onCompromised: (error: Error) => void,
+): Promise<() => Promise<void>> {
   ensureDirInside(spool.layout.root, spool.layout.locksDir);
   // proper-lockfile judges staleness by mtime alone: a future-dated lock would refuse every reaper for ever.
   try {

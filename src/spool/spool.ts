@@ -23,7 +23,6 @@ export interface Thresholds {
   readonly abandonedMaxAgeMs: number;
 }
 
-
 export interface Spool {
   readonly layout: Layout;
   readonly thresholds: Thresholds;

@@ -96,14 +96,7 @@ function topLevel(base: string, top: Dirent, result: WalkResult): Place | undefi
   return undefined;
 }
 
-function walkLevel(
-  dir: string,
-  place: Place,
-  names: string[],
-  filter: WalkFilter,
-  leaf: 'file' | 'directory',
-  result: WalkResult,
-): void {
+function walkLevel(dir: string, place: Place, names: string[], filter: WalkFilter, leaf: 'file' | 'directory', result: WalkResult): void {
   const level = LEVELS[names.length]!;
   const only = [filter.suite, filter.arch, filter.pkg][names.length];
   const isLeaf = names.length === LEVELS.length - 1;

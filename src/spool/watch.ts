@@ -23,7 +23,12 @@ export interface SpoolWatch {
  * every rescanMs.
  * Calls never overlap: changes during a look schedule exactly one more.
  */
-export function watchSpool(dirs: readonly string[], settings: SpoolWatchSettings, look: () => Promise<void> | void, onError: (error: Error) => void): SpoolWatch {
+export function watchSpool(
+  dirs: readonly string[],
+  settings: SpoolWatchSettings,
+  look: () => Promise<void> | void,
+  onError: (error: Error) => void,
+): SpoolWatch {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
@@ -56,7 +61,10 @@ export function watchSpool(dirs: readonly string[], settings: SpoolWatchSettings
     followSymlinks: false,
     ignored: (_path, stats) => stats?.isFile() === true,
   });
-  watcher.on('all', soon).on('raw', soon).on('error', (error) => onError(error as Error));
+  watcher
+    .on('all', soon)
+    .on('raw', soon)
+    .on('error', (error) => onError(error as Error));
   const rescan = setInterval(() => void run(), settings.rescanMs);
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve())).then(run);
   return {

@@ -32,13 +32,26 @@ export interface HistoryFilter {
 export function verdictHistory(db: Database, filter: HistoryFilter): PastVerdict[] {
   const where = ['name = ?'];
   const params: string[] = [filter.name];
-  for (const [column, value] of [['version', filter.version], ['suite', filter.suite], ['architecture', filter.architecture]] as const) {
+  for (const [column, value] of [
+    ['version', filter.version],
+    ['suite', filter.suite],
+    ['architecture', filter.architecture],
+  ] as const) {
     if (value !== undefined) {
       where.push(`${column} = ?`);
       params.push(value);
     }
   }
-  const checks = query<{ journal_id: string; name: string; version: string; suite: string; architecture: string; verdict: string; detail: string | null; build_date: string }>(
+  const checks = query<{
+    journal_id: string;
+    name: string;
+    version: string;
+    suite: string;
+    architecture: string;
+    verdict: string;
+    detail: string | null;
+    build_date: string;
+  }>(
     db,
     `SELECT journal_id, name, version, suite, architecture, verdict, detail, build_date FROM result_history WHERE ${where.join(' AND ')} ORDER BY build_date DESC`,
     params,
@@ -55,6 +68,13 @@ export function verdictHistory(db: Database, filter: HistoryFilter): PastVerdict
       db,
       'SELECT build_number, node, started_at, duration_seconds, exit_code, status FROM builds WHERE journal_id = ? ORDER BY build_number',
       [c.journal_id],
-    ).map((b) => ({ buildNumber: b.build_number, node: b.node, startedAt: b.started_at, durationSeconds: b.duration_seconds, exitCode: b.exit_code, status: b.status })),
+    ).map((b) => ({
+      buildNumber: b.build_number,
+      node: b.node,
+      startedAt: b.started_at,
+      durationSeconds: b.duration_seconds,
+      exitCode: b.exit_code,
+      status: b.status,
+    })),
   }));
 }

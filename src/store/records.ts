@@ -52,7 +52,15 @@ const buildRow = z.object({
 });
 const storeRecord = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scheduled'), source: sourceKey, priority: z.number().int(), scheduledAt: z.string(), reason: z.string() }),
-  z.object({ kind: z.literal('result'), key: z.string().optional(), source: sourceKey, verdict: z.enum(VERDICTS), detail: z.string().optional(), buildDate: z.string(), builds: z.array(buildRow) }),
+  z.object({
+    kind: z.literal('result'),
+    key: z.string().optional(),
+    source: sourceKey,
+    verdict: z.enum(VERDICTS),
+    detail: z.string().optional(),
+    buildDate: z.string(),
+    builds: z.array(buildRow),
+  }),
   z.object({ kind: z.literal('node-info'), node: z.string(), collectedAt: z.string(), values: z.record(z.string(), z.string()) }),
 ]);
 

@@ -104,7 +104,8 @@ export class Store {
         this.assertNotQuarantined(mine);
         return;
       }
-      if (Date.now() > deadline) throw new SpoolError('busy', `reproducible.db stayed locked for ${this.settings.waitMs} ms; the records wait in ${this.journalDir}`);
+      if (Date.now() > deadline)
+        throw new SpoolError('busy', `reproducible.db stayed locked for ${this.settings.waitMs} ms; the records wait in ${this.journalDir}`);
       await sleep(this.settings.pollMs);
     }
   }
@@ -137,7 +138,10 @@ export class Store {
     const lost = mine.map((file) => path.join(this.quarantineDir, path.basename(file))).filter((file) => fs.existsSync(file));
     if (lost.length > 0) {
       const reason = readIfPresent(`${lost[0]}.reason`)?.trim() ?? 'unreadable';
-      throw new SpoolError('integrity', `this process's journal record was unreadable and was quarantined as ${lost.join(', ')} (${reason}); nothing of it is in reproducible.db`);
+      throw new SpoolError(
+        'integrity',
+        `this process's journal record was unreadable and was quarantined as ${lost.join(', ')} (${reason}); nothing of it is in reproducible.db`,
+      );
     }
   }
 
@@ -172,7 +176,12 @@ export class Store {
     const token = crypto.randomBytes(8).toString('hex');
     try {
       this.writeOwner(token);
-      return { value: await this.merge(change, this.fence(token, () => lost)) };
+      return {
+        value: await this.merge(
+          change,
+          this.fence(token, () => lost),
+        ),
+      };
     } catch (error) {
       if (error instanceof FencedOutError) return undefined;
       throw error;
@@ -230,14 +239,20 @@ export class Store {
       const refreshed = fs.statSync(this.lockPath, { throwIfNoEntry: false });
       const ageMs = refreshed ? Date.now() - refreshed.mtimeMs : Infinity;
       const { lockStaleMs, lockUpdateMs } = this.settings;
-      if (ageMs > lockUpdateMs + (lockStaleMs - lockUpdateMs) / 2) throw new FencedOutError(`the lock was last refreshed ${Math.round(ageMs)} ms ago, close to going stale`);
+      if (ageMs > lockUpdateMs + (lockStaleMs - lockUpdateMs) / 2)
+        throw new FencedOutError(`the lock was last refreshed ${Math.round(ageMs)} ms ago, close to going stale`);
       if (!sameFile(loaded, fileIdentity(this.file))) throw new FencedOutError('reproducible.db changed since this writer loaded it');
     };
   }
 
   /** The journal, read: records in name order, unreadable ones moved to quarantine/. */
   private readPending(): Array<{ name: string; record: StoreRecord }> {
-    const names = fs.existsSync(this.journalDir) ? fs.readdirSync(this.journalDir).filter((n) => JOURNAL_NAME.test(n)).sort() : [];
+    const names = fs.existsSync(this.journalDir)
+      ? fs
+          .readdirSync(this.journalDir)
+          .filter((n) => JOURNAL_NAME.test(n))
+          .sort()
+      : [];
     const pending: Array<{ name: string; record: StoreRecord }> = [];
     for (const name of names) {
       const text = readIfPresent(path.join(this.journalDir, name));

@@ -66,12 +66,18 @@ export class SshTransport {
 
   private options(): string[] {
     const o = [
-      '-p', String(this.node.port),
-      '-o', 'BatchMode=yes',
-      '-o', `ConnectTimeout=${this.settings.connectTimeoutSeconds}`,
-      '-o', 'ServerAliveInterval=10',
-      '-o', 'ServerAliveCountMax=3',
-      '-o', `ControlPath=${this.controlPath}`,
+      '-p',
+      String(this.node.port),
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `ConnectTimeout=${this.settings.connectTimeoutSeconds}`,
+      '-o',
+      'ServerAliveInterval=10',
+      '-o',
+      'ServerAliveCountMax=3',
+      '-o',
+      `ControlPath=${this.controlPath}`,
     ];
     if (this.node.identityFile) o.push('-i', this.node.identityFile, '-o', 'IdentitiesOnly=yes');
     if (this.node.knownHostsFile) o.push('-o', `UserKnownHostsFile=${this.node.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes');
@@ -106,7 +112,9 @@ export class SshTransport {
       if (release) {
         try {
           if (!this.masterRunning()) {
-            await runForStatus('ssh', [...this.options(), '-f', '-N', '-M', '-o', 'ControlPersist=60', this.destination()], { timeoutMs: (this.settings.connectTimeoutSeconds + 5) * 1000 });
+            await runForStatus('ssh', [...this.options(), '-f', '-N', '-M', '-o', 'ControlPersist=60', this.destination()], {
+              timeoutMs: (this.settings.connectTimeoutSeconds + 5) * 1000,
+            });
           }
         } finally {
           release();
@@ -152,7 +160,10 @@ export class SshTransport {
     });
     if ('value' in outcome) return outcome.value;
     this.assertNotStopped();
-    throw new NodeUnreachableError(this.name, `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${outcome.gaveUp}`);
+    throw new NodeUnreachableError(
+      this.name,
+      `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${outcome.gaveUp}`,
+    );
   }
 
   private assertNotStopped(): void {
@@ -185,9 +196,13 @@ export class SshTransport {
       'rm -f -- "$1"; exit $status',
     ].join('\n');
     const sha256 = crypto.createHash('sha256').update(data).digest('hex');
-    const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath, String(data.length), sha256], { idempotent: true, input: data });
+    const placed = await this.run(['sh', '-c', script, 'sh', temp, path.posix.dirname(remotePath), stagingDir, remotePath, String(data.length), sha256], {
+      idempotent: true,
+      input: data,
+    });
     if (placed.exitCode === PUT_EXISTS) throw new TargetExistsError(`${this.name}:${remotePath}`);
-    if (placed.exitCode === PUT_TRUNCATED) throw new NodeUnreachableError(this.name, `node ${this.name}: ${remotePath} arrived truncated (connection dropped mid-transfer); nothing was placed`);
+    if (placed.exitCode === PUT_TRUNCATED)
+      throw new NodeUnreachableError(this.name, `node ${this.name}: ${remotePath} arrived truncated (connection dropped mid-transfer); nothing was placed`);
     if (placed.exitCode !== 0) throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${placed.stderr.trim()}`);
   }
 

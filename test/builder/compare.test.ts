@@ -21,7 +21,10 @@ describe('comparing two builds', () => {
   });
 
   it('reports a build environment that changed between the builds instead of comparing silently', () => {
-    const c = compareBuilds(results({ 'a.deb': 'x' }, ['dpkg (= 1.21.22)', 'make (= 4.3-4.1)']), results({ 'a.deb': 'x' }, ['dpkg (= 1.21.23)', 'make (= 4.3-4.1)']));
+    const c = compareBuilds(
+      results({ 'a.deb': 'x' }, ['dpkg (= 1.21.22)', 'make (= 4.3-4.1)']),
+      results({ 'a.deb': 'x' }, ['dpkg (= 1.21.23)', 'make (= 4.3-4.1)']),
+    );
     assert.equal(c.verdict, 'reproducible');
     assert.deepEqual(c.environmentChanged, ['build 1 only: dpkg (= 1.21.22)', 'build 2 only: dpkg (= 1.21.23)']);
   });

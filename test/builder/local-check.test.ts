@@ -13,7 +13,16 @@ import { fromJson } from '../helpers/spool.js';
 
 let mirror: Mirror;
 /** Each build records what it saw into the package, so the .deb shows which variations arrived. */
-const RECORD = ['mkdir -p out', 'env | sort > out/env', 'umask > out/umask', 'hostname > out/hostname', 'domainname > out/domainname', 'pwd > out/cwd', 'date +%Z > out/tz', 'date +%Y > out/year'];
+const RECORD = [
+  'mkdir -p out',
+  'env | sort > out/env',
+  'umask > out/umask',
+  'hostname > out/hostname',
+  'domainname > out/domainname',
+  'pwd > out/cwd',
+  'date +%Z > out/tz',
+  'date +%Y > out/year',
+];
 before(async () => {
   mirror = await startMirror([
     { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
@@ -32,7 +41,16 @@ after(() => mirror.close());
 async function mainNode(thresholds: Record<string, number> = {}) {
   const s = sandbox('build');
   const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(config, JSON.stringify({ root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds } }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      root: 'root',
+      builder: 'host',
+      mirror: mirror.url,
+      suites: ['bookworm'],
+      thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds },
+    }),
+  );
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   return { ...s, run, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
 }
@@ -40,7 +58,14 @@ async function mainNode(thresholds: Record<string, number> = {}) {
 async function check(node: Awaited<ReturnType<typeof mainNode>>, pkg: string) {
   const result = await node.run('--json', 'build', pkg, '--arch', 'amd64');
   assert.equal(result.status, 0, `a verdict was reached: ${result.stderr}`);
-  return JSON.parse(result.stdout) as { verdict: string; archive: string; diffoscope?: string; differingFiles?: Array<{ file: string; members: string[] }>; builds: Array<{ status: string; buildNumber: number; results: string }>; comparison?: { differing: string[]; environmentChanged: string[] } };
+  return JSON.parse(result.stdout) as {
+    verdict: string;
+    archive: string;
+    diffoscope?: string;
+    differingFiles?: Array<{ file: string; members: string[] }>;
+    builds: Array<{ status: string; buildNumber: number; results: string }>;
+    comparison?: { differing: string[]; environmentChanged: string[] };
+  };
 }
 
 function debContents(archive: string, build: number, file: string): string {
@@ -48,7 +73,17 @@ function debContents(archive: string, build: number, file: string): string {
   const deb = fs.readdirSync(dir).find((n) => n.endsWith('.deb'))!;
   const out = tempDir('deb');
   execFileSync('dpkg-deb', ['-x', path.join(dir, deb), out]);
-  return fs.readFileSync(path.join(out, 'usr/share', fs.readdirSync(path.join(out, 'usr/share')).find((d) => d !== 'doc')!, file), 'utf8').trim();
+  return fs
+    .readFileSync(
+      path.join(
+        out,
+        'usr/share',
+        fs.readdirSync(path.join(out, 'usr/share')).find((d) => d !== 'doc')!,
+        file,
+      ),
+      'utf8',
+    )
+    .trim();
 }
 
 describe('the local two-build check', () => {
@@ -56,20 +91,37 @@ describe('the local two-build check', () => {
     const node = await mainNode();
     const verdict = await check(node, 'steady');
     assert.equal(verdict.verdict, 'reproducible');
-    assert.deepEqual(verdict.builds.map((b) => b.status), ['built', 'built']);
-    const rows = await node.store.read((db) => query<{ node: string; build_number: number; status: string }>(db, 'SELECT node, build_number, status FROM builds ORDER BY build_number'));
-    assert.deepEqual(rows, [{ node: 'local1', build_number: 1, status: 'built' }, { node: 'local2', build_number: 2, status: 'built' }]);
+    assert.deepEqual(
+      verdict.builds.map((b) => b.status),
+      ['built', 'built'],
+    );
+    const rows = await node.store.read((db) =>
+      query<{ node: string; build_number: number; status: string }>(db, 'SELECT node, build_number, status FROM builds ORDER BY build_number'),
+    );
+    assert.deepEqual(rows, [
+      { node: 'local1', build_number: 1, status: 'built' },
+      { node: 'local2', build_number: 2, status: 'built' },
+    ]);
     assert.equal((await node.store.read((db) => query<{ verdict: string }>(db, 'SELECT verdict FROM results')))[0]!.verdict, 'reproducible');
     assert.equal(census(node.layout).entries.size, 0);
     assert.deepEqual(census(node.layout).locks, []);
     for (const n of [1, 2]) assert.match(fs.readFileSync(path.join(verdict.archive, `build${n}`, 'result'), 'utf8'), /Status: built\n[^]*Duration: [0-9.]+\n/);
     const shown = await node.run('--json', 'show', 'steady');
     assert.equal(shown.status, 0, 'a checked package is known although its entry is gone');
-    const { entries, verdicts } = JSON.parse(shown.stdout) as { entries: unknown[]; verdicts: Array<{ verdict: string; builds: Array<{ node: string; status: string }>; artifacts: string }> };
+    const { entries, verdicts } = JSON.parse(shown.stdout) as {
+      entries: unknown[];
+      verdicts: Array<{ verdict: string; builds: Array<{ node: string; status: string }>; artifacts: string }>;
+    };
     assert.deepEqual([entries.length, verdicts.length, verdicts[0]!.verdict], [0, 1, 'reproducible']);
-    assert.deepEqual(verdicts[0]!.builds.map((b) => `${b.node}:${b.status}`), ['local1:built', 'local2:built']);
+    assert.deepEqual(
+      verdicts[0]!.builds.map((b) => `${b.node}:${b.status}`),
+      ['local1:built', 'local2:built'],
+    );
     assert.equal(verdicts[0]!.artifacts, verdict.archive);
-    assert.match((await node.run('show', 'steady')).stdout, /verdicts of steady, newest first:\n .* 1\.0 {2}bookworm\/amd64 {2}reproducible\n {4}build 1 on local1: built/);
+    assert.match(
+      (await node.run('show', 'steady')).stdout,
+      /verdicts of steady, newest first:\n .* 1\.0 {2}bookworm\/amd64 {2}reproducible\n {4}build 1 on local1: built/,
+    );
     assert.equal((await node.run('show', 'never-checked')).status, 3);
   });
 
@@ -88,7 +140,9 @@ describe('the local two-build check', () => {
     assert.match(fs.readFileSync(path.join(verdict.archive, 'verdict'), 'utf8'), /^Differing-Files:\n wobbly_\S+_all\.deb: .*\.\/usr\/share\/wobbly\/umask/m);
     const shown = await node.run('show', 'wobbly');
     assert.match(shown.stdout, /differs: wobbly_\S+_all\.deb: .*\.\/usr\/share\/wobbly\/umask/);
-    const json = JSON.parse((await node.run('--json', 'show', 'wobbly')).stdout) as { verdicts: Array<{ differingFiles: Array<{ file: string; members: string[] }> }> };
+    const json = JSON.parse((await node.run('--json', 'show', 'wobbly')).stdout) as {
+      verdicts: Array<{ differingFiles: Array<{ file: string; members: string[] }> }>;
+    };
     assert.ok(json.verdicts[0]!.differingFiles.some((f) => f.members.includes('./usr/share/wobbly/umask')));
   });
 
@@ -99,7 +153,10 @@ describe('the local two-build check', () => {
     const pathReport = fs.readFileSync(path.join(pathy.archive, 'diffoscope.txt'), 'utf8');
     assert.match(pathReport, /DW_AT_comp_dir.*\/1st\/pathy-1\.0/, 'build 1 path in the debug info');
     assert.match(pathReport, /DW_AT_comp_dir.*\/2\/pathy-1\.0\/2nd/, 'build 2 path in the debug info');
-    assert.ok(pathy.differingFiles?.some((f) => f.members.includes('./usr/share/pathy/pathy')), JSON.stringify(pathy.differingFiles));
+    assert.ok(
+      pathy.differingFiles?.some((f) => f.members.includes('./usr/share/pathy/pathy')),
+      JSON.stringify(pathy.differingFiles),
+    );
     const dated = await check(node, 'dated');
     assert.equal(dated.verdict, 'unreproducible');
     const year = new Date().getUTCFullYear();
@@ -122,7 +179,11 @@ describe('the local two-build check', () => {
     assert.notEqual(debContents(archive, 1, 'hostname'), 'i-capture-the-hostname');
     assert.match(debContents(archive, 1, 'cwd'), /\/1st\/wobbly-1\.0~rc1$/);
     assert.match(debContents(archive, 2, 'cwd'), /\/2\/wobbly-1\.0~rc1\/2nd$/);
-    assert.equal(Number(debContents(archive, 2, 'year')) - Number(debContents(archive, 1, 'year')) >= 1, true, 'faketime moved the clock of build 2 by 398 days');
+    assert.equal(
+      Number(debContents(archive, 2, 'year')) - Number(debContents(archive, 1, 'year')) >= 1,
+      true,
+      'faketime moved the clock of build 2 by 398 days',
+    );
     const recorded = fs.readFileSync(path.join(archive, 'build2', 'variations'), 'utf8');
     assert.match(recorded, /^umask: 0002$/m);
     assert.match(recorded, /^disorderfs: skipped: /m);
@@ -138,7 +199,10 @@ describe('the local two-build check', () => {
     assert.equal(indexDownloads(), before + 1);
     const again = await node.run('build', 'nosuchpkg', '--arch', 'amd64');
     assert.equal(again.status, 2, again.stderr);
-    assert.match(again.stderr, /nosuchpkg is not a source package of bookworm\/main for amd64 \(the catalogue was imported at .*`sources import` refreshes it\)/);
+    assert.match(
+      again.stderr,
+      /nosuchpkg is not a source package of bookworm\/main for amd64 \(the catalogue was imported at .*`sources import` refreshes it\)/,
+    );
     assert.equal(indexDownloads(), before + 1, 'no second download of the index');
   });
 
@@ -155,7 +219,10 @@ describe('the local two-build check', () => {
     const node = await mainNode();
     const verdict = await check(node, 'needy');
     assert.equal(verdict.verdict, 'depwait');
-    assert.match(execFileSync('zcat', [path.join(verdict.archive, 'build1', 'build.log.gz')], { encoding: 'utf8' }), /Unmet build dependencies: no-such-package-anywhere/);
+    assert.match(
+      execFileSync('zcat', [path.join(verdict.archive, 'build1', 'build.log.gz')], { encoding: 'utf8' }),
+      /Unmet build dependencies: no-such-package-anywhere/,
+    );
   });
 
   it('reports checksum-mismatch when the .dsc is not what was scheduled, and builds nothing', async () => {
@@ -168,7 +235,10 @@ describe('the local two-build check', () => {
     const verdict = await check(node, 'steady');
     assert.equal(verdict.verdict, 'checksum-mismatch');
     assert.deepEqual(mirror.requests.slice(before), [mirror.dsc.steady!.path], 'nothing but the .dsc was fetched');
-    assert.deepEqual(fs.readdirSync(path.join(verdict.archive, 'build1')).filter((f) => f.endsWith('.deb')), []);
+    assert.deepEqual(
+      fs.readdirSync(path.join(verdict.archive, 'build1')).filter((f) => f.endsWith('.deb')),
+      [],
+    );
   });
 
   it('ends a build past its timeout with verdict timeout, leaving no process behind', async () => {
@@ -184,19 +254,54 @@ describe('a build SIGKILLed in the middle', () => {
     const s = sandbox('build-kill');
     const config = path.join(s.dir, 'repro-spool.json');
     const write = (buildTimeoutSeconds: number) =>
-      fs.writeFileSync(config, JSON.stringify({ root: 'root', node: 'node1', builder: 'host', mirror: mirror.url, thresholds: { buildTimeoutSeconds, killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2 } }));
+      fs.writeFileSync(
+        config,
+        JSON.stringify({
+          root: 'root',
+          node: 'node1',
+          builder: 'host',
+          mirror: mirror.url,
+          thresholds: { buildTimeoutSeconds, killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2 },
+        }),
+      );
     write(600);
-    const enqueued = await cliAsync(s.root, ['--config', config, 'enqueue', '--node', 'node1', 'sleepy', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', mirror.dsc.sleepy!.sha256, '--field', `Dsc-Url=${mirror.dsc.sleepy!.path}`]);
+    const enqueued = await cliAsync(s.root, [
+      '--config',
+      config,
+      'enqueue',
+      '--node',
+      'node1',
+      'sleepy',
+      '1.0',
+      '--suite',
+      'bookworm',
+      '--arch',
+      'amd64',
+      '--dsc-sha256',
+      mirror.dsc.sleepy!.sha256,
+      '--field',
+      `Dsc-Url=${mirror.dsc.sleepy!.path}`,
+    ]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
-    const child = (await import('node:child_process')).spawn(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'), '--config', config, 'build', '1'], { stdio: 'ignore' });
+    const child = (await import('node:child_process')).spawn(
+      process.execPath,
+      [path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'), '--config', config, 'build', '1'],
+      { stdio: 'ignore' },
+    );
     await until(() => spawnSync('pgrep', ['-f', 'sleep 87']).status === 0, 'the build started', 20_000, 100);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 0, 'the build outlived its builder');
     assert.equal(fs.readdirSync(path.join(s.root, 'build')).length, 1, 'a partial build dir is left');
 
-    const reaped = JSON.parse((await cliAsync(s.root, ['--config', config, '--json', 'reap'])).stdout) as { actions: Array<{ action: string; outcome: string }> };
-    assert.deepEqual(reaped.actions.filter((a) => a.action !== 'prune-dir').map((a) => `${a.action}:${a.outcome}`), ['break-lock:done', 'kill:done', 'remove-workdir:done', 'requeue:done', 'remove-temp:done'], 'the half-fetched source in tmp/ goes too');
+    const reaped = JSON.parse((await cliAsync(s.root, ['--config', config, '--json', 'reap'])).stdout) as {
+      actions: Array<{ action: string; outcome: string }>;
+    };
+    assert.deepEqual(
+      reaped.actions.filter((a) => a.action !== 'prune-dir').map((a) => `${a.action}:${a.outcome}`),
+      ['break-lock:done', 'kill:done', 'remove-workdir:done', 'requeue:done', 'remove-temp:done'],
+      'the half-fetched source in tmp/ goes too',
+    );
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 1, 'no process of the build is left');
     assert.deepEqual(fs.readdirSync(path.join(s.root, 'build')), []);
     assert.deepEqual([...census(new (await import('../../src/spool/layout.js')).Layout(s.root)).entries.values()], [['node1']]);
@@ -212,20 +317,35 @@ describe('a build SIGKILLed in the middle', () => {
 });
 
 describe('the local check killed at each step', () => {
-  for (const fault of ['build:before-dpkg-buildpackage', 'check:after-build-1', 'advance:after-temp', 'advance:after-link', 'advance:after-write', 'advance:after-unlink', 'build:before-complete', 'check:after-build-2', 'check:after-verdict', 'check:before-remove']) {
+  for (const fault of [
+    'build:before-dpkg-buildpackage',
+    'check:after-build-1',
+    'advance:after-temp',
+    'advance:after-link',
+    'advance:after-write',
+    'advance:after-unlink',
+    'build:before-complete',
+    'check:after-build-2',
+    'check:after-verdict',
+    'check:before-remove',
+  ]) {
     it(`SIGKILL at ${fault}: one reap (and a rerun, unless the verdict was recorded) reach the verdict, with nothing left in any spool`, async () => {
       const node = await mainNode();
       const crashed = await node.run('build', 'steady', '--arch', 'amd64');
       assert.equal(crashed.status, 0, 'a first check works');
       assert.equal((await node.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0, 'scheduled again');
-      const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'steady', '--arch', 'amd64'], { REPRO_SPOOL_FAULT: fault });
+      const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'steady', '--arch', 'amd64'], {
+        REPRO_SPOOL_FAULT: fault,
+      });
       assert.equal(killed.signal, 'SIGKILL', `reached ${fault}: ${killed.stderr}`);
       const reaped = await node.run('--json', 'reap');
       assert.equal(reaped.status, 0, reaped.stderr);
       const history = () => node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n);
       const concluded = fault === 'check:after-verdict' || fault === 'check:before-remove';
       if (concluded) {
-        const requeued = (JSON.parse(reaped.stdout) as { actions: Array<{ action: string; reason: string; detail?: string }> }).actions.find((a) => a.action === 'requeue');
+        const requeued = (JSON.parse(reaped.stdout) as { actions: Array<{ action: string; reason: string; detail?: string }> }).actions.find(
+          (a) => a.action === 'requeue',
+        );
         assert.match(requeued?.reason ?? '', /died after its verdict reproducible .*: the next check finishes it/);
         assert.match(requeued?.detail ?? '', /now in scheduled\/ with Attempt 1/, 'not counted as an attempt');
       }
@@ -237,7 +357,11 @@ describe('the local check killed at each step', () => {
         const layout = new (await import('../../src/spool/layout.js')).Layout(path.join(node.root, 'nodes', local));
         const left = census(layout);
         assert.deepEqual([left.entries.size, left.results.size, left.locks.length], [0, 0, 0], `${local} spool empty`);
-        assert.deepEqual(fs.existsSync(path.join(layout.root, 'build')) ? fs.readdirSync(path.join(layout.root, 'build')) : [], [], `${local}: no build dir left`);
+        assert.deepEqual(
+          fs.existsSync(path.join(layout.root, 'build')) ? fs.readdirSync(path.join(layout.root, 'build')) : [],
+          [],
+          `${local}: no build dir left`,
+        );
       }
       if (concluded) assert.equal(fromJson(rerun.stdout).concludedEarlier, true, 'the rerun only finished the killed check');
       const verdicts = await node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
@@ -253,7 +377,21 @@ describe('the local check stopped by SIGTERM (as Jenkins aborts a job)', () => {
     assert.equal((await node.run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     assert.equal((await node.run('schedule', 'sleepy', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const { spawn } = await import('node:child_process');
-    const check = spawn(process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'), '--root', node.root, '--config', path.join(node.dir, 'repro-spool.json'), 'build', 'sleepy', '--arch', 'amd64'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const check = spawn(
+      process.execPath,
+      [
+        path.join(path.dirname(new URL(import.meta.url).pathname), '../../bin/repro-spool.js'),
+        '--root',
+        node.root,
+        '--config',
+        path.join(node.dir, 'repro-spool.json'),
+        'build',
+        'sleepy',
+        '--arch',
+        'amd64',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     check.stderr.on('data', (d) => (stderr += d));
     await until(() => spawnSync('pgrep', ['-f', 'sleep 87']).status === 0, 'build 1 started', 20_000, 100);
@@ -266,18 +404,24 @@ describe('the local check stopped by SIGTERM (as Jenkins aborts a job)', () => {
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 1, 'no process of the build is left');
     assert.deepEqual([...census(node.layout).entries.values()], [['scheduled']]);
     const entry = fs.readFileSync(path.join(node.root, 'reproducible-builds/scheduled/bookworm/amd64/sleepy/1.0'), 'utf8');
-    assert.match(entry, /^Attempt: 1$/m, 'an abort is nobody\'s failure');
+    assert.match(entry, /^Attempt: 1$/m, "an abort is nobody's failure");
     assert.match(entry, /^Last-Failure: check stopped by a signal/m);
     assert.deepEqual(census(node.layout).locks, [], 'no lock left on main');
     const reaped = JSON.parse((await node.run('--json', 'reap')).stdout) as { actions: Array<{ action: string }> };
-    assert.deepEqual(reaped.actions.filter((a) => !['prune-dir', 'remove-temp'].includes(a.action)), [], 'nothing left for the reaper on main');
+    assert.deepEqual(
+      reaped.actions.filter((a) => !['prune-dir', 'remove-temp'].includes(a.action)),
+      [],
+      'nothing left for the reaper on main',
+    );
   });
 });
 
 describe('a check killed after its verdict, its entry then handed back to scheduled/', () => {
   it('is finished by the next check (the entry removed), not checked and recorded a second time', async () => {
     const node = await mainNode();
-    const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'steady', '--arch', 'amd64'], { REPRO_SPOOL_FAULT: 'check:before-remove' });
+    const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'steady', '--arch', 'amd64'], {
+      REPRO_SPOOL_FAULT: 'check:before-remove',
+    });
     assert.equal(killed.signal, 'SIGKILL', killed.stderr);
     // As the reaper of an earlier version did: break the dead job's lock and hand its outbox entry back, Attempt+1.
     const id = { suite: 'bookworm', arch: 'amd64', pkg: 'steady', version: '1.0' };
@@ -294,7 +438,10 @@ describe('a check killed after its verdict, its entry then handed back to schedu
     const verdict = JSON.parse(rerun.stdout) as { verdict: string; concludedEarlier?: boolean };
     assert.deepEqual([verdict.verdict, verdict.concludedEarlier], ['reproducible', true]);
     assert.equal(census(node.layout).entries.size, 0);
-    const rows = await node.store.read((db) => [query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n, query<{ n: number }>(db, 'SELECT count(*) AS n FROM builds')[0]!.n]);
+    const rows = await node.store.read((db) => [
+      query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n,
+      query<{ n: number }>(db, 'SELECT count(*) AS n FROM builds')[0]!.n,
+    ]);
     assert.deepEqual(rows, [1, 2], 'one verdict, one build 1 and one build 2');
   });
 });

@@ -70,7 +70,11 @@ before(async () => {
         { name: 'prober', version: '1.0', build: proberRules(port) },
         { name: 'needy', version: '1.0', buildDepends: 'no-such-package-anywhere (>= 9)' },
         // Fails when the process clock disagrees with the kernel's (boot time + uptime): what faketime does to build 2 (as to datefudge's tests).
-        { name: 'clocky', version: '1.0', build: ['mkdir -p out', "test $$(( $$(date +%s) - $$(awk '/^btime/ {print $$2}' /proc/stat) - $$(cut -d. -f1 /proc/uptime) )) -lt 86400"] },
+        {
+          name: 'clocky',
+          version: '1.0',
+          build: ['mkdir -p out', "test $$(( $$(date +%s) - $$(awk '/^btime/ {print $$2}' /proc/stat) - $$(cut -d. -f1 /proc/uptime) )) -lt 86400"],
+        },
         { name: 'sleepy', version: '1.0', build: ['sleep 87'] },
       ],
       'bookworm',
@@ -88,7 +92,14 @@ function configure(dir: string, extra: Record<string, unknown> = {}): string {
   const config = path.join(dir, 'repro-spool.json');
   fs.writeFileSync(
     config,
-    JSON.stringify({ root: 'root', mirror: mirror.url, suites: ['bookworm'], chroots: { dir: chroots, extraRepositories: [mirror.aptSource] }, thresholds: { downloadRetries: 0 }, ...extra }),
+    JSON.stringify({
+      root: 'root',
+      mirror: mirror.url,
+      suites: ['bookworm'],
+      chroots: { dir: chroots, extraRepositories: [mirror.aptSource] },
+      thresholds: { downloadRetries: 0 },
+      ...extra,
+    }),
   );
   return config;
 }
@@ -126,16 +137,26 @@ describe('a build in a fresh copy of the base chroot', () => {
     const config = configure(s.dir);
     const verdict = await check(s.root, config, 'needs-tool');
     assert.equal(verdict.verdict, 'reproducible');
-    assert.deepEqual(verdict.builds.map((b) => b.status), ['built', 'built']);
+    assert.deepEqual(
+      verdict.builds.map((b) => b.status),
+      ['built', 'built'],
+    );
     assert.equal(debFile(verdict.archive, 1, 'needs-tool', 'data'), 'made by a build dependency from the archive');
     assert.match(verdict.stderr, /build 1 of needs-tool 1\.0: install package build dependencies/, 'progress of the long steps on stderr');
     const variations = fs.readFileSync(path.join(verdict.archive, 'build1', 'variations'), 'utf8');
     assert.match(variations, /^Builder: sbuild \(unshare mode\) in a fresh copy of bookworm_amd64\.tar/m);
     assert.match(variations, /^Network: none during the build/m);
-    assert.match(execFileSync('zcat', [path.join(verdict.archive, 'build1', 'build.log.gz')], { encoding: 'utf8' }), /^Status: successful$/m, 'the build log is sbuild\'s');
+    assert.match(
+      execFileSync('zcat', [path.join(verdict.archive, 'build1', 'build.log.gz')], { encoding: 'utf8' }),
+      /^Status: successful$/m,
+      "the build log is sbuild's",
+    );
     const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
     const rows = await store.read((db) => query<{ node: string; status: string }>(db, 'SELECT node, status FROM builds ORDER BY build_number'));
-    assert.deepEqual(rows, [{ node: 'local1', status: 'built' }, { node: 'local2', status: 'built' }]);
+    assert.deepEqual(rows, [
+      { node: 'local1', status: 'built' },
+      { node: 'local2', status: 'built' },
+    ]);
     assert.equal(census(s.layout).entries.size, 0);
     assert.deepEqual(fs.existsSync(path.join(s.root, 'build')) ? fs.readdirSync(path.join(s.root, 'build')) : [], []);
     assert.deepEqual(scratchLeft(), [], 'no chroot copy left on the tmpfs');
@@ -205,14 +226,33 @@ describe('a node that cannot build in a chroot', () => {
     const s = searchable(sandbox('sbuild-nochroot'));
     const config = path.join(s.dir, 'node.json');
     fs.writeFileSync(config, JSON.stringify({ root: 'root', node: 'node1', mirror: mirror.url, chroots: { dir: path.join(s.dir, 'no-chroots') } }));
-    const enqueued = await cliAsync(s.root, ['--config', config, 'enqueue', '--node', 'node1', 'needs-tool', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', mirror.dsc['needs-tool']!.sha256, '--field', `Dsc-Url=${mirror.dsc['needs-tool']!.path}`]);
+    const enqueued = await cliAsync(s.root, [
+      '--config',
+      config,
+      'enqueue',
+      '--node',
+      'node1',
+      'needs-tool',
+      '1.0',
+      '--suite',
+      'bookworm',
+      '--arch',
+      'amd64',
+      '--dsc-sha256',
+      mirror.dsc['needs-tool']!.sha256,
+      '--field',
+      `Dsc-Url=${mirror.dsc['needs-tool']!.path}`,
+    ]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
     const built = await cliAsync(s.root, ['--config', config, '--json', 'build', '1']);
     assert.equal(built.status, 6);
     assert.match(built.stderr, /no build chroot for bookworm\/amd64 .*chroot create --suite bookworm --arch amd64/);
     assert.equal(fromJson<{ error: { type: string } }>(built.stdout).error.type, 'ChrootMissingError');
-    const entry = fs.readFileSync(new Layout(s.root).entryPath({ state: 'node', node: 'node1' }, { suite: 'bookworm', arch: 'amd64', pkg: 'needs-tool', version: '1.0' }), 'utf8');
-    assert.match(entry, /^Attempt: 1$/m, 'waiting for a chroot is not the package\'s failure');
+    const entry = fs.readFileSync(
+      new Layout(s.root).entryPath({ state: 'node', node: 'node1' }, { suite: 'bookworm', arch: 'amd64', pkg: 'needs-tool', version: '1.0' }),
+      'utf8',
+    );
+    assert.match(entry, /^Attempt: 1$/m, "waiting for a chroot is not the package's failure");
   });
 });
 
@@ -220,8 +260,33 @@ describe('a build in the chroot SIGKILLed in the middle', () => {
   it('leaves its processes, its chroot copy and its build dir to the reaper, which hands the entry back', async () => {
     const s = searchable(sandbox('sbuild-kill'));
     const config = path.join(s.dir, 'node.json');
-    fs.writeFileSync(config, JSON.stringify({ root: 'root', node: 'node1', mirror: mirror.url, chroots: { dir: chroots }, thresholds: { killGraceSeconds: 2, lockStaleSeconds: 10, lockUpdateSeconds: 2 } }));
-    const enqueued = await cliAsync(s.root, ['--config', config, 'enqueue', '--node', 'node1', 'sleepy', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', mirror.dsc.sleepy!.sha256, '--field', `Dsc-Url=${mirror.dsc.sleepy!.path}`]);
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        root: 'root',
+        node: 'node1',
+        mirror: mirror.url,
+        chroots: { dir: chroots },
+        thresholds: { killGraceSeconds: 2, lockStaleSeconds: 10, lockUpdateSeconds: 2 },
+      }),
+    );
+    const enqueued = await cliAsync(s.root, [
+      '--config',
+      config,
+      'enqueue',
+      '--node',
+      'node1',
+      'sleepy',
+      '1.0',
+      '--suite',
+      'bookworm',
+      '--arch',
+      'amd64',
+      '--dsc-sha256',
+      mirror.dsc.sleepy!.sha256,
+      '--field',
+      `Dsc-Url=${mirror.dsc.sleepy!.path}`,
+    ]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
     const builder = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, 'build', '1'], { stdio: 'ignore' });
     await until(() => spawnSync('pgrep', ['-f', 'sleep 87']).status === 0, 'the build started inside the chroot', 180_000, 250);
@@ -230,9 +295,12 @@ describe('a build in the chroot SIGKILLed in the middle', () => {
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 0, 'the build outlived its builder');
     assert.equal(scratchLeft().length, 1, 'its chroot copy is left on the tmpfs');
 
-    const reaped = JSON.parse((await cliAsync(s.root, ['--config', config, '--json', 'reap'])).stdout) as { actions: Array<{ action: string; outcome: string }> };
+    const reaped = JSON.parse((await cliAsync(s.root, ['--config', config, '--json', 'reap'])).stdout) as {
+      actions: Array<{ action: string; outcome: string }>;
+    };
     const done = reaped.actions.filter((a) => a.action !== 'prune-dir').map((a) => `${a.action}:${a.outcome}`);
-    for (const expected of ['break-lock:done', 'kill:done', 'remove-workdir:done', 'requeue:done']) assert.ok(done.includes(expected), `${expected} in ${done.join(' ')}`);
+    for (const expected of ['break-lock:done', 'kill:done', 'remove-workdir:done', 'requeue:done'])
+      assert.ok(done.includes(expected), `${expected} in ${done.join(' ')}`);
     assert.equal(done.filter((a) => a === 'remove-workdir:done').length, 2, 'the build dir and the chroot copy');
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 1, 'no process of the build is left');
     assert.deepEqual(scratchLeft(), [], 'no chroot copy left');

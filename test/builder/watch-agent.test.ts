@@ -39,7 +39,23 @@ interface Agent {
 function node1(thresholds: Record<string, number> = {}) {
   const s = sandbox('watch');
   const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(config, JSON.stringify({ node: 'node1', builder: 'host', mirror: mirror.url, thresholds: { killGraceSeconds: 1, lockStaleSeconds: 10, lockUpdateSeconds: 2, watchDebounceSeconds: 0.05, downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds } }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      node: 'node1',
+      builder: 'host',
+      mirror: mirror.url,
+      thresholds: {
+        killGraceSeconds: 1,
+        lockStaleSeconds: 10,
+        lockUpdateSeconds: 2,
+        watchDebounceSeconds: 0.05,
+        downloadIdleTimeoutSeconds: 2,
+        downloadRetries: 0,
+        ...thresholds,
+      },
+    }),
+  );
   const agent = ({ json = false, parallel = 1 } = {}): Agent => {
     const args = [CLI, '--root', s.root, '--config', config, ...(json ? ['--json'] : []), 'watch', '--parallel', String(parallel)];
     const child = spawn(process.execPath, args, { env: { ...process.env, REPRO_SPOOL_FAULT: '' } });
@@ -51,7 +67,11 @@ function node1(thresholds: Record<string, number> = {}) {
   };
   /** An inbox entry as main ships it: Node, Build-Number and where its source is. */
   const ship = (pkg: string, version: string, buildNumber = '1') =>
-    writeEntry(s.layout, nodePlace('node1'), id(pkg, version), { 'Dsc-Sha256': mirror.dsc[pkg]!.sha256, 'Dsc-Url': mirror.dsc[pkg]!.path, 'Build-Number': buildNumber });
+    writeEntry(s.layout, nodePlace('node1'), id(pkg, version), {
+      'Dsc-Sha256': mirror.dsc[pkg]!.sha256,
+      'Dsc-Url': mirror.dsc[pkg]!.path,
+      'Build-Number': buildNumber,
+    });
   const result = (pkg: string, version: string) => path.join(s.layout.resultsPath('node1', id(pkg, version)), 'result');
   return { ...s, agent, ship, result };
 }
@@ -72,8 +92,14 @@ describe('the watch agent', () => {
     n.ship('steady', '1.0');
     await untilAgent(() => agent.stdout.endsWith('\n'), 'a build was printed', agent);
     assert.match(fs.readFileSync(n.result('steady', '1.0'), 'utf8'), /Status: built\n[^]*Build-Number: 1\n/);
-    const printed = agent.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: { pkg: string }; status: string; buildNumber: number });
-    assert.deepEqual(printed.map((b) => [b.id.pkg, b.status, b.buildNumber]), [['steady', 'built', 1]]);
+    const printed = agent.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: { pkg: string }; status: string; buildNumber: number });
+    assert.deepEqual(
+      printed.map((b) => [b.id.pkg, b.status, b.buildNumber]),
+      [['steady', 'built', 1]],
+    );
     assert.match(agent.stderr, /^steady 1\.0: build 1 started$/m);
     assert.match(agent.stderr, /^steady 1\.0: built in [0-9]+\.[0-9] s$/m);
     assert.equal(await stop(agent), 0);
@@ -93,7 +119,14 @@ describe('the watch agent', () => {
     assert.match(fs.readFileSync(n.result('waiting', '1.0'), 'utf8'), /Status: built\n[^]*Build-Number: 2\n/);
     await untilAgent(() => agent.stdout.split('\n').length === 3, 'both builds were printed', agent);
     assert.equal(await stop(agent), 0);
-    assert.deepEqual(agent.stdout.trim().split('\n').map((l) => fromJson<{ id: { pkg: string } }>(l).id.pkg).sort(), ['other', 'waiting']);
+    assert.deepEqual(
+      agent.stdout
+        .trim()
+        .split('\n')
+        .map((l) => fromJson<{ id: { pkg: string } }>(l).id.pkg)
+        .sort(),
+      ['other', 'waiting'],
+    );
   });
 
   it('skips, and reports once, an entry whose Build-Number is neither 1 nor 2', async () => {
@@ -117,7 +150,11 @@ describe('the watch agent stopped by SIGTERM mid-build', () => {
     const agent = n.agent();
     const spool = openSpool(n.root);
     let pgid: number | undefined;
-    await untilAgent(() => (pgid = readOwner(spool, id('sleepy', '1.0'))?.pgid) !== undefined && liveProcessesOf(pgid).some((p) => p.startsWith('sleep 30')), 'the build sleeps', agent);
+    await untilAgent(
+      () => (pgid = readOwner(spool, id('sleepy', '1.0'))?.pgid) !== undefined && liveProcessesOf(pgid).some((p) => p.startsWith('sleep 30')),
+      'the build sleeps',
+      agent,
+    );
     assert.deepEqual(census(n.layout).entries.get('bookworm/amd64/sleepy_1.0'), ['pending']);
 
     const signalled = Date.now();
@@ -156,7 +193,11 @@ describe('the watch agent stopped by SIGTERM mid-build', () => {
       assert.ok(Date.now() - signalled < 30_000, `stopped in ${Date.now() - signalled} ms, not after the 120 s idle timeout`);
       assert.match(agent.stderr, /stalled 1\.0: build 1 stopped and handed back to the inbox/);
       assert.deepEqual([...census(n.layout).entries.entries()], [['bookworm/amd64/stalled_1.0', ['node1']]]);
-      assert.match(fs.readFileSync(n.layout.entryPath(nodePlace('node1'), id('stalled', '1.0')), 'utf8'), /^Attempt: 1$/m, 'the cut download is not held against the mirror');
+      assert.match(
+        fs.readFileSync(n.layout.entryPath(nodePlace('node1'), id('stalled', '1.0')), 'utf8'),
+        /^Attempt: 1$/m,
+        'the cut download is not held against the mirror',
+      );
       assert.deepEqual([census(n.layout).locks, census(n.layout).temps], [[], []]);
     } finally {
       mirror.fault(dsc, undefined);
@@ -167,5 +208,8 @@ describe('the watch agent stopped by SIGTERM mid-build', () => {
 /** Command lines of the processes of a group (= session: the builder starts each step with setsid) that are not zombies. */
 function liveProcessesOf(pgid: number): string[] {
   const listed = spawnSync('ps', ['-o', 'stat=,args=', '-g', String(pgid)], { encoding: 'utf8' }).stdout.trim();
-  return listed.split('\n').filter((line) => line !== '' && !line.startsWith('Z')).map((line) => line.replace(/^\S+\s+/, ''));
+  return listed
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('Z'))
+    .map((line) => line.replace(/^\S+\s+/, ''));
 }

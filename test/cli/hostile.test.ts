@@ -51,7 +51,12 @@ describe('hostile input on the command line', () => {
         assert.match(result.stderr, /expected/);
       }
     }
-    for (const args of [['ls', '--state', '../x'], ['show', '../x'], ['claim', '--node', '$(id)'], ['show', 'hello', '1.0;id']]) {
+    for (const args of [
+      ['ls', '--state', '../x'],
+      ['show', '../x'],
+      ['claim', '--node', '$(id)'],
+      ['show', 'hello', '1.0;id'],
+    ]) {
       assert.equal(cli(s.root, args).status, 2, args.join(' '));
     }
     assertNothingTouched(s);
@@ -66,7 +71,10 @@ describe('hostile input on the command line', () => {
     assert.equal(RAW_CONTROL.test(shown.stdout + shown.stderr), false, `no raw control character printed: ${JSON.stringify(shown.stdout)}`);
     assert.match(shown.stdout, /CORRUPT: Job holds a control character/);
     const reaped = JSON.parse(cli(s.root, ['--json', 'reap']).stdout) as { actions: Array<{ action: string; path: string }> };
-    assert.ok(reaped.actions.some((a) => a.action === 'quarantine' && file.endsWith(a.path)), 'the reaper quarantines it');
+    assert.ok(
+      reaped.actions.some((a) => a.action === 'quarantine' && file.endsWith(a.path)),
+      'the reaper quarantines it',
+    );
     writeEntry(s.layout, nodePlace('node1'), id('world'));
     const requeued = cli(s.root, ['requeue', 'world', '1.0-1', '--suite', 'bookworm', '--arch', 'amd64', '--reason', `bad${osc}`]);
     assert.equal(requeued.status, 2);
@@ -109,12 +117,19 @@ describe('hostile input on the command line', () => {
     fs.symlinkSync(s.canary, path.join(pkgDir, 'linked', '1.0-1'));
 
     const claimed = cli(s.root, ['--json', 'claim', '--node', 'node1', '--max', '10']);
-    assert.deepEqual(fromJson<Array<{ pkg: string }>>(claimed.stdout).map((c) => c.pkg), ['good'], 'only the real entry is claimed');
+    assert.deepEqual(
+      fromJson<Array<{ pkg: string }>>(claimed.stdout).map((c) => c.pkg),
+      ['good'],
+      'only the real entry is claimed',
+    );
     const reaped = JSON.parse(cli(s.root, ['--json', 'reap']).stdout) as { actions: Array<{ action: string; path: string }> };
-    assert.deepEqual(reaped.actions.filter((a) => a.action === 'quarantine').map((a) => a.path).sort(), [
-      'reproducible-builds/node1/bookworm/amd64/evil',
-      'reproducible-builds/node1/bookworm/amd64/linked/1.0-1',
-    ]);
+    assert.deepEqual(
+      reaped.actions
+        .filter((a) => a.action === 'quarantine')
+        .map((a) => a.path)
+        .sort(),
+      ['reproducible-builds/node1/bookworm/amd64/evil', 'reproducible-builds/node1/bookworm/amd64/linked/1.0-1'],
+    );
     assert.equal(fs.readFileSync(s.canary, 'utf8'), 'untouched\n');
     assert.deepEqual(fs.readdirSync(outside), ['1.0-1']);
     assert.equal(fs.readFileSync(path.join(outside, '1.0-1'), 'utf8'), 'Source: evil\n');
@@ -145,19 +160,35 @@ describe('a full disk', () => {
       return;
     }
     try {
-      assert.equal(cli(s.root, ['init']).status, 0, 'the tmpfs hides the sandbox\'s marker');
+      assert.equal(cli(s.root, ['init']).status, 0, "the tmpfs hides the sandbox's marker");
       assert.equal(cli(s.root, ['enqueue', 'first', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status, 0);
       const filler = path.join(s.root, 'filler');
       const dd = spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { encoding: 'utf8' });
       assert.match(dd.stderr, /No space left on device/, 'the disk is now full');
-      const result = cli(s.root, ['enqueue', 'second', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA, '--field', `X-Pad=${'p'.repeat(4000)}`]);
+      const result = cli(s.root, [
+        'enqueue',
+        'second',
+        '1.0',
+        '--suite',
+        'bookworm',
+        '--arch',
+        'amd64',
+        '--dsc-sha256',
+        SHA,
+        '--field',
+        `X-Pad=${'p'.repeat(4000)}`,
+      ]);
       assert.equal(result.status, 1);
       assert.match(result.stderr, /disk full: ENOSPC/);
       const after = census(s.layout);
       assert.deepEqual([...after.entries], [['bookworm/amd64/first_1.0', ['scheduled']]]);
       assert.deepEqual(after.temps, []);
       fs.rmSync(filler);
-      assert.equal(cli(s.root, ['enqueue', 'second', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status, 0, 'works again once space is freed');
+      assert.equal(
+        cli(s.root, ['enqueue', 'second', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status,
+        0,
+        'works again once space is freed',
+      );
     } finally {
       execFileSync('umount', [s.root]);
     }

@@ -24,7 +24,16 @@ describe('the command line', () => {
     const s = sandbox('json');
     writeEntry(s.layout, SCHEDULED, id('hello'));
     writeEntry(s.layout, PENDING, id('world'));
-    for (const args of [['status'], ['ls'], ['ls', '--state', 'pending'], ['show', 'hello'], ['reap', '--dry-run'], ['reap'], ['claim', '--node', 'node1'], ['enqueue', 'x;y', '1', '--suite', 'b', '--arch', 'a', '--dsc-sha256', SHA]]) {
+    for (const args of [
+      ['status'],
+      ['ls'],
+      ['ls', '--state', 'pending'],
+      ['show', 'hello'],
+      ['reap', '--dry-run'],
+      ['reap'],
+      ['claim', '--node', 'node1'],
+      ['enqueue', 'x;y', '1', '--suite', 'b', '--arch', 'a', '--dsc-sha256', SHA],
+    ]) {
       const result = cli(s.root, ['--json', ...args]);
       assert.doesNotThrow(() => JSON.parse(result.stdout), `${args.join(' ')} printed: ${result.stdout}`);
     }
@@ -60,7 +69,9 @@ describe('the command line in a pipe', () => {
   it('exits quietly when the reader closes the pipe early (repro-spool ls | head -1)', () => {
     const s = sandbox('pipe');
     for (let i = 0; i < 3000; i++) writeEntry(s.layout, SCHEDULED, id(`pkg${i}`));
-    const result = spawnSync('sh', ['-c', `node ${JSON.stringify(CLI)} --root ${JSON.stringify(s.root)} ls | head -1; exit \${PIPESTATUS:-0}`], { encoding: 'utf8' });
+    const result = spawnSync('sh', ['-c', `node ${JSON.stringify(CLI)} --root ${JSON.stringify(s.root)} ls | head -1; exit \${PIPESTATUS:-0}`], {
+      encoding: 'utf8',
+    });
     assert.equal(result.stdout, 'STATE      SUITE     ARCH   PACKAGE  VERSION\n');
     assert.doesNotMatch(result.stderr, /EPIPE|Error/);
   });
@@ -74,7 +85,7 @@ describe('the command line in a pipe', () => {
     assert.match(cli(s.root, ['ls', '--state', 'node7']).stdout, /^node7 +bookworm +amd64 +hello/m);
   });
 
-  it('answers a mistyped command with the error and its suggestion alone, and lists the global options in every command\'s help', () => {
+  it("answers a mistyped command with the error and its suggestion alone, and lists the global options in every command's help", () => {
     const typo = spawnSync(process.execPath, [CLI, 'statsu'], { encoding: 'utf8' });
     assert.equal(typo.status, 2);
     assert.match(typo.stderr, /unknown command 'statsu'\n\(Did you mean status\?\)/);

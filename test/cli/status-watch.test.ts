@@ -14,7 +14,7 @@ describe('status --watch', () => {
     const watcher = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, '--json', 'status', '--watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
     const views = createInterface({ input: watcher.stdout })[Symbol.asyncIterator]();
-    const next = async () => JSON.parse(((await views.next()).value as string)) as { counts: Record<string, number> };
+    const next = async () => JSON.parse((await views.next()).value as string) as { counts: Record<string, number> };
     assert.equal((await next()).counts.scheduled, 0, 'the first view is the spool as it is');
     assert.equal(cli(s.root, ['enqueue', 'hello', '2.10-3', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status, 0);
     assert.equal((await next()).counts.scheduled, 1, 'the new entry shows up');

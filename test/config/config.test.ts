@@ -26,7 +26,10 @@ describe('configuration', () => {
       [{ thresholds: { downloadRetries: 1e9 } }, /thresholds\.downloadRetries = 1000000000: .*<=20/],
       [{ builder: 'chroot' }, /builder = "chroot": .*"sbuild"\|"host"/],
       [{ clock: 'later' }, /clock = "later"/],
-      [{ chroots: { extraRepositories: ['deb http://example.org/debian bookworm main; touch /tmp/x'] } }, /chroots\.extraRepositories\.0 = .*expected an apt source line/],
+      [
+        { chroots: { extraRepositories: ['deb http://example.org/debian bookworm main; touch /tmp/x'] } },
+        /chroots\.extraRepositories\.0 = .*expected an apt source line/,
+      ],
       [{ chroots: { unpackDir: 'relative/dir' } }, /chroots\.unpackDir = "relative\/dir": expected an absolute path/],
       [{ thresholds: { lockStaleSecs: 5 } }, /thresholds: Unrecognized key: "lockStaleSecs"/],
       [{ node: 'pending' }, /node = "pending": expected a node name/],

@@ -7,7 +7,15 @@ import { openSpool } from '../../src/spool/spool.js';
 describe('settings', () => {
   it('resolves the defaults the README documents, in the units the code uses', () => {
     assert.deepEqual(DEFAULT_SETTINGS, {
-      spool: { lockStaleMs: 60_000, lockUpdateMs: 15_000, maxBuildMs: 64_800_000, maxAttempts: 3, killGraceMs: 10_000, tmpMaxAgeMs: 86_400_000, abandonedMaxAgeMs: 172_800_000 },
+      spool: {
+        lockStaleMs: 60_000,
+        lockUpdateMs: 15_000,
+        maxBuildMs: 64_800_000,
+        maxAttempts: 3,
+        killGraceMs: 10_000,
+        tmpMaxAgeMs: 86_400_000,
+        abandonedMaxAgeMs: 172_800_000,
+      },
       download: { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2_000, maxBytes: 64 * 1024 * 1024, dscMaxBytes: 1024 * 1024 },
       catalogue: { sourcesIndexMaxAgeMs: 21_600_000 },
       database: { waitMs: 120_000, pollMs: 10 },
@@ -19,8 +27,13 @@ describe('settings', () => {
   });
 
   it('converts configured seconds once, and a spool opened without thresholds takes the defaults', () => {
-    const settings = resolveSettings(ConfigSchema.parse({ thresholds: { lockStaleSeconds: 2.5, lockUpdateSeconds: 0.5, buildTimeoutSeconds: 100, watchDebounceSeconds: 0.05 } }));
-    assert.deepEqual([settings.spool.lockStaleMs, settings.spool.lockUpdateMs, settings.build.buildTimeoutMs, settings.ssh.commandTimeoutSeconds, settings.watch.debounceMs], [2_500, 500, 100_000, 3_700, 50]);
+    const settings = resolveSettings(
+      ConfigSchema.parse({ thresholds: { lockStaleSeconds: 2.5, lockUpdateSeconds: 0.5, buildTimeoutSeconds: 100, watchDebounceSeconds: 0.05 } }),
+    );
+    assert.deepEqual(
+      [settings.spool.lockStaleMs, settings.spool.lockUpdateMs, settings.build.buildTimeoutMs, settings.ssh.commandTimeoutSeconds, settings.watch.debounceMs],
+      [2_500, 500, 100_000, 3_700, 50],
+    );
     assert.deepEqual(openSpool('/nonexistent').thresholds, DEFAULT_SETTINGS.spool);
   });
 });

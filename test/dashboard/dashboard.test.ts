@@ -61,20 +61,39 @@ describe('the dashboard in headless Chromium', () => {
     const s = sandbox('dashboard');
     const config = path.join(s.dir, 'repro-spool.json');
     const node = (port: number) => ({ host: '127.0.0.1', port, user: 'root', identityFile: '/nonexistent/key', root: '/srv/workspace', arch: 'amd64' });
-    fs.writeFileSync(config, JSON.stringify({ root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], nodes: { node1: node(2201), node2: node(2202) }, jobs: [{ name: 'amd64_1', arch: 'amd64', node1: 'node1', node2: 'node2' }] }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        root: 'root',
+        builder: 'host',
+        mirror: mirror.url,
+        suites: ['bookworm'],
+        nodes: { node1: node(2201), node2: node(2202) },
+        jobs: [{ name: 'amd64_1', arch: 'amd64', node1: 'node1', node2: 'node2' }],
+      }),
+    );
     const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
     for (const pkg of ['steady', 'wobbly', 'needy']) assert.equal((await run('build', pkg, '--arch', 'amd64')).status, 0);
 
     // What collect-info and the jobs would have left: node information, a failing node, an entry at node1.
     const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
     const queue = { SPOOL_INBOX: '2', SPOOL_PENDING: '1', SPOOL_STALE: '0', SPOOL_OLDEST_PENDING_SECONDS: '95' };
-    const info = (cpus: string, kernel: string) => ({ ARCH: 'amd64', NUM_CPU: cpus, KERNEL: kernel, TZ: 'UTC', CPU_MODEL: '<script>alert("owned")</script> EPYC', DATETIME: '2026-11-25T03:00:07.000Z', ...queue });
+    const info = (cpus: string, kernel: string) => ({
+      ARCH: 'amd64',
+      NUM_CPU: cpus,
+      KERNEL: kernel,
+      TZ: 'UTC',
+      CPU_MODEL: '<script>alert("owned")</script> EPYC',
+      DATETIME: '2026-11-25T03:00:07.000Z',
+      ...queue,
+    });
     await store.record([
       { kind: 'node-info', node: 'node1', collectedAt: '2026-11-25T03:00:00.000Z', values: info('16', 'Linux 6.1.0-28-amd64') },
       { kind: 'node-info', node: 'node2', collectedAt: '2026-11-25T03:00:00.000Z', values: info('8', 'Linux 6.12.9-amd64') },
     ]);
     const spool = openSpool(s.root);
-    for (let i = 0; i < 3; i++) recordFailure(spool, 'node2', 'ssh: connect to host 127.0.0.1 port 2202: Connection refused', { offlineAfterFailures: 3, recheckMs: 900_000 });
+    for (let i = 0; i < 3; i++)
+      recordFailure(spool, 'node2', 'ssh: connect to host 127.0.0.1 port 2202: Connection refused', { offlineAfterFailures: 3, recheckMs: 900_000 });
     writeEntry(s.layout, nodePlace('node1'), id('hello', '2.10-3'), { 'Dsc-Sha256': SHA });
 
     const generated = await run('--json', 'dashboard');
@@ -90,8 +109,8 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(await row('KERNEL').getAttribute('class'), 'differs');
     assert.equal(await row('TZ').getAttribute('class'), 'same');
     assert.deepEqual(await row('CLOCK_DRIFT').locator('td').allTextContents(), ['CLOCK_DRIFT (vs main at collection)', '+7 s', '+7 s']);
-    assert.match(await row('CPU_MODEL').locator('td').nth(1).textContent() ?? '', /^<script>alert\("owned"\)<\/script> EPYC$/, 'shown as text, never run');
-    assert.match(await page.locator('table.variations').first().textContent() ?? '', /umask\s*0022\s*0002/);
+    assert.match((await row('CPU_MODEL').locator('td').nth(1).textContent()) ?? '', /^<script>alert\("owned"\)<\/script> EPYC$/, 'shown as text, never run');
+    assert.match((await page.locator('table.variations').first().textContent()) ?? '', /umask\s*0022\s*0002/);
 
     const nodeRow = (name: string) => page.locator(`table.nodes tr[data-node="${name}"] td`).allTextContents();
     const node1 = await nodeRow('node1');
@@ -106,14 +125,27 @@ describe('the dashboard in headless Chromium', () => {
     const suiteHeads = await page.locator('table.suites th').allTextContents();
     const suiteRow = await page.locator('table.suites tr[data-suite="bookworm/amd64"] td').allTextContents();
     assert.deepEqual(Object.fromEntries(suiteHeads.map((h, i) => [h, suiteRow[i]])), {
-      'suite/arch': 'bookworm/amd64', catalogue: '4', tested: '3 (75.0%)', untested: '1 (25.0%)', scheduled: '0 (0.0%)', 'building now': '1 (25.0%)', 'failed (gave up)': '0 (0.0%)',
-      depwait: '1 (25.0%)', reproducible: '1 (25.0%)', unreproducible: '1 (25.0%)', removed: '',
+      'suite/arch': 'bookworm/amd64',
+      catalogue: '4',
+      tested: '3 (75.0%)',
+      untested: '1 (25.0%)',
+      scheduled: '0 (0.0%)',
+      'building now': '1 (25.0%)',
+      'failed (gave up)': '0 (0.0%)',
+      depwait: '1 (25.0%)',
+      reproducible: '1 (25.0%)',
+      unreproducible: '1 (25.0%)',
+      removed: '',
     });
-    assert.equal(await page.locator('svg[aria-label="verdicts of bookworm/amd64 over time"] rect').count() > 0, true, 'the history chart is drawn');
+    assert.equal((await page.locator('svg[aria-label="verdicts of bookworm/amd64 over time"] rect').count()) > 0, true, 'the history chart is drawn');
     const building = await page.locator('table.building tr[data-package="hello"] td').allTextContents();
     assert.deepEqual(building.slice(0, 5), ['hello', '2.10-3', 'bookworm/amd64', 'node1', 'build 1']);
     assert.match(building[5]!, /^\d+s$/, 'how long it has been at the node');
-    assert.deepEqual(await page.locator('table.durations tr[data-node="local1"] td').nth(2).textContent(), '2', "steady's and wobbly's: needy's depwait is no build duration");
+    assert.deepEqual(
+      await page.locator('table.durations tr[data-node="local1"] td').nth(2).textContent(),
+      '2',
+      "steady's and wobbly's: needy's depwait is no build duration",
+    );
     const recent = await page.locator('table.recent').textContent();
     assert.match(recent ?? '', /wobbly.*1:1\.0.*unreproducible.*wobbly_1\.0_all\.deb.*diffoscope\.html/s);
     assert.ok((await assertLinksResolve(page)) >= 8, 'logs, .buildinfo files, the diffoscope report and package pages are linked');
@@ -121,19 +153,27 @@ describe('the dashboard in headless Chromium', () => {
     await page.locator('table.recent a', { hasText: 'wobbly' }).click();
     assert.equal(await page.locator('h1').textContent(), 'wobbly');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'package-wobbly.png'), fullPage: true });
-    assert.match(await page.locator('table.history').textContent() ?? '', /unreproducible.*build 1 on local1: built.*build 2 on local2: built/s);
-    assert.match(await page.locator('table.history td.differing').first().textContent() ?? '', /^wobbly_1\.0_all\.deb: .*\.\/usr\/share\/wobbly\/umask/, 'the differing package and the path inside it');
-    assert.equal(await page.locator('ul.sources a').getAttribute('href'), `${mirror.url}/${mirror.dsc.wobbly!.path}`, "the .dsc on the configured mirror");
-    assert.equal(await assertLinksResolve(page) >= 6, true);
+    assert.match((await page.locator('table.history').textContent()) ?? '', /unreproducible.*build 1 on local1: built.*build 2 on local2: built/s);
+    assert.match(
+      (await page.locator('table.history td.differing').first().textContent()) ?? '',
+      /^wobbly_1\.0_all\.deb: .*\.\/usr\/share\/wobbly\/umask/,
+      'the differing package and the path inside it',
+    );
+    assert.equal(await page.locator('ul.sources a').getAttribute('href'), `${mirror.url}/${mirror.dsc.wobbly!.path}`, 'the .dsc on the configured mirror');
+    assert.equal((await assertLinksResolve(page)) >= 6, true);
     await page.goto(pathToFileURL(path.join(path.dirname(summary.index), 'packages', 'needy.html')).href);
-    assert.match(await page.locator('table.history').textContent() ?? '', /depwait.*unsatisfiable build dependencies: no-such-package-anywhere/s, 'the unmet build dependency');
+    assert.match(
+      (await page.locator('table.history').textContent()) ?? '',
+      /depwait.*unsatisfiable build dependencies: no-such-package-anywhere/s,
+      'the unmet build dependency',
+    );
     await page.goto(pathToFileURL(summary.index).href);
     await page.locator('table.suites a', { hasText: '1 (25.0%)' }).last().click();
     assert.equal(await page.locator('h1').textContent(), 'bookworm/amd64: unreproducible');
     assert.deepEqual(await page.locator('table.list a').allTextContents(), ['wobbly'], 'the list of unreproducible packages');
     await assertLinksResolve(page);
     await page.goto(pathToFileURL(path.join(path.dirname(summary.index), 'packages', 'hello.html')).href);
-    assert.match(await page.locator('body').textContent() ?? '', /bookworm\/amd64 2\.10-3: node1/);
+    assert.match((await page.locator('body').textContent()) ?? '', /bookworm\/amd64 2\.10-3: node1/);
     assert.deepEqual(problems, []);
     await page.close();
 

@@ -24,7 +24,8 @@ describe('mirror from the system apt sources', () => {
 
   it('prefers a one-line deb-src entry for the suite and ignores disabled and non-http entries', () => {
     const dir = aptDir({
-      'sources.list': '# comment\ndeb http://example.com/debian bookworm main\ndeb-src [arch=amd64] http://example.org/debian bookworm main\ndeb cdrom:[Debian]/ bookworm main\n',
+      'sources.list':
+        '# comment\ndeb http://example.com/debian bookworm main\ndeb-src [arch=amd64] http://example.org/debian bookworm main\ndeb cdrom:[Debian]/ bookworm main\n',
       'sources.list.d/off.sources': 'Types: deb-src\nURIs: http://example.org/off\nSuites: bookworm\nEnabled: no\n',
     });
     assert.equal(mirrorFromApt(readAptSources(dir), 'bookworm'), 'http://example.org/debian');

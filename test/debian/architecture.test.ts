@@ -40,10 +40,14 @@ describe("architecture wildcards, as dpkg's own code decides them", () => {
 
   it('matches Dpkg::Arch::debarch_is for every known architecture and wildcard shape', () => {
     const names = candidates();
-    const perl = spawnSync('perl', ['-MDpkg::Arch=debarch_is', '-e', 'while (<STDIN>) { chomp; my ($r, $a) = split / /; print debarch_is($r, $a) ? "1\\n" : "0\\n" }'], {
-      input: reals.flatMap((real) => names.map((name) => `${real} ${name}\n`)).join(''),
-      encoding: 'utf8',
-    });
+    const perl = spawnSync(
+      'perl',
+      ['-MDpkg::Arch=debarch_is', '-e', 'while (<STDIN>) { chomp; my ($r, $a) = split / /; print debarch_is($r, $a) ? "1\\n" : "0\\n" }'],
+      {
+        input: reals.flatMap((real) => names.map((name) => `${real} ${name}\n`)).join(''),
+        encoding: 'utf8',
+      },
+    );
     assert.equal(perl.status, 0, perl.stderr);
     const expected = perl.stdout.trim().split('\n');
     let i = 0;
@@ -70,8 +74,17 @@ describe("architecture wildcards, as dpkg's own code decides them", () => {
   it('catalogues linux-amd64 packages on amd64 and leaves out Extra-Source-Only stanzas', () => {
     const stanza = (name: string, version: string, arch: string, extra = '') =>
       `Package: ${name}\nVersion: ${version}\nArchitecture: ${arch}\nDirectory: pool/main/${name[0]}/${name}\n${extra}Checksums-Sha256:\n ${'a'.repeat(64)} 100 ${name}_${version}.dsc\n`;
-    const records = parseSourcesIndex([stanza('numatop', '2.2-1', 'linux-amd64 ppc64el'), stanza('jquery', '3.3.1~dfsg-3', 'all', 'Extra-Source-Only: yes\n'), stanza('jquery', '3.6.1+dfsg+~3.5.14-1', 'all')].join('\n'));
-    assert.deepEqual(records.map((r) => `${r.name} ${r.version}`), ['numatop 2.2-1', 'jquery 3.6.1+dfsg+~3.5.14-1']);
+    const records = parseSourcesIndex(
+      [
+        stanza('numatop', '2.2-1', 'linux-amd64 ppc64el'),
+        stanza('jquery', '3.3.1~dfsg-3', 'all', 'Extra-Source-Only: yes\n'),
+        stanza('jquery', '3.6.1+dfsg+~3.5.14-1', 'all'),
+      ].join('\n'),
+    );
+    assert.deepEqual(
+      records.map((r) => `${r.name} ${r.version}`),
+      ['numatop 2.2-1', 'jquery 3.6.1+dfsg+~3.5.14-1'],
+    );
     assert.equal(buildsOn(records[0]!, 'amd64'), true);
     assert.equal(buildsOn(records[0]!, 'arm64'), false);
     assert.equal(buildsOn(records[1]!, 'amd64'), true, 'arch:all is tested on amd64');

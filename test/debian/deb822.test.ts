@@ -14,11 +14,23 @@ describe('deb822', () => {
 
   it('splits stanzas on blank lines and skips comments', () => {
     const stanzas = parseStanzas('# header\nA: 1\n\n\nB: 2\nC: 3\n');
-    assert.deepEqual(stanzas.map((s) => s.entries()), [[['A', '1']], [['B', '2'], ['C', '3']]]);
+    assert.deepEqual(
+      stanzas.map((s) => s.entries()),
+      [
+        [['A', '1']],
+        [
+          ['B', '2'],
+          ['C', '3'],
+        ],
+      ],
+    );
   });
 
   it('reports malformed input with its line number', () => {
-    assert.throws(() => parseStanza('A: 1\nno colon here\n'), (e: unknown) => e instanceof Deb822Error && e.line === 2);
+    assert.throws(
+      () => parseStanza('A: 1\nno colon here\n'),
+      (e: unknown) => e instanceof Deb822Error && e.line === 2,
+    );
     assert.throws(() => parseStanza(' continuation first\n'), /line 1: continuation line without a field/);
     assert.throws(() => parseStanza('A: 1\nA: 2\n'), /line 2: duplicate field A/);
     assert.throws(() => parseStanza('A: 1\nB: x\0y\n'), /line 2: NUL byte/);

@@ -10,7 +10,13 @@ describe('.dsc files', () => {
   it('lists the files of a source package with size and sha256', () => {
     const dsc = parseDsc(BODY);
     assert.equal(dsc.source, 'hello');
-    assert.deepEqual(dsc.files.map((f) => [f.name, f.size]), [['hello_2.10.orig.tar.gz', 1183], ['hello_2.10-3.debian.tar.xz', 12688]]);
+    assert.deepEqual(
+      dsc.files.map((f) => [f.name, f.size]),
+      [
+        ['hello_2.10.orig.tar.gz', 1183],
+        ['hello_2.10-3.debian.tar.xz', 12688],
+      ],
+    );
   });
 
   it('reads the body of a PGP clearsigned .dsc, dash-escaped lines included', () => {
@@ -20,7 +26,10 @@ describe('.dsc files', () => {
 
   it('names the line of the signed file where the body is malformed', () => {
     const signed = `-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nSource: hello\nbroken line\n-----BEGIN PGP SIGNATURE-----\n-----END PGP SIGNATURE-----\n`;
-    assert.throws(() => parseDsc(signed), (e: unknown) => e instanceof Deb822Error && e.line === 5);
+    assert.throws(
+      () => parseDsc(signed),
+      (e: unknown) => e instanceof Deb822Error && e.line === 5,
+    );
   });
 
   it('refuses file names that could leave the download directory', () => {

@@ -14,7 +14,14 @@ const stanza = (name: string, version: string, arch = 'any') =>
 describe('Sources indexes', () => {
   it('yields name, version, pool directory and the .dsc sha256 of each stanza', () => {
     const [record] = parseSourcesIndex(stanza('hello', '1:2.10-3', 'any all'));
-    assert.deepEqual(record, { name: 'hello', version: '1:2.10-3', directory: 'pool/main/h/hello', architectures: ['any', 'all'], dscName: 'hello_2.10-3.dsc', dscSha256: SHA });
+    assert.deepEqual(record, {
+      name: 'hello',
+      version: '1:2.10-3',
+      directory: 'pool/main/h/hello',
+      architectures: ['any', 'all'],
+      dscName: 'hello_2.10-3.dsc',
+      dscSha256: SHA,
+    });
   });
 
   it('reads plain, gzip and xz files alike', () => {
@@ -24,7 +31,11 @@ describe('Sources indexes', () => {
     fs.writeFileSync(path.join(dir, 'Sources.gz'), zlib.gzipSync(text));
     execFileSync('xz', ['-k', path.join(dir, 'Sources')]);
     for (const name of ['Sources', 'Sources.gz', 'Sources.xz']) {
-      assert.deepEqual(parseSourcesIndex(readIndexFile(path.join(dir, name))).map((r) => r.name), ['aa', 'bb'], name);
+      assert.deepEqual(
+        parseSourcesIndex(readIndexFile(path.join(dir, name))).map((r) => r.name),
+        ['aa', 'bb'],
+        name,
+      );
     }
     assert.equal(readIndexText(Buffer.from('plain')), 'plain');
   });
@@ -36,6 +47,9 @@ describe('Sources indexes', () => {
 
   it('knows which architectures a source builds on', () => {
     const [record] = parseSourcesIndex(stanza('hello', '1.0', 'any-arm64 all'));
-    assert.deepEqual(['amd64', 'arm64', 'armhf'].map((a) => buildsOn(record!, a)), [true, true, false]);
+    assert.deepEqual(
+      ['amd64', 'arm64', 'armhf'].map((a) => buildsOn(record!, a)),
+      [true, true, false],
+    );
   });
 });

@@ -26,7 +26,8 @@ function generate(next: () => number): string {
 
 /** dpkg's own verdict for every pair, from one shell (a dpkg process per comparison). */
 function dpkgVerdicts(pairs: Array<[string, string]>): number[] {
-  const script = 'while read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo -1; elif dpkg --compare-versions "$a" eq "$b"; then echo 0; else echo 1; fi; done';
+  const script =
+    'while read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo -1; elif dpkg --compare-versions "$a" eq "$b"; then echo 0; else echo 1; fi; done';
   const result = spawnSync('sh', ['-c', script], { input: pairs.map(([a, b]) => `${a} ${b}`).join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 24 });
   assert.equal(result.status, 0, result.stderr);
   return result.stdout.trim().split('\n').map(Number);

@@ -12,7 +12,13 @@ import { PROJECT, sandbox } from '../helpers/spool.js';
 
 const OPTIONS = { idleTimeoutMs: 500, retries: 2, backoffMs: 10, maxBytes: 1 << 20, dscMaxBytes: 1 << 16 };
 let mirror: Mirror;
-before(async () => (mirror = await startMirror([{ name: 'hello', version: '1:2.10' }, { name: 'world', version: '1.0' }])));
+before(
+  async () =>
+    (mirror = await startMirror([
+      { name: 'hello', version: '1:2.10' },
+      { name: 'world', version: '1.0' },
+    ])),
+);
 after(() => mirror.close());
 
 /** Fetches hello and reports the outcome, the files seen inside use(), and what tmp/ holds afterwards. */
@@ -81,7 +87,10 @@ describe('fetching a source package from the mirror', () => {
         const before = mirror.requests.length;
         const { result, leftovers } = await fetchHello();
         assert.equal(result.outcome, 'unreachable');
-        assert.match('detail' in result ? result.detail : '', fault === 'drop' ? /(connection dropped|aborted|socket hang up).*after 3 attempts/ : /no data for 500 ms .*after 3 attempts/);
+        assert.match(
+          'detail' in result ? result.detail : '',
+          fault === 'drop' ? /(connection dropped|aborted|socket hang up).*after 3 attempts/ : /no data for 500 ms .*after 3 attempts/,
+        );
         assert.equal(mirror.requests.slice(before).filter((r) => r === tarball).length, 3);
         assert.deepEqual(leftovers, []);
       } finally {
@@ -104,16 +113,23 @@ describe('fetching a source package from the mirror', () => {
 describe('a fetch killed mid-download', () => {
   it('leaves a temp dir that the reaper removes, since its writer is gone', async () => {
     const s = sandbox('fetch-crash');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/fetcher.ts'), s.root, mirror.url, mirror.dsc.hello!.path, mirror.dsc.hello!.sha256], {
-      cwd: PROJECT,
-      env: { ...process.env, REPRO_SPOOL_FAULT: 'fetch:after-dsc' },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(PROJECT, 'test/helpers/fetcher.ts'), s.root, mirror.url, mirror.dsc.hello!.path, mirror.dsc.hello!.sha256],
+      {
+        cwd: PROJECT,
+        env: { ...process.env, REPRO_SPOOL_FAULT: 'fetch:after-dsc' },
+      },
+    );
     const [, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
     assert.equal(signal, 'SIGKILL');
     const spool = openSpool(s.root);
     assert.equal(fs.readdirSync(spool.layout.tmpDir).length, 1, 'the partial download is still there');
     const report = await reap(spool);
-    assert.deepEqual(report.actions.map((a) => a.action), ['remove-temp']);
+    assert.deepEqual(
+      report.actions.map((a) => a.action),
+      ['remove-temp'],
+    );
     assert.deepEqual(fs.readdirSync(spool.layout.tmpDir), []);
   });
 });

@@ -49,13 +49,18 @@ const STALE_SECONDS = 4;
 /** Results and inbox copies of an entry that failed meanwhile are nobody's: the reapers remove them after this. */
 const ABANDONED_SECONDS = 15;
 
-
-
 export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckChaosReport> {
   const started = Date.now();
   const rand = seededRandom(options.seed);
   const s = sandbox('check-chaos');
-  const thresholds = { lockStaleSeconds: STALE_SECONDS, lockUpdateSeconds: 1, killGraceSeconds: 1, maxAttempts: 4, downloadRetries: 0, abandonedMaxAgeSeconds: ABANDONED_SECONDS };
+  const thresholds = {
+    lockStaleSeconds: STALE_SECONDS,
+    lockUpdateSeconds: 1,
+    killGraceSeconds: 1,
+    maxAttempts: 4,
+    downloadRetries: 0,
+    abandonedMaxAgeSeconds: ABANDONED_SECONDS,
+  };
   const nodeEntries = options.nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
     const root = path.join(sshd.dir, path.basename(s.dir));
@@ -93,7 +98,11 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
   // The jobs: each runs `build --job` again and again, in its own process group (as Jenkins starts it).
   const jobLoop = async (job: string) => {
     while (chaos) {
-      const child = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, 'build', '--job', job], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, REPRO_SPOOL_FAULT: '' } });
+      const child = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, 'build', '--job', job], {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, REPRO_SPOOL_FAULT: '' },
+      });
       running.add(child);
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
@@ -187,25 +196,35 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
     const text = fs.readFileSync(path.join(s.layout.placeDir({ state: 'failed' }), 'bookworm', 'amd64', pkg, '1.0'), 'utf8');
     if (!/^Last-Failure: .+/m.test(text)) violations.push(`failed/${pkg} gives no reason`);
   }
-  if (main.results.size || main.temps.length || main.locks.length) violations.push(`main keeps results ${[...main.results].join(' ')}, temps ${main.temps.join(' ')}, locks ${main.locks.join(' ')}`);
+  if (main.results.size || main.temps.length || main.locks.length)
+    violations.push(`main keeps results ${[...main.results].join(' ')}, temps ${main.temps.join(' ')}, locks ${main.locks.join(' ')}`);
   const fetched = path.join(s.root, 'reproducible-results');
-  if (fs.existsSync(fetched) && fs.readdirSync(fetched, { recursive: true }).some((n) => String(n).split('/').length >= 5)) violations.push('main keeps fetched results directories');
+  if (fs.existsSync(fetched) && fs.readdirSync(fetched, { recursive: true }).some((n) => String(n).split('/').length >= 5))
+    violations.push('main keeps fetched results directories');
   for (const node of nodeEntries) {
     const left = census(new Layout(node.root));
     if (left.entries.size || left.results.size || left.temps.length || left.locks.length) {
-      violations.push(`${node.name} keeps entries ${JSON.stringify([...left.entries])}, results ${[...left.results].join(' ')}, temps ${left.temps.join(' ')}, locks ${left.locks.join(' ')}`);
+      violations.push(
+        `${node.name} keeps entries ${JSON.stringify([...left.entries])}, results ${[...left.results].join(' ')}, temps ${left.temps.join(' ')}, locks ${left.locks.join(' ')}`,
+      );
     }
     const builds = path.join(node.root, 'build');
     if (fs.existsSync(builds) && fs.readdirSync(builds).length) violations.push(`${node.name} keeps build directories ${fs.readdirSync(builds).join(' ')}`);
   }
   const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: STALE_SECONDS * 1000, lockUpdateMs: 1000, waitMs: 30_000, pollMs: 10 });
   const history = await store.read((db) => query<{ name: string; journal_id: string }>(db, 'SELECT name, journal_id FROM result_history'));
-  const builds = await store.read((db) => query<{ journal_id: string; build_number: number; node: string }>(db, 'SELECT journal_id, build_number, node FROM builds'));
+  const builds = await store.read((db) =>
+    query<{ journal_id: string; build_number: number; node: string }>(db, 'SELECT journal_id, build_number, node FROM builds'),
+  );
   for (const pkg of options.packages) {
     const verdicts = history.filter((h) => h.name === pkg);
-    if (failedIds.has(pkg) ? verdicts.length !== 0 : verdicts.length !== 1) violations.push(`${pkg}: ${verdicts.length} verdicts${failedIds.has(pkg) ? ' and a failed/ entry' : ''}`);
+    if (failedIds.has(pkg) ? verdicts.length !== 0 : verdicts.length !== 1)
+      violations.push(`${pkg}: ${verdicts.length} verdicts${failedIds.has(pkg) ? ' and a failed/ entry' : ''}`);
     for (const verdict of verdicts) {
-      const rows = builds.filter((b) => b.journal_id === verdict.journal_id).map((b) => `${b.build_number}@${b.node}`).sort();
+      const rows = builds
+        .filter((b) => b.journal_id === verdict.journal_id)
+        .map((b) => `${b.build_number}@${b.node}`)
+        .sort();
       if (rows.join(' ') !== '1@node1 2@node2') violations.push(`${pkg}: its verdict has builds ${rows.join(' ') || 'none'}`);
     }
   }

@@ -47,7 +47,11 @@ export function crashScenario(name: string, scenario: CrashScenario): void {
       assert.equal(after.quarantineSlots, after.quarantineItems, 'no empty quarantine slot');
 
       const again = JSON.parse(cli(s.root, ['reap', '--json']).stdout) as { actions: Array<{ action: string }> };
-      assert.deepEqual(again.actions.filter((a) => a.action !== 'prune-dir'), [], 'a second reap finds nothing to repair');
+      assert.deepEqual(
+        again.actions.filter((a) => a.action !== 'prune-dir'),
+        [],
+        'a second reap finds nothing to repair',
+      );
       assert.equal(cli(s.root, ['status']).status, 0);
     });
   }

@@ -7,4 +7,8 @@ import { openSpool } from '../../src/spool/spool.js';
 
 const [root, node, count] = process.argv.slice(2) as [string, string, string];
 const spool = openSpool(root);
-for (let i = 0; i < Number(count); i++) recordFailure(spool, node, `ssh: connect to host ${node} port 22: Connection refused (writer ${process.pid}, try ${i})`, { offlineAfterFailures: 3, recheckMs: 60_000 });
+for (let i = 0; i < Number(count); i++)
+  recordFailure(spool, node, `ssh: connect to host ${node} port 22: Connection refused (writer ${process.pid}, try ${i})`, {
+    offlineAfterFailures: 3,
+    recheckMs: 60_000,
+  });

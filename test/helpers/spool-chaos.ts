@@ -45,7 +45,6 @@ const DOCUMENTED_EXITS = new Set([0, 1, 3, 4]);
 
 type Op = { readonly name: string; readonly args: string[]; readonly script?: string; readonly records?: string[] };
 
-
 export async function runSpoolChaos(options: SpoolChaosOptions): Promise<SpoolChaosReport> {
   const started = Date.now();
   const rand = seededRandom(options.seed ?? Date.now());
@@ -82,7 +81,12 @@ export async function runSpoolChaos(options: SpoolChaosOptions): Promise<SpoolCh
     }
     if (r < 10) return { name: 'reap', args: ['reap'] };
     const prefix = `w${writers++}`;
-    return { name: 'db-write', args: [database, prefix, '2'], script: path.join(PROJECT, 'test/helpers/store-writer.ts'), records: [`${prefix}-0`, `${prefix}-1`] };
+    return {
+      name: 'db-write',
+      args: [database, prefix, '2'],
+      script: path.join(PROJECT, 'test/helpers/store-writer.ts'),
+      records: [`${prefix}-0`, `${prefix}-1`],
+    };
   };
 
   const runOp = (op: Op): Promise<void> =>
@@ -114,7 +118,8 @@ export async function runSpoolChaos(options: SpoolChaosOptions): Promise<SpoolCh
         const key = signal ?? String(status);
         exitCodes[`${op.name}:${key}`] = (exitCodes[`${op.name}:${key}`] ?? 0) + 1;
         if (signal === 'SIGKILL') kills++;
-        else if (!DOCUMENTED_EXITS.has(status ?? -1)) violations.push(`${op.name} ${op.args.join(' ')} exited ${status ?? signal}: ${stderr.trim().slice(0, 400)}`);
+        else if (!DOCUMENTED_EXITS.has(status ?? -1))
+          violations.push(`${op.name} ${op.args.join(' ')} exited ${status ?? signal}: ${stderr.trim().slice(0, 400)}`);
         if (STACK_TRACE.test(stderr)) violations.push(`${op.name} printed a stack trace: ${stderr.trim().slice(0, 400)}`);
         if (status === 0 && op.records) acknowledged.push(...op.records);
         resolve();
@@ -139,7 +144,11 @@ export async function runSpoolChaos(options: SpoolChaosOptions): Promise<SpoolCh
   const reapJson = (): { status: number | null; actions: Array<{ action: string; path: string; outcome: string }>; stderr: string } => {
     const out = cli(s.root, ['--config', config, '--json', 'reap']);
     try {
-      return { status: out.status, actions: (JSON.parse(out.stdout) as { actions: Array<{ action: string; path: string; outcome: string }> }).actions, stderr: out.stderr };
+      return {
+        status: out.status,
+        actions: (JSON.parse(out.stdout) as { actions: Array<{ action: string; path: string; outcome: string }> }).actions,
+        stderr: out.stderr,
+      };
     } catch {
       return { status: out.status, actions: [], stderr: out.stderr };
     }

@@ -111,7 +111,11 @@ export function census(layout: Layout): Census {
     const key = idKey(e.id);
     entries.set(key, [...(entries.get(key) ?? []), placeName(e.place)]);
   }
-  const results = new Set(walkResults(layout).entries.filter((r) => hasResultMarker(r.path)).map((r) => idKey(r.id)));
+  const results = new Set(
+    walkResults(layout)
+      .entries.filter((r) => hasResultMarker(r.path))
+      .map((r) => idKey(r.id)),
+  );
   const locks: string[] = [];
   for (const suite of listDir(layout.locksDir)) {
     if (!suite.isDirectory()) continue;
@@ -132,6 +136,8 @@ export function census(layout: Layout): Census {
 
 /** Whether any process of the group still runs: a zombie (killed, not yet reaped by whoever adopted it) does not count. */
 export function hasSleepingGroup(pgid: number): boolean {
-  const states = spawnSync('ps', ['-o', 'stat=', '-g', String(pgid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const states = spawnSync('ps', ['-o', 'stat=', '-g', String(pgid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   return states.some((state) => !state.startsWith('Z'));
 }

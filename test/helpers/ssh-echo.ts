@@ -6,6 +6,11 @@
 import { SshTransport } from '../../src/transport/ssh.js';
 import type { NodeConfig } from '../../src/config/config.js';
 
-const transport = new SshTransport('node1', JSON.parse(process.argv[2]!) as NodeConfig, { connectTimeoutSeconds: 3, retries: 0, backoffMs: 50, commandTimeoutSeconds: 60 });
+const transport = new SshTransport('node1', JSON.parse(process.argv[2]!) as NodeConfig, {
+  connectTimeoutSeconds: 3,
+  retries: 0,
+  backoffMs: 50,
+  commandTimeoutSeconds: 60,
+});
 process.stdout.write(await transport.check(['echo', 'hello']));
 transport.close();

@@ -27,7 +27,10 @@ describe('jobs render', () => {
     const s = sandbox('render');
     const result = cli(s.root, ['--config', EXAMPLE, 'jobs', 'render', '--format', 'jjb']);
     assert.equal(result.status, 0, result.stderr);
-    const parsed = spawnSync('/usr/bin/python3', ['-c', 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: result.stdout, encoding: 'utf8' });
+    const parsed = spawnSync('/usr/bin/python3', ['-c', 'import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin)))'], {
+      input: result.stdout,
+      encoding: 'utf8',
+    });
     assert.equal(parsed.status, 0, parsed.stderr);
     const jobs = JSON.parse(parsed.stdout) as Array<{ job: { name: string; builders: Array<{ shell: string }> } }>;
     assert.equal(jobs.length, 15, '14 build jobs and the scheduler');
@@ -49,7 +52,10 @@ describe('jobs render', () => {
     assert.match(result.stdout, /^\*\/5 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ reap --json >> /m);
     assert.match(result.stdout, /^7,37 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ collect-info --json >> /m);
     assert.match(result.stdout, /^\*\/15 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ dashboard --json >> /m);
-    assert.match(result.stdout, /^43 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ sources import --suite bookworm --arch amd64 --arch armhf --json && \{ .* schedule --new --suite bookworm --arch amd64 .*; .* schedule --new --suite bookworm --arch armhf .*; \} >> \/var\/log\/repro-spool\/schedule\.log 2>&1$/m);
+    assert.match(
+      result.stdout,
+      /^43 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ sources import --suite bookworm --arch amd64 --arch armhf --json && \{ .* schedule --new --suite bookworm --arch amd64 .*; .* schedule --new --suite bookworm --arch armhf .*; \} >> \/var\/log\/repro-spool\/schedule\.log 2>&1$/m,
+    );
   });
 });
 

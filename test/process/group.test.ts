@@ -13,7 +13,15 @@ describe('a command in its own process group', () => {
   it('appends its output to the log and reports its exit status', async () => {
     const log = path.join(tempDir('group'), 'log');
     fs.writeFileSync(log, 'before\n');
-    const run = await runInGroup({ command: 'sh', args: ['-c', 'echo out; echo err >&2; exit 4'], cwd: '/', env: { PATH: process.env.PATH! }, logFile: log, timeoutMs: 10_000, killGraceMs: 500 });
+    const run = await runInGroup({
+      command: 'sh',
+      args: ['-c', 'echo out; echo err >&2; exit 4'],
+      cwd: '/',
+      env: { PATH: process.env.PATH! },
+      logFile: log,
+      timeoutMs: 10_000,
+      killGraceMs: 500,
+    });
     assert.deepEqual([run.exitCode, run.timedOut], [4, false]);
     assert.equal(fs.readFileSync(log, 'utf8'), 'before\nout\nerr\n');
   });
@@ -41,7 +49,16 @@ describe('a command in its own process group', () => {
   it('ends the group when aborted', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
-    const run = await runInGroup({ command: 'sleep', args: ['30'], cwd: '/', env: { PATH: process.env.PATH! }, logFile: path.join(tempDir('group'), 'log'), timeoutMs: 60_000, killGraceMs: 300, signal: controller.signal });
+    const run = await runInGroup({
+      command: 'sleep',
+      args: ['30'],
+      cwd: '/',
+      env: { PATH: process.env.PATH! },
+      logFile: path.join(tempDir('group'), 'log'),
+      timeoutMs: 60_000,
+      killGraceMs: 300,
+      signal: controller.signal,
+    });
     assert.deepEqual([run.timedOut, run.signal], [false, 'SIGTERM']);
   });
 });

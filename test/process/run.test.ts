@@ -15,9 +15,13 @@ describe('running a short local command', () => {
     assert.equal(outputOf('printf', ['  %s\\n', 'amd64']), 'amd64');
     assert.throws(
       () => outputOf('sh', ['-c', 'echo no such package >&2; exit 1']),
-      (error: unknown) => error instanceof SpoolError && error.kind === 'failed' && error.message === 'sh -c echo no such package >&2; exit 1 exited 1: no such package',
+      (error: unknown) =>
+        error instanceof SpoolError && error.kind === 'failed' && error.message === 'sh -c echo no such package >&2; exit 1 exited 1: no such package',
     );
-    assert.throws(() => outputOf('no-such-command-anywhere', []), (error: unknown) => error instanceof SpoolError && /no-such-command-anywhere.*ENOENT/.test(error.message));
+    assert.throws(
+      () => outputOf('no-such-command-anywhere', []),
+      (error: unknown) => error instanceof SpoolError && /no-such-command-anywhere.*ENOENT/.test(error.message),
+    );
   });
 
   it('runForStatus keeps the event loop turning while it waits, and ends a command at its timeout', async () => {

@@ -8,7 +8,9 @@ const PACKAGES = Array.from({ length: 10 }, (_, i) => `chaos${i}`);
 let mirror: Mirror;
 const nodes: TestSshd[] = [];
 before(async () => {
-  mirror = await startMirror(PACKAGES.map((name, i) => ({ name, version: '1.0', build: [...(i % 2 ? ['sleep 1'] : []), 'mkdir -p out', `echo ${name} > out/data`] })));
+  mirror = await startMirror(
+    PACKAGES.map((name, i) => ({ name, version: '1.0', build: [...(i % 2 ? ['sleep 1'] : []), 'mkdir -p out', `echo ${name} > out/data`] })),
+  );
   nodes.push(await startSshd(), await startSshd());
 });
 after(async () => {

@@ -22,9 +22,22 @@ describe('node health on the main node', () => {
     assert.doesNotThrow(() => assertUsable(spool, 'node2', settings));
     now += 1000;
     const health = recordFailure(spool, 'node2', 'Connection refused', settings);
-    assert.deepEqual(health, { node: 'node2', failures: 3, lastFailure: 'Connection refused', lastFailureAt: '2026-11-25T03:00:02.000Z', offlineSince: '2026-11-25T03:00:02.000Z' });
-    assert.match(fs.readFileSync(path.join(s.root, 'node-health', 'node2'), 'utf8'), /^2026-11-25T03:00:01.000Z timed out after 5 s$/m, 'one readable line per failure');
-    assert.throws(() => assertUsable(spool, 'node2', settings), /node node2 is offline since 2026-11-25T03:00:02.000Z \(3 failures, last: Connection refused\); next try after 2026-11-25T03:01:02.000Z/);
+    assert.deepEqual(health, {
+      node: 'node2',
+      failures: 3,
+      lastFailure: 'Connection refused',
+      lastFailureAt: '2026-11-25T03:00:02.000Z',
+      offlineSince: '2026-11-25T03:00:02.000Z',
+    });
+    assert.match(
+      fs.readFileSync(path.join(s.root, 'node-health', 'node2'), 'utf8'),
+      /^2026-11-25T03:00:01.000Z timed out after 5 s$/m,
+      'one readable line per failure',
+    );
+    assert.throws(
+      () => assertUsable(spool, 'node2', settings),
+      /node node2 is offline since 2026-11-25T03:00:02.000Z \(3 failures, last: Connection refused\); next try after 2026-11-25T03:01:02.000Z/,
+    );
     now += 60_000;
     assert.doesNotThrow(() => assertUsable(spool, 'node2', settings), 'due for its recheck');
     recordSuccess(spool, 'node2');
@@ -44,11 +57,16 @@ describe('node health on the main node', () => {
 
   it('counts every failure when eight jobs fail on the same node at once', async () => {
     const s = sandbox('health-race');
-    const writers = Array.from({ length: 8 }, () =>
-      new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/health-writer.ts'), s.root, 'node1', '25'], { cwd: PROJECT, stdio: 'inherit' });
-        child.on('exit', resolve);
-      }),
+    const writers = Array.from(
+      { length: 8 },
+      () =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/health-writer.ts'), s.root, 'node1', '25'], {
+            cwd: PROJECT,
+            stdio: 'inherit',
+          });
+          child.on('exit', resolve);
+        }),
     );
     assert.deepEqual(await Promise.all(writers), Array(8).fill(0));
     const health = readHealth(openSpool(s.root), 'node1', settings);

@@ -38,21 +38,47 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object; n
     const name = `node${i + 1}`;
     const nodeConfig = path.join(sshd.dir, `${path.basename(s.dir)}.json`);
     const root = path.join(sshd.dir, path.basename(s.dir));
-    fs.writeFileSync(nodeConfig, JSON.stringify({ node: name, builder: 'host', mirror: mirror.url, thresholds: { downloadRetries: 0 }, ...(name === 'node1' ? overrides.node1Config : {}) }));
+    fs.writeFileSync(
+      nodeConfig,
+      JSON.stringify({
+        node: name,
+        builder: 'host',
+        mirror: mirror.url,
+        thresholds: { downloadRetries: 0 },
+        ...(name === 'node1' ? overrides.node1Config : {}),
+      }),
+    );
     const port = name === 'node2' && overrides.node2Port ? overrides.node2Port : sshd.node.port;
     const clock = name === 'node2' && overrides.node2Clock ? { clock: overrides.node2Clock } : {};
     return [name, { ...sshd.node, port, root, command: [process.execPath, CLI, '--config', nodeConfig], ...clock }] as const;
   });
   const config = path.join(s.dir, 'repro-spool.json');
   const write = (extra: object = {}) =>
-    fs.writeFileSync(config, JSON.stringify({ root: 'root', mirror: mirror.url, suites: ['bookworm'], nodes: Object.fromEntries(nodeEntries), jobs: [{ name: 'job1', arch: 'amd64', node1: 'node1', node2: 'node2' }], thresholds: { sshConnectTimeoutSeconds: 2, sshRetries: 1, sshBackoffSeconds: 0.05 }, ...extra }));
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        root: 'root',
+        mirror: mirror.url,
+        suites: ['bookworm'],
+        nodes: Object.fromEntries(nodeEntries),
+        jobs: [{ name: 'job1', arch: 'amd64', node1: 'node1', node2: 'node2' }],
+        thresholds: { sshConnectTimeoutSeconds: 2, sshRetries: 1, sshBackoffSeconds: 0.05 },
+        ...extra,
+      }),
+    );
   write();
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   assert.equal((await run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
   const roots = nodeEntries.map(([, n]) => new Layout(n.root));
-  return { ...s, run, write, nodeEntries, roots, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
+  return {
+    ...s,
+    run,
+    write,
+    nodeEntries,
+    roots,
+    store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }),
+  };
 }
-
 
 function assertNodesEmpty(roots: readonly Layout[]): void {
   for (const layout of roots) {
@@ -85,8 +111,13 @@ describe('a check over ssh on two nodes', () => {
     }
     assert.deepEqual(verdicts, { steady: 'reproducible', wobbly: 'unreproducible' });
     assert.equal((await main.run('build', 'node1', 'node2')).status, 3, 'nothing left to do');
-    const rows = await main.store.read((db) => query<{ name: string; node: string; build_number: number }>(db, 'SELECT name, node, build_number FROM builds ORDER BY name, build_number'));
-    assert.deepEqual(rows.map((r) => `${r.name}:${r.build_number}@${r.node}`), ['steady:1@node1', 'steady:2@node2', 'wobbly:1@node1', 'wobbly:2@node2']);
+    const rows = await main.store.read((db) =>
+      query<{ name: string; node: string; build_number: number }>(db, 'SELECT name, node, build_number FROM builds ORDER BY name, build_number'),
+    );
+    assert.deepEqual(
+      rows.map((r) => `${r.name}:${r.build_number}@${r.node}`),
+      ['steady:1@node1', 'steady:2@node2', 'wobbly:1@node1', 'wobbly:2@node2'],
+    );
     assert.equal(census(main.layout).entries.size, 0);
     assertNodesEmpty(main.roots);
   });
@@ -117,8 +148,13 @@ describe('a check over ssh on two nodes', () => {
     assert.deepEqual([...census(main.layout).entries.values()], [['failed']]);
     const failed = fs.readFileSync(path.join(main.root, 'reproducible-builds/failed/bookworm/amd64/steady/1.0'), 'utf8');
     assert.match(failed, /^Leftovers-On: node2$/m);
-    assert.equal(census(main.layout).results.size, 0, 'build 1\'s fetched results are gone from main');
-    assert.deepEqual(fs.existsSync(path.join(main.root, 'reproducible-results')) ? fs.readdirSync(path.join(main.root, 'reproducible-results'), { recursive: true }).filter((n) => String(n).endsWith('/result')) : [], []);
+    assert.equal(census(main.layout).results.size, 0, "build 1's fetched results are gone from main");
+    assert.deepEqual(
+      fs.existsSync(path.join(main.root, 'reproducible-results'))
+        ? fs.readdirSync(path.join(main.root, 'reproducible-results'), { recursive: true }).filter((n) => String(n).endsWith('/result'))
+        : [],
+      [],
+    );
     assertNodesEmpty([main.roots[0]!]);
   });
 
@@ -194,7 +230,7 @@ describe('a check over ssh on two nodes', () => {
     assertNodesEmpty(main.roots);
   });
 
-  it("does not blame the node when its build is killed there (the OOM killer, an operator): the node answered", async () => {
+  it('does not blame the node when its build is killed there (the OOM killer, an operator): the node answered', async () => {
     const main = await mainNode();
     assert.equal((await main.run('schedule', 'slowish', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const job = main.run('build', '--job', 'job1');
@@ -212,7 +248,9 @@ describe('a check over ssh on two nodes', () => {
   it('lets a remote build outlive a SIGKILLed main job: the rerun waits for it (exit 4, Attempt unchanged), then completes once', async () => {
     const main = await mainNode();
     assert.equal((await main.run('schedule', 'slowish', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
-    const job = spawn(process.execPath, [CLI, '--root', main.root, '--config', path.join(main.dir, 'repro-spool.json'), 'build', '--job', 'job1'], { stdio: 'ignore' });
+    const job = spawn(process.execPath, [CLI, '--root', main.root, '--config', path.join(main.dir, 'repro-spool.json'), 'build', '--job', 'job1'], {
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => job.on('exit', resolve));
     const pending = path.join(main.roots[0]!.root, 'reproducible-builds/pending/bookworm/amd64/slowish/1.0');
     await until(() => fs.existsSync(pending), 'build 1 started on node1');
@@ -238,14 +276,18 @@ describe('a check over ssh on two nodes', () => {
     fs.writeFileSync(configFile, JSON.stringify(config));
     const [, node1] = main.nodeEntries[0]!;
     assert.equal(spawnSync(process.execPath, [CLI, '--root', node1.root, 'init']).status, 0, 'the node is set up before its agent starts');
-    const agent = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, '--json', 'watch', '--node', 'node1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const agent = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, '--json', 'watch', '--node', 'node1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const agentExit = new Promise<number | null>((resolve) => agent.on('exit', resolve));
     let agentLog = '';
     let agentOut = '';
     agent.stderr.on('data', (d) => (agentLog += d));
     agent.stdout.on('data', (d) => (agentOut += d));
     await until(() => agentLog.includes('watching'), 'the agent watches its inbox');
-    const second = spawnSync(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, 'watch', '--node', 'node1'], { encoding: 'utf8' });
+    const second = spawnSync(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, 'watch', '--node', 'node1'], {
+      encoding: 'utf8',
+    });
     assert.equal(second.status, 4, 'one agent per node');
     assert.match(second.stderr, /a watch agent already serves node1/);
     assert.equal((await main.run('schedule', 'steady', 'wobbly', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
@@ -258,7 +300,9 @@ describe('a check over ssh on two nodes', () => {
     assert.equal(orphaned.status, 6, orphaned.stderr);
     assert.match(orphaned.stderr, /node node1 has no watch agent running/);
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the second package is back, once');
-    const again = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, 'watch', '--node', 'node1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const again = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, 'watch', '--node', 'node1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const againExit = new Promise<number | null>((resolve) => again.on('exit', resolve));
     let againLog = '';
     again.stderr.on('data', (d) => (againLog += d));
@@ -275,7 +319,11 @@ describe('a check over ssh on two nodes', () => {
 
   it('is refused with exit 2 for names outside the grammars, before anything reaches a node', async () => {
     const main = await mainNode();
-    for (const args of [['build', '$(touch /tmp/x)', 'node2'], ['build', '--job', 'job1', '--suite', 'a;b'], ['build', 'node1', 'no-such-node']]) {
+    for (const args of [
+      ['build', '$(touch /tmp/x)', 'node2'],
+      ['build', '--job', 'job1', '--suite', 'a;b'],
+      ['build', 'node1', 'no-such-node'],
+    ]) {
       const result = await main.run(...args);
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
     }
@@ -283,7 +331,14 @@ describe('a check over ssh on two nodes', () => {
 });
 
 describe('the main job SIGKILLed at each step', () => {
-  for (const fault of ['pick:after-unlink', 'check:after-build-1', 'advance:after-write', 'check:after-build-2', 'check:after-verdict', 'check:before-remove']) {
+  for (const fault of [
+    'pick:after-unlink',
+    'check:after-build-1',
+    'advance:after-write',
+    'check:after-build-2',
+    'check:after-verdict',
+    'check:before-remove',
+  ]) {
     it(`at ${fault}: reap (and a rerun, if the verdict was not yet recorded) give exactly one verdict and leave nothing on the nodes`, async () => {
       const main = await mainNode();
       assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
@@ -293,10 +348,18 @@ describe('the main job SIGKILLed at each step', () => {
       assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'back in scheduled/ after the reap');
       if (fault === 'check:after-verdict' || fault === 'check:before-remove') {
         // The verdict file exists: the rerun only records it (once) and removes the entry.
-        assert.match(fs.readFileSync(path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0'), 'utf8'), /^Attempt: 1$/m, 'not counted as an attempt');
+        assert.match(
+          fs.readFileSync(path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0'), 'utf8'),
+          /^Attempt: 1$/m,
+          'not counted as an attempt',
+        );
       }
       await assertRerunChecksOnce(main);
-      assert.equal(await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n), 1, 'exactly one verdict in the history');
+      assert.equal(
+        await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n),
+        1,
+        'exactly one verdict in the history',
+      );
     });
   }
 });
@@ -341,7 +404,7 @@ describe('four jobs sharing two nodes', () => {
 });
 
 describe('collect-info', () => {
-  it('gathers every node\'s info over ssh into node-information/ and reproducible.db, reporting a node that is down', async () => {
+  it("gathers every node's info over ssh into node-information/ and reproducible.db, reporting a node that is down", async () => {
     const main = await mainNode({ node2Port: 9 });
     const result = await main.run('--json', 'collect-info');
     assert.equal(result.status, 6, 'one node was down');
@@ -361,10 +424,21 @@ describe('a node without the base chroot of the entry', () => {
     const job = await main.run('build', '--job', 'job1');
     assert.equal(job.status, 6, job.stderr);
     assert.match(job.stderr, /node node1 cannot build: it has no base chroot for bookworm\/amd64/);
-    assert.equal(fs.readFileSync(path.join(main.root, 'node-health', 'node1'), 'utf8').trim().split('\n').length, 1, 'one failure recorded against node1');
+    assert.equal(
+      fs
+        .readFileSync(path.join(main.root, 'node-health', 'node1'), 'utf8')
+        .trim()
+        .split('\n').length,
+      1,
+      'one failure recorded against node1',
+    );
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry waits in scheduled/');
     assertNodesEmpty([main.roots[1]!]);
-    assert.deepEqual([...census(main.roots[0]!).entries.values()], [['node1']], "node1's copy waits in its inbox, Attempt unchanged, for the next job's forget");
+    assert.deepEqual(
+      [...census(main.roots[0]!).entries.values()],
+      [['node1']],
+      "node1's copy waits in its inbox, Attempt unchanged, for the next job's forget",
+    );
   });
 });
 

@@ -9,7 +9,14 @@ import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { census, cliAsync, fromJson, id, sandbox } from '../helpers/spool.js';
 
 let mirror: Mirror;
-before(async () => (mirror = await startMirror([{ name: 'hello', version: '1:2.10' }, { name: 'world', version: '1.0' }, { name: 'zlib-x', version: '1.3' }])));
+before(
+  async () =>
+    (mirror = await startMirror([
+      { name: 'hello', version: '1:2.10' },
+      { name: 'world', version: '1.0' },
+      { name: 'zlib-x', version: '1.3' },
+    ])),
+);
 after(() => mirror.close());
 
 /**
@@ -19,7 +26,10 @@ after(() => mirror.close());
 async function mainNode(mirrorUrl = mirror.url) {
   const s = sandbox('schedule');
   const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(config, JSON.stringify({ root: 'root', mirror: mirrorUrl, thresholds: { downloadIdleTimeoutSeconds: 1, downloadRetries: 1, downloadBackoffSeconds: 0.01 } }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ root: 'root', mirror: mirrorUrl, thresholds: { downloadIdleTimeoutSeconds: 1, downloadRetries: 1, downloadBackoffSeconds: 0.01 } }),
+  );
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   const imported = await run('--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64');
   assert.equal(imported.status, 0, imported.stderr);
@@ -31,7 +41,16 @@ describe('sources import', () => {
     const node = await mainNode();
     const again = fromJson((await node.run('--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).stdout);
     assert.deepEqual(again, [{ suite: 'bookworm', architecture: 'amd64', added: 0, updated: 0, unchanged: 3, removed: 0, notForArch: 0 }]);
-    const fromFile = await node.run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64', '--index', path.join(mirror.root, 'dists/bookworm/main/source/Sources.gz'));
+    const fromFile = await node.run(
+      'sources',
+      'import',
+      '--suite',
+      'bookworm',
+      '--arch',
+      'amd64',
+      '--index',
+      path.join(mirror.root, 'dists/bookworm/main/source/Sources.gz'),
+    );
     assert.match(fromFile.stdout, /0 added, 0 updated, 0 removed, 3 unchanged/);
   });
 });
@@ -41,7 +60,10 @@ describe('schedule', () => {
     const node = await mainNode();
     const result = await node.run('--json', 'schedule', 'hello', '--suite', 'bookworm', '--arch', 'amd64', '--priority', '10', '--reason', 'new upload');
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(fromJson<Array<{ outcome: string }>>(result.stdout).map((r) => r.outcome), ['scheduled']);
+    assert.deepEqual(
+      fromJson<Array<{ outcome: string }>>(result.stdout).map((r) => r.outcome),
+      ['scheduled'],
+    );
     const entry = fs.readFileSync(node.layout.entryPath(SCHEDULED, id('hello', '1:2.10')), 'utf8');
     assert.match(entry, new RegExp(`Dsc-Sha256: ${mirror.dsc.hello!.sha256}\\n`));
     assert.match(entry, /Dsc-Url: pool\/main\/h\/hello\/hello_2\.10\.dsc\nPriority: 10\nReason: new upload\n/);
@@ -57,11 +79,28 @@ describe('schedule', () => {
   it('--new schedules what was never tested or is newer than its last verdict', async () => {
     const node = await mainNode();
     await node.store.record([
-      { kind: 'result', source: { name: 'world', version: '1.0', suite: 'bookworm', architecture: 'amd64' }, verdict: 'reproducible', buildDate: new Date().toISOString(), builds: [] },
-      { kind: 'result', source: { name: 'zlib-x', version: '1.2', suite: 'bookworm', architecture: 'amd64' }, verdict: 'FTBFS', buildDate: new Date().toISOString(), builds: [] },
+      {
+        kind: 'result',
+        source: { name: 'world', version: '1.0', suite: 'bookworm', architecture: 'amd64' },
+        verdict: 'reproducible',
+        buildDate: new Date().toISOString(),
+        builds: [],
+      },
+      {
+        kind: 'result',
+        source: { name: 'zlib-x', version: '1.2', suite: 'bookworm', architecture: 'amd64' },
+        verdict: 'FTBFS',
+        buildDate: new Date().toISOString(),
+        builds: [],
+      },
     ]);
-    const result = fromJson<Array<{ pkg: string; outcome: string }>>((await node.run('--json', 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64')).stdout);
-    assert.deepEqual(result.map((r) => `${r.pkg}:${r.outcome}`), ['hello:scheduled', 'zlib-x:scheduled']);
+    const result = fromJson<Array<{ pkg: string; outcome: string }>>(
+      (await node.run('--json', 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64')).stdout,
+    );
+    assert.deepEqual(
+      result.map((r) => `${r.pkg}:${r.outcome}`),
+      ['hello:scheduled', 'zlib-x:scheduled'],
+    );
   });
 
   it('refuses what the mirror serves differently from the catalogue (exit 5), a missing .dsc (exit 1), an unknown package (exit 2)', async () => {
@@ -94,7 +133,9 @@ describe('schedule', () => {
     fs.writeFileSync(blacklist, '# PKG [SUITE/ARCH ...] # reason\nhello   # takes the nodes down\nworld trixie/amd64\n');
     const first = await node.run('--json', 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64');
     assert.equal(first.status, 0, first.stderr);
-    const outcomes = (JSON.parse(first.stdout) as Array<{ pkg: string; outcome: string; detail?: string }>).map((r) => `${r.pkg}:${r.outcome}${r.outcome === 'blacklisted' ? `:${r.detail}` : ''}`);
+    const outcomes = (JSON.parse(first.stdout) as Array<{ pkg: string; outcome: string; detail?: string }>).map(
+      (r) => `${r.pkg}:${r.outcome}${r.outcome === 'blacklisted' ? `:${r.detail}` : ''}`,
+    );
     assert.deepEqual(outcomes, ['hello:blacklisted:takes the nodes down', 'world:scheduled', 'zlib-x:scheduled'], 'world is blacklisted in trixie only');
     assert.deepEqual([...census(node.layout).entries.keys()].sort(), ['bookworm/amd64/world_1.0', 'bookworm/amd64/zlib-x_1.3']);
     const verdicts = () => node.store.read((db) => query(db, "SELECT name, version, verdict, detail FROM result_history WHERE verdict = 'blacklisted'"));
@@ -109,7 +150,10 @@ describe('schedule', () => {
     fs.writeFileSync(blacklist, 'hello bookworm-amd64\n');
     const bad = await node.run('schedule', 'world');
     assert.equal(bad.status, 2);
-    assert.equal(bad.stderr.trim(), `repro-spool: ${blacklist} line 1: "bookworm-amd64" is not SUITE/ARCH (expected "PKG [SUITE/ARCH ...] # reason", e.g. "hello bookworm/amd64")`);
+    assert.equal(
+      bad.stderr.trim(),
+      `repro-spool: ${blacklist} line 1: "bookworm-amd64" is not SUITE/ARCH (expected "PKG [SUITE/ARCH ...] # reason", e.g. "hello bookworm/amd64")`,
+    );
   });
 
   it('says the mirror is unreachable with exit 6 and schedules nothing', async () => {

@@ -9,7 +9,10 @@ describe('entry files', () => {
   it('carry the identity, the .dsc sha256 and an attempt counter, and keep unknown fields', () => {
     const entry = newEntry({ id: hello, dscSha256: SHA, extra: [['X-Priority', '5']] }, new Date('2026-01-01T00:00:00Z'));
     const text = formatEntry(entry);
-    assert.match(text, /^Source: hello\nVersion: 1:2\.10-3\nSuite: bookworm\nArchitecture: amd64\nDsc-Sha256: [0-9a-f]{64}\nScheduled: 2026-01-01T00:00:00\.000Z\nAttempt: 1\nX-Priority: 5\n$/);
+    assert.match(
+      text,
+      /^Source: hello\nVersion: 1:2\.10-3\nSuite: bookworm\nArchitecture: amd64\nDsc-Sha256: [0-9a-f]{64}\nScheduled: 2026-01-01T00:00:00\.000Z\nAttempt: 1\nX-Priority: 5\n$/,
+    );
     assert.equal(parseEntry(hello, text).fields.get('X-Priority'), '5');
   });
 
@@ -25,7 +28,11 @@ describe('entry files', () => {
       ['A'.repeat(70_000), /larger than/],
     ];
     for (const [text, message] of cases) {
-      assert.throws(() => parseEntry(hello, text), (e: unknown) => e instanceof CorruptEntryError && message.test(e.message), String(message));
+      assert.throws(
+        () => parseEntry(hello, text),
+        (e: unknown) => e instanceof CorruptEntryError && message.test(e.message),
+        String(message),
+      );
     }
   });
 });

@@ -11,14 +11,37 @@ describe('path component grammars', () => {
   });
 
   it('refuses what is not a Debian version, naming the value and the expected form', () => {
-    const bad = ['', 'a1.0', '1.0-', '1:', ':1.0', 'x:1.0', '1.0:2', '1.0-a_b', '1.0 1', '1.0/1', '../1', '1.0\n', '1.0\0', '1.0;rm', '$(id)', '`id`', 'é1', '1'.repeat(129)];
+    const bad = [
+      '',
+      'a1.0',
+      '1.0-',
+      '1:',
+      ':1.0',
+      'x:1.0',
+      '1.0:2',
+      '1.0-a_b',
+      '1.0 1',
+      '1.0/1',
+      '../1',
+      '1.0\n',
+      '1.0\0',
+      '1.0;rm',
+      '$(id)',
+      '`id`',
+      'é1',
+      '1'.repeat(129),
+    ];
     for (const v of bad) {
-      assert.throws(() => validateVersion(v), (e: unknown) => {
-        assert.ok(e instanceof SpoolError && e.kind === 'usage');
-        assert.ok(e.message.includes(JSON.stringify(v)), `message names the value: ${e.message}`);
-        assert.match(e.message, /expected a Debian version/);
-        return true;
-      }, JSON.stringify(v));
+      assert.throws(
+        () => validateVersion(v),
+        (e: unknown) => {
+          assert.ok(e instanceof SpoolError && e.kind === 'usage');
+          assert.ok(e.message.includes(JSON.stringify(v)), `message names the value: ${e.message}`);
+          assert.match(e.message, /expected a Debian version/);
+          return true;
+        },
+        JSON.stringify(v),
+      );
     }
   });
 

@@ -15,7 +15,12 @@ describe('watching spool directories', () => {
     fs.mkdirSync(inbox);
     let looks = 0;
     const errors: Error[] = [];
-    const watch = watchSpool([inbox], { rescanMs: 3_600_000, debounceMs: 20 }, () => void looks++, (e) => errors.push(e));
+    const watch = watchSpool(
+      [inbox],
+      { rescanMs: 3_600_000, debounceMs: 20 },
+      () => void looks++,
+      (e) => errors.push(e),
+    );
     await watch.ready;
     assert.equal(looks, 1, 'one look at start');
     const dir = path.join(inbox, 'bookworm/amd64/hello');
@@ -34,13 +39,18 @@ describe('watching spool directories', () => {
     let looks = 0;
     let running = 0;
     let overlapped = false;
-    const watch = watchSpool([dir], { rescanMs: 50, debounceMs: 10 }, async () => {
-      overlapped ||= running > 0;
-      running++;
-      await sleep(80);
-      running--;
-      looks++;
-    }, (e) => assert.fail(e));
+    const watch = watchSpool(
+      [dir],
+      { rescanMs: 50, debounceMs: 10 },
+      async () => {
+        overlapped ||= running > 0;
+        running++;
+        await sleep(80);
+        running--;
+        looks++;
+      },
+      (e) => assert.fail(e),
+    );
     await waitUntil(() => looks >= 3, 'three timed looks');
     await watch.close();
     assert.equal(overlapped, false);

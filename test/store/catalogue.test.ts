@@ -32,6 +32,9 @@ describe('the sources catalogue', () => {
     const report = await importSources(store, next, 'bookworm', 'amd64', new Date());
     assert.deepEqual([report.updated, report.unchanged, report.removed], [1, 1, 1]);
     const rows = await store.read((db) => query<{ name: string; version: string }>(db, 'SELECT name, version FROM sources ORDER BY name'));
-    assert.deepEqual(rows, [{ name: 'pkg0', version: '1.0-1' }, { name: 'pkg1', version: '2.0-1' }]);
+    assert.deepEqual(rows, [
+      { name: 'pkg0', version: '1.0-1' },
+      { name: 'pkg1', version: '2.0-1' },
+    ]);
   });
 });

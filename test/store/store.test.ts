@@ -14,7 +14,10 @@ const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pol
 
 function writer(db: string, prefix: string, count: number, env: Record<string, string> = {}) {
   return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/store-writer.ts'), db, prefix, String(count)], { cwd: PROJECT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/store-writer.ts'), db, prefix, String(count)], {
+      cwd: PROJECT,
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (status, signal) => resolve({ status, signal, stderr }));
@@ -28,10 +31,30 @@ describe('reproducible.db', () => {
     const file = path.join(tempDir('db'), 'reproducible.db');
     const store = new Store(file, SETTINGS);
     const at = '2026-11-25T00:00:00.000Z';
-    await store.record([{ kind: 'result', source: { name: 'hello', version: '1:2.10-3', suite: 'bookworm', architecture: 'amd64' }, verdict: 'reproducible', buildDate: at, builds: [{ buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 61.5, exitCode: 0, status: 'built' }, { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 70, exitCode: 0, status: 'built' }] }]);
-    const rows = await store.read((db) => query<{ node: string; duration_seconds: number }>(db, 'SELECT node, duration_seconds FROM builds ORDER BY build_number'));
-    assert.deepEqual(rows, [{ node: 'node1', duration_seconds: 61.5 }, { node: 'node2', duration_seconds: 70 }]);
-    const python = spawnSync('/usr/bin/python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("select verdict, node1, node2 from results").fetchall())', file], { encoding: 'utf8' });
+    await store.record([
+      {
+        kind: 'result',
+        source: { name: 'hello', version: '1:2.10-3', suite: 'bookworm', architecture: 'amd64' },
+        verdict: 'reproducible',
+        buildDate: at,
+        builds: [
+          { buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 61.5, exitCode: 0, status: 'built' },
+          { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 70, exitCode: 0, status: 'built' },
+        ],
+      },
+    ]);
+    const rows = await store.read((db) =>
+      query<{ node: string; duration_seconds: number }>(db, 'SELECT node, duration_seconds FROM builds ORDER BY build_number'),
+    );
+    assert.deepEqual(rows, [
+      { node: 'node1', duration_seconds: 61.5 },
+      { node: 'node2', duration_seconds: 70 },
+    ]);
+    const python = spawnSync(
+      '/usr/bin/python3',
+      ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute("select verdict, node1, node2 from results").fetchall())', file],
+      { encoding: 'utf8' },
+    );
     assert.equal(python.stdout.trim(), "[('reproducible', 'node1', 'node2')]");
     assert.deepEqual(fs.readdirSync(store.journalDir), [], 'journal emptied');
   });
@@ -81,7 +104,10 @@ describe('reproducible.db', () => {
       const env = { STORE_LOCK_STALE_MS: '2000', STORE_MODE: mode };
       const table = mode === 'write' ? 'sources' : 'results';
       const stalled = writer(file, 'stalled', 1, { ...env, REPRO_SPOOL_STALL: 'store:before-rename:5000' });
-      await until(() => fs.existsSync(`${file}.lock-owner`) && fs.readdirSync(path.dirname(file)).some((n) => n.endsWith('.reproducible.db.new')), 'the stalled writer reached its rename');
+      await until(
+        () => fs.existsSync(`${file}.lock-owner`) && fs.readdirSync(path.dirname(file)).some((n) => n.endsWith('.reproducible.db.new')),
+        'the stalled writer reached its rename',
+      );
       await sleep(2500); // its lock is stale now
       const other = await writer(file, 'other', 3, env);
       assert.equal(other.status, 0, other.stderr);
@@ -91,7 +117,11 @@ describe('reproducible.db', () => {
       const names = await store.read((db) => query<{ name: string }>(db, `SELECT name FROM ${table} ORDER BY name`).map((r) => r.name));
       assert.deepEqual(names, ['other-0', 'other-1', 'other-2', 'stalled-0'], 'the records the other writer acknowledged survive the stalled one');
       assert.deepEqual(fs.existsSync(store.journalDir) ? fs.readdirSync(store.journalDir) : [], []);
-      assert.deepEqual(fs.readdirSync(path.dirname(file)).filter((n) => !n.startsWith('reproducible.db.journal')), ['reproducible.db'], 'no temp, lock or owner left');
+      assert.deepEqual(
+        fs.readdirSync(path.dirname(file)).filter((n) => !n.startsWith('reproducible.db.journal')),
+        ['reproducible.db'],
+        'no temp, lock or owner left',
+      );
     });
   }
 
@@ -104,10 +134,13 @@ describe('reproducible.db', () => {
     const next = await writer(file, 'next', 2);
     assert.equal(next.status, 0, next.stderr);
     assert.equal(await count(store, 'results'), 2);
-    assert.deepEqual(store.quarantined().map((q) => [path.basename(q.file), /not JSON|not a record: source/.test(q.reason)]), [
-      ['j-000000000000001-1-deadbeef.json', true],
-      ['j-000000000000002-1-deadbeef.json', true],
-    ]);
+    assert.deepEqual(
+      store.quarantined().map((q) => [path.basename(q.file), /not JSON|not a record: source/.test(q.reason)]),
+      [
+        ['j-000000000000001-1-deadbeef.json', true],
+        ['j-000000000000002-1-deadbeef.json', true],
+      ],
+    );
     // a writer whose own record gets torn while it waits is told so, with exit 5
     const torn = writer(file, 'torn', 1, { REPRO_SPOOL_STALL: 'store:after-journal:1500' });
     let own = '';
@@ -124,7 +157,10 @@ describe('reproducible.db', () => {
     const file = path.join(tempDir('db-truncated'), 'reproducible.db');
     assert.equal((await writer(file, 'a', 20)).status, 0);
     fs.truncateSync(file, 3000);
-    await assert.rejects(new Store(file, SETTINGS).read(() => 0), (error: Error & { kind?: string }) => error.kind === 'integrity' && error.message.includes(`${file} is not a readable SQLite database`));
+    await assert.rejects(
+      new Store(file, SETTINGS).read(() => 0),
+      (error: Error & { kind?: string }) => error.kind === 'integrity' && error.message.includes(`${file} is not a readable SQLite database`),
+    );
   });
 
   it('refuses a database written by a newer schema, naming both versions', async () => {

@@ -26,7 +26,11 @@ describe('the ssh transport against a real sshd', () => {
     fs.writeFileSync(path.join(home, '.bashrc'), 'echo NOISE FROM BASHRC\n');
     const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, SSH_CLIENT: '127.0.0.1 50000 22', BASH_ENV: path.join(home, '.bashrc') };
     delete env.SHLVL;
-    const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/ssh-echo.ts'), JSON.stringify(sshd.node)], { env, cwd: PROJECT, encoding: 'utf8' });
+    const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/ssh-echo.ts'), JSON.stringify(sshd.node)], {
+      env,
+      cwd: PROJECT,
+      encoding: 'utf8',
+    });
     assert.equal(out.status, 0, out.stderr);
     assert.equal(out.stdout, 'hello\n');
   });
@@ -38,7 +42,19 @@ describe('the ssh transport against a real sshd', () => {
 
   it('passes hostile words through the remote shell as plain data, executing nothing', async () => {
     const canary = path.join(tempDir('canary'), 'PWNED');
-    const hostile = [`$(touch ${canary})`, `; touch ${canary}`, `\`touch ${canary}\``, "it's", 'two words', 'new\nline', '"quoted"', '\\back', '*', '~', '1:2.10-3'];
+    const hostile = [
+      `$(touch ${canary})`,
+      `; touch ${canary}`,
+      `\`touch ${canary}\``,
+      "it's",
+      'two words',
+      'new\nline',
+      '"quoted"',
+      '\\back',
+      '*',
+      '~',
+      '1:2.10-3',
+    ];
     for (const word of hostile) {
       assert.equal(await node1.check(['printf', '%s', word]), word, JSON.stringify(word));
     }
@@ -71,7 +87,10 @@ describe('the ssh transport against a real sshd', () => {
   it('reports a node that is down as unreachable (exit 6) after its retries', async () => {
     const down = new SshTransport('down', { ...sshd.node, port: 9 }, SETTINGS);
     const started = Date.now();
-    await assert.rejects(down.run(['true']), (e: unknown) => (e as { exitCode: number }).exitCode === 6 && /node down \(root@127\.0\.0\.1:9\) is unreachable/.test((e as Error).message));
+    await assert.rejects(
+      down.run(['true']),
+      (e: unknown) => (e as { exitCode: number }).exitCode === 6 && /node down \(root@127\.0\.0\.1:9\) is unreachable/.test((e as Error).message),
+    );
     assert.ok(Date.now() - started < 20_000, 'bounded by ConnectTimeout and retries');
   });
 });

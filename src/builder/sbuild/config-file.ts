@@ -23,7 +23,10 @@ function perlString(value: string): string {
 }
 
 export function sbuildConfig(c: SbuildConfig): string {
-  const mounts = [{ directory: c.scriptsDir, mountpoint: c.mountPoint }, ...(c.aptArchives ? [{ directory: c.aptArchives, mountpoint: '/var/cache/apt/archives' }] : [])];
+  const mounts = [
+    { directory: c.scriptsDir, mountpoint: c.mountPoint },
+    ...(c.aptArchives ? [{ directory: c.aptArchives, mountpoint: '/var/cache/apt/archives' }] : []),
+  ];
   return [
     '# Written by repro-spool for one build; see README.md, "Builds and verdicts".',
     "$chroot_mode = 'unshare';",

@@ -68,7 +68,10 @@ const mayUnsharePid = () => process.getuid?.() === 0;
 function assertSearchable(dir: string): void {
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
     if ((fs.statSync(current).mode & 0o001) === 0) {
-      throw new SpoolError('usage', `${current} is not searchable by others (mode ${(fs.statSync(current).mode & 0o777).toString(8)}): the build's user namespace cannot reach ${dir}; make it o+x (chmod o+x ${current})`);
+      throw new SpoolError(
+        'usage',
+        `${current} is not searchable by others (mode ${(fs.statSync(current).mode & 0o777).toString(8)}): the build's user namespace cannot reach ${dir}; make it o+x (chmod o+x ${current})`,
+      );
     }
     if (current === path.dirname(current)) return;
   }
@@ -118,10 +121,12 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
   const personality = profile.uname26 ? ['setarch', os.machine(), '--uname-2.6'] : [];
   const pidNamespace = mayUnsharePid() ? ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc'] : [];
   const [command, ...args] = [...pidNamespace, ...personality, ...sbuild] as [string, ...string[]];
-  const follower = request.onStage ? followLog(request.logFile, (line) => {
-    const stage = /^\| ([A-Z][^|]*?)\s*\|$/.exec(line)?.[1];
-    if (stage && !/^\S+ \S+ \(\S+\)/.test(stage)) request.onStage!(stage);
-  }) : undefined;
+  const follower = request.onStage
+    ? followLog(request.logFile, (line) => {
+        const stage = /^\| ([A-Z][^|]*?)\s*\|$/.exec(line)?.[1];
+        if (stage && !/^\S+ \S+ \(\S+\)/.test(stage)) request.onStage!(stage);
+      })
+    : undefined;
   let run: GroupResult;
   try {
     run = await runInGroup(

@@ -34,19 +34,19 @@ export function chrootSetupScript(profile: BuildProfile): string {
 /** sourceDir: where dpkg-buildpackage runs (absolute, inside the chroot). clock: the faketime offset, if this build fakes its clock. */
 export function wrapperScript(profile: BuildProfile, sourceDir: string, clock: string | undefined): string {
   const { user } = profile;
-  const env = Object.entries(profile.env).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
+  const env = Object.entries(profile.env)
+    .map(([k, v]) => shellQuote(`${k}=${v}`))
+    .join(' ');
   // NO_FAKE_STAT: libfaketime would also shift the mtimes stat() reports, so dpkg-deb would
   // pack files with dates +398 days off: a difference of our making, not the package's.
   const faketime = clock ? ` env NO_FAKE_STAT=1 faketime -f ${shellQuote(clock)}` : '';
   return [
     '#!/bin/sh',
-    '# repro-spool: applies this build\'s variations, then runs dpkg-buildpackage as the build user.',
+    "# repro-spool: applies this build's variations, then runs dpkg-buildpackage as the build user.",
     'set -e',
     '[ "$1" = dpkg-buildpackage ] || { echo "repro-spool build-wrapper: unexpected command $1" >&2; exit 90; }',
     'for arg do shift; [ "$arg" = --sanitize-env ] || set -- "$@" "$arg"; done',
-    ...(profile.hostname !== undefined
-      ? [`hostname ${shellQuote(profile.hostname)}`, `domainname ${shellQuote(profile.domainname ?? '')}`]
-      : []),
+    ...(profile.hostname !== undefined ? [`hostname ${shellQuote(profile.hostname)}`, `domainname ${shellQuote(profile.domainname ?? '')}`] : []),
     `target=${shellQuote(sourceDir)}`,
     'origin=$PWD',
     '[ "$origin" = "$target" ] || mv "$origin" "$target"',

@@ -19,7 +19,10 @@ function firstSubordinate(file: string): number {
     const [who, start, count] = line.split(':');
     if ((who === username || who === String(uid)) && Number(count) >= 65536) return Number(start);
   }
-  throw new SpoolError('usage', `no subordinate id range of at least 65536 for ${username} in ${file}: sbuild's unshare mode needs one (scripts/setup adds it)`);
+  throw new SpoolError(
+    'usage',
+    `no subordinate id range of at least 65536 for ${username} in ${file}: sbuild's unshare mode needs one (scripts/setup adds it)`,
+  );
 }
 
 export function namespaceRoot(): NamespaceRoot {

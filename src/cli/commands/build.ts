@@ -47,7 +47,11 @@ export async function run(targets: string[], options: Options, command: Command)
   // The local check is the first thing a new user runs: it makes the chroot it needs (a node never does: it fails clearly).
   if (ctx.config.builder === 'sbuild') await ensureChroot(ctx, suite, arch);
   const signal = stopOnSignal(ctx);
-  const verdict = await localCheck(ctx.spool, { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) }, { suite, arch, pkg: pkg || undefined });
+  const verdict = await localCheck(
+    ctx.spool,
+    { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) },
+    { suite, arch, pkg: pkg || undefined },
+  );
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
   ctx.out.result(verdict, () => describe(verdict));
 }
@@ -58,7 +62,13 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   targets.forEach((t) => validateName('node', t));
   const ctx = contextOf(command);
   const pair = resolvePair(ctx.config, options.job, targets);
-  const verdict = await remoteCheck(ctx.spool, ctx.config, { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), signal: stopOnSignal(ctx), ssh: ctx.settings.ssh, health: ctx.settings.health }, pair, { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) });
+  const verdict = await remoteCheck(
+    ctx.spool,
+    ctx.config,
+    { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), signal: stopOnSignal(ctx), ssh: ctx.settings.ssh, health: ctx.settings.health },
+    pair,
+    { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) },
+  );
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${ctx.config.nodes[pair.node1]!.arch}`);
   ctx.out.result(verdict, () => describe(verdict));
 }
@@ -67,9 +77,19 @@ async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Co
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx.config);
   const only = options.entry === undefined ? undefined : parseEntryId(options.entry);
-  const done = await buildNext(ctx.spool, node, buildNumber, { ...builderSettings(ctx, only?.suite ?? suiteOf(ctx, options.suite)), signal: stopOnSignal(ctx) }, only);
+  const done = await buildNext(
+    ctx.spool,
+    node,
+    buildNumber,
+    { ...builderSettings(ctx, only?.suite ?? suiteOf(ctx, options.suite)), signal: stopOnSignal(ctx) },
+    only,
+  );
   if (!done) throw new SpoolError('nothingToDo', only ? `${formatId(only)} is not in ${node}'s inbox` : `${node}'s inbox is empty`);
-  ctx.out.result(done, () => `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s (${ctx.spool.layout.relative(done.results)})`);
+  ctx.out.result(
+    done,
+    () =>
+      `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s (${ctx.spool.layout.relative(done.results)})`,
+  );
 }
 
 /**
@@ -114,22 +134,34 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   const mirror = mirrorOf(ctx, suite);
   const { known, importedAt } = await store.read((db) => ({
     known: query<{ version: string }>(db, 'SELECT version FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [pkg, suite, arch]).length > 0,
-    importedAt: query<{ at: string | null }>(db, 'SELECT max(imported_at) AS at FROM sources WHERE suite = ? AND architecture = ?', [suite, arch])[0]?.at ?? null,
+    importedAt:
+      query<{ at: string | null }>(db, 'SELECT max(imported_at) AS at FROM sources WHERE suite = ? AND architecture = ?', [suite, arch])[0]?.at ?? null,
   }));
   if (!known) {
     const ageMs = importedAt === null ? Infinity : ctx.spool.clock.now() - Date.parse(importedAt);
     // A catalogue fresher than sourcesIndexMaxAgeSeconds is trusted: a mistyped name must not cost a 10 MB download each time.
     if (ageMs >= 0 && ageMs <= ctx.settings.catalogue.sourcesIndexMaxAgeMs) {
-      throw new SpoolError('usage', `${pkg} is not a source package of ${suite}/main for ${arch} (the catalogue was imported at ${importedAt}; \`sources import\` refreshes it)`);
+      throw new SpoolError(
+        'usage',
+        `${pkg} is not a source package of ${suite}/main for ${arch} (the catalogue was imported at ${importedAt}; \`sources import\` refreshes it)`,
+      );
     }
     ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue${importedAt ? ` of ${importedAt}` : ''}: importing the Sources index from ${mirror}`);
     const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', downloadOptionsOf(ctx)));
     await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()));
   }
   const blacklist = blacklistOf(ctx);
-  const [scheduled] = await schedule({ spool: ctx.spool, store, mirror, download: downloadOptionsOf(ctx), blacklist }, { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' });
-  if (scheduled?.outcome === 'blacklisted') throw new SpoolError('nothingToDo', `${pkg} is blacklisted for ${suite}/${arch} in ${blacklist.file}: ${scheduled.detail}; recorded as its verdict, nothing built`);
-  if (scheduled?.outcome === 'unknown') throw new SpoolError('usage', `${pkg} is not a source package of ${suite}/main for ${arch} (the Sources index was just imported from ${mirror})`);
+  const [scheduled] = await schedule(
+    { spool: ctx.spool, store, mirror, download: downloadOptionsOf(ctx), blacklist },
+    { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' },
+  );
+  if (scheduled?.outcome === 'blacklisted')
+    throw new SpoolError(
+      'nothingToDo',
+      `${pkg} is blacklisted for ${suite}/${arch} in ${blacklist.file}: ${scheduled.detail}; recorded as its verdict, nothing built`,
+    );
+  if (scheduled?.outcome === 'unknown')
+    throw new SpoolError('usage', `${pkg} is not a source package of ${suite}/main for ${arch} (the Sources index was just imported from ${mirror})`);
   if (!scheduled || (scheduled.outcome !== 'scheduled' && scheduled.outcome !== 'already-scheduled')) {
     const exit = scheduled?.outcome === 'unreachable' ? 'unreachable' : scheduled?.outcome === 'checksum-mismatch' ? 'integrity' : 'usage';
     throw new SpoolError(exit, `cannot schedule ${pkg}: ${scheduled?.outcome ?? 'unknown'}${scheduled?.detail ? ` (${scheduled.detail})` : ''}`);
@@ -140,14 +172,16 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
 }
 
 function describe(v: CheckVerdict): string {
-  const lines = [`${formatId(v.id)}: ${v.verdict}${v.concludedEarlier ? ' (recorded by an earlier check that died before removing its entry; only the removal was left)' : ''}`];
+  const lines = [
+    `${formatId(v.id)}: ${v.verdict}${v.concludedEarlier ? ' (recorded by an earlier check that died before removing its entry; only the removal was left)' : ''}`,
+  ];
   if (v.detail) lines.push(`  ${v.detail}`);
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);
-  if (v.comparison?.environmentChanged.length) lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);
+  if (v.comparison?.environmentChanged.length)
+    lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);
   for (const f of v.differingFiles ?? []) lines.push(`  differs: ${describeDifferingFile(f)}`);
   if (v.diffoscope) lines.push(`  diffoscope: ${v.diffoscope}`);
   lines.push(`  artifacts: ${forPeople(v.archive)}`);
   return lines.join('\n');
 }
-

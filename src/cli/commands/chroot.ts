@@ -16,7 +16,18 @@ export async function run(options: Options, command: Command): Promise<void> {
   if (command.name() === 'ls') {
     const tarballs = listTarballs(dir);
     ctx.out.result(tarballs.map(describeJson), () =>
-      tarballs.length === 0 ? `(no chroots in ${dir})` : table([['SUITE', 'ARCH', 'MADE', 'SIZE', 'PATH'], ...tarballs.map((t) => [t.suite, t.arch, `${t.created.toISOString()} (${age(ctx.spool.clock.now() - t.created.getTime())} ago)`, `${Math.round(t.bytes / 1e6)} MB`, t.path])]),
+      tarballs.length === 0
+        ? `(no chroots in ${dir})`
+        : table([
+            ['SUITE', 'ARCH', 'MADE', 'SIZE', 'PATH'],
+            ...tarballs.map((t) => [
+              t.suite,
+              t.arch,
+              `${t.created.toISOString()} (${age(ctx.spool.clock.now() - t.created.getTime())} ago)`,
+              `${Math.round(t.bytes / 1e6)} MB`,
+              t.path,
+            ]),
+          ]),
     );
     return;
   }
@@ -24,7 +35,10 @@ export async function run(options: Options, command: Command): Promise<void> {
   const arch = archOf(options.arch);
   const existing = findTarball(dir, suite, arch);
   if (command.name() === 'create' && existing) {
-    ctx.out.result({ ...describeJson(existing), made: false }, () => `${suite}/${arch}: exists, made ${existing.created.toISOString()} (${existing.path}); \`chroot update\` makes it anew`);
+    ctx.out.result(
+      { ...describeJson(existing), made: false },
+      () => `${suite}/${arch}: exists, made ${existing.created.toISOString()} (${existing.path}); \`chroot update\` makes it anew`,
+    );
     return;
   }
   const made = await ensureChroot(ctx, suite, arch, true);
@@ -39,7 +53,15 @@ export async function ensureChroot(ctx: CommandContext, suite: string, arch: str
   const mirror = chrootMirrorOf(ctx, suite);
   ctx.out.progress(`making the ${suite}/${arch} build chroot with mmdebstrap from ${mirror} (about a minute)`);
   const started = Date.now();
-  const made = await createChroot(ctx.spool, { dir, mirror, suite, arch, timeoutMs: ctx.settings.build.chrootCreateTimeoutMs, killGraceMs: ctx.spool.thresholds.killGraceMs, progress: (line) => ctx.out.progress(line) });
+  const made = await createChroot(ctx.spool, {
+    dir,
+    mirror,
+    suite,
+    arch,
+    timeoutMs: ctx.settings.build.chrootCreateTimeoutMs,
+    killGraceMs: ctx.spool.thresholds.killGraceMs,
+    progress: (line) => ctx.out.progress(line),
+  });
   ctx.out.progress(`chroot ${suite}/${arch} made in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return made;
 }

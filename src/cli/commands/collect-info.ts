@@ -7,6 +7,8 @@ export async function run(_options: unknown, command: Command): Promise<void> {
   const ctx = contextOf(command);
   if (Object.keys(ctx.config.nodes).length === 0) throw new SpoolError('usage', 'no nodes in the configuration: nothing to collect from');
   const collected = await collectInfo(ctx.spool, ctx.config, await storeOf(ctx), ctx.settings.ssh);
-  ctx.out.result(collected, () => collected.map((c) => (c.info ? `${c.node}: ${c.info.ARCH}, ${c.info.NUM_CPU} CPUs, ${c.info.KERNEL}` : `${c.node}: FAILED: ${c.error}`)).join('\n'));
+  ctx.out.result(collected, () =>
+    collected.map((c) => (c.info ? `${c.node}: ${c.info.ARCH}, ${c.info.NUM_CPU} CPUs, ${c.info.KERNEL}` : `${c.node}: FAILED: ${c.error}`)).join('\n'),
+  );
   if (collected.some((c) => c.error)) process.exitCode = EXIT_CODES.unreachable;
 }

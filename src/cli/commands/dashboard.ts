@@ -11,7 +11,14 @@ export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const outDir = path.resolve(options.out ?? path.join(ctx.spool.layout.root, 'dashboard'));
   const started = performance.now();
-  const summary = await generateDashboard(ctx.spool, ctx.config, await storeOf(ctx), outDir, { mirrorOf: (suite) => knownMirrorOf(ctx, suite), health: ctx.settings.health });
+  const summary = await generateDashboard(ctx.spool, ctx.config, await storeOf(ctx), outDir, {
+    mirrorOf: (suite) => knownMirrorOf(ctx, suite),
+    health: ctx.settings.health,
+  });
   const seconds = (performance.now() - started) / 1000;
-  ctx.out.result({ ...summary, seconds }, () => `${summary.index}: ${summary.results} results; package pages: ${summary.packagePages.written} written, ${summary.packagePages.unchanged} unchanged, ${summary.packagePages.removed} removed; ${seconds.toFixed(2)} s`);
+  ctx.out.result(
+    { ...summary, seconds },
+    () =>
+      `${summary.index}: ${summary.results} results; package pages: ${summary.packagePages.written} written, ${summary.packagePages.unchanged} unchanged, ${summary.packagePages.removed} removed; ${seconds.toFixed(2)} s`,
+  );
 }

@@ -21,7 +21,10 @@ export async function run(pkg: string, version: string, options: Options, comman
   const { spool, out } = contextOf(command);
   const entry = await enqueue(spool, place, { id, dscSha256: options.dscSha256, extra });
   const file = spool.layout.entryPath(place, id);
-  out.result({ state: placeName(place), ...id, path: file, fields: Object.fromEntries(entry.fields.entries()) }, () => `enqueued ${formatId(id)} in ${placeName(place)}/`);
+  out.result(
+    { state: placeName(place), ...id, path: file, fields: Object.fromEntries(entry.fields.entries()) },
+    () => `enqueued ${formatId(id)} in ${placeName(place)}/`,
+  );
 }
 
 function parseField(text: string): [string, string] {

@@ -12,5 +12,8 @@ export async function run(pkg: string, version: string, options: Options, comman
   const ctx = contextOf(command, 'any');
   const node = nodeName(options.node, ctx.config);
   const done = await forget(ctx.spool, node, id);
-  ctx.out.result({ ...id, ...done }, () => `forgot ${formatId(id)} on ${node}: ${done.entries} entr${done.entries === 1 ? 'y' : 'ies'}${done.results ? ' and its results' : ''}`);
+  ctx.out.result(
+    { ...id, ...done },
+    () => `forgot ${formatId(id)} on ${node}: ${done.entries} entr${done.entries === 1 ? 'y' : 'ies'}${done.results ? ' and its results' : ''}`,
+  );
 }

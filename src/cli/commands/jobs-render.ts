@@ -13,7 +13,8 @@ export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command, 'any');
   const configFile = command.optsWithGlobals<{ config?: string }>().config ?? process.env.REPRO_SPOOL_CONFIG;
   if (!configFile) throw new SpoolError('usage', 'jobs render needs the configuration that lists the jobs: pass --config FILE');
-  if (!(RENDER_FORMATS as readonly string[]).includes(options.format)) throw new SpoolError('usage', `invalid --format ${JSON.stringify(options.format)}: expected jjb or cron`);
+  if (!(RENDER_FORMATS as readonly string[]).includes(options.format))
+    throw new SpoolError('usage', `invalid --format ${JSON.stringify(options.format)}: expected jjb or cron`);
   const suites = ctx.config.suites ?? [suiteOf(ctx, undefined)];
   const text = render(ctx.config, options.format, { command: options.command, configFile: path.resolve(configFile), suites, mainArch: archOf(undefined) });
   ctx.out.result({ format: options.format, text }, () => text.trimEnd());

@@ -9,8 +9,12 @@ export async function run(options: { dryRun?: boolean; node?: string }, command:
   const report = await reap(spool, { dryRun: options.dryRun ?? false, thisNode: thisNodeOf(options.node, config) });
   const counts = countByAction(report.actions);
   out.result({ ...report, counts }, () => {
-    const lines = report.actions.map((a) => `${a.outcome === 'done' ? '' : `[${a.outcome}] `}${a.action} ${a.path}: ${a.reason}${a.detail ? ` (${a.detail})` : ''}`);
-    const summary = Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ');
+    const lines = report.actions.map(
+      (a) => `${a.outcome === 'done' ? '' : `[${a.outcome}] `}${a.action} ${a.path}: ${a.reason}${a.detail ? ` (${a.detail})` : ''}`,
+    );
+    const summary = Object.entries(counts)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ');
     lines.push(`reap${report.dryRun ? ' --dry-run' : ''}: ${summary || 'nothing to do'} (${report.scanned.entries} entries in ${report.durationMs} ms)`);
     return lines.join('\n');
   });

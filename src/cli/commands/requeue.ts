@@ -12,7 +12,8 @@ interface Options extends IdOptions {
 
 export async function run(pkg: string, version: string, options: Options, command: Command): Promise<void> {
   const id = idFrom(pkg, version, options);
-  if (CONTROL_CHARACTERS.test(options.reason)) throw new SpoolError('usage', `invalid --reason ${JSON.stringify(options.reason)}: control characters are not allowed (a one-line text)`);
+  if (CONTROL_CHARACTERS.test(options.reason))
+    throw new SpoolError('usage', `invalid --reason ${JSON.stringify(options.reason)}: control characters are not allowed (a one-line text)`);
   const { spool, out, config } = contextOf(command);
   const done = await requeue(spool, undefined, id, options.reason, { thisNode: thisNodeOf(options.node, config) });
   const [from, to] = [placeName(done.from), placeName(done.to)];

@@ -15,7 +15,7 @@ interface Options {
 
 export async function run(packages: string[], options: Options, command: Command): Promise<void> {
   packages.forEach(validatePackageName);
-  if ((packages.length > 0) === Boolean(options.new)) throw new SpoolError('usage', 'name packages to schedule, or pass --new (not both)');
+  if (packages.length > 0 === Boolean(options.new)) throw new SpoolError('usage', 'name packages to schedule, or pass --new (not both)');
   const ctx = contextOf(command);
   // The same defaults as `build`.
   const suite = suiteOf(ctx, options.suite);
@@ -24,7 +24,11 @@ export async function run(packages: string[], options: Options, command: Command
     { spool: ctx.spool, store: await storeOf(ctx), mirror: mirrorOf(ctx, suite), download: downloadOptionsOf(ctx), blacklist: blacklistOf(ctx) },
     { suite, arch, packages, newOnly: options.new, limit: options.limit, priority: options.priority, reason: options.reason },
   );
-  ctx.out.result(report, () => (report.length === 0 ? 'nothing to schedule' : report.map((r) => `${r.outcome.padEnd(17)} ${r.pkg} ${r.version ?? ''}${r.detail && r.outcome !== 'scheduled' ? `: ${r.detail}` : ''}`).join('\n')));
+  ctx.out.result(report, () =>
+    report.length === 0
+      ? 'nothing to schedule'
+      : report.map((r) => `${r.outcome.padEnd(17)} ${r.pkg} ${r.version ?? ''}${r.detail && r.outcome !== 'scheduled' ? `: ${r.detail}` : ''}`).join('\n'),
+  );
   process.exitCode = exitCodeOf(report);
 }
 

@@ -29,7 +29,9 @@ export async function run(pkg: string, version: string | undefined, options: Opt
   const { spool, out } = ctx;
   const found = listEntries(spool, filter).filter((e) => version === undefined || e.version === version);
   const store = await storeOf(ctx);
-  const verdicts = fs.existsSync(store.file) ? await store.read((db) => verdictHistory(db, { name: pkg, version, suite: filter.suite, architecture: filter.arch })) : [];
+  const verdicts = fs.existsSync(store.file)
+    ? await store.read((db) => verdictHistory(db, { name: pkg, version, suite: filter.suite, architecture: filter.arch }))
+    : [];
   if (found.length === 0 && verdicts.length === 0) {
     throw new SpoolError('nothingToDo', `${pkg}${version ? ` ${version}` : ''} has no entry in ${spool.layout.root} and no verdict in ${store.file}`);
   }
@@ -65,11 +67,17 @@ export async function run(pkg: string, version: string | undefined, options: Opt
       ...views.map((v) =>
         [
           `${formatId(v)}  [${v.state}]  ${spool.layout.relative(v.path)}`,
-          v.corrupt ? `  CORRUPT: ${v.corrupt}` : Object.entries(v.fields ?? {}).map(([k, val]) => `  ${k}: ${val}`).join('\n'),
+          v.corrupt
+            ? `  CORRUPT: ${v.corrupt}`
+            : Object.entries(v.fields ?? {})
+                .map(([k, val]) => `  ${k}: ${val}`)
+                .join('\n'),
           `  lock: ${v.lock.health} (${v.lock.reason})`,
           v.results ? `  results: ${spool.layout.relative(v.results.path)}${v.results.complete ? '' : ' (incomplete)'}` : '',
           `  variations (build 1 | build 2):\n${table(v.variations.map((r) => [`    ${r.name}`, r.first, '|', r.second]))}`,
-        ].filter(Boolean).join('\n'),
+        ]
+          .filter(Boolean)
+          .join('\n'),
       ),
       checks.length === 0
         ? ''
@@ -79,7 +87,10 @@ export async function run(pkg: string, version: string | undefined, options: Opt
               [
                 `  ${c.buildDate}  ${c.version}  ${c.suite}/${c.architecture}  ${c.verdict}`,
                 ...(c.detail ? [`    ${c.detail}`] : []),
-                ...c.builds.map((b) => `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}${b.exitCode === null ? '' : `, exit ${b.exitCode}`}`),
+                ...c.builds.map(
+                  (b) =>
+                    `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}${b.exitCode === null ? '' : `, exit ${b.exitCode}`}`,
+                ),
                 ...c.differingFiles.map((f) => `    differs: ${describeDifferingFile(f)}`),
                 ...(c.artifacts ? [`    artifacts: ${forPeople(c.artifacts)}`] : []),
               ].join('\n'),

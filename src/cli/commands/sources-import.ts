@@ -27,7 +27,12 @@ export async function run(options: Options, command: Command): Promise<void> {
   const reports: ImportReport[] = [];
   for (const arch of arches) reports.push(await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now())));
   ctx.out.result(reports, () =>
-    reports.map((r) => `${r.suite}/${r.architecture}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged (${r.notForArch} not for ${r.architecture})`).join('\n'),
+    reports
+      .map(
+        (r) =>
+          `${r.suite}/${r.architecture}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged (${r.notForArch} not for ${r.architecture})`,
+      )
+      .join('\n'),
   );
 }
 

@@ -38,8 +38,13 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
   const { scheduled, pending, failed, ...nodes } = status.counts;
   const rows = [
     ['scheduled', String(scheduled)],
-    ...Object.entries(nodes).sort().map(([node, n]) => [`${node}/`, String(n)]),
-    ['pending', `${pending}${status.oldestPendingMs === null ? '' : `  oldest ${age(status.oldestPendingMs)}`}${status.stalePending ? `  ${status.stalePending} STALE (run reap)` : ''}`],
+    ...Object.entries(nodes)
+      .sort()
+      .map(([node, n]) => [`${node}/`, String(n)]),
+    [
+      'pending',
+      `${pending}${status.oldestPendingMs === null ? '' : `  oldest ${age(status.oldestPendingMs)}`}${status.stalePending ? `  ${status.stalePending} STALE (run reap)` : ''}`,
+    ],
     ['failed', String(failed)],
     ['quarantine', String(status.quarantined)],
     ...(status.anomalies ? [['anomalies', `${status.anomalies} (run reap to quarantine them)`]] : []),
@@ -48,7 +53,9 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
   ];
   const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
   const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
-  const health = nodeHealth.map((h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`);
+  const health = nodeHealth.map(
+    (h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`,
+  );
   const unreadable = journalQuarantine.map((q) => `  unreadable db record: ${q.file} (${q.reason})`);
   const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health, ...unreadable].join('\n');
   return { json, human };
@@ -72,7 +79,9 @@ async function watchStatus(ctx: CommandContext, store: Store): Promise<void> {
     if (terminal) process.stdout.write(`\x1b[H\x1b[2J${text}\n\nupdated ${new Date(ctx.spool.clock.now()).toLocaleTimeString()} · Ctrl-C to stop\n`);
     else process.stdout.write(ctx.out.json ? `${text}\n` : `${text}\n\n`);
   };
-  const watch = watchSpool([layout.buildsDir, layout.quarantineDir], ctx.settings.watch, look, (error) => ctx.out.progress(`status --watch: ${error.message}; the next rescan looks again`));
+  const watch = watchSpool([layout.buildsDir, layout.quarantineDir], ctx.settings.watch, look, (error) =>
+    ctx.out.progress(`status --watch: ${error.message}; the next rescan looks again`),
+  );
   await watch.ready;
   ctx.out.progress(`watching ${layout.root} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {

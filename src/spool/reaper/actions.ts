@@ -16,13 +16,7 @@ export interface ReapContext {
 }
 
 /** Records an action and runs it unless this is a dry run; a failing action is reported, not fatal. */
-export async function act(
-  ctx: ReapContext,
-  action: ReapActionKind,
-  target: string,
-  reason: string,
-  run: () => unknown,
-): Promise<boolean> {
+export async function act(ctx: ReapContext, action: ReapActionKind, target: string, reason: string, run: () => unknown): Promise<boolean> {
   const record: ReapAction = { action, path: ctx.spool.layout.relative(target), reason, outcome: 'planned' };
   ctx.actions.push(record);
   if (ctx.dryRun) return true;

@@ -78,7 +78,9 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
       if (entry) valid.push({ ...w, entry });
     } catch (error) {
       if (!(error instanceof CorruptEntryError)) throw error;
-      steps.push(() => act(ctx, 'quarantine', w.path, `corrupt entry: ${error.message}`, () => quarantine(spool, w.path, `corrupt entry: ${error.message}`, 'reap').slot));
+      steps.push(() =>
+        act(ctx, 'quarantine', w.path, `corrupt entry: ${error.message}`, () => quarantine(spool, w.path, `corrupt entry: ${error.message}`, 'reap').slot),
+      );
     }
   }
   // Later states first; between two node directories (advance crashed), the later build.
@@ -100,9 +102,18 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
     } else if (dead) {
       steps.push(...handBack(ctx, keep, judgement, judgement.health === 'free' ? 'claimed without a live lock for longer than lockStaleMs' : judgement.reason));
     }
-  } else if (keep.place.state === 'node' && keep.place.node === ctx.thisNode && judgement.health === 'free' && olderThan(ctx, keep.path, spool.thresholds.abandonedMaxAgeMs)) {
+  } else if (
+    keep.place.state === 'node' &&
+    keep.place.node === ctx.thisNode &&
+    judgement.health === 'free' &&
+    olderThan(ctx, keep.path, spool.thresholds.abandonedMaxAgeMs)
+  ) {
     // A node's inbox entry nobody claimed for days: main gave up on it (it re-ships an entry only after forget) and has its own copy.
-    steps.push(() => act(ctx, 'remove-abandoned', keep.path, `in ${ctx.thisNode}'s inbox, unclaimed for longer than abandonedMaxAgeSeconds: main gave up on it`, () => fs.unlinkSync(keep.path)));
+    steps.push(() =>
+      act(ctx, 'remove-abandoned', keep.path, `in ${ctx.thisNode}'s inbox, unclaimed for longer than abandonedMaxAgeSeconds: main gave up on it`, () =>
+        fs.unlinkSync(keep.path),
+      ),
+    );
   } else if (keep.place.state === 'node' && judgement.health === 'stale' && judgement.owner?.purpose === 'job') {
     // A job's entry goes back to scheduled/, never to failed/: only a check can clear what it left on the nodes.
     const concluded = concludedCheck(spool.layout, keep.entry);
@@ -124,25 +135,34 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
   if (owner) {
     const targets = leftovers(owner);
     if (targets.length > 0) {
-      steps.push(() => act(ctx, 'kill', keep.path, `leftover processes of dead holder pid ${owner.pid}`, () =>
-        terminate(targets, spool.thresholds.killGraceMs, ctx.signaller).then(() => `signalled ${targets.join(' ')}`)));
+      steps.push(() =>
+        act(ctx, 'kill', keep.path, `leftover processes of dead holder pid ${owner.pid}`, () =>
+          terminate(targets, spool.thresholds.killGraceMs, ctx.signaller).then(() => `signalled ${targets.join(' ')}`),
+        ),
+      );
     }
     const workdir = owner.workdir;
     if (workdir && isInside(spool.layout.root, workdir) && fs.existsSync(workdir)) {
-      steps.push(() => act(ctx, 'remove-workdir', workdir, `partial build of dead holder pid ${owner.pid}`, () => fs.rmSync(workdir, { recursive: true, force: true })));
+      steps.push(() =>
+        act(ctx, 'remove-workdir', workdir, `partial build of dead holder pid ${owner.pid}`, () => fs.rmSync(workdir, { recursive: true, force: true })),
+      );
     }
     // Outside the root (a tmpfs), so only a directory named after this very holder's token is ever removed.
     const scratch = owner.scratch;
     if (scratch && path.isAbsolute(scratch) && path.basename(scratch) === `repro-spool-${owner.token}` && fs.existsSync(scratch)) {
-      steps.push(() => act(ctx, 'remove-workdir', scratch, `chroot copy of dead holder pid ${owner.pid}`, () => fs.rmSync(scratch, { recursive: true, force: true })));
+      steps.push(() =>
+        act(ctx, 'remove-workdir', scratch, `chroot copy of dead holder pid ${owner.pid}`, () => fs.rmSync(scratch, { recursive: true, force: true })),
+      );
     }
   }
   const { attempt, fails } = nextAttempt(spool, keep.entry, options);
   const kind = fails ? 'fail' : 'requeue';
-  steps.push((lock) => act(ctx, kind, keep.path, `${reason} (attempt ${attempt - 1} of ${spool.thresholds.maxAttempts})`, async () => {
-    const done = await requeue(spool, lock, keep.id, reason, options);
-    return `now in ${done.to.state === 'node' ? done.to.node : done.to.state}/ with Attempt ${done.attempt}`;
-  }));
+  steps.push((lock) =>
+    act(ctx, kind, keep.path, `${reason} (attempt ${attempt - 1} of ${spool.thresholds.maxAttempts})`, async () => {
+      const done = await requeue(spool, lock, keep.id, reason, options);
+      return `now in ${done.to.state === 'node' ? done.to.node : done.to.state}/ with Attempt ${done.attempt}`;
+    }),
+  );
   return steps;
 }
 

@@ -49,7 +49,13 @@ export async function breakOrphanLocks(ctx: ReapContext, handled: ReadonlySet<st
         const match = /^(.+?)_(.+)\.(lock|owner)$/.exec(item.name);
         const id = match && entryIdOrUndefined(suite.name, arch.name, match[1]!, match[2]!);
         if (!id) {
-          await act(ctx, 'quarantine', path.join(dir, item.name), 'not a lock of this spool', () => quarantine(ctx.spool, path.join(dir, item.name), 'not a lock of this spool', 'reap').slot);
+          await act(
+            ctx,
+            'quarantine',
+            path.join(dir, item.name),
+            'not a lock of this spool',
+            () => quarantine(ctx.spool, path.join(dir, item.name), 'not a lock of this spool', 'reap').slot,
+          );
           continue;
         }
         const key = idKey(id);
@@ -104,7 +110,9 @@ export async function removeEmptySlots(ctx: ReapContext): Promise<void> {
     const dir = path.join(quarantineDir, slot.name);
     const names = slot.isDirectory() ? listDir(dir).map((d) => d.name) : [];
     if (slot.isDirectory() && !names.includes(QUARANTINE_ITEM) && names.every((n) => n === QUARANTINE_REASON)) {
-      await act(ctx, 'remove-slot', dir, 'quarantine slot whose item never arrived (it is still at its original path)', () => fs.rmSync(dir, { recursive: true, force: true }));
+      await act(ctx, 'remove-slot', dir, 'quarantine slot whose item never arrived (it is still at its original path)', () =>
+        fs.rmSync(dir, { recursive: true, force: true }),
+      );
     }
   }
 }

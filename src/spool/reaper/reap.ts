@@ -9,14 +9,7 @@ import type { Spool } from '../spool.js';
 import { type WalkedEntry, walkEntries } from '../walk.js';
 import type { ReapContext } from './actions.js';
 import { reapIdentity } from './entries.js';
-import {
-  breakOrphanLocks,
-  pruneEmptyDirs,
-  quarantineAnomalies,
-  removeDeadTemps,
-  removeEmptySlots,
-  removeAbandonedResults,
-} from './housekeeping.js';
+import { breakOrphanLocks, pruneEmptyDirs, quarantineAnomalies, removeDeadTemps, removeEmptySlots, removeAbandonedResults } from './housekeeping.js';
 import { type Signaller, realSignaller } from './kill.js';
 import type { ReapReport } from './report.js';
 

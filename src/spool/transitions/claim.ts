@@ -43,7 +43,6 @@ function claimOptions(spool: Spool, options: ClaimOptions): TakeOptions {
     onConflict: options.onConflict,
     purpose: 'build',
     faultLabel: 'claim',
-    move: (entry, source) =>
-      moveNoReplace(spool.layout, source, spool.layout.entryPath(PENDING, entry.id), 'claim') === 'moved' ? entry : undefined,
+    move: (entry, source) => (moveNoReplace(spool.layout, source, spool.layout.entryPath(PENDING, entry.id), 'claim') === 'moved' ? entry : undefined),
   };
 }

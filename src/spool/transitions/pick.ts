@@ -35,11 +35,7 @@ export async function pick(spool: Spool, options: PickOptions): Promise<Taken | 
     byPriority: true,
     faultLabel: 'pick',
     move: (entry, source) => {
-      const shipped = withFields(entry, [
-        ['Node', options.node],
-        ['Build-Number', '1'],
-        ...(options.job ? ([['Job', options.job]] as const) : []),
-      ]);
+      const shipped = withFields(entry, [['Node', options.node], ['Build-Number', '1'], ...(options.job ? ([['Job', options.job]] as const) : [])]);
       rewriteMove(spool, source, spool.layout.entryPath(target, entry.id), shipped, 'pick');
       return shipped;
     },

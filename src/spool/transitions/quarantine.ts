@@ -29,10 +29,7 @@ export interface QuarantineRecord {
 export function quarantine(spool: Spool, target: string, reason: string, detectedBy: string): QuarantineRecord {
   const { layout } = spool;
   const now = new Date(spool.clock.now());
-  const slot = path.join(
-    layout.quarantineDir,
-    `${now.toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(4).toString('hex')}`,
-  );
+  const slot = path.join(layout.quarantineDir, `${now.toISOString().replace(/[:.]/g, '-')}-${crypto.randomBytes(4).toString('hex')}`);
   ensureDirInside(layout.root, slot);
   const record = Stanza.of([
     ['Original-Path', layout.relative(target)],

@@ -43,7 +43,11 @@ export interface RequeueOptions {
 }
 
 /** The one rule for when a hand-back becomes a failure: Attempt would pass maxAttempts (unless the caller may not fail it). */
-export function nextAttempt(spool: Spool, entry: Entry, options: Pick<RequeueOptions, 'countsAsAttempt' | 'neverFail'> = {}): { attempt: number; fails: boolean } {
+export function nextAttempt(
+  spool: Spool,
+  entry: Entry,
+  options: Pick<RequeueOptions, 'countsAsAttempt' | 'neverFail'> = {},
+): { attempt: number; fails: boolean } {
   const attempt = attemptOf(entry) + (options.countsAsAttempt === false ? 0 : 1);
   return { attempt, fails: attempt > spool.thresholds.maxAttempts && !options.neverFail };
 }
@@ -54,7 +58,10 @@ export async function requeue(spool: Spool, held: EntryLock | undefined, id: Ent
     const source = locate(spool.layout, id).find((l) => l.place.state === 'pending' || l.place.state === 'node');
     if (!source) throw new SpoolError('nothingToDo', `${formatId(id)} is neither pending nor in a node's directory: nothing to requeue`);
     if (source.place.state === 'node' && source.place.node === options.thisNode) {
-      throw new SpoolError('nothingToDo', `${formatId(id)} is in ${options.thisNode}'s inbox, already waiting for its build: nothing to requeue (only main has scheduled/)`);
+      throw new SpoolError(
+        'nothingToDo',
+        `${formatId(id)} is in ${options.thisNode}'s inbox, already waiting for its build: nothing to requeue (only main has scheduled/)`,
+      );
     }
     const entry = readEntryFile(source.path, id, source.place);
     if (!entry) throw new SpoolError('nothingToDo', `${formatId(id)} vanished before it could be requeued`);

@@ -21,7 +21,10 @@ after(() => children.forEach((c) => c.kill('SIGKILL')));
 
 /** A live builder holding node1's first inbox entry, with a sleeping build in its own process group. */
 async function startBuilder(root: string): Promise<{ child: ChildProcess; pgid: number; workdir: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/hold-lock.ts'), root], { cwd: PROJECT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/hold-lock.ts'), root], {
+    cwd: PROJECT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   const [line] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, ...(JSON.parse(line.toString()) as { pgid: number; workdir: string }) };
@@ -35,7 +38,11 @@ describe('reaper', () => {
     writeEntry(s.layout, inbox, id('hello'));
     const builder = await startBuilder(s.root);
     const report = await reap(openSpool(s.root, FAST));
-    assert.deepEqual(report.actions.filter((a) => a.action !== 'prune-dir'), [], 'only the emptied inbox directory is pruned');
+    assert.deepEqual(
+      report.actions.filter((a) => a.action !== 'prune-dir'),
+      [],
+      'only the emptied inbox directory is pruned',
+    );
     assert.equal(fromJson(cli(s.root, ['--json', 'status']).stdout).stalePending, 0);
     assert.ok(hasSleepingGroup(builder.pgid));
     builder.child.kill('SIGKILL');
@@ -48,7 +55,15 @@ describe('reaper', () => {
     builder.child.kill('SIGKILL');
     await once(builder.child, 'exit');
     const report = await reap(openSpool(s.root, FAST));
-    assert.deepEqual(report.actions.map((a) => [a.action, a.outcome]), [['break-lock', 'done'], ['kill', 'done'], ['remove-workdir', 'done'], ['requeue', 'done']]);
+    assert.deepEqual(
+      report.actions.map((a) => [a.action, a.outcome]),
+      [
+        ['break-lock', 'done'],
+        ['kill', 'done'],
+        ['remove-workdir', 'done'],
+        ['requeue', 'done'],
+      ],
+    );
     assert.match(report.actions[0]!.reason, /holder pid \d+ on .* is gone/);
     assert.equal(hasSleepingGroup(builder.pgid), false, 'no process of the build is left');
     assert.equal(fs.existsSync(builder.workdir), false);
@@ -65,12 +80,24 @@ describe('reaper', () => {
     assert.equal(fs.existsSync(s.layout.lockDir(id('hello'))), false, 'the exit hook removed the lock');
     assert.equal(fs.existsSync(s.layout.ownerPath(id('hello'))), true, 'but not the owner record');
     const report = await reap(openSpool(s.root, FAST));
-    assert.deepEqual(report.actions.map((a) => [a.action, a.outcome]), [['break-lock', 'done'], ['kill', 'done'], ['remove-workdir', 'done'], ['requeue', 'done']]);
+    assert.deepEqual(
+      report.actions.map((a) => [a.action, a.outcome]),
+      [
+        ['break-lock', 'done'],
+        ['kill', 'done'],
+        ['remove-workdir', 'done'],
+        ['requeue', 'done'],
+      ],
+    );
     assert.match(report.actions[0]!.reason, /ended without releasing/);
     assert.equal(hasSleepingGroup(builder.pgid), false);
     assert.match(fs.readFileSync(s.layout.entryPath(inbox, id('hello')), 'utf8'), /Attempt: 2\n/);
     assert.deepEqual(census(s.layout).locks, []);
-    assert.deepEqual((await reap(openSpool(s.root, FAST))).actions.filter((a) => a.action !== 'prune-dir'), [], 'a second reap finds nothing');
+    assert.deepEqual(
+      (await reap(openSpool(s.root, FAST))).actions.filter((a) => a.action !== 'prune-dir'),
+      [],
+      'a second reap finds nothing',
+    );
   });
 
   it('kills a build past maxBuildMs even though its holder is alive', async () => {
@@ -94,7 +121,10 @@ describe('reaper', () => {
     writeEntry(s.layout, PENDING, id('hello'));
     const lockDir = s.layout.lockDir(id('hello'));
     fs.mkdirSync(lockDir, { recursive: true });
-    fs.writeFileSync(s.layout.ownerPath(id('hello')), `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`);
+    fs.writeFileSync(
+      s.layout.ownerPath(id('hello')),
+      `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`,
+    );
     assert.deepEqual((await reap(openSpool(s.root, FAST), { dryRun: true })).actions, [], 'fresh: left alone');
     const report = await reap(openSpool(s.root, FAST, later(10_000)));
     assert.match(report.actions.find((a) => a.action === 'break-lock')!.reason, /lock not refreshed for 1\d s/);
@@ -106,7 +136,10 @@ describe('reaper', () => {
     writeEntry(s.layout, PENDING, id('hello'));
     const lockDir = s.layout.lockDir(id('hello'));
     fs.mkdirSync(lockDir, { recursive: true });
-    fs.writeFileSync(s.layout.ownerPath(id('hello')), `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`);
+    fs.writeFileSync(
+      s.layout.ownerPath(id('hello')),
+      `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`,
+    );
     const tomorrow = new Date(Date.now() + 86_400_000);
     fs.utimesSync(lockDir, tomorrow, tomorrow);
     const reaperLock = path.join(s.layout.locksDir, '_reaper.lock');
@@ -124,10 +157,13 @@ describe('reaper', () => {
     writeEntry(s.layout, PENDING, id('hello'));
     assert.deepEqual((await reap(openSpool(s.root, FAST))).actions, []);
     const report = await reap(openSpool(s.root, FAST, later(5000)));
-    assert.deepEqual(report.actions.map((a) => a.action), ['requeue']);
+    assert.deepEqual(
+      report.actions.map((a) => a.action),
+      ['requeue'],
+    );
   });
 
-  it('survives entries moved by others while it plans, and never removes an entry\'s last name', async () => {
+  it("survives entries moved by others while it plans, and never removes an entry's last name", async () => {
     const s = sandbox('reap-race');
     const config = path.join(s.dir, 'config.json');
     fs.writeFileSync(config, JSON.stringify({ thresholds: { lockStaleSeconds: 2, lockUpdateSeconds: 1 } }));
@@ -144,13 +180,17 @@ describe('reaper', () => {
     const result = await reaping;
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(result.stdout) as { actions: Array<{ action: string; path: string }> };
-    assert.deepEqual(report.actions.filter((a) => a.action === 'remove-duplicate' || a.action === 'requeue'), [], 'nothing acted on a stale plan');
+    assert.deepEqual(
+      report.actions.filter((a) => a.action === 'remove-duplicate' || a.action === 'requeue'),
+      [],
+      'nothing acted on a stale plan',
+    );
     const places = census(s.layout).entries;
     assert.deepEqual(places.get('bookworm/amd64/dup_1.0-1'), ['node1'], 'the only remaining name of dup survives');
     assert.deepEqual(places.get('bookworm/amd64/abandoned_1.0-1'), ['node1']);
   });
 
-  it('forget waits for a running reaper instead of taking over a dead holder\'s lock, so its build is still ended and its workdir removed', async () => {
+  it("forget waits for a running reaper instead of taking over a dead holder's lock, so its build is still ended and its workdir removed", async () => {
     const s = sandbox('forget-race');
     const config = path.join(s.dir, 'config.json');
     fs.writeFileSync(config, JSON.stringify({ thresholds: { lockStaleSeconds: 2, lockUpdateSeconds: 1, killGraceSeconds: 1 } }));
@@ -165,7 +205,7 @@ describe('reaper', () => {
     assert.equal(forgot.status, 0, forgot.stderr);
     const reaped = await reaping;
     assert.equal(reaped.status, 0);
-    assert.equal(hasSleepingGroup(builder.pgid), false, 'the dead holder\'s build was ended');
+    assert.equal(hasSleepingGroup(builder.pgid), false, "the dead holder's build was ended");
     assert.equal(fs.existsSync(builder.workdir), false, 'its workdir was removed');
     const left = census(s.layout);
     assert.deepEqual([...left.entries], []);
@@ -178,7 +218,10 @@ describe('reaper', () => {
     assert.deepEqual((await reap(openSpool(s.root, FAST), { thisNode: 'node1' })).actions, [], 'young: it may be claimed any moment');
     assert.deepEqual((await reap(openSpool(s.root, FAST, later(49 * 3600_000)))).actions, [], 'main: an outbox, never removed');
     const report = await reap(openSpool(s.root, FAST, later(49 * 3600_000)), { thisNode: 'node1' });
-    assert.deepEqual(report.actions.map((a) => `${a.action} ${a.path}`), ['remove-abandoned reproducible-builds/node1/bookworm/amd64/forgotten/1.0-1']);
+    assert.deepEqual(
+      report.actions.map((a) => `${a.action} ${a.path}`),
+      ['remove-abandoned reproducible-builds/node1/bookworm/amd64/forgotten/1.0-1'],
+    );
     assert.deepEqual([...census(s.layout).entries], []);
   });
 
@@ -204,13 +247,22 @@ describe('reaper', () => {
     fs.writeFileSync(path.join(complete, RESULT_MARKER), 'Status: built\n');
     fs.mkdirSync(partial, { recursive: true });
     const report = await reap(spool);
-    assert.deepEqual(report.actions.map((a) => `${a.action} ${a.path}`).sort(), ['remove-results reproducible-results/node1/bookworm/amd64/partial/1.0-1', 'remove-temp tmp/999999999.1.aaaaaaaaaaaa.dead']);
+    assert.deepEqual(report.actions.map((a) => `${a.action} ${a.path}`).sort(), [
+      'remove-results reproducible-results/node1/bookworm/amd64/partial/1.0-1',
+      'remove-temp tmp/999999999.1.aaaaaaaaaaaa.dead',
+    ]);
     assert.ok(fs.existsSync(mine) && fs.existsSync(complete));
     const old = await reap(openSpool(s.root, FAST, later(25 * 3600_000)));
-    assert.deepEqual(old.actions.map((a) => `${a.action} ${a.path}`), ['remove-temp tmp/unknown-writer']);
+    assert.deepEqual(
+      old.actions.map((a) => `${a.action} ${a.path}`),
+      ['remove-temp tmp/unknown-writer'],
+    );
     // complete results that nobody fetched for abandonedMaxAge (their job died, their entry failed) go too
     const unfetched = await reap(openSpool(s.root, FAST, later(49 * 3600_000)));
-    assert.deepEqual(unfetched.actions.map((a) => `${a.action} ${a.path}`), ['remove-results reproducible-results/node1/bookworm/amd64/done/1.0-1']);
+    assert.deepEqual(
+      unfetched.actions.map((a) => `${a.action} ${a.path}`),
+      ['remove-results reproducible-results/node1/bookworm/amd64/done/1.0-1'],
+    );
     assert.match(unfetched.actions[0]!.reason, /complete results nobody fetched for \d+ s/);
   });
 
@@ -222,7 +274,10 @@ describe('reaper', () => {
     fs.writeFileSync(path.join(s.layout.placeDir(SCHEDULED), 'bookworm', 'stray'), 'stray');
     fs.symlinkSync(s.canary, path.join(s.layout.placeDir(SCHEDULED), 'bookworm', 'amd64', 'good', '2.0-1'));
     const report = await reap(openSpool(s.root, FAST));
-    const quarantined = report.actions.filter((a) => a.action === 'quarantine').map((a) => `${a.path}: ${a.reason}`).sort();
+    const quarantined = report.actions
+      .filter((a) => a.action === 'quarantine')
+      .map((a) => `${a.path}: ${a.reason}`)
+      .sort();
     assert.deepEqual(quarantined, [
       'reproducible-builds/pending/bookworm/amd64/bad/1.0-1: corrupt entry: Version is missing, but the path says "1.0-1"',
       'reproducible-builds/scheduled/bookworm/README: "README" is not a valid architecture',
@@ -241,7 +296,10 @@ describe('reaper', () => {
     const dry = await reap(openSpool(s.root, FAST), { dryRun: true });
     assert.deepEqual(census(s.layout), before);
     const real = await reap(openSpool(s.root, FAST));
-    assert.deepEqual(dry.actions.map((a) => [a.action, a.path]), real.actions.map((a) => [a.action, a.path]));
+    assert.deepEqual(
+      dry.actions.map((a) => [a.action, a.path]),
+      real.actions.map((a) => [a.action, a.path]),
+    );
     assert.ok(dry.actions.every((a) => a.outcome === 'planned') && real.actions.every((a) => a.outcome === 'done'));
     assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['node1']]]);
   });
@@ -252,7 +310,10 @@ describe('reaper', () => {
     fs.mkdirSync(dir, { recursive: true });
     assert.deepEqual((await reap(openSpool(s.root, FAST))).actions, [], 'a writer may be about to link an entry into it');
     const later5 = await reap(openSpool(s.root, FAST, later(5000)));
-    assert.deepEqual(later5.actions.map((a) => `${a.action} ${a.path}`), ['prune-dir reproducible-builds/node1/bookworm/amd64/hello']);
+    assert.deepEqual(
+      later5.actions.map((a) => `${a.action} ${a.path}`),
+      ['prune-dir reproducible-builds/node1/bookworm/amd64/hello'],
+    );
     assert.equal(fs.existsSync(dir), false);
   });
 

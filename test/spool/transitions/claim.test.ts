@@ -14,7 +14,10 @@ describe('claim', () => {
     writeEntry(s.layout, inbox, id('hello', '1:2.10-3'));
     const claimed = cli(s.root, ['--json', 'claim', '--node', 'node1']);
     assert.equal(claimed.status, 0, claimed.stderr);
-    assert.deepEqual(fromJson<Array<{ pkg: string }>>(claimed.stdout).map((c) => c.pkg), ['hello']);
+    assert.deepEqual(
+      fromJson<Array<{ pkg: string }>>(claimed.stdout).map((c) => c.pkg),
+      ['hello'],
+    );
     assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1:2.10-3', ['pending']]]);
     const empty = cli(s.root, ['claim', '--node', 'node1']);
     assert.equal(empty.status, 3);
@@ -58,7 +61,10 @@ describe('claim onto an existing entry', () => {
     writeEntry(s.layout, inbox, id('world'));
     const result = cli(s.root, ['--json', 'claim', '--node', 'node1', '--max', '10']);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(fromJson<Array<{ pkg: string }>>(result.stdout).map((c) => c.pkg), ['world']);
+    assert.deepEqual(
+      fromJson<Array<{ pkg: string }>>(result.stdout).map((c) => c.pkg),
+      ['world'],
+    );
     assert.match(result.stderr, /skipped: refusing to overwrite .*pending\/bookworm\/amd64\/hello\/1\.0-1: it already exists/);
     assert.match(fs.readFileSync(building, 'utf8'), /X-Copy: building/);
     assert.deepEqual(census(s.layout).entries.get('bookworm/amd64/hello_1.0-1')?.sort(), ['node1', 'pending']);

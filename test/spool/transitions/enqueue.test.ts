@@ -46,7 +46,10 @@ describe('racing enqueuers', () => {
     const runs = await Promise.all(Array.from({ length: 8 }, () => cliAsync(s.root, args('hello'))));
     const codes = runs.map((r) => r.status).sort();
     assert.equal(codes.filter((c) => c === 0).length, 1, `exit codes ${codes.join(',')}`);
-    assert.ok(codes.every((c) => c === 0 || c === 1 || c === 4), `only ok, already there or busy: ${codes.join(',')}`);
+    assert.ok(
+      codes.every((c) => c === 0 || c === 1 || c === 4),
+      `only ok, already there or busy: ${codes.join(',')}`,
+    );
     assert.deepEqual([...census(s.layout).entries], [['bookworm/amd64/hello_1.0-1', ['scheduled']]]);
     assert.deepEqual(census(s.layout).temps, []);
   });
