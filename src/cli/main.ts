@@ -52,7 +52,8 @@ export function buildProgram(): Command {
     program
       .command('init')
       .description(
-        'make --root a spool (its directory and the repro-spool-root marker); idempotent. Every other command refuses a root that is not a spool, except the local build, which makes its own',
+        'make --root a spool (its directory and the repro-spool-root marker); idempotent. Every other command refuses a root that is not a ' +
+          'spool, except the local build, which makes its own',
       )
       .action(lazy(() => import('./commands/init.js'))),
     'repro-spool --root /srv/workspace init',
@@ -173,7 +174,8 @@ export function buildProgram(): Command {
     program
       .command('watch')
       .description(
-        "node agent: build inbox entries as they arrive (build 1 or 2, as each entry's Build-Number says) until SIGTERM, which ends the running builds and hands their entries back",
+        "node agent: build inbox entries as they arrive (build 1 or 2, as each entry's Build-Number says) until SIGTERM, which ends the " +
+          'running builds and hands their entries back',
       )
       .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
       .addOption(new Option('--parallel <n>', "builds at once (default: the config's watchParallelBuilds, 1)").argParser(positiveInt))
@@ -186,7 +188,8 @@ export function buildProgram(): Command {
     program
       .command('await-result')
       .description(
-        'node: wait (chokidar, no polling) until this node\'s watch agent has completed an entry; print its status (what main runs for nodes with "agent": true)',
+        "node: wait (chokidar, no polling) until this node's watch agent has completed an entry; print its status (what main runs for " +
+          'nodes with "agent": true)',
       )
       .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
       .requiredOption('--entry <id>', 'SUITE/ARCH/PKG/VERSION')
@@ -198,7 +201,8 @@ export function buildProgram(): Command {
     program
       .command('dashboard')
       .description(
-        'write the static HTML dashboard (variations, nodes, verdicts over time, durations, recent builds, a page per package) from the spool and reproducible.db',
+        'write the static HTML dashboard (variations, nodes, verdicts over time, durations, recent builds, a page per package) from the ' +
+          'spool and reproducible.db',
       )
       .option('--out <dir>', 'where to write it (default: $ROOT/dashboard)')
       .action(lazy(() => import('./commands/dashboard.js'))),
@@ -305,7 +309,8 @@ export function buildProgram(): Command {
       .option('--dry-run', 'only report what would be done')
       .option(
         '--node <node>',
-        "this node, when this spool is a node's: its inbox entries nobody claimed for abandonedMaxAgeSeconds are removed (default: $REPRO_SPOOL_NODE or the config's node)",
+        "this node, when this spool is a node's: its inbox entries nobody claimed for abandonedMaxAgeSeconds are removed (default: " +
+          "$REPRO_SPOOL_NODE or the config's node)",
       )
       .action(lazy(() => import('./commands/reap.js'))),
     'repro-spool reap --dry-run',

@@ -21,12 +21,15 @@ export function historyChart(title: string, series: readonly DaySnapshot[]): Htm
       if (n === 0) return '';
       const h = (n / peak) * (HEIGHT - 10);
       y -= h;
-      return html`<rect x="${(LEFT + i * slot).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(slot - 1, 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${VERDICT_COLOURS[v]}"><title>${d.day}: ${n} ${v}</title></rect>`;
+      const box = { x: (LEFT + i * slot).toFixed(1), y: y.toFixed(1), width: Math.max(slot - 1, 1).toFixed(1), height: h.toFixed(1) };
+      return html`<rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" fill="${VERDICT_COLOURS[v]}">
+<title>${d.day}: ${n} ${v}</title></rect>`;
     });
   });
   const legend = verdicts.map(
     (v, i) =>
-      html`<rect x="${LEFT + i * 110}" y="${HEIGHT + 22}" width="10" height="10" fill="${VERDICT_COLOURS[v]}"/><text x="${LEFT + i * 110 + 14}" y="${HEIGHT + 31}">${v}</text>`,
+      html`<rect x="${LEFT + i * 110}" y="${HEIGHT + 22}" width="10" height="10" fill="${VERDICT_COLOURS[v]}"/>
+<text x="${LEFT + i * 110 + 14}" y="${HEIGHT + 31}">${v}</text>`,
   );
   const first = days[0]?.day ?? '';
   const last = days.at(-1)?.day ?? '';
@@ -35,7 +38,8 @@ export function historyChart(title: string, series: readonly DaySnapshot[]): Htm
 <line x1="${LEFT}" y1="${HEIGHT}" x2="${WIDTH}" y2="${HEIGHT}" stroke="#999"/>
 <text x="${LEFT - 4}" y="14" text-anchor="end">${peak}</text><text x="${LEFT - 4}" y="${HEIGHT}" text-anchor="end">0</text>
 ${bars}
-<text x="${LEFT}" y="${HEIGHT + 14}">${first}</text><text x="${LEFT + slot * days.length}" y="${HEIGHT + 14}" text-anchor="end">${first === last ? '' : last}</text>
+<text x="${LEFT}" y="${HEIGHT + 14}">${first}</text>
+<text x="${LEFT + slot * days.length}" y="${HEIGHT + 14}" text-anchor="end">${first === last ? '' : last}</text>
 ${legend}
 </svg>`;
 }

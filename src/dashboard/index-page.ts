@@ -23,8 +23,9 @@ export interface IndexInput {
 export function indexBody(input: IndexInput): Html {
   const { data } = input;
   const counts = data.main.counts;
+  const duplicates = data.main.duplicates.length ? `, ${data.main.duplicates.length} in two states (run reap)` : '';
   return html`<h1>repro-spool: reproducible builds</h1>
-<p>main spool: ${counts.scheduled ?? 0} scheduled, ${counts.failed ?? 0} failed, ${data.main.quarantined} quarantined${data.main.duplicates.length ? `, ${data.main.duplicates.length} in two states (run reap)` : ''}.</p>
+<p>main spool: ${counts.scheduled ?? 0} scheduled, ${counts.failed ?? 0} failed, ${data.main.quarantined} quarantined${duplicates}.</p>
 ${variationsSection(input.pairs, data.nodeInfo)}
 ${nodesSection(data.nodes, input.now)}
 ${suitesSection(input.suites, input.days)}
@@ -48,15 +49,16 @@ function nodesSection(nodes: readonly NodeView[], now: number): Html {
 <td>${cell(q?.oldestPendingMs == null ? '' : age(q.oldestPendingMs))}</td><td>${state}</td>
 <td>${n.infoCollectedAt ? `${n.infoCollectedAt} (${age(now - Date.parse(n.infoCollectedAt))} ago)` : 'never'}</td></tr>`;
   });
-  return html`<h2 id="nodes">Nodes</h2><table class="nodes"><tr><th>node</th><th>arch</th><th>shipped by main</th><th>inbox</th><th>pending</th><th>stale</th><th>oldest pending</th><th>health</th><th>info collected</th></tr>${rows}</table>`;
+  return html`<h2 id="nodes">Nodes</h2><table class="nodes"><tr><th>node</th><th>arch</th><th>shipped by main</th><th>inbox</th><th>pending</th>
+<th>stale</th><th>oldest pending</th><th>health</th><th>info collected</th></tr>${rows}</table>`;
 }
 
 function suitesSection(suites: readonly SuiteOverview[], days: ReadonlyMap<string, readonly DaySnapshot[]>): Html {
   const verdicts = [...new Set(suites.flatMap((c) => Object.keys(c.byVerdict).filter((v) => c.byVerdict[v]! > 0)))].sort();
   const share = (n: number, whole: number) => `${n} (${whole ? ((100 * n) / whole).toFixed(1) : '0.0'}%)`;
   const rows = suites.map((c) => {
-    const of = (n: number | undefined) =>
-      html`<td class="num">${n === undefined ? html`<span class="muted" title="no Sources index imported for ${c.suite}/${c.architecture}">—</span>` : share(n, c.whole)}</td>`;
+    const none = html`<span class="muted" title="no Sources index imported for ${c.suite}/${c.architecture}">—</span>`;
+    const of = (n: number | undefined) => html`<td class="num">${n === undefined ? none : share(n, c.whole)}</td>`;
     return html`<tr data-suite="${c.suite}/${c.architecture}"><td>${c.suite}/${c.architecture}</td>
 <td class="num">${c.catalogue ?? html`<span class="muted" title="no Sources index imported: percentages are of the tested packages">—</span>`}</td>
 ${of(c.tested)}${of(c.untested)}${of(c.scheduled)}${of(c.building)}${of(c.failed)}${verdicts.map((v) => {
@@ -68,15 +70,17 @@ ${of(c.tested)}${of(c.untested)}${of(c.scheduled)}${of(c.building)}${of(c.failed
     .filter((c) => days.has(`${c.suite}/${c.architecture}`))
     .map((c) => historyChart(`verdicts of ${c.suite}/${c.architecture} over time`, days.get(`${c.suite}/${c.architecture}`)!));
   return html`<h2 id="suites">Suites and architectures</h2>
-<p class="muted">Percentages are of the whole catalogue (the source packages of the imported Sources index), or of the tested packages where no index was imported. Verdicts are each package's latest.</p>
-<table class="suites"><tr><th>suite/arch</th><th>catalogue</th><th>tested</th><th>untested</th><th>scheduled</th><th>building now</th><th>failed (gave up)</th>${verdicts.map((v) => html`<th><span class="verdict v-${v}">${v}</span></th>`)}<th title="tested, then removed from the archive">removed</th></tr>${rows}</table>${charts}`;
+<p class="muted">Percentages are of the whole catalogue (the source packages of the imported Sources index),
+or of the tested packages where no index was imported. Verdicts are each package's latest.</p>
+<table class="suites"><tr><th>suite/arch</th><th>catalogue</th><th>tested</th><th>untested</th><th>scheduled</th><th>building now</th>
+<th>failed (gave up)</th>${verdicts.map((v) => html`<th><span class="verdict v-${v}">${v}</span></th>`)}
+<th title="tested, then removed from the archive">removed</th></tr>${rows}</table>${charts}`;
 }
 
 function buildingSection(building: readonly BuildingNow[]): Html {
   const rows = building.map(
-    (
-      b,
-    ) => html`<tr data-package="${b.id.pkg}"><td><a href="${href(`packages/${b.id.pkg}.html`)}">${b.id.pkg}</a></td><td>${b.id.version}</td><td>${b.id.suite}/${b.id.arch}</td>
+    (b) => html`<tr data-package="${b.id.pkg}"><td><a href="${href(`packages/${b.id.pkg}.html`)}">${b.id.pkg}</a></td><td>${b.id.version}</td>
+<td>${b.id.suite}/${b.id.arch}</td>
 <td>${b.node}</td><td>${b.buildNumber === undefined ? '?' : `build ${b.buildNumber}`}</td><td class="num">${age(b.ageMs)}</td></tr>`,
   );
   return html`<h2 id="building">Building now</h2>${
@@ -89,9 +93,12 @@ function buildingSection(building: readonly BuildingNow[]): Html {
 function durationsSection(list: readonly Durations[]): Html {
   const rows = list.map(
     (d) =>
-      html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td><td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`,
+      html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td>
+<td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`,
   );
-  return html`<h2 id="durations">Build durations per node</h2><p class="muted">Of builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.</p><table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
+  return html`<h2 id="durations">Build durations per node</h2>
+<p class="muted">Of builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.</p>
+<table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
 }
 
 export function artifactLinks(data: DashboardData, fromDir: string, row: HistoryRow): Html[] {
@@ -101,8 +108,12 @@ export function artifactLinks(data: DashboardData, fromDir: string, row: History
 function recentSection(input: IndexInput): Html {
   const rows = input.recent.map((r) => {
     const builds = r.builds;
-    return html`<tr><td>${r.buildDate}</td><td><a href="${href(`packages/${r.name}.html`)}">${r.name}</a></td><td>${r.version}</td><td>${r.suite}/${r.architecture}</td>
-<td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}</td><td class="differing">${differingFilesOf(input.data.layout, input.data.archived, r).map((f) => html`<div>${f.file}</div>`)}</td><td>${builds.map((b) => `${b.node} (${b.durationSeconds.toFixed(1)} s) `)}</td><td>${artifactLinks(input.data, input.outDir, r)}</td></tr>`;
+    return html`<tr><td>${r.buildDate}</td><td><a href="${href(`packages/${r.name}.html`)}">${r.name}</a></td><td>${r.version}</td>
+<td>${r.suite}/${r.architecture}</td>
+<td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}</td>
+<td class="differing">${differingFilesOf(input.data.layout, input.data.archived, r).map((f) => html`<div>${f.file}</div>`)}</td>
+<td>${builds.map((b) => `${b.node} (${b.durationSeconds.toFixed(1)} s) `)}</td><td>${artifactLinks(input.data, input.outDir, r)}</td></tr>`;
   });
-  return html`<h2 id="recent">Recent builds</h2><table class="recent"><tr><th>date</th><th>package</th><th>version</th><th>suite/arch</th><th>verdict</th><th>differing files</th><th>builds</th><th>artifacts</th></tr>${rows}</table>`;
+  return html`<h2 id="recent">Recent builds</h2><table class="recent"><tr><th>date</th><th>package</th><th>version</th><th>suite/arch</th><th>verdict</th>
+<th>differing files</th><th>builds</th><th>artifacts</th></tr>${rows}</table>`;
 }

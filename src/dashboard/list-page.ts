@@ -12,6 +12,7 @@ export function listBody(counts: VerdictCounts, verdict: string): Html {
     .filter((r) => r.verdict === verdict)
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((r) => html`<tr><td><a href="${href(`../../../packages/${r.name}.html`)}">${r.name}</a></td><td>${r.version}</td><td>${r.buildDate}</td></tr>`);
-  return html`<p><a href="../../../index.html">dashboard</a></p><h1>${counts.suite}/${counts.architecture}: <span class="verdict v-${verdict}">${verdict}</span></h1>
+  return html`<p><a href="../../../index.html">dashboard</a></p>
+<h1>${counts.suite}/${counts.architecture}: <span class="verdict v-${verdict}">${verdict}</span></h1>
 <p>${rows.length} of ${counts.total} packages.</p><table class="list"><tr><th>package</th><th>version</th><th>verdict since</th></tr>${rows}</table>`;
 }

@@ -53,7 +53,8 @@ export function ensureDirInside(root: string, dir: string): void {
     if (!stat.isDirectory()) {
       throw new SpoolError(
         'usage',
-        `refusing to write through ${JSON.stringify(current)}: it is ${stat.isSymbolicLink() ? 'a symlink' : 'not a directory'}; spool directories must be real directories (run reap to quarantine it)`,
+        `refusing to write through ${JSON.stringify(current)}: it is ${stat.isSymbolicLink() ? 'a symlink' : 'not a directory'}; spool ` +
+          `directories must be real directories (run reap to quarantine it)`,
       );
     }
   }

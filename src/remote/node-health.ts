@@ -66,7 +66,8 @@ export function assertUsable(spool: Spool, node: string, settings: HealthSetting
   if (spool.clock.now() < due) {
     throw new SpoolError(
       'unreachable',
-      `node ${node} is offline since ${health.offlineSince} (${health.failures} failures, last: ${health.lastFailure}); next try after ${new Date(due).toISOString()}`,
+      `node ${node} is offline since ${health.offlineSince} (${health.failures} failures, last: ${health.lastFailure}); next try after ` +
+        `${new Date(due).toISOString()}`,
     );
   }
 }

@@ -96,7 +96,8 @@ export class RemoteRunner implements NodeRunner {
       throw new SpoolError('unreachable', `${this.node} cannot reach its mirror: ${out.stderr.trim()}`);
     }
     if (out.exitCode > REMOTE_KILLED) {
-      // The node answered (run() turns 255, a failed connection, into 'unreachable'); its build was killed (the OOM killer, an operator): not the node's connectivity.
+      // The node answered (run() turns 255, a failed connection, into 'unreachable'); its
+      // build was killed (the OOM killer, an operator): not the node's connectivity.
       throw new SpoolError('failed', `build ${buildNumber} on ${this.node} was killed by signal ${out.exitCode - REMOTE_KILLED}: ${out.stderr.trim()}`);
     }
     if (out.exitCode !== 0) throw new SpoolError('failed', `build ${buildNumber} on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);

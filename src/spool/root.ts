@@ -22,13 +22,15 @@ export function assertSpoolRoot(root: string): void {
   if (!fs.existsSync(root)) {
     throw new SpoolError(
       'usage',
-      `spool root ${JSON.stringify(root)} does not exist: check --root (or the configuration's "root"), or make it a spool with \`repro-spool --root ${root} init\``,
+      `spool root ${JSON.stringify(root)} does not exist: check --root (or the configuration's "root"),` +
+        ` or make it a spool with \`repro-spool --root ${root} init\``,
     );
   }
   if (!isSpoolRoot(root)) {
     throw new SpoolError(
       'usage',
-      `${JSON.stringify(root)} is not a repro-spool spool (no ${SPOOL_MARKER} file, no ${BUILDS_DIR}/): check --root, or make it one with \`repro-spool --root ${root} init\``,
+      `${JSON.stringify(root)} is not a repro-spool spool (no ${SPOOL_MARKER} file, no ${BUILDS_DIR}/):` +
+        ` check --root, or make it one with \`repro-spool --root ${root} init\``,
     );
   }
 }

@@ -39,7 +39,8 @@ export async function loadDatabase(file: string): Promise<Database> {
     // sql.js says only "malformed"/"not a database": whatever it is, this file cannot be used
     throw new SpoolError(
       'integrity',
-      `${file} is not a readable SQLite database (${(error as Error).message}): restore it from a backup, or move it aside to start an empty one; records not yet merged wait in ${file}.journal`,
+      `${file} is not a readable SQLite database (${(error as Error).message}): restore it from a backup, or move it aside to start an ` +
+        `empty one; records not yet merged wait in ${file}.journal`,
     );
   }
   return db;

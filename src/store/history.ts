@@ -53,7 +53,8 @@ export function verdictHistory(db: Database, filter: HistoryFilter): PastVerdict
     build_date: string;
   }>(
     db,
-    `SELECT journal_id, name, version, suite, architecture, verdict, detail, build_date FROM result_history WHERE ${where.join(' AND ')} ORDER BY build_date DESC`,
+    `SELECT journal_id, name, version, suite, architecture, verdict, detail, build_date FROM result_history WHERE ` +
+      `${where.join(' AND ')} ORDER BY build_date DESC`,
     params,
   );
   return checks.map((c) => ({

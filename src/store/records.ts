@@ -111,7 +111,8 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
       );
       for (const b of record.builds) {
         db.run(
-          `INSERT OR IGNORE INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
+          `INSERT OR IGNORE INTO builds
+             (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [checkId, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.job ?? null, b.startedAt, b.durationSeconds, b.exitCode, b.status],
         );

@@ -31,7 +31,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX result_history_by_date ON result_history (suite, architecture, build_date);
    CREATE INDEX result_history_by_name ON result_history (name);
    INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date)
-     SELECT 'before-history/' || name || '/' || suite || '/' || architecture, name, version, suite, architecture, verdict, node1, node2, build_date FROM results;`,
+     SELECT 'before-history/' || name || '/' || suite || '/' || architecture, name, version, suite, architecture, verdict, node1, node2, build_date
+       FROM results;`,
   // What explains a verdict beyond its word: the unsatisfiable build dependencies of a
   // depwait, a failure in build 2 only (a variation of ours breaks the build).
   `ALTER TABLE results ADD COLUMN detail TEXT;

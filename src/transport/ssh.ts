@@ -191,7 +191,8 @@ export class SshTransport {
     const temp = path.posix.join(stagingDir, `part-${crypto.randomBytes(6).toString('hex')}`);
     const script = [
       'mkdir -p -- "$2" "$3" && cat > "$1" || { rm -f -- "$1"; exit 1; }',
-      `if [ "$(wc -c < "$1")" != "$5" ] || [ "$(sha256sum < "$1" | cut -d ' ' -f 1)" != "$6" ]; then rm -f -- "$1"; echo "truncated in transit" >&2; exit ${PUT_TRUNCATED}; fi`,
+      `if [ "$(wc -c < "$1")" != "$5" ] || [ "$(sha256sum < "$1" | cut -d ' ' -f 1)" != "$6" ]; then rm -f -- "$1"; echo "truncated in ` +
+        `transit" >&2; exit ${PUT_TRUNCATED}; fi`,
       `if ln -- "$1" "$4" 2>/dev/null; then status=0; elif cmp -s -- "$1" "$4"; then status=0; else status=${PUT_EXISTS}; fi`,
       'rm -f -- "$1"; exit $status',
     ].join('\n');

@@ -70,7 +70,8 @@ function assertSearchable(dir: string): void {
     if ((fs.statSync(current).mode & 0o001) === 0) {
       throw new SpoolError(
         'usage',
-        `${current} is not searchable by others (mode ${(fs.statSync(current).mode & 0o777).toString(8)}): the build's user namespace cannot reach ${dir}; make it o+x (chmod o+x ${current})`,
+        `${current} is not searchable by others (mode ${(fs.statSync(current).mode & 0o777).toString(8)}): the build's user namespace ` +
+          `cannot reach ${dir}; make it o+x (chmod o+x ${current})`,
       );
     }
     if (current === path.dirname(current)) return;

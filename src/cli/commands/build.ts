@@ -88,7 +88,8 @@ async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Co
   ctx.out.result(
     done,
     () =>
-      `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s (${ctx.spool.layout.relative(done.results)})`,
+      `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s ` +
+      `(${ctx.spool.layout.relative(done.results)})`,
   );
 }
 
@@ -172,9 +173,8 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
 }
 
 function describe(v: CheckVerdict): string {
-  const lines = [
-    `${formatId(v.id)}: ${v.verdict}${v.concludedEarlier ? ' (recorded by an earlier check that died before removing its entry; only the removal was left)' : ''}`,
-  ];
+  const earlier = v.concludedEarlier ? ' (recorded by an earlier check that died before removing its entry; only the removal was left)' : '';
+  const lines = [`${formatId(v.id)}: ${v.verdict}${earlier}`];
   if (v.detail) lines.push(`  ${v.detail}`);
   for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);

@@ -19,6 +19,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   ctx.out.result(
     { ...summary, seconds },
     () =>
-      `${summary.index}: ${summary.results} results; package pages: ${summary.packagePages.written} written, ${summary.packagePages.unchanged} unchanged, ${summary.packagePages.removed} removed; ${seconds.toFixed(2)} s`,
+      `${summary.index}: ${summary.results} results; package pages: ${summary.packagePages.written} written, ` +
+      `${summary.packagePages.unchanged} unchanged, ${summary.packagePages.removed} removed; ${seconds.toFixed(2)} s`,
   );
 }

@@ -28,7 +28,8 @@ export async function run(options: Options, command: Command): Promise<void> {
     if (!known.includes(options.state)) {
       throw new SpoolError(
         'usage',
-        `unknown --state ${JSON.stringify(options.state)}: expected ${FIXED_STATES.join(', ')}${known.length ? `, or a node: ${known.join(', ')}` : ', or the name of a node (none configured or present)'}`,
+        `unknown --state ${JSON.stringify(options.state)}: expected ${FIXED_STATES.join(', ')}` +
+          (known.length ? `, or a node: ${known.join(', ')}` : ', or the name of a node (none configured or present)'),
       );
     }
   }

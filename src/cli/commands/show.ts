@@ -89,7 +89,8 @@ export async function run(pkg: string, version: string | undefined, options: Opt
                 ...(c.detail ? [`    ${c.detail}`] : []),
                 ...c.builds.map(
                   (b) =>
-                    `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}${b.exitCode === null ? '' : `, exit ${b.exitCode}`}`,
+                    `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}` +
+                    (b.exitCode === null ? '' : `, exit ${b.exitCode}`),
                 ),
                 ...c.differingFiles.map((f) => `    differs: ${describeDifferingFile(f)}`),
                 ...(c.artifacts ? [`    artifacts: ${forPeople(c.artifacts)}`] : []),

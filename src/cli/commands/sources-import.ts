@@ -30,7 +30,8 @@ export async function run(options: Options, command: Command): Promise<void> {
     reports
       .map(
         (r) =>
-          `${r.suite}/${r.architecture}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged (${r.notForArch} not for ${r.architecture})`,
+          `${r.suite}/${r.architecture}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged ` +
+          `(${r.notForArch} not for ${r.architecture})`,
       )
       .join('\n'),
   );

@@ -43,7 +43,9 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
       .map(([node, n]) => [`${node}/`, String(n)]),
     [
       'pending',
-      `${pending}${status.oldestPendingMs === null ? '' : `  oldest ${age(status.oldestPendingMs)}`}${status.stalePending ? `  ${status.stalePending} STALE (run reap)` : ''}`,
+      pending +
+        (status.oldestPendingMs === null ? '' : `  oldest ${age(status.oldestPendingMs)}`) +
+        (status.stalePending ? `  ${status.stalePending} STALE (run reap)` : ''),
     ],
     ['failed', String(failed)],
     ['quarantine', String(status.quarantined)],

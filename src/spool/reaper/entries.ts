@@ -118,8 +118,10 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
     // A job's entry goes back to scheduled/, never to failed/: only a check can clear what it left on the nodes.
     const concluded = concludedCheck(spool.layout, keep.entry);
     if (concluded) {
-      // The dead job wrote its verdict and died before removing the entry: the next check records it (once) and removes it, never checks it twice.
-      const reason = `job ${judgement.owner.job ?? ''} died after its verdict ${concluded.verdict} (${spool.layout.relative(concluded.archive)}): the next check finishes it`;
+      // The dead job wrote its verdict and died before removing the entry: the next check
+      // records it (once) and removes it, never checks it twice.
+      const archive = spool.layout.relative(concluded.archive);
+      const reason = `job ${judgement.owner.job ?? ''} died after its verdict ${concluded.verdict} (${archive}): the next check finishes it`;
       steps.push(...handBack(ctx, keep, judgement, reason.replace('  ', ' '), { countsAsAttempt: false, neverFail: true }));
     } else {
       steps.push(...handBack(ctx, keep, judgement, `job ${judgement.owner.job ?? ''} died: ${judgement.reason}`.replace('  ', ' '), { neverFail: true }));
