@@ -3,7 +3,7 @@ import { hostArchitecture, osRelease } from '../debian/host.js';
 import { type Blacklist, loadBlacklist } from '../schedule/blacklist.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { loadConfig, resolveRoot, type Config } from '../config/config.js';
 import { type Settings, resolveSettings } from '../config/settings.js';
 import { mirrorFromApt, readAptSources } from '../debian/apt-sources.js';
@@ -41,7 +41,7 @@ export interface CommandContext {
 export type RootUse = 'spool' | 'create' | 'any';
 
 export function contextOf(command: Command, use: RootUse = 'spool'): CommandContext {
-  const options = command.optsWithGlobals<GlobalOptions>();
+  const options = command.optsWithGlobals() as GlobalOptions;
   const loaded = loadConfig(options.config ?? process.env.REPRO_SPOOL_CONFIG);
   const given = resolveRoot(options.root, loaded);
   // The root, or (not made yet) its nearest existing ancestor, must be a directory: below a file every call would fail with ENOTDIR.

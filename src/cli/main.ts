@@ -3,7 +3,7 @@
  * command's code is imported only when that command runs, so `--version` and `--help`
  * start as fast as cron and Jenkins need.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, type CommandUnknownOpts, Option, type OptionValues } from '@commander-js/extra-typings';
 import { createRequire } from 'node:module';
 import { EXIT_CODES } from '../errors.js';
 import { BUILD_STATUSES } from '../spool/build-status.js';
@@ -16,21 +16,21 @@ Exit codes:
   2  bad usage or input      6  node unreachable
   3  nothing to do`;
 
-type Action = (...args: unknown[]) => Promise<void>;
-/** Method syntax on purpose: each command's run() declares its own argument types. */
-interface CommandModule {
-  run(...args: unknown[]): Promise<void>;
+function withExamples<C extends CommandUnknownOpts>(command: C, ...examples: string[]): C {
+  command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+  return command;
 }
 
-function withExamples(command: Command, ...examples: string[]): Command {
-  return command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
-}
-
-function idOptions(command: Command): Command {
+function idOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
   return command.requiredOption('--suite <suite>', 'suite, e.g. bookworm').requiredOption('--arch <arch>', 'architecture, e.g. amd64');
 }
 
-function lazy(load: () => Promise<CommandModule>): Action {
+/**
+ * Loads the command's module when it runs. Its run() declares the arguments and options
+ * it expects; the type checker holds them against what the definition here declares
+ * (argument for argument, each option's name and type), so the two cannot drift apart.
+ */
+function lazy<P extends unknown[]>(load: () => Promise<{ run: (...args: P) => Promise<void> }>): (...args: P) => Promise<void> {
   return async (...args) => (await load()).run(...args);
 }
 
@@ -339,7 +339,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const program = buildProgram();
   program.exitOverride();
-  const override = (command: Command): void => {
+  const override = (command: CommandUnknownOpts): void => {
     command.exitOverride();
     command.commands.forEach(override);
   };

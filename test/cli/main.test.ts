@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { buildProgram } from '../../src/cli/main.js';
 import { PENDING, SCHEDULED, nodePlace } from '../../src/spool/layout.js';
 import { spawnSync } from 'node:child_process';

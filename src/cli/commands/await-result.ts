@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { awaitResult } from '../../builder/await-result.js';
 import { formatId } from '../../spool/identity.js';
 import { contextOf, nodeName } from '../context.js';

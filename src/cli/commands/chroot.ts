@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { createChroot } from '../../chroot/create.js';
 import { type ChrootTarball, findTarball, listTarballs } from '../../chroot/tarballs.js';
 import { age } from '../../clock.js';

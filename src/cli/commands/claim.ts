@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError } from '../../errors.js';
 import { type EntryId, formatId } from '../../spool/identity.js';
 import { PENDING } from '../../spool/layout.js';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { EXIT_CODES, SpoolError } from '../../errors.js';
 import { collectInfo } from '../../node-info/collect.js';
 import { contextOf, storeOf } from '../context.js';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { formatId } from '../../spool/identity.js';
 import type { BuildStatus } from '../../spool/build-status.js';
 import { complete } from '../../spool/transitions/complete.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { generateDashboard } from '../../dashboard/generate.js';
 import { contextOf, knownMirrorOf, storeOf } from '../context.js';
 

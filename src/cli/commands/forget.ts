@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { formatId } from '../../spool/identity.js';
 import { forget } from '../../spool/forget.js';
 import { type IdOptions, contextOf, idFrom, nodeName } from '../context.js';

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { listTarballs } from '../../chroot/tarballs.js';
 import { builderInfo, formatInfo, nodeInfo, spoolInfo } from '../../node-info/info.js';
 import { chrootSettingsOf, contextOf } from '../context.js';

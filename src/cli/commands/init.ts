@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SPOOL_MARKER, initSpoolRoot } from '../../spool/root.js';
 import { contextOf } from '../context.js';
 

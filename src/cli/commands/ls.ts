@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError } from '../../errors.js';
 import { FIXED_STATES, placeFromName } from '../../spool/layout.js';
 import { listDir } from '../../spool/walk.js';

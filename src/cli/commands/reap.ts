@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { EXIT_CODES } from '../../errors.js';
 import { reap } from '../../spool/reaper/reap.js';
 import { countByAction } from '../../spool/reaper/report.js';

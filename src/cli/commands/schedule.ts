@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError, EXIT_CODES } from '../../errors.js';
 import { validatePackageName } from '../../spool/names.js';
 import { type Scheduled, schedule } from '../../schedule/schedule.js';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { describeDifferingFile } from '../../builder/diffoscope.js';
 import { archivedDifferingFiles } from '../../dashboard/artifacts.js';
 import { SpoolError } from '../../errors.js';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError } from '../../errors.js';
 import { parseSourcesIndex, readIndexFile } from '../../debian/sources-index.js';
 import { validateName } from '../../spool/names.js';

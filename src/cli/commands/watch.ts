@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { type WatchAgent, startWatchAgent } from '../../builder/watch-agent.js';
 import { ensureDirInside } from '../../durable/atomic.js';
 import { nodePlace } from '../../spool/layout.js';
