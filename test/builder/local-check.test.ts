@@ -9,7 +9,9 @@ import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
 import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
 import { census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
+import { enqueueArgs } from '../helpers/spool.js';
 import { fromJson } from '../helpers/spool.js';
+import { writeConfig } from '../helpers/spool.js';
 
 let mirror: Mirror;
 /** Each build records what it saw into the package, so the .deb shows which variations arrived. */
@@ -40,17 +42,13 @@ after(() => mirror.close());
 
 async function mainNode(thresholds: Record<string, number> = {}) {
   const s = sandbox('build');
-  const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      root: 'root',
-      builder: 'host',
-      mirror: mirror.url,
-      suites: ['bookworm'],
-      thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds },
-    }),
-  );
+  const config = writeConfig(s.dir, {
+    root: 'root',
+    builder: 'host',
+    mirror: mirror.url,
+    suites: ['bookworm'],
+    thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds },
+  });
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   return { ...s, run, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
 }
@@ -268,19 +266,7 @@ describe('a build SIGKILLed in the middle', () => {
     const enqueued = await cliAsync(s.root, [
       '--config',
       config,
-      'enqueue',
-      '--node',
-      'node1',
-      'sleepy',
-      '1.0',
-      '--suite',
-      'bookworm',
-      '--arch',
-      'amd64',
-      '--dsc-sha256',
-      mirror.dsc.sleepy!.sha256,
-      '--field',
-      `Dsc-Url=${mirror.dsc.sleepy!.path}`,
+      ...enqueueArgs('sleepy', '1.0', mirror.dsc.sleepy!.sha256, { node: 'node1', fields: [`Dsc-Url=${mirror.dsc.sleepy!.path}`] }),
     ]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
     const child = (await import('node:child_process')).spawn(

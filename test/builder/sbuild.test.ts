@@ -18,7 +18,9 @@ import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
 import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
 import { CLI, census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
+import { enqueueArgs } from '../helpers/spool.js';
 import { fromJson } from '../helpers/spool.js';
+import { writeConfig } from '../helpers/spool.js';
 
 let mirror: Mirror;
 let chroots: string;
@@ -89,18 +91,14 @@ after(async () => {
 });
 
 function configure(dir: string, extra: Record<string, unknown> = {}): string {
-  const config = path.join(dir, 'repro-spool.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      root: 'root',
-      mirror: mirror.url,
-      suites: ['bookworm'],
-      chroots: { dir: chroots, extraRepositories: [mirror.aptSource] },
-      thresholds: { downloadRetries: 0 },
-      ...extra,
-    }),
-  );
+  const config = writeConfig(dir, {
+    root: 'root',
+    mirror: mirror.url,
+    suites: ['bookworm'],
+    chroots: { dir: chroots, extraRepositories: [mirror.aptSource] },
+    thresholds: { downloadRetries: 0 },
+    ...extra,
+  });
   return config;
 }
 
@@ -229,19 +227,7 @@ describe('a node that cannot build in a chroot', () => {
     const enqueued = await cliAsync(s.root, [
       '--config',
       config,
-      'enqueue',
-      '--node',
-      'node1',
-      'needs-tool',
-      '1.0',
-      '--suite',
-      'bookworm',
-      '--arch',
-      'amd64',
-      '--dsc-sha256',
-      mirror.dsc['needs-tool']!.sha256,
-      '--field',
-      `Dsc-Url=${mirror.dsc['needs-tool']!.path}`,
+      ...enqueueArgs('needs-tool', '1.0', mirror.dsc['needs-tool']!.sha256, { node: 'node1', fields: [`Dsc-Url=${mirror.dsc['needs-tool']!.path}`] }),
     ]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
     const built = await cliAsync(s.root, ['--config', config, '--json', 'build', '1']);
@@ -273,19 +259,7 @@ describe('a build in the chroot SIGKILLed in the middle', () => {
     const enqueued = await cliAsync(s.root, [
       '--config',
       config,
-      'enqueue',
-      '--node',
-      'node1',
-      'sleepy',
-      '1.0',
-      '--suite',
-      'bookworm',
-      '--arch',
-      'amd64',
-      '--dsc-sha256',
-      mirror.dsc.sleepy!.sha256,
-      '--field',
-      `Dsc-Url=${mirror.dsc.sleepy!.path}`,
+      ...enqueueArgs('sleepy', '1.0', mirror.dsc.sleepy!.sha256, { node: 'node1', fields: [`Dsc-Url=${mirror.dsc.sleepy!.path}`] }),
     ]);
     assert.equal(enqueued.status, 0, enqueued.stderr);
     const builder = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, 'build', '1'], { stdio: 'ignore' });

@@ -10,6 +10,7 @@ import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { CLI, census, id, sandbox, tempDir, writeEntry } from '../helpers/spool.js';
 import { until } from '../helpers/until.js';
 import { fromJson } from '../helpers/spool.js';
+import { writeConfig } from '../helpers/spool.js';
 
 /** While this file exists, the builds of sleepy and waiting wait; without it they are quick (builds see no test environment). */
 const FLAG = path.join(tempDir('watch-flag'), 'wait');
@@ -38,24 +39,20 @@ interface Agent {
 
 function node1(thresholds: Record<string, number> = {}) {
   const s = sandbox('watch');
-  const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({
-      node: 'node1',
-      builder: 'host',
-      mirror: mirror.url,
-      thresholds: {
-        killGraceSeconds: 1,
-        lockStaleSeconds: 10,
-        lockUpdateSeconds: 2,
-        watchDebounceSeconds: 0.05,
-        downloadIdleTimeoutSeconds: 2,
-        downloadRetries: 0,
-        ...thresholds,
-      },
-    }),
-  );
+  const config = writeConfig(s.dir, {
+    node: 'node1',
+    builder: 'host',
+    mirror: mirror.url,
+    thresholds: {
+      killGraceSeconds: 1,
+      lockStaleSeconds: 10,
+      lockUpdateSeconds: 2,
+      watchDebounceSeconds: 0.05,
+      downloadIdleTimeoutSeconds: 2,
+      downloadRetries: 0,
+      ...thresholds,
+    },
+  });
   const agent = ({ json = false, parallel = 1 } = {}): Agent => {
     const args = [CLI, '--root', s.root, '--config', config, ...(json ? ['--json'] : []), 'watch', '--parallel', String(parallel)];
     const child = spawn(process.execPath, args, { env: { ...process.env, REPRO_SPOOL_FAULT: '' } });

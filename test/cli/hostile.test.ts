@@ -8,6 +8,7 @@ import { nodePlace } from '../../src/spool/layout.js';
 import { SPOOL_MARKER } from '../../src/spool/root.js';
 import { STACK_TRACE } from '../helpers/random.js';
 import { SHA, cli, census, id, sandbox, writeEntry } from '../helpers/spool.js';
+import { enqueueArgs } from '../helpers/spool.js';
 import { fromJson } from '../helpers/spool.js';
 
 /** ESC and BEL: what a terminal acts on. */
@@ -161,23 +162,11 @@ describe('a full disk', () => {
     }
     try {
       assert.equal(cli(s.root, ['init']).status, 0, "the tmpfs hides the sandbox's marker");
-      assert.equal(cli(s.root, ['enqueue', 'first', '1.0', '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', SHA]).status, 0);
+      assert.equal(cli(s.root, enqueueArgs('first', '1.0', SHA)).status, 0);
       const filler = path.join(s.root, 'filler');
       const dd = spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4k'], { encoding: 'utf8' });
       assert.match(dd.stderr, /No space left on device/, 'the disk is now full');
-      const result = cli(s.root, [
-        'enqueue',
-        'second',
-        '1.0',
-        '--suite',
-        'bookworm',
-        '--arch',
-        'amd64',
-        '--dsc-sha256',
-        SHA,
-        '--field',
-        `X-Pad=${'p'.repeat(4000)}`,
-      ]);
+      const result = cli(s.root, enqueueArgs('second', '1.0', SHA, { fields: [`X-Pad=${'p'.repeat(4000)}`] }));
       assert.equal(result.status, 1);
       assert.match(result.stderr, /disk full: ENOSPC/);
       const after = census(s.layout);

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, it } from 'node:test';
 import { CLI, SHA, cli, sandbox } from '../helpers/spool.js';
+import { writeConfig } from '../helpers/spool.js';
 
 describe('status --watch', () => {
   it('prints a new view on each change of the spool, from events rather than its (hour-long) rescan, and ends cleanly on SIGTERM', async () => {
     const s = sandbox('status-watch');
-    const config = path.join(s.dir, 'repro-spool.json');
-    fs.writeFileSync(config, JSON.stringify({ thresholds: { watchRescanSeconds: 3600, watchDebounceSeconds: 0.05 } }));
+    const config = writeConfig(s.dir, { thresholds: { watchRescanSeconds: 3600, watchDebounceSeconds: 0.05 } });
     const watcher = spawn(process.execPath, [CLI, '--root', s.root, '--config', config, '--json', 'status', '--watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
     const views = createInterface({ input: watcher.stdout })[Symbol.asyncIterator]();

@@ -6,19 +6,13 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FetchResult, withFetchedSource } from '../../src/fetch/source-fetch.js';
 import { openSpool } from '../../src/spool/spool.js';
-import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { HELLO_AND_WORLD, type Mirror, startMirror } from '../helpers/mirror.js';
 import { reap } from '../../src/spool/reaper/reap.js';
 import { PROJECT, sandbox } from '../helpers/spool.js';
 
 const OPTIONS = { idleTimeoutMs: 500, retries: 2, backoffMs: 10, maxBytes: 1 << 20, dscMaxBytes: 1 << 16 };
 let mirror: Mirror;
-before(
-  async () =>
-    (mirror = await startMirror([
-      { name: 'hello', version: '1:2.10' },
-      { name: 'world', version: '1.0' },
-    ])),
-);
+before(async () => (mirror = await startMirror(HELLO_AND_WORLD)));
 after(() => mirror.close());
 
 /** Fetches hello and reports the outcome, the files seen inside use(), and what tmp/ holds afterwards. */

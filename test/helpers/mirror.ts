@@ -21,6 +21,12 @@ export interface PackageSpec {
 }
 
 /** A binary package the mirror serves from an apt repository (for build dependencies the host does not have). */
+/** Two plain packages, one with an epoch: what the fetch and schedule tests serve. */
+export const HELLO_AND_WORLD: readonly PackageSpec[] = [
+  { name: 'hello', version: '1:2.10' },
+  { name: 'world', version: '1.0' },
+];
+
 export interface BinarySpec {
   readonly name: string;
   readonly version: string;

@@ -23,6 +23,20 @@ process.on('exit', () => {
   if (!process.env.KEEP_TEST_DIRS) for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Writes a configuration file into dir and returns its path (relative paths in it resolve against dir). */
+export function writeConfig(dir: string, content: Record<string, unknown>): string {
+  const file = path.join(dir, 'repro-spool.json');
+  fs.writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+/** The CLI words that enqueue PKG VERSION for bookworm/amd64 (into NODE's inbox with node), with fields NAME=VALUE. */
+export function enqueueArgs(pkg: string, version: string, sha256: string, options: { node?: string; fields?: readonly string[] } = {}): string[] {
+  const node = options.node ? ['--node', options.node] : [];
+  const fields = (options.fields ?? []).flatMap((field) => ['--field', field]);
+  return ['enqueue', ...node, pkg, version, '--suite', 'bookworm', '--arch', 'amd64', '--dsc-sha256', sha256, ...fields];
+}
+
 /** A CLI's --json output (or a file) as the shape the test expects; the assertions check it. */
 export function fromJson<T = Record<string, unknown>>(text: string): T {
   return JSON.parse(text) as T;

@@ -12,6 +12,7 @@ import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { until } from '../helpers/until.js';
 import { sleep } from '../../src/retry.js';
 import { fromJson } from '../helpers/spool.js';
+import { writeConfig } from '../helpers/spool.js';
 
 /** The configuration file as a test edits it. */
 type ConfigFile = { nodes: Record<string, Record<string, unknown>>; thresholds?: Record<string, number> } & Record<string, unknown>;
@@ -52,21 +53,17 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object; n
     const clock = name === 'node2' && overrides.node2Clock ? { clock: overrides.node2Clock } : {};
     return [name, { ...sshd.node, port, root, command: [process.execPath, CLI, '--config', nodeConfig], ...clock }] as const;
   });
-  const config = path.join(s.dir, 'repro-spool.json');
   const write = (extra: object = {}) =>
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        root: 'root',
-        mirror: mirror.url,
-        suites: ['bookworm'],
-        nodes: Object.fromEntries(nodeEntries),
-        jobs: [{ name: 'job1', arch: 'amd64', node1: 'node1', node2: 'node2' }],
-        thresholds: { sshConnectTimeoutSeconds: 2, sshRetries: 1, sshBackoffSeconds: 0.05 },
-        ...extra,
-      }),
-    );
-  write();
+    writeConfig(s.dir, {
+      root: 'root',
+      mirror: mirror.url,
+      suites: ['bookworm'],
+      nodes: Object.fromEntries(nodeEntries),
+      jobs: [{ name: 'job1', arch: 'amd64', node1: 'node1', node2: 'node2' }],
+      thresholds: { sshConnectTimeoutSeconds: 2, sshRetries: 1, sshBackoffSeconds: 0.05 },
+      ...extra,
+    });
+  const config = write();
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   assert.equal((await run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
   const roots = nodeEntries.map(([, n]) => new Layout(n.root));

@@ -5,18 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import { SCHEDULED } from '../../src/spool/layout.js';
 import { query } from '../../src/store/database.js';
 import { Store } from '../../src/store/store.js';
-import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { HELLO_AND_WORLD, type Mirror, startMirror } from '../helpers/mirror.js';
 import { census, cliAsync, fromJson, id, sandbox } from '../helpers/spool.js';
+import { writeConfig } from '../helpers/spool.js';
 
 let mirror: Mirror;
-before(
-  async () =>
-    (mirror = await startMirror([
-      { name: 'hello', version: '1:2.10' },
-      { name: 'world', version: '1.0' },
-      { name: 'zlib-x', version: '1.3' },
-    ])),
-);
+before(async () => (mirror = await startMirror([...HELLO_AND_WORLD, { name: 'zlib-x', version: '1.3' }])));
 after(() => mirror.close());
 
 /**
@@ -25,11 +19,11 @@ after(() => mirror.close());
  */
 async function mainNode(mirrorUrl = mirror.url) {
   const s = sandbox('schedule');
-  const config = path.join(s.dir, 'repro-spool.json');
-  fs.writeFileSync(
-    config,
-    JSON.stringify({ root: 'root', mirror: mirrorUrl, thresholds: { downloadIdleTimeoutSeconds: 1, downloadRetries: 1, downloadBackoffSeconds: 0.01 } }),
-  );
+  const config = writeConfig(s.dir, {
+    root: 'root',
+    mirror: mirrorUrl,
+    thresholds: { downloadIdleTimeoutSeconds: 1, downloadRetries: 1, downloadBackoffSeconds: 0.01 },
+  });
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   const imported = await run('--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64');
   assert.equal(imported.status, 0, imported.stderr);

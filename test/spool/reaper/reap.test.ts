@@ -6,13 +6,31 @@ import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import lockfile from 'proper-lockfile';
 import { writeDurable, tempPath } from '../../../src/durable/atomic.js';
-import { FAILED, PENDING, RESULT_MARKER, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
+import { FAILED, type Layout, PENDING, RESULT_MARKER, SCHEDULED, nodePlace } from '../../../src/spool/layout.js';
 import { reap } from '../../../src/spool/reaper/reap.js';
 import { type Thresholds, openSpool } from '../../../src/spool/spool.js';
 import { until } from '../../helpers/until.js';
 import { PROJECT, cli, cliAsync, census, hasSleepingGroup, id, sandbox, writeEntry } from '../../helpers/spool.js';
 import { sleep } from '../../../src/retry.js';
 import { fromJson } from '../../helpers/spool.js';
+
+/** hello in pending/, its lock held by a builder on another host (whose liveness this host cannot judge). */
+function pendingLockedElsewhere(layout: Layout): string {
+  writeEntry(layout, PENDING, id('hello'));
+  const lockDir = layout.lockDir(id('hello'));
+  fs.mkdirSync(lockDir, { recursive: true });
+  const owner = `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`;
+  fs.writeFileSync(layout.ownerPath(id('hello')), owner);
+  return lockDir;
+}
+
+/** What one reap does about a builder that died holding its entry: every step done. */
+const DEAD_BUILDER_CLEANED = [
+  ['break-lock', 'done'],
+  ['kill', 'done'],
+  ['remove-workdir', 'done'],
+  ['requeue', 'done'],
+];
 
 const inbox = nodePlace('node1');
 const FAST: Partial<Thresholds> = { lockStaleMs: 4000, lockUpdateMs: 1000, killGraceMs: 2000 };
@@ -57,12 +75,7 @@ describe('reaper', () => {
     const report = await reap(openSpool(s.root, FAST));
     assert.deepEqual(
       report.actions.map((a) => [a.action, a.outcome]),
-      [
-        ['break-lock', 'done'],
-        ['kill', 'done'],
-        ['remove-workdir', 'done'],
-        ['requeue', 'done'],
-      ],
+      DEAD_BUILDER_CLEANED,
     );
     assert.match(report.actions[0]!.reason, /holder pid \d+ on .* is gone/);
     assert.equal(hasSleepingGroup(builder.pgid), false, 'no process of the build is left');
@@ -82,12 +95,7 @@ describe('reaper', () => {
     const report = await reap(openSpool(s.root, FAST));
     assert.deepEqual(
       report.actions.map((a) => [a.action, a.outcome]),
-      [
-        ['break-lock', 'done'],
-        ['kill', 'done'],
-        ['remove-workdir', 'done'],
-        ['requeue', 'done'],
-      ],
+      DEAD_BUILDER_CLEANED,
     );
     assert.match(report.actions[0]!.reason, /ended without releasing/);
     assert.equal(hasSleepingGroup(builder.pgid), false);
@@ -118,13 +126,7 @@ describe('reaper', () => {
 
   it('judges a lock that is no longer refreshed as stale, even when its holder is on another host', async () => {
     const s = sandbox('reap-refresh');
-    writeEntry(s.layout, PENDING, id('hello'));
-    const lockDir = s.layout.lockDir(id('hello'));
-    fs.mkdirSync(lockDir, { recursive: true });
-    fs.writeFileSync(
-      s.layout.ownerPath(id('hello')),
-      `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`,
-    );
+    pendingLockedElsewhere(s.layout);
     assert.deepEqual((await reap(openSpool(s.root, FAST), { dryRun: true })).actions, [], 'fresh: left alone');
     const report = await reap(openSpool(s.root, FAST, later(10_000)));
     assert.match(report.actions.find((a) => a.action === 'break-lock')!.reason, /lock not refreshed for 1\d s/);
@@ -133,13 +135,7 @@ describe('reaper', () => {
 
   it('judges a lock dated a day in the future (the clock was stepped back) as stale, its own lock included, instead of jamming for ever', () => {
     const s = sandbox('reap-future');
-    writeEntry(s.layout, PENDING, id('hello'));
-    const lockDir = s.layout.lockDir(id('hello'));
-    fs.mkdirSync(lockDir, { recursive: true });
-    fs.writeFileSync(
-      s.layout.ownerPath(id('hello')),
-      `Token: t\nPurpose: build\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`,
-    );
+    const lockDir = pendingLockedElsewhere(s.layout);
     const tomorrow = new Date(Date.now() + 86_400_000);
     fs.utimesSync(lockDir, tomorrow, tomorrow);
     const reaperLock = path.join(s.layout.locksDir, '_reaper.lock');
