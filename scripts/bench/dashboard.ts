@@ -15,7 +15,7 @@ import { readDatabase, readSpools } from '../../src/dashboard/data.js';
 import { generateDashboard } from '../../src/dashboard/generate.js';
 import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { openSpool } from '../../src/spool/spool.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { compare, report } from './measure.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 
@@ -64,7 +64,7 @@ process.stderr.write(`seeded ${RESULTS} results, ${RESULTS * 2} builds: ${(fs.st
 
 const spool = openSpool(root);
 const config = ConfigSchema.parse({ jobs: [], nodes: {} });
-const store = new Store(dbFile, { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
+const store = new FileStore(dbFile, { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
 let round = 0;
 let added = 0;
 /** Untimed: 1,000 new verdicts for existing packages, as a quarter hour of a busy farm brings. */

@@ -7,8 +7,9 @@ import { createRequire } from 'node:module';
 import lockfile from 'proper-lockfile';
 import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { type StoreRecord, applyRecord } from '../../src/store/records.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { sleep } from '../../src/retry.js';
+import { sqlJsSession } from '../../src/store/session.js';
 
 const [mode, file, prefix, count, go, bsqDir] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const settings = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 };
@@ -31,7 +32,7 @@ async function naive(record: StoreRecord, id: string): Promise<void> {
   const release = await lockfile.lock(file, { lockfilePath: `${file}.lock`, realpath: false, retries: { retries: 100_000, minTimeout: 5, maxTimeout: 20 } });
   try {
     const db = await loadDatabase(file);
-    applyRecord(db, id, record);
+    await applyRecord(sqlJsSession(db), id, record);
     saveDatabase(db, file);
     db.close();
   } finally {
@@ -62,7 +63,7 @@ function betterSqlite(): (record: StoreRecord, id: string) => void {
   };
 }
 
-const store = new Store(file, settings);
+const store = new FileStore(file, settings);
 const write: (record: StoreRecord, id: string) => Promise<void> | void =
   mode === 'group' ? (record) => store.record([record]) : mode === 'naive' ? naive : betterSqlite();
 await sleep(Math.max(0, Number(go) - Date.now()));

@@ -18,7 +18,7 @@ import { buildProfile } from '../../src/builder/variations.js';
 import { SCHEDULED } from '../../src/spool/layout.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { enqueue } from '../../src/spool/transitions/enqueue.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { compare, report } from './measure.js';
 import { DOWNLOAD as options, realPackage } from './real-package.js';
 
@@ -79,7 +79,7 @@ const results = await compare(
       },
       run: async () => {
         const spool = openSpool(root);
-        const store = new Store(path.join(root, 'reproducible.db'), { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 60_000, pollMs: 10 });
+        const store = new FileStore(path.join(root, 'reproducible.db'), { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 60_000, pollMs: 10 });
         const verdict = await localCheck(
           spool,
           {

@@ -12,7 +12,7 @@ import { mirrorFromApt, readAptSources } from '../../src/debian/apt-sources.js';
 import { parseSourcesIndex, readIndexFile } from '../../src/debian/sources-index.js';
 import { download } from '../../src/fetch/download.js';
 import { importSources } from '../../src/store/catalogue.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { generatedSources } from '../../test/helpers/sources.js';
 import { compare, report } from './measure.js';
 
@@ -39,8 +39,8 @@ async function obtainIndex(): Promise<string> {
 
 const what = await obtainIndex();
 const settings = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 60_000, pollMs: 10 };
-let fresh: Store;
-const populated = new Store(path.join(dir, 'populated.db'), settings);
+let fresh: FileStore;
+const populated = new FileStore(path.join(dir, 'populated.db'), settings);
 await importSources(populated, parseSourcesIndex(readIndexFile(index)), 'bookworm', 'amd64', new Date());
 
 const results = await compare(
@@ -59,7 +59,7 @@ const results = await compare(
       name: 'import into a new reproducible.db',
       prepare: () => {
         fs.rmSync(path.join(dir, 'fresh.db'), { force: true });
-        fresh = new Store(path.join(dir, 'fresh.db'), settings);
+        fresh = new FileStore(path.join(dir, 'fresh.db'), settings);
       },
       run: async () => (await importSources(fresh, parseSourcesIndex(readIndexFile(index)), 'bookworm', 'amd64', new Date())).added,
     },

@@ -63,12 +63,20 @@ export function contextOf(command: Command, use: RootUse = 'spool'): CommandCont
   return { spool: openSpool(root, settings.spool), config: loaded.config, settings, out: makeOutput(options.json ?? false), configDir: loaded.baseDir };
 }
 
-/** reproducible.db: the configuration's "database" (relative to its file), else $ROOT/reproducible.db. */
+/**
+ * reproducible.db: the configuration's "database", a postgresql:// URL or a path (relative
+ * to the configuration's file), else $ROOT/reproducible.db.
+ */
 export async function storeOf(ctx: CommandContext): Promise<Store> {
-  const { Store } = await import('../store/store.js'); // sql.js loads only for commands that use the database
-  const file = ctx.config.database ? path.resolve(ctx.configDir, ctx.config.database) : path.join(ctx.spool.layout.root, 'reproducible.db');
+  const { openStore, isPostgresUrl } = await import('../store/store.js'); // sql.js and pg load only for commands that use the database
+  const database = ctx.config.database;
+  const location = database
+    ? isPostgresUrl(database)
+      ? database
+      : path.resolve(ctx.configDir, database)
+    : path.join(ctx.spool.layout.root, 'reproducible.db');
   const { lockStaleMs, lockUpdateMs } = ctx.spool.thresholds;
-  return new Store(file, { lockStaleMs, lockUpdateMs, ...ctx.settings.database });
+  return openStore(location, { lockStaleMs, lockUpdateMs, ...ctx.settings.database });
 }
 
 /** The blacklist: the configuration's "blacklist" (relative to its file), else $ROOT/blacklist; missing is empty. */

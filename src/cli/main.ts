@@ -7,6 +7,7 @@ import { Command, CommanderError, type CommandUnknownOpts, Option, type OptionVa
 import { createRequire } from 'node:module';
 import { EXIT_CODES } from '../errors.js';
 import { BUILD_STATUSES } from '../spool/build-status.js';
+import { closeOpenStores } from '../store/store.js';
 import { reportError } from './output.js';
 
 const EXIT_CODE_HELP = `
@@ -354,5 +355,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT_CODES.usage;
     }
     return reportError(error, argv.includes('--json'));
+  } finally {
+    await closeOpenStores().catch(() => undefined); // a connection already gone has nothing to close
   }
 }

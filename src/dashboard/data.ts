@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Database } from 'sql.js';
+import type { SqlSession } from '../store/session.js';
 import type { Config } from '../config/config.js';
 import type { HealthSettings } from '../config/settings.js';
 import { type NodeHealth, readHealth } from '../remote/node-health.js';
@@ -106,32 +106,20 @@ export interface DashboardData {
   readonly inSpool: Map<string, { state: string; suite: string; architecture: string; version: string }[]>;
 }
 
-/** Rows as arrays, stepped one by one: cheaper than exec() building one big result. */
-function rows(db: Database, sql: string): unknown[][] {
-  const statement = db.prepare(sql);
-  const out: unknown[][] = [];
-  try {
-    while (statement.step()) out.push(statement.get());
-  } finally {
-    statement.free();
-  }
-  return out;
-}
-
-export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'durations' | 'buildNodes' | 'nodeInfo' | 'catalogue'> {
+export async function readDatabase(db: SqlSession): Promise<Pick<DashboardData, 'history' | 'durations' | 'buildNodes' | 'nodeInfo' | 'catalogue'>> {
   // Single builds are read once, plain (no join, no window function: both measured slower
   // in sql.js on 200,000 rows), then attached to their checks and ranked here.
   const byCheck = new Map<string, SingleBuild[]>();
   const byNode = new Map<string, number[]>();
   const buildNodes = new Set<string>();
-  for (const [journalId, buildNumber, node, durationSeconds, status] of rows(
-    db,
+  const builds = await db.all<{ journal_id: string; build_number: number; node: string; duration_seconds: number; status: string }>(
     'SELECT journal_id, build_number, node, duration_seconds, status FROM builds ORDER BY journal_id, build_number',
-  )) {
-    const build = { buildNumber, node, durationSeconds, status } as SingleBuild;
-    const list = byCheck.get(journalId as string);
+  );
+  for (const row of builds) {
+    const build: SingleBuild = { buildNumber: row.build_number, node: row.node, durationSeconds: row.duration_seconds, status: row.status };
+    const list = byCheck.get(row.journal_id);
     if (list) list.push(build);
-    else byCheck.set(journalId as string, [build]);
+    else byCheck.set(row.journal_id, [build]);
     buildNodes.add(build.node);
     // A build's duration says how long the package takes only when it built: a depwait, an
     // E404 or a checksum mismatch ends in seconds, a timeout at the limit, an FTBFS anywhere.
@@ -141,36 +129,48 @@ export function readDatabase(db: Database): Pick<DashboardData, 'history' | 'dur
     if (values) values.push(build.durationSeconds);
     else byNode.set(key, [build.durationSeconds]);
   }
-  const history = rows(
-    db,
-    'SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail FROM result_history ORDER BY build_date, journal_id',
-  ).map(
-    ([journalId, name, version, suite, architecture, verdict, node1, node2, buildDate, detail]) =>
-      ({
-        journalId,
-        name,
-        version,
-        suite,
-        architecture,
-        verdict,
-        node1,
-        node2,
-        buildDate,
-        detail: detail ?? undefined,
-        builds: byCheck.get(journalId as string) ?? [],
-      }) as HistoryRow,
-  );
+  const checks = await db.all<{
+    journal_id: string;
+    name: string;
+    version: string;
+    suite: string;
+    architecture: string;
+    verdict: string;
+    node1: string | null;
+    node2: string | null;
+    build_date: string;
+    detail: string | null;
+  }>('SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail FROM result_history ORDER BY build_date, journal_id');
+  const history = checks.map((c): HistoryRow => ({
+    journalId: c.journal_id,
+    name: c.name,
+    version: c.version,
+    suite: c.suite,
+    architecture: c.architecture,
+    verdict: c.verdict,
+    node1: c.node1,
+    node2: c.node2,
+    buildDate: c.build_date,
+    detail: c.detail ?? undefined,
+    builds: byCheck.get(c.journal_id) ?? [],
+  }));
   const nodeInfo = new Map<string, { collectedAt: string; values: Record<string, string> }>();
-  for (const [node, key, value, collectedAt] of rows(db, 'SELECT node, key, value, collected_at FROM node_info ORDER BY node, key') as string[][]) {
-    const info = nodeInfo.get(node!) ?? { collectedAt: collectedAt!, values: {} };
-    info.values[key!] = value!;
-    nodeInfo.set(node!, info);
+  const infoRows = await db.all<{ node: string; key: string; value: string; collected_at: string }>(
+    'SELECT node, key, value, collected_at FROM node_info ORDER BY node, key',
+  );
+  for (const row of infoRows) {
+    const info = nodeInfo.get(row.node) ?? { collectedAt: row.collected_at, values: {} };
+    info.values[row.key] = row.value;
+    nodeInfo.set(row.node, info);
   }
   const catalogue: DashboardData['catalogue'] = new Map();
-  for (const [suite, architecture, name, version, dscPath] of rows(db, 'SELECT suite, architecture, name, version, dsc_path FROM sources') as string[][]) {
-    const key = `${suite}/${architecture}`;
+  const sourceRows = await db.all<{ suite: string; architecture: string; name: string; version: string; dsc_path: string }>(
+    'SELECT suite, architecture, name, version, dsc_path FROM sources',
+  );
+  for (const row of sourceRows) {
+    const key = `${row.suite}/${row.architecture}`;
     const sources = catalogue.get(key) ?? new Map<string, CatalogueSource>();
-    sources.set(name!, { version: version!, dscPath: dscPath! });
+    sources.set(row.name, { version: row.version, dscPath: row.dsc_path });
     catalogue.set(key, sources);
   }
   const durations = [...byNode].map(([key, values]) => percentiles(key, values)).sort((a, b) => a.node.localeCompare(b.node) || a.buildNumber - b.buildNumber);

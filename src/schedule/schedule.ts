@@ -78,9 +78,9 @@ export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): 
 }
 
 async function candidates(store: Store, request: ScheduleRequest): Promise<{ rows: Candidate[]; unknown: string[] }> {
-  return store.read((db) => {
-    if (request.newOnly) return { rows: untestedSources(db, request.suite, request.arch), unknown: [] };
-    const known = new Map(catalogueWithVerdicts(db, request.suite, request.arch).map((row) => [row.name, row]));
+  return store.read(async (db) => {
+    if (request.newOnly) return { rows: await untestedSources(db, request.suite, request.arch), unknown: [] };
+    const known = new Map((await catalogueWithVerdicts(db, request.suite, request.arch)).map((row) => [row.name, row]));
     const wanted = [...new Set(request.packages ?? [])];
     return { rows: wanted.flatMap((p) => known.get(p) ?? []), unknown: wanted.filter((p) => !known.has(p)) };
   });

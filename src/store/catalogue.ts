@@ -3,10 +3,9 @@
  * build"), loaded from a Sources index. Importing the same index twice changes nothing;
  * a package gone from the index leaves the catalogue.
  */
-import type { Database } from 'sql.js';
 import { type SourceRecord, buildsOn } from '../debian/sources-index.js';
 import { compareVersions } from '../debian/version.js';
-import { query } from './database.js';
+import type { SqlSession } from './session.js';
 import type { Store } from './store.js';
 
 export interface ImportReport {
@@ -38,17 +37,15 @@ export async function importSources(store: Store, records: readonly SourceRecord
     const seen = newest.get(record.name);
     if (!seen || compareVersions(record.version, seen.version) > 0) newest.set(record.name, record);
   }
-  return store.write((db) => {
-    const existing = new Map(catalogue(db, suite, architecture).map((row) => [row.name, row]));
+  return store.write(async (db) => {
+    const existing = new Map((await catalogue(db, suite, architecture)).map((row) => [row.name, row]));
     let added = 0;
     let updated = 0;
     let unchanged = 0;
-    const upsert = db.prepare(
-      `INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    const upsert = `INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (name, suite, architecture) DO UPDATE SET version = excluded.version, dsc_path = excluded.dsc_path,
-         dsc_sha256 = excluded.dsc_sha256, imported_at = excluded.imported_at`,
-    );
-    try {
+         dsc_sha256 = excluded.dsc_sha256, imported_at = excluded.imported_at`;
+    {
       for (const record of newest.values()) {
         const dscPath = `${record.directory}/${record.dscName}`;
         const row = existing.get(record.name);
@@ -59,18 +56,16 @@ export async function importSources(store: Store, records: readonly SourceRecord
         }
         if (row) updated++;
         else added++;
-        upsert.run([record.name, record.version, suite, architecture, dscPath, record.dscSha256, now.toISOString()]);
+        await db.run(upsert, [record.name, record.version, suite, architecture, dscPath, record.dscSha256, now.toISOString()]);
       }
-    } finally {
-      upsert.free();
     }
-    for (const gone of existing.keys()) db.run('DELETE FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [gone, suite, architecture]);
+    for (const gone of existing.keys()) await db.run('DELETE FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [gone, suite, architecture]);
     return { suite, architecture, added, updated, unchanged, removed: existing.size, notForArch };
   });
 }
 
-export function catalogue(db: Database, suite: string, architecture: string): CatalogueRow[] {
-  return query<CatalogueRow>(db, 'SELECT name, version, dsc_path, dsc_sha256 FROM sources WHERE suite = ? AND architecture = ?', [suite, architecture]);
+export function catalogue(db: SqlSession, suite: string, architecture: string): Promise<CatalogueRow[]> {
+  return db.all<CatalogueRow>('SELECT name, version, dsc_path, dsc_sha256 FROM sources WHERE suite = ? AND architecture = ?', [suite, architecture]);
 }
 
 export interface Candidate extends CatalogueRow {
@@ -80,9 +75,8 @@ export interface Candidate extends CatalogueRow {
 }
 
 /** The catalogue of a suite/arch with each package's last verdict, never tested first. */
-export function catalogueWithVerdicts(db: Database, suite: string, architecture: string): Candidate[] {
-  return query<Candidate>(
-    db,
+export function catalogueWithVerdicts(db: SqlSession, suite: string, architecture: string): Promise<Candidate[]> {
+  return db.all<Candidate>(
     `SELECT s.name, s.version, s.dsc_path, s.dsc_sha256, r.version AS tested_version, r.verdict AS tested_verdict
        FROM sources s LEFT JOIN results r ON r.name = s.name AND r.suite = s.suite AND r.architecture = s.architecture
       WHERE s.suite = ? AND s.architecture = ? ORDER BY r.version IS NOT NULL, s.name`,
@@ -91,6 +85,6 @@ export function catalogueWithVerdicts(db: Database, suite: string, architecture:
 }
 
 /** Sources never tested, or whose catalogue version is newer than the last verdict's. */
-export function untestedSources(db: Database, suite: string, architecture: string): Candidate[] {
-  return catalogueWithVerdicts(db, suite, architecture).filter((c) => c.tested_version === null || compareVersions(c.version, c.tested_version) > 0);
+export async function untestedSources(db: SqlSession, suite: string, architecture: string): Promise<Candidate[]> {
+  return (await catalogueWithVerdicts(db, suite, architecture)).filter((c) => c.tested_version === null || compareVersions(c.version, c.tested_version) > 0);
 }

@@ -10,7 +10,8 @@ import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { SpoolError, errnoCode } from '../errors.js';
 import { fsyncDir, tempPath, writeDurable } from '../durable/atomic.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import { migrate } from './migrate.js';
+import { sqlJsSession } from './session.js';
 
 let engine: Promise<SqlJsStatic> | undefined;
 
@@ -32,7 +33,9 @@ export async function loadDatabase(file: string): Promise<Database> {
   let db: Database | undefined;
   try {
     db = data ? new SQL.Database(data) : new SQL.Database();
-    migrate(db, file);
+    db.run('BEGIN');
+    await migrate(sqlJsSession(db), file);
+    db.run('COMMIT');
   } catch (error) {
     db?.close();
     if (error instanceof SpoolError) throw error;
@@ -61,20 +64,6 @@ export function fileIdentity(file: string): FileIdentity | undefined {
 
 export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
   return a === undefined || b === undefined ? a === b : a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
-function migrate(db: Database, file: string): void {
-  db.run('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-  const current = Number(db.exec('SELECT max(version) FROM schema_version')[0]?.values[0]?.[0] ?? 0);
-  if (current > SCHEMA_VERSION) {
-    throw new SpoolError('integrity', `${file} has schema version ${current}, newer than this repro-spool knows (${SCHEMA_VERSION}): upgrade repro-spool`);
-  }
-  for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
-    db.run('BEGIN');
-    db.run(MIGRATIONS[version - 1]!);
-    db.run('INSERT INTO schema_version (version) VALUES (?)', [version]);
-    db.run('COMMIT');
-  }
 }
 
 /**

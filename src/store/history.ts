@@ -1,6 +1,5 @@
 /** A package's verdicts, newest first, each with its single builds: what `show` answers "what happened to it" with. */
-import type { Database } from 'sql.js';
-import { query } from './database.js';
+import type { SqlSession } from './session.js';
 
 export interface PastBuild {
   readonly buildNumber: number;
@@ -29,7 +28,7 @@ export interface HistoryFilter {
   readonly architecture?: string;
 }
 
-export function verdictHistory(db: Database, filter: HistoryFilter): PastVerdict[] {
+export async function verdictHistory(db: SqlSession, filter: HistoryFilter): Promise<PastVerdict[]> {
   const where = ['name = ?'];
   const params: string[] = [filter.name];
   for (const [column, value] of [
@@ -42,7 +41,7 @@ export function verdictHistory(db: Database, filter: HistoryFilter): PastVerdict
       params.push(value);
     }
   }
-  const checks = query<{
+  const checks = await db.all<{
     journal_id: string;
     name: string;
     version: string;
@@ -52,30 +51,33 @@ export function verdictHistory(db: Database, filter: HistoryFilter): PastVerdict
     detail: string | null;
     build_date: string;
   }>(
-    db,
     `SELECT journal_id, name, version, suite, architecture, verdict, detail, build_date FROM result_history WHERE ` +
       `${where.join(' AND ')} ORDER BY build_date DESC`,
     params,
   );
-  return checks.map((c) => ({
-    name: c.name,
-    version: c.version,
-    suite: c.suite,
-    architecture: c.architecture,
-    verdict: c.verdict,
-    detail: c.detail,
-    buildDate: c.build_date,
-    builds: query<{ build_number: number; node: string; started_at: string; duration_seconds: number; exit_code: number | null; status: string }>(
-      db,
+  const verdicts: PastVerdict[] = [];
+  for (const c of checks) {
+    const builds = await db.all<{ build_number: number; node: string; started_at: string; duration_seconds: number; exit_code: number | null; status: string }>(
       'SELECT build_number, node, started_at, duration_seconds, exit_code, status FROM builds WHERE journal_id = ? ORDER BY build_number',
       [c.journal_id],
-    ).map((b) => ({
-      buildNumber: b.build_number,
-      node: b.node,
-      startedAt: b.started_at,
-      durationSeconds: b.duration_seconds,
-      exitCode: b.exit_code,
-      status: b.status,
-    })),
-  }));
+    );
+    verdicts.push({
+      name: c.name,
+      version: c.version,
+      suite: c.suite,
+      architecture: c.architecture,
+      verdict: c.verdict,
+      detail: c.detail,
+      buildDate: c.build_date,
+      builds: builds.map((b) => ({
+        buildNumber: b.build_number,
+        node: b.node,
+        startedAt: b.started_at,
+        durationSeconds: b.duration_seconds,
+        exitCode: b.exit_code,
+        status: b.status,
+      })),
+    });
+  }
+  return verdicts;
 }

@@ -3,7 +3,7 @@
  * changes nothing (keys include the journal id; results only move forward in time), so
  * a merge that crashed after saving but before deleting its journal files is harmless.
  */
-import type { Database } from 'sql.js';
+import type { SqlSession } from './session.js';
 import { z } from 'zod';
 
 export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
@@ -80,13 +80,13 @@ export function parseRecord(text: string): { record: StoreRecord } | { problem: 
   return { record: parsed.data };
 }
 
-export function applyRecord(db: Database, journalId: string, record: StoreRecord): void {
+export async function applyRecord(db: SqlSession, journalId: string, record: StoreRecord): Promise<void> {
   switch (record.kind) {
     case 'scheduled': {
       const s = record.source;
-      db.run(
-        `INSERT OR IGNORE INTO schedule_history (journal_id, name, version, suite, architecture, priority, scheduled_at, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      await db.run(
+        `INSERT INTO schedule_history (journal_id, name, version, suite, architecture, priority, scheduled_at, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         [journalId, s.name, s.version, s.suite, s.architecture, record.priority, record.scheduledAt, record.reason],
       );
       return;
@@ -95,7 +95,7 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
       const s = record.source;
       const checkId = record.key ?? journalId;
       const node = (n: 1 | 2) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
-      db.run(
+      await db.run(
         `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name, suite, architecture) DO UPDATE SET
@@ -104,27 +104,27 @@ export function applyRecord(db: Database, journalId: string, record: StoreRecord
          WHERE excluded.build_date >= results.build_date`,
         [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
-      db.run(
-        `INSERT OR IGNORE INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      await db.run(
+        `INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         [checkId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
       for (const b of record.builds) {
-        db.run(
-          `INSERT OR IGNORE INTO builds
+        await db.run(
+          `INSERT INTO builds
              (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
           [checkId, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.job ?? null, b.startedAt, b.durationSeconds, b.exitCode, b.status],
         );
       }
       return;
     }
     case 'node-info': {
-      const newest = db.exec('SELECT max(collected_at) FROM node_info WHERE node = ?', [record.node])[0]?.values[0]?.[0];
-      if (typeof newest === 'string' && newest > record.collectedAt) return; // an older collection arriving late
-      db.run('DELETE FROM node_info WHERE node = ?', [record.node]);
+      const [newest] = await db.all<{ at: string | null }>('SELECT max(collected_at) AS at FROM node_info WHERE node = ?', [record.node]);
+      if (typeof newest?.at === 'string' && newest.at > record.collectedAt) return; // an older collection arriving late
+      await db.run('DELETE FROM node_info WHERE node = ?', [record.node]);
       for (const [key, value] of Object.entries(record.values)) {
-        db.run('INSERT INTO node_info (node, key, value, collected_at) VALUES (?, ?, ?, ?)', [record.node, key, value, record.collectedAt]);
+        await db.run('INSERT INTO node_info (node, key, value, collected_at) VALUES (?, ?, ?, ?)', [record.node, key, value, record.collectedAt]);
       }
       return;
     }

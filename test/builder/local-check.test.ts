@@ -3,8 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { query } from '../../src/store/database.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
 import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
@@ -50,7 +49,7 @@ async function mainNode(thresholds: Record<string, number> = {}) {
     thresholds: { downloadIdleTimeoutSeconds: 2, downloadRetries: 0, ...thresholds },
   });
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
-  return { ...s, run, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
+  return { ...s, run, store: new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
 }
 
 async function check(node: Awaited<ReturnType<typeof mainNode>>, pkg: string) {
@@ -94,13 +93,13 @@ describe('the local two-build check', () => {
       ['built', 'built'],
     );
     const rows = await node.store.read((db) =>
-      query<{ node: string; build_number: number; status: string }>(db, 'SELECT node, build_number, status FROM builds ORDER BY build_number'),
+      db.all<{ node: string; build_number: number; status: string }>('SELECT node, build_number, status FROM builds ORDER BY build_number'),
     );
     assert.deepEqual(rows, [
       { node: 'local1', build_number: 1, status: 'built' },
       { node: 'local2', build_number: 2, status: 'built' },
     ]);
-    assert.equal((await node.store.read((db) => query<{ verdict: string }>(db, 'SELECT verdict FROM results')))[0]!.verdict, 'reproducible');
+    assert.equal((await node.store.read((db) => db.all<{ verdict: string }>('SELECT verdict FROM results')))[0]!.verdict, 'reproducible');
     assert.equal(census(node.layout).entries.size, 0);
     assert.deepEqual(census(node.layout).locks, []);
     for (const n of [1, 2]) assert.match(fs.readFileSync(path.join(verdict.archive, `build${n}`, 'result'), 'utf8'), /Status: built\n[^]*Duration: [0-9.]+\n/);
@@ -326,7 +325,7 @@ describe('the local check killed at each step', () => {
       assert.equal(killed.signal, 'SIGKILL', `reached ${fault}: ${killed.stderr}`);
       const reaped = await node.run('--json', 'reap');
       assert.equal(reaped.status, 0, reaped.stderr);
-      const history = () => node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n);
+      const history = () => node.store.read(async (db) => Number((await db.all<{ n: number }>('SELECT count(*) AS n FROM result_history'))[0]!.n));
       const concluded = fault === 'check:after-verdict' || fault === 'check:before-remove';
       if (concluded) {
         const requeued = (JSON.parse(reaped.stdout) as { actions: Array<{ action: string; reason: string; detail?: string }> }).actions.find(
@@ -350,7 +349,7 @@ describe('the local check killed at each step', () => {
         );
       }
       if (concluded) assert.equal(fromJson(rerun.stdout).concludedEarlier, true, 'the rerun only finished the killed check');
-      const verdicts = await node.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
+      const verdicts = await node.store.read(async (db) => Number((await db.all<{ n: number }>('SELECT count(*) AS n FROM results'))[0]!.n));
       assert.equal(verdicts, 1, 'one verdict row for the package');
       assert.equal(await history(), 2, 'the first check and the killed one: one verdict each, none twice');
     });
@@ -424,9 +423,9 @@ describe('a check killed after its verdict, its entry then handed back to schedu
     const verdict = JSON.parse(rerun.stdout) as { verdict: string; concludedEarlier?: boolean };
     assert.deepEqual([verdict.verdict, verdict.concludedEarlier], ['reproducible', true]);
     assert.equal(census(node.layout).entries.size, 0);
-    const rows = await node.store.read((db) => [
-      query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n,
-      query<{ n: number }>(db, 'SELECT count(*) AS n FROM builds')[0]!.n,
+    const rows = await node.store.read(async (db) => [
+      Number((await db.all<{ n: number }>('SELECT count(*) AS n FROM result_history'))[0]!.n),
+      Number((await db.all<{ n: number }>('SELECT count(*) AS n FROM builds'))[0]!.n),
     ]);
     assert.deepEqual(rows, [1, 2], 'one verdict, one build 1 and one build 2');
   });

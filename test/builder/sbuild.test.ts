@@ -11,8 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Layout } from '../../src/spool/layout.js';
-import { query } from '../../src/store/database.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { testChroot } from '../helpers/chroot.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
@@ -149,8 +148,8 @@ describe('a build in a fresh copy of the base chroot', () => {
       /^Status: successful$/m,
       "the build log is sbuild's",
     );
-    const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
-    const rows = await store.read((db) => query<{ node: string; status: string }>(db, 'SELECT node, status FROM builds ORDER BY build_number'));
+    const store = new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
+    const rows = await store.read((db) => db.all<{ node: string; status: string }>('SELECT node, status FROM builds ORDER BY build_number'));
     assert.deepEqual(rows, [
       { node: 'local1', status: 'built' },
       { node: 'local2', status: 'built' },

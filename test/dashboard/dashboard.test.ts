@@ -7,7 +7,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { recordFailure } from '../../src/remote/node-health.js';
 import { nodePlace } from '../../src/spool/layout.js';
 import { openSpool } from '../../src/spool/spool.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { launchChromium } from '../helpers/browser.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { PROJECT, SHA, cliAsync, id, sandbox, writeEntry } from '../helpers/spool.js';
@@ -76,7 +76,7 @@ describe('the dashboard in headless Chromium', () => {
     for (const pkg of ['steady', 'wobbly', 'needy']) assert.equal((await run('build', pkg, '--arch', 'amd64')).status, 0);
 
     // What collect-info and the jobs would have left: node information, a failing node, an entry at node1.
-    const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
+    const store = new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
     const queue = { SPOOL_INBOX: '2', SPOOL_PENDING: '1', SPOOL_STALE: '0', SPOOL_OLDEST_PENDING_SECONDS: '95' };
     const info = (cpus: string, kernel: string) => ({
       ARCH: 'amd64',

@@ -15,8 +15,7 @@ import { errnoCode } from '../../src/errors.js';
 import { sleep } from '../../src/retry.js';
 import { Layout } from '../../src/spool/layout.js';
 import { initSpoolRoot } from '../../src/spool/root.js';
-import { query } from '../../src/store/database.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import type { Mirror } from './mirror.js';
 import { STACK_TRACE, seededRandom } from './random.js';
 import { CLI, type CliResult, census, cliAsync, sandbox } from './spool.js';
@@ -211,10 +210,10 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
     const builds = path.join(node.root, 'build');
     if (fs.existsSync(builds) && fs.readdirSync(builds).length) violations.push(`${node.name} keeps build directories ${fs.readdirSync(builds).join(' ')}`);
   }
-  const store = new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: STALE_SECONDS * 1000, lockUpdateMs: 1000, waitMs: 30_000, pollMs: 10 });
-  const history = await store.read((db) => query<{ name: string; journal_id: string }>(db, 'SELECT name, journal_id FROM result_history'));
+  const store = new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: STALE_SECONDS * 1000, lockUpdateMs: 1000, waitMs: 30_000, pollMs: 10 });
+  const history = await store.read((db) => db.all<{ name: string; journal_id: string }>('SELECT name, journal_id FROM result_history'));
   const builds = await store.read((db) =>
-    query<{ journal_id: string; build_number: number; node: string }>(db, 'SELECT journal_id, build_number, node FROM builds'),
+    db.all<{ journal_id: string; build_number: number; node: string }>('SELECT journal_id, build_number, node FROM builds'),
   );
   for (const pkg of options.packages) {
     const verdicts = history.filter((h) => h.name === pkg);

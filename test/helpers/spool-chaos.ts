@@ -13,8 +13,7 @@ import path from 'node:path';
 import { sleep } from '../../src/retry.js';
 import { SCHEDULED } from '../../src/spool/layout.js';
 import { walkEntries } from '../../src/spool/walk.js';
-import { query } from '../../src/store/database.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { STACK_TRACE, seededRandom } from './random.js';
 import { CLI, PROJECT, census, cli, id, sandbox, writeEntry } from './spool.js';
 
@@ -174,10 +173,10 @@ export async function runSpoolChaos(options: SpoolChaosOptions): Promise<SpoolCh
   if (left.quarantineItems) violations.push(`${left.quarantineItems} quarantined`);
 
   if (acknowledged.length > 0) {
-    const store = new Store(database, { lockStaleMs: STALE_SECONDS * 1000, lockUpdateMs: 1000, waitMs: 30_000, pollMs: 10 });
+    const store = new FileStore(database, { lockStaleMs: STALE_SECONDS * 1000, lockUpdateMs: 1000, waitMs: 30_000, pollMs: 10 });
     // Records of writers killed after journalling wait in the journal for the next writer: one more merges them.
     await store.record([]);
-    const present = new Set(await store.read((db) => query<{ name: string }>(db, 'SELECT name FROM results').map((r) => r.name)));
+    const present = new Set(await store.read(async (db) => (await db.all<{ name: string }>('SELECT name FROM results')).map((r) => r.name)));
     const lost = acknowledged.filter((name) => !present.has(name));
     if (lost.length) violations.push(`database records acknowledged with exit 0 but lost: ${lost.join(' ')}`);
   }

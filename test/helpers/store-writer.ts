@@ -1,20 +1,22 @@
 /**
- * A writer process for store tests: records COUNT results named PREFIX-0… into DB, or
- * with STORE_MODE=write inserts COUNT sources rows in one exclusive write (as sources
- * import does). STORE_LOCK_STALE_MS shortens the stale time for stall tests.
+ * A writer process for store tests: records COUNT results named PREFIX-0… into DB (a file
+ * or a postgresql:// URL), or with STORE_MODE=write inserts COUNT sources rows in one
+ * exclusive write (as sources import does). STORE_LOCK_STALE_MS shortens the stale time
+ * for stall tests, STORE_WAIT_MS how long it waits for the database.
  * Usage: node --import tsx store-writer.ts DB PREFIX COUNT
  */
 import { SpoolError } from '../../src/errors.js';
-import { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 
-const [file, prefix, count] = process.argv.slice(2) as [string, string, string];
+const [location, prefix, count] = process.argv.slice(2) as [string, string, string];
 const lockStaleMs = Number(process.env.STORE_LOCK_STALE_MS ?? 10_000);
-const store = new Store(file, { lockStaleMs, lockUpdateMs: Math.max(1000, lockStaleMs / 5), waitMs: 120_000, pollMs: 5 });
+const waitMs = Number(process.env.STORE_WAIT_MS ?? 120_000);
+const store = await openStore(location, { lockStaleMs, lockUpdateMs: Math.max(1000, lockStaleMs / 5), waitMs, pollMs: 5 });
 try {
   if (process.env.STORE_MODE === 'write') {
-    await store.write((db) => {
+    await store.write(async (db) => {
       for (let i = 0; i < Number(count); i++) {
-        db.run('INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        await db.run('INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
           `${prefix}-${i}`,
           '1.0-1',
           'bookworm',
@@ -43,6 +45,7 @@ try {
       ]);
     }
   }
+  await store.close();
 } catch (error) {
   // as the CLI does: a typed error is a message and its exit code, anything else a bug
   if (!(error instanceof SpoolError)) throw error;

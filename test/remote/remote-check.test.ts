@@ -4,8 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Layout } from '../../src/spool/layout.js';
-import { query } from '../../src/store/database.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { CLI, census, cliAsync, sandbox } from '../helpers/spool.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
@@ -73,7 +72,7 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object; n
     write,
     nodeEntries,
     roots,
-    store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }),
+    store: new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }),
   };
 }
 
@@ -91,7 +90,7 @@ async function assertRerunChecksOnce(main: Awaited<ReturnType<typeof mainNode>>)
   assert.equal(fromJson(rerun.stdout).verdict, 'reproducible');
   assert.equal(census(main.layout).entries.size, 0);
   assertNodesEmpty(main.roots);
-  const results = await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM results')[0]!.n);
+  const results = await main.store.read(async (db) => Number((await db.all<{ n: number }>('SELECT count(*) AS n FROM results'))[0]!.n));
   assert.equal(results, 1, 'one verdict for the package');
 }
 
@@ -109,7 +108,7 @@ describe('a check over ssh on two nodes', () => {
     assert.deepEqual(verdicts, { steady: 'reproducible', wobbly: 'unreproducible' });
     assert.equal((await main.run('build', 'node1', 'node2')).status, 3, 'nothing left to do');
     const rows = await main.store.read((db) =>
-      query<{ name: string; node: string; build_number: number }>(db, 'SELECT name, node, build_number FROM builds ORDER BY name, build_number'),
+      db.all<{ name: string; node: string; build_number: number }>('SELECT name, node, build_number FROM builds ORDER BY name, build_number'),
     );
     assert.deepEqual(
       rows.map((r) => `${r.name}:${r.build_number}@${r.node}`),
@@ -353,7 +352,7 @@ describe('the main job SIGKILLed at each step', () => {
       }
       await assertRerunChecksOnce(main);
       assert.equal(
-        await main.store.read((db) => query<{ n: number }>(db, 'SELECT count(*) AS n FROM result_history')[0]!.n),
+        await main.store.read(async (db) => Number((await db.all<{ n: number }>('SELECT count(*) AS n FROM result_history'))[0]!.n)),
         1,
         'exactly one verdict in the history',
       );
@@ -391,7 +390,9 @@ describe('four jobs sharing two nodes', () => {
       assert.equal(all.length, 40, 'no package checked twice');
       assert.deepEqual(new Set(all), new Set(names));
       assert.ok(checked.filter((c) => c.length > 0).length > 1, 'the jobs really ran side by side');
-      const verdicts = await main.store.read((db) => query<{ n: number }>(db, "SELECT count(*) AS n FROM results WHERE verdict = 'reproducible'")[0]!.n);
+      const verdicts = await main.store.read(async (db) =>
+        Number((await db.all<{ n: number }>("SELECT count(*) AS n FROM results WHERE verdict = 'reproducible'"))[0]!.n),
+      );
       assert.equal(verdicts, 40);
       assertNodesEmpty(main.roots);
     } finally {
@@ -409,7 +410,7 @@ describe('collect-info', () => {
     assert.equal(collected[0]!.info!.ARCH, 'amd64');
     assert.match(collected[1]!.error!, /node2 .* unreachable/);
     assert.match(fs.readFileSync(path.join(main.root, 'reproducible-results/node-information/node1'), 'utf8'), /^ARCH=amd64\nNUM_CPU=\d+\n/);
-    const rows = await main.store.read((db) => query<{ node: string; key: string }>(db, "SELECT node, key FROM node_info WHERE key = 'KERNEL'"));
+    const rows = await main.store.read((db) => db.all<{ node: string; key: string }>("SELECT node, key FROM node_info WHERE key = 'KERNEL'"));
     assert.deepEqual(rows, [{ node: 'node1', key: 'KERNEL' }]);
   });
 });

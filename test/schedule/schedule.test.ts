@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SCHEDULED } from '../../src/spool/layout.js';
-import { query } from '../../src/store/database.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { HELLO_AND_WORLD, type Mirror, startMirror } from '../helpers/mirror.js';
 import { census, cliAsync, fromJson, id, sandbox } from '../helpers/spool.js';
 import { writeConfig } from '../helpers/spool.js';
@@ -27,7 +26,12 @@ async function mainNode(mirrorUrl = mirror.url) {
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   const imported = await run('--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64');
   assert.equal(imported.status, 0, imported.stderr);
-  return { ...s, config, run, store: new Store(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }) };
+  return {
+    ...s,
+    config,
+    run,
+    store: new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 }),
+  };
 }
 
 describe('sources import', () => {
@@ -61,7 +65,7 @@ describe('schedule', () => {
     const entry = fs.readFileSync(node.layout.entryPath(SCHEDULED, id('hello', '1:2.10')), 'utf8');
     assert.match(entry, new RegExp(`Dsc-Sha256: ${mirror.dsc.hello!.sha256}\\n`));
     assert.match(entry, /Dsc-Url: pool\/main\/h\/hello\/hello_2\.10\.dsc\nPriority: 10\nReason: new upload\n/);
-    const history = await node.store.read((db) => query(db, 'SELECT name, version, priority, reason FROM schedule_history'));
+    const history = await node.store.read((db) => db.all('SELECT name, version, priority, reason FROM schedule_history'));
     assert.deepEqual(history, [{ name: 'hello', version: '1:2.10', priority: 10, reason: 'new upload' }]);
     assert.deepEqual(census(node.layout).temps, [], 'the .dsc was thrown away');
 
@@ -132,7 +136,7 @@ describe('schedule', () => {
     );
     assert.deepEqual(outcomes, ['hello:blacklisted:takes the nodes down', 'world:scheduled', 'zlib-x:scheduled'], 'world is blacklisted in trixie only');
     assert.deepEqual([...census(node.layout).entries.keys()].sort(), ['bookworm/amd64/world_1.0', 'bookworm/amd64/zlib-x_1.3']);
-    const verdicts = () => node.store.read((db) => query(db, "SELECT name, version, verdict, detail FROM result_history WHERE verdict = 'blacklisted'"));
+    const verdicts = () => node.store.read((db) => db.all("SELECT name, version, verdict, detail FROM result_history WHERE verdict = 'blacklisted'"));
     assert.deepEqual(await verdicts(), [{ name: 'hello', version: '1:2.10', verdict: 'blacklisted', detail: 'takes the nodes down' }]);
 
     const explicit = await node.run('schedule', 'hello');

@@ -13,7 +13,6 @@ import { remoteCheck, resolvePair } from '../../remote/remote-check.js';
 import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
-import { query } from '../../store/database.js';
 import { listEntries } from '../../spool/inspect.js';
 import { type CommandContext, archOf, blacklistOf, chrootSettingsOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
 import { forPeople } from '../output.js';
@@ -133,10 +132,10 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   if (waiting.length > 0) return;
   const store = await storeOf(ctx);
   const mirror = mirrorOf(ctx, suite);
-  const { known, importedAt } = await store.read((db) => ({
-    known: query<{ version: string }>(db, 'SELECT version FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [pkg, suite, arch]).length > 0,
+  const { known, importedAt } = await store.read(async (db) => ({
+    known: (await db.all('SELECT version FROM sources WHERE name = ? AND suite = ? AND architecture = ?', [pkg, suite, arch])).length > 0,
     importedAt:
-      query<{ at: string | null }>(db, 'SELECT max(imported_at) AS at FROM sources WHERE suite = ? AND architecture = ?', [suite, arch])[0]?.at ?? null,
+      (await db.all<{ at: string | null }>('SELECT max(imported_at) AS at FROM sources WHERE suite = ? AND architecture = ?', [suite, arch]))[0]?.at ?? null,
   }));
   if (!known) {
     const ageMs = importedAt === null ? Infinity : ctx.spool.clock.now() - Date.parse(importedAt);

@@ -29,11 +29,9 @@ export async function run(pkg: string, version: string | undefined, options: Opt
   const { spool, out } = ctx;
   const found = listEntries(spool, filter).filter((e) => version === undefined || e.version === version);
   const store = await storeOf(ctx);
-  const verdicts = fs.existsSync(store.file)
-    ? await store.read((db) => verdictHistory(db, { name: pkg, version, suite: filter.suite, architecture: filter.arch }))
-    : [];
+  const verdicts = store.exists() ? await store.read((db) => verdictHistory(db, { name: pkg, version, suite: filter.suite, architecture: filter.arch })) : [];
   if (found.length === 0 && verdicts.length === 0) {
-    throw new SpoolError('nothingToDo', `${pkg}${version ? ` ${version}` : ''} has no entry in ${spool.layout.root} and no verdict in ${store.file}`);
+    throw new SpoolError('nothingToDo', `${pkg}${version ? ` ${version}` : ''} has no entry in ${spool.layout.root} and no verdict in ${store.describe()}`);
   }
   const views = found.map((e) => {
     const lock = judgeLock(spool, e);

@@ -3,9 +3,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadDatabase, query, saveDatabase } from '../../src/store/database.js';
+import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
-import { Store } from '../../src/store/store.js';
+import { FileStore } from '../../src/store/file-store.js';
+import type { Store } from '../../src/store/store.js';
 import { PROJECT, tempDir } from '../helpers/spool.js';
 import { until } from '../helpers/until.js';
 import { sleep } from '../../src/retry.js';
@@ -24,12 +25,12 @@ function writer(db: string, prefix: string, count: number, env: Record<string, s
   });
 }
 
-const count = (store: Store, table: string) => store.read((db) => Number(db.exec(`SELECT count(*) FROM ${table}`)[0]!.values[0]![0]));
+const count = (store: Store, table: string) => store.read(async (db) => Number((await db.all<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n));
 
 describe('reproducible.db', () => {
   it('records a result with one row per single build, readable by the sqlite3 library too', async () => {
     const file = path.join(tempDir('db'), 'reproducible.db');
-    const store = new Store(file, SETTINGS);
+    const store = new FileStore(file, SETTINGS);
     const at = '2026-11-25T00:00:00.000Z';
     await store.record([
       {
@@ -44,7 +45,7 @@ describe('reproducible.db', () => {
       },
     ]);
     const rows = await store.read((db) =>
-      query<{ node: string; duration_seconds: number }>(db, 'SELECT node, duration_seconds FROM builds ORDER BY build_number'),
+      db.all<{ node: string; duration_seconds: number }>('SELECT node, duration_seconds FROM builds ORDER BY build_number'),
     );
     assert.deepEqual(rows, [
       { node: 'node1', duration_seconds: 61.5 },
@@ -61,13 +62,13 @@ describe('reproducible.db', () => {
 
   it('keeps every write of 4 concurrent writer processes, and the file is loadable throughout', async () => {
     const file = path.join(tempDir('db-race'), 'reproducible.db');
-    const store = new Store(file, SETTINGS);
+    const store = new FileStore(file, SETTINGS);
     let reading = true;
     let loads = 0;
     const reader = (async () => {
       while (reading) {
         if (fs.existsSync(file)) {
-          await store.read((db) => db.exec('SELECT count(*) FROM results'));
+          await store.read((db) => db.all('SELECT count(*) FROM results'));
           loads++;
         }
         await sleep(5);
@@ -89,8 +90,8 @@ describe('reproducible.db', () => {
       assert.equal(crashed.signal, 'SIGKILL');
       const next = await writer(file, 'next', 1);
       assert.equal(next.status, 0, next.stderr);
-      const store = new Store(file, SETTINGS);
-      const names = await store.read((db) => query<{ name: string }>(db, 'SELECT name FROM results ORDER BY name').map((r) => r.name));
+      const store = new FileStore(file, SETTINGS);
+      const names = await store.read(async (db) => (await db.all<{ name: string }>('SELECT name FROM results ORDER BY name')).map((r) => r.name));
       assert.deepEqual(names, ['crashed-0', 'next-0']);
       assert.equal(await count(store, 'builds'), 4);
       assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['reproducible.db', 'reproducible.db.journal'], 'no temp left beside the database');
@@ -113,8 +114,8 @@ describe('reproducible.db', () => {
       assert.equal(other.status, 0, other.stderr);
       const done = await stalled;
       assert.equal(done.status, 0, done.stderr);
-      const store = new Store(file, SETTINGS);
-      const names = await store.read((db) => query<{ name: string }>(db, `SELECT name FROM ${table} ORDER BY name`).map((r) => r.name));
+      const store = new FileStore(file, SETTINGS);
+      const names = await store.read(async (db) => (await db.all<{ name: string }>(`SELECT name FROM ${table} ORDER BY name`)).map((r) => r.name));
       assert.deepEqual(names, ['other-0', 'other-1', 'other-2', 'stalled-0'], 'the records the other writer acknowledged survive the stalled one');
       assert.deepEqual(fs.existsSync(store.journalDir) ? fs.readdirSync(store.journalDir) : [], []);
       assert.deepEqual(
@@ -127,7 +128,7 @@ describe('reproducible.db', () => {
 
   it('quarantines an unreadable journal record, merges the rest, and tells only its writer', async () => {
     const file = path.join(tempDir('db-corrupt-journal'), 'reproducible.db');
-    const store = new Store(file, SETTINGS);
+    const store = new FileStore(file, SETTINGS);
     fs.mkdirSync(store.journalDir, { recursive: true });
     fs.writeFileSync(path.join(store.journalDir, 'j-000000000000001-1-deadbeef.json'), '{"kind":"result","sour');
     fs.writeFileSync(path.join(store.journalDir, 'j-000000000000002-1-deadbeef.json'), '{"kind":"result"}');
@@ -158,7 +159,7 @@ describe('reproducible.db', () => {
     assert.equal((await writer(file, 'a', 20)).status, 0);
     fs.truncateSync(file, 3000);
     await assert.rejects(
-      new Store(file, SETTINGS).read(() => 0),
+      new FileStore(file, SETTINGS).read(() => Promise.resolve(0)),
       (error: Error & { kind?: string }) => error.kind === 'integrity' && error.message.includes(`${file} is not a readable SQLite database`),
     );
   });

@@ -1,0 +1,299 @@
+/**
+ * The embedded store: reproducible.db as one SQLite file through sql.js. Writers never do load→change→export on their
+ * own (two of those lose writes): each record is first made durable as a journal file
+ * beside the database; then whoever holds the database lock merges every waiting journal
+ * file in one load→apply→export→atomic rename (group commit) and deletes them. A writer
+ * that finds the lock busy waits until its journal files are gone (merged by the holder)
+ * or the lock is free. A SIGKILL anywhere loses nothing: unmerged journal files wait for
+ * the next writer, and re-merging an already saved record changes nothing.
+ *
+ * A holder that stalls (VM pause, SIGSTOP, a slow fsync) past the stale time loses the
+ * lock to the next writer, and its late rename would put back an older file over records
+ * already acknowledged. So the rename is fenced: right before it, the holder checks that
+ * the lock's owner record is still its own, that the lock was refreshed recently enough
+ * that nobody can take it over for a while yet, and that reproducible.db is still the
+ * file it loaded; any doubt and it saves nothing and starts over (its records stay in the
+ * journal). After the rename it checks that the file is its own before deleting journal
+ * files. What is left is a stall of more than half the stale time between two adjacent
+ * system calls (the last check and rename(2)); spool-layout.md says so.
+ *
+ * A journal file that is not a record (torn by a full disk, edited by hand) is moved to
+ * the journal's quarantine/ with the reason beside it; the others are merged. The writer
+ * whose own record it was is told (exit 5); everyone else proceeds.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import type { Database } from 'sql.js';
+import { type SqlSession, sqlJsSession } from './session.js';
+import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
+import { systemClock } from '../clock.js';
+import { SpoolError, errnoCode } from '../errors.js';
+import { sleep } from '../retry.js';
+import { fsyncDir, tempOwner, tempPath, writeDurable } from '../durable/atomic.js';
+import { faultPoint } from '../durable/fault.js';
+import { processStart } from '../durable/process-identity.js';
+import { type FileIdentity, fileIdentity, loadDatabase, sameFile, saveDatabase } from './database.js';
+import { applyRecord, parseRecord, type StoreRecord } from './records.js';
+
+export const DEFAULT_COMMIT_DELAY_MS = 15;
+
+const JOURNAL_NAME = /^j-[0-9]{15}-[0-9]+-[0-9a-f]{8}\.json$/;
+
+/** The holder could not prove it still owns the database: nothing was saved, try again. */
+class FencedOutError extends SpoolError {
+  constructor(reason: string) {
+    super('busy', `did not replace reproducible.db: ${reason}; the journal is kept`);
+    this.name = 'FencedOutError';
+  }
+}
+
+/** A quarantined journal record: its file under quarantine/ and why it was put there. */
+
+export class FileStore implements Store {
+  readonly journalDir: string;
+  readonly quarantineDir: string;
+  private readonly lockPath: string;
+  private readonly ownerPath: string;
+
+  constructor(
+    readonly file: string,
+    private readonly settings: StoreSettings,
+  ) {
+    this.journalDir = `${file}.journal`;
+    this.quarantineDir = path.join(this.journalDir, 'quarantine');
+    this.lockPath = `${file}.lock`;
+    this.ownerPath = `${file}.lock-owner`;
+  }
+
+  /** A consistent snapshot for reading; never blocks, never sees a torn file. */
+  async read<T>(use: (db: SqlSession) => Promise<T>): Promise<T> {
+    const db = await loadDatabase(this.file);
+    try {
+      return await use(sqlJsSession(db));
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Makes the records durable, then returns once they are in the database file. */
+  async record(records: readonly StoreRecord[]): Promise<void> {
+    const mine = records.map((record) => this.writeJournal(record));
+    faultPoint('store:after-journal');
+    const deadline = Date.now() + this.settings.waitMs;
+    for (;;) {
+      const done = await this.tryExclusive(() => Promise.resolve(undefined));
+      if (done || mine.every((file) => !fs.existsSync(file))) {
+        this.assertNotQuarantined(mine);
+        return;
+      }
+      if (Date.now() > deadline)
+        throw new SpoolError('busy', `reproducible.db stayed locked for ${this.settings.waitMs} ms; the records wait in ${this.journalDir}`);
+      await sleep(this.settings.pollMs);
+    }
+  }
+
+  /** Exclusive access for bulk changes (sources import): waiting journal records are merged too. */
+  async write<T>(change: (db: SqlSession) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.settings.waitMs;
+    for (;;) {
+      const done = await this.tryExclusive(change);
+      if (done) return done.value;
+      if (Date.now() > deadline) throw new SpoolError('busy', `reproducible.db stayed locked for ${this.settings.waitMs} ms`);
+      await sleep(this.settings.pollMs);
+    }
+  }
+
+  async close(): Promise<void> {} // nothing stays open between calls
+
+  describe(): string {
+    return this.file;
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.file);
+  }
+
+  /** Journal records that could not be read, for status. */
+  quarantined(): QuarantinedRecord[] {
+    if (!fs.existsSync(this.quarantineDir)) return [];
+    return fs
+      .readdirSync(this.quarantineDir)
+      .filter((name) => JOURNAL_NAME.test(name))
+      .sort()
+      .map((name) => {
+        const file = path.join(this.quarantineDir, name);
+        return { file, reason: readIfPresent(`${file}.reason`)?.trim() ?? 'no reason recorded' };
+      });
+  }
+
+  private assertNotQuarantined(mine: readonly string[]): void {
+    const lost = mine.map((file) => path.join(this.quarantineDir, path.basename(file))).filter((file) => fs.existsSync(file));
+    if (lost.length > 0) {
+      const reason = readIfPresent(`${lost[0]}.reason`)?.trim() ?? 'unreadable';
+      throw new SpoolError(
+        'integrity',
+        `this process's journal record was unreadable and was quarantined as ${lost.join(', ')} (${reason}); nothing of it is in reproducible.db`,
+      );
+    }
+  }
+
+  private writeJournal(record: StoreRecord): string {
+    fs.mkdirSync(this.journalDir, { recursive: true });
+    const now = String((this.settings.clock ?? systemClock).now()).padStart(15, '0');
+    const file = path.join(this.journalDir, `j-${now}-${process.pid}-${crypto.randomBytes(4).toString('hex')}.json`);
+    const temp = tempPath(this.journalDir, 'journal');
+    writeDurable(temp, JSON.stringify(record));
+    faultPoint('store:journal-temp');
+    fs.renameSync(temp, file);
+    fsyncDir(this.journalDir);
+    return file;
+  }
+
+  private async tryExclusive<T>(change: (db: SqlSession) => Promise<T>): Promise<{ value: T } | undefined> {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    let lost: Error | undefined;
+    let release: () => void;
+    try {
+      release = lockfile.lockSync(this.file, {
+        lockfilePath: this.lockPath,
+        realpath: false,
+        stale: this.settings.lockStaleMs,
+        update: this.settings.lockUpdateMs,
+        onCompromised: (error) => (lost = error),
+      });
+    } catch (error) {
+      if (errnoCode(error) === 'ELOCKED') return undefined;
+      throw error;
+    }
+    const token = crypto.randomBytes(8).toString('hex');
+    try {
+      this.writeOwner(token);
+      return {
+        value: await this.merge(
+          change,
+          this.fence(token, () => lost),
+        ),
+      };
+    } catch (error) {
+      if (error instanceof FencedOutError) return undefined;
+      throw error;
+    } finally {
+      if (!lost && readIfPresent(this.ownerPath) === token) {
+        fs.rmSync(this.ownerPath, { force: true });
+        release();
+      }
+    }
+  }
+
+  /** Who holds the database lock: proper-lockfile records nobody, and the fence needs to know. */
+  private writeOwner(token: string): void {
+    const temp = tempPath(path.dirname(this.file), 'lock-owner.new');
+    writeDurable(temp, token, false);
+    fs.renameSync(temp, this.ownerPath); // a dead holder's record is replaced: the lock is ours now
+  }
+
+  private async merge<T>(change: (db: SqlSession) => Promise<T>, fence: (loaded: FileIdentity | undefined) => void): Promise<T> {
+    this.removeDeadTemps();
+    await sleep(this.settings.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS);
+    const loaded = fileIdentity(this.file);
+    const db = await loadDatabase(this.file);
+    try {
+      return await this.saveWith(db, change, () => fence(loaded));
+    } finally {
+      db.close();
+    }
+  }
+
+  private async saveWith<T>(db: Database, change: (db: SqlSession) => Promise<T>, fence: () => void): Promise<T> {
+    const pending = this.readPending();
+    const session = sqlJsSession(db);
+    db.run('BEGIN');
+    for (const { name, record } of pending) await applyRecord(session, name, record);
+    const value = await change(session);
+    db.run('COMMIT'); // sql.js cannot export inside a transaction
+    faultPoint('store:before-save');
+    const written = saveDatabase(db, this.file, fence);
+    faultPoint('store:after-save');
+    if (!sameFile(written, fileIdentity(this.file))) {
+      throw new SpoolError('busy', `reproducible.db was replaced by another writer right after this commit; the journal is kept for the next writer`);
+    }
+    for (const { name } of pending) fs.rmSync(path.join(this.journalDir, name), { force: true });
+    if (pending.length > 0) fsyncDir(this.journalDir);
+    return value;
+  }
+
+  /** Right before the rename: is the lock still ours, and will it stay ours for a while yet? */
+  private fence(token: string, lost: () => Error | undefined): (loaded: FileIdentity | undefined) => void {
+    return (loaded) => {
+      faultPoint('store:before-rename');
+      const compromised = lost();
+      if (compromised) throw new FencedOutError(`lost the lock (${compromised.message})`);
+      if (readIfPresent(this.ownerPath) !== token) throw new FencedOutError('another writer took the lock over (this one stalled past the stale time)');
+      const refreshed = fs.statSync(this.lockPath, { throwIfNoEntry: false });
+      const ageMs = refreshed ? Date.now() - refreshed.mtimeMs : Infinity;
+      const { lockStaleMs, lockUpdateMs } = this.settings;
+      if (ageMs > lockUpdateMs + (lockStaleMs - lockUpdateMs) / 2)
+        throw new FencedOutError(`the lock was last refreshed ${Math.round(ageMs)} ms ago, close to going stale`);
+      if (!sameFile(loaded, fileIdentity(this.file))) throw new FencedOutError('reproducible.db changed since this writer loaded it');
+    };
+  }
+
+  /** The journal, read: records in name order, unreadable ones moved to quarantine/. */
+  private readPending(): Array<{ name: string; record: StoreRecord }> {
+    const names = fs.existsSync(this.journalDir)
+      ? fs
+          .readdirSync(this.journalDir)
+          .filter((n) => JOURNAL_NAME.test(n))
+          .sort()
+      : [];
+    const pending: Array<{ name: string; record: StoreRecord }> = [];
+    for (const name of names) {
+      const text = readIfPresent(path.join(this.journalDir, name));
+      if (text === undefined) continue;
+      const parsed = parseRecord(text);
+      if ('problem' in parsed) this.quarantine(name, parsed.problem);
+      else pending.push({ name, record: parsed.record });
+    }
+    return pending;
+  }
+
+  private quarantine(name: string, problem: string): void {
+    fs.mkdirSync(this.quarantineDir, { recursive: true });
+    const target = path.join(this.quarantineDir, name);
+    fs.writeFileSync(`${target}.reason`, `${new Date((this.settings.clock ?? systemClock).now()).toISOString()} ${problem}\n`);
+    fs.renameSync(path.join(this.journalDir, name), target);
+    fsyncDir(this.quarantineDir);
+    fsyncDir(this.journalDir);
+  }
+
+  /**
+   * Temps of writers that died: journal records never renamed into place (never promised
+   * to anyone), and half-written database files beside reproducible.db.
+   */
+  private removeDeadTemps(): void {
+    const dbTemp = `.${path.basename(this.file)}.new`;
+    const dbDirTemps = (n: string) => n.endsWith(dbTemp) || n.endsWith('.lock-owner.new');
+    const checks = [
+      [this.journalDir, () => true],
+      [path.dirname(this.file), dbDirTemps],
+    ] as const;
+    for (const [dir, keep] of checks) {
+      if (!fs.existsSync(dir)) continue;
+      for (const name of fs.readdirSync(dir)) {
+        const owner = tempOwner(name);
+        if (owner && keep(name) && processStart(owner.pid) !== owner.pidStart) fs.rmSync(path.join(dir, name), { force: true });
+      }
+    }
+  }
+}
+
+function readIfPresent(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}

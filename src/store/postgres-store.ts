@@ -1,0 +1,145 @@
+/**
+ * reproducible.db's data in PostgreSQL, for deployments that outgrow one file rewritten
+ * whole on every commit: "database": "postgresql://user@host/db" in the configuration.
+ *
+ * Same schema and migrations as the embedded file. Each group of records is one
+ * transaction, so a writer killed or a server killed mid-transaction leaves nothing of
+ * it; writers serialize on one advisory lock held for the transaction (milliseconds), so
+ * concurrent writers on several hosts apply records exactly as the file lock does.
+ * A record's journal id is chosen before the first try, so a commit whose acknowledgement
+ * was lost (the server died right after it) and is retried adds nothing twice. A server
+ * that cannot be reached is retried (backoff) for databaseWaitSeconds, then exit 6.
+ */
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { SpoolError } from '../errors.js';
+import { faultPoint } from '../durable/fault.js';
+import { retrying } from '../retry.js';
+import { migrate } from './migrate.js';
+import { type StoreRecord, applyRecord } from './records.js';
+import type { SqlSession, SqlValue } from './session.js';
+import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
+
+/** The advisory lock every writer takes for its transaction ("repro" in ASCII). */
+const WRITER_LOCK = 0x7265_7072;
+/** SQLSTATE classes and codes after which the same transaction may simply be tried again. */
+const TRANSIENT = /^(08|57P0|40001|40P01|53300)/;
+
+export class PostgresStore implements Store {
+  private client: pg.Client | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly settings: StoreSettings,
+  ) {}
+
+  describe(): string {
+    const url = new URL(this.url);
+    url.password = '';
+    return url.toString();
+  }
+
+  async read<T>(use: (db: SqlSession) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', false, use);
+  }
+
+  async write<T>(change: (db: SqlSession) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN', true, change);
+  }
+
+  async record(records: readonly StoreRecord[]): Promise<void> {
+    const stamped = records.map((record) => ({ journalId: `pg-${Date.now()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`, record }));
+    await this.transaction('BEGIN', true, async (db) => {
+      for (const { journalId, record } of stamped) await applyRecord(db, journalId, record);
+    });
+  }
+
+  exists(): boolean {
+    return true; // the server is asked on the first read
+  }
+
+  quarantined(): QuarantinedRecord[] {
+    return []; // no journal: a record is in a committed transaction or nowhere
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.end();
+  }
+
+  /** One transaction, tried again on a lost connection or a server restart until databaseWaitSeconds have passed. */
+  private async transaction<T>(begin: string, exclusive: boolean, body: (db: SqlSession) => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.settings.waitMs;
+    let lastError: unknown;
+    const outcome = await retrying({ retries: 1000, backoffMs: this.settings.pollMs * 10 }, async () => {
+      if (Date.now() > deadline && lastError !== undefined) return { value: undefined };
+      try {
+        const client = await this.connected();
+        await client.query(begin);
+        try {
+          if (exclusive) await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
+          const value = await body(session(client));
+          if (exclusive) faultPoint('postgres:before-commit');
+          await client.query('COMMIT');
+          return { value: { done: value } };
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone: the server rolls back anyway
+          throw error;
+        }
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        lastError = error;
+        await this.close().catch(() => undefined);
+        return { retry: (error as Error).message };
+      }
+    });
+    if ('value' in outcome && outcome.value) return outcome.value.done;
+    throw new SpoolError('unreachable', `cannot reach the database ${this.describe()} for ${this.settings.waitMs / 1000} s: ${(lastError as Error).message}`);
+  }
+
+  private async connected(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: Math.min(this.settings.waitMs, 10_000),
+      application_name: 'repro-spool',
+    });
+    client.on('error', () => undefined); // a connection dropped while idle: the next query fails and is retried
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
+      await migrate(session(client), this.describe());
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    this.client = client;
+    return client;
+  }
+}
+
+function session(client: pg.Client): SqlSession {
+  const query = async (sql: string, params: readonly SqlValue[]) => (params.length === 0 ? client.query(sql) : client.query(numbered(sql), [...params]));
+  return {
+    dialect: 'postgresql',
+    all: async <T>(sql: string, params: readonly SqlValue[] = []) => (await query(sql, params)).rows as T[],
+    run: async (sql: string, params: readonly SqlValue[] = []) => {
+      await query(sql, params);
+    },
+  };
+}
+
+/** `?` placeholders as PostgreSQL's $1, $2…: the project's SQL holds no '?' in literals. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return error instanceof Error && /Connection terminated|timeout|ECONN|EPIPE/.test(error.message);
+  return TRANSIENT.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
+}

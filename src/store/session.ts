@@ -1,0 +1,39 @@
+/**
+ * What code that reads or changes reproducible.db sees, whichever database holds it: an
+ * asynchronous session that runs SQL with `?` placeholders and returns rows as objects.
+ * The SQL is the subset SQLite (sql.js) and PostgreSQL share: ON CONFLICT … DO NOTHING /
+ * DO UPDATE, CAST(… AS INTEGER) for counts (PostgreSQL returns bigint counts as strings).
+ */
+import type { Database } from 'sql.js';
+
+export type SqlValue = string | number | null;
+
+export interface SqlSession {
+  readonly dialect: 'sqlite' | 'postgresql';
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<void>;
+}
+
+/** A sql.js database as a session: statements stepped one by one, rows as objects. */
+export function sqlJsSession(db: Database): SqlSession {
+  return {
+    dialect: 'sqlite',
+    all: <T>(sql: string, params: readonly SqlValue[] = []) => {
+      const statement = db.prepare(sql);
+      const rows: T[] = [];
+      try {
+        statement.bind([...params]);
+        while (statement.step()) rows.push(statement.getAsObject() as T);
+      } finally {
+        statement.free();
+      }
+      return Promise.resolve(rows);
+    },
+    run: (sql: string, params: readonly SqlValue[] = []) => {
+      // Without parameters sql.js runs every statement of the text (a migration); with them only the first.
+      if (params.length === 0) db.run(sql);
+      else db.run(sql, [...params]);
+      return Promise.resolve();
+    },
+  };
+}

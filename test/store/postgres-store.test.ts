@@ -1,0 +1,164 @@
+/**
+ * The PostgreSQL store against a real server the tests start themselves (PostgreSQL 15
+ * from Debian's postgresql package): records, migrations, concurrent writer processes,
+ * a writer killed mid-transaction, the server killed mid-transaction, a server that is
+ * not there, and the CLI using it end to end.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { after, before, describe, it } from 'node:test';
+import { sleep } from '../../src/retry.js';
+import { SCHEMA_VERSION } from '../../src/store/schema.js';
+import { type Store, openStore } from '../../src/store/store.js';
+import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { type Postgres, startPostgres } from '../helpers/postgres.js';
+import { PROJECT, cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
+
+const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
+let server: Postgres;
+let mirror: Mirror;
+before(async () => {
+  server = await startPostgres();
+  mirror = await startMirror([{ name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] }]);
+});
+after(async () => {
+  await server.stop();
+  await mirror.close();
+});
+
+function writer(url: string, prefix: string, count: number, env: Record<string, string> = {}) {
+  return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/store-writer.ts'), url, prefix, String(count)], {
+      cwd: PROJECT,
+      env: { ...process.env, ...env },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
+  });
+}
+
+/** Waits until a repro-spool session on that database sits inside an open transaction. */
+async function inTransaction(url: string): Promise<void> {
+  const database = new URL(url).pathname.slice(1);
+  for (let i = 0; i < 400; i++) {
+    const client = new pg.Client({ connectionString: server.adminUrl });
+    await client.connect();
+    const { rows } = await client.query(
+      "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = 'repro-spool' AND state = 'idle in transaction'",
+      [database],
+    );
+    await client.end();
+    if (rows.length > 0) return;
+    await sleep(25);
+  }
+  throw new Error('the writer never opened its transaction');
+}
+
+async function withStore<T>(url: string, use: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(url, SETTINGS);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const count = (url: string, table: string) =>
+  withStore(url, (store) => store.read(async (db) => Number((await db.all<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n)));
+const names = (url: string) =>
+  withStore(url, (store) => store.read(async (db) => (await db.all<{ name: string }>('SELECT name FROM results ORDER BY name')).map((r) => r.name)));
+
+describe('reproducible.db in PostgreSQL', () => {
+  it('records a result with one row per single build, with the schema migrated once', async () => {
+    const url = await server.newDatabase();
+    const at = '2026-11-25T00:00:00.000Z';
+    await withStore(url, (store) =>
+      store.record([
+        {
+          kind: 'result',
+          source: { name: 'hello', version: '1:2.10-3', suite: 'bookworm', architecture: 'amd64' },
+          verdict: 'reproducible',
+          buildDate: at,
+          builds: [
+            { buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 61.5, exitCode: 0, status: 'built' },
+            { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 70.25, exitCode: 0, status: 'built' },
+          ],
+        },
+      ]),
+    );
+    const rows = await withStore(url, (store) =>
+      store.read((db) =>
+        db.all<{ node: string; duration_seconds: number; build_number: number }>(
+          'SELECT node, duration_seconds, build_number FROM builds ORDER BY build_number',
+        ),
+      ),
+    );
+    assert.deepEqual(rows, [
+      { node: 'node1', duration_seconds: 61.5, build_number: 1 },
+      { node: 'node2', duration_seconds: 70.25, build_number: 2 },
+    ]);
+    assert.deepEqual(await withStore(url, (store) => store.read((db) => db.all('SELECT version FROM schema_version ORDER BY version'))), [
+      ...Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
+    ]);
+  });
+
+  it('keeps every record of 8 concurrent writer processes', async () => {
+    const url = await server.newDatabase();
+    const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((p) => writer(url, p, 25)));
+    for (const r of results) assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual([await count(url, 'results'), await count(url, 'result_history'), await count(url, 'builds')], [200, 200, 400]);
+  });
+
+  it('keeps nothing of a writer SIGKILLed inside its transaction, and the next writer proceeds', async () => {
+    const url = await server.newDatabase();
+    const crashed = await writer(url, 'crashed', 1, { REPRO_SPOOL_FAULT: 'postgres:before-commit' });
+    assert.equal(crashed.signal, 'SIGKILL');
+    const next = await writer(url, 'next', 1);
+    assert.equal(next.status, 0, next.stderr);
+    assert.deepEqual(await names(url), ['next-0']);
+    assert.equal(await count(url, 'builds'), 2, 'no build row of the killed transaction');
+  });
+
+  it('survives the server killed mid-transaction: the writer retries once it is back, and its record is there once', async () => {
+    const url = await server.newDatabase();
+    const stalled = writer(url, 'survivor', 1, { REPRO_SPOOL_STALL: 'postgres:before-commit:3000' });
+    await inTransaction(url); // the writer applied its record and is stalled before COMMIT
+    await server.kill();
+    await sleep(500);
+    await server.start();
+    const done = await stalled;
+    assert.equal(done.status, 0, done.stderr);
+    assert.deepEqual(await names(url), ['survivor-0']);
+    assert.deepEqual([await count(url, 'result_history'), await count(url, 'builds')], [1, 2], 'applied once');
+  });
+
+  it('says a server that is not there is unreachable (exit 6), naming it, without a stack trace', async () => {
+    const url = `postgresql://repro@127.0.0.1:9/nowhere`;
+    const refused = await writer(url, 'x', 1, { STORE_WAIT_MS: '800' });
+    assert.equal(refused.status, 6, refused.stderr);
+    assert.match(refused.stderr, /cannot reach the database postgresql:\/\/repro@127\.0\.0\.1:9\/nowhere for 0\.8 s: .*ECONNREFUSED/);
+    assert.doesNotMatch(refused.stderr, /\n\s+at /);
+  });
+
+  it('is what the CLI uses when the configuration names it: build, show, status and dashboard', async () => {
+    const url = await server.newDatabase();
+    const s = sandbox('pg-cli');
+    const config = writeConfig(s.dir, { root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], database: url });
+    const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
+    const built = await run('--json', 'build', 'steady', '--arch', 'amd64');
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal(fromJson(built.stdout).verdict, 'reproducible');
+    assert.equal(fs.existsSync(path.join(s.root, 'reproducible.db')), false, 'no embedded file was made');
+    assert.deepEqual(await names(url), ['steady']);
+    const shown = fromJson<{ verdicts: Array<{ verdict: string; builds: unknown[] }> }>((await run('--json', 'show', 'steady')).stdout);
+    assert.deepEqual([shown.verdicts[0]?.verdict, shown.verdicts[0]?.builds.length], ['reproducible', 2]);
+    assert.equal((await run('status')).status, 0);
+    const dashboard = await run('--json', 'dashboard');
+    assert.equal(dashboard.status, 0, dashboard.stderr);
+    assert.equal(fromJson(dashboard.stdout).results, 1);
+  });
+});
