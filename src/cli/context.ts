@@ -8,7 +8,7 @@ import { loadConfig, resolveRoot, type Config } from '../config/config.js';
 import { type Settings, resolveSettings } from '../config/settings.js';
 import { mirrorFromApt, readAptSources } from '../debian/apt-sources.js';
 import type { DownloadOptions } from '../fetch/download.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreSettings } from '../store/store.js';
 import type { ChrootSettings } from '../builder/build-node.js';
 import { SpoolError } from '../errors.js';
 import { entryId, type EntryId } from '../spool/identity.js';
@@ -75,8 +75,13 @@ export async function storeOf(ctx: CommandContext): Promise<Store> {
       ? database
       : path.resolve(ctx.configDir, database)
     : path.join(ctx.spool.layout.root, 'reproducible.db');
+  return openStore(location, storeSettingsOf(ctx));
+}
+
+/** How a store waits and locks, from the spool's thresholds and the database settings. */
+export function storeSettingsOf(ctx: CommandContext): StoreSettings {
   const { lockStaleMs, lockUpdateMs } = ctx.spool.thresholds;
-  return openStore(location, { lockStaleMs, lockUpdateMs, ...ctx.settings.database });
+  return { lockStaleMs, lockUpdateMs, ...ctx.settings.database };
 }
 
 /** The blacklist: the configuration's "blacklist" (relative to its file), else $ROOT/blacklist; missing is empty. */

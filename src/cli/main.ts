@@ -287,6 +287,20 @@ export function buildProgram(): Command {
     'repro-spool sources import --suite bookworm --arch amd64 --index Sources.xz',
   );
 
+  const db = program.command('db').description('reproducible.db itself');
+  withExamples(
+    db
+      .command('migrate')
+      .description(
+        'copy every table of the embedded reproducible.db (history included) into a PostgreSQL database; idempotent, verified by counting each table',
+      )
+      .requiredOption('--to <url>', 'the PostgreSQL database: postgresql://user[:password]@host[:port]/database')
+      .option('--from <file>', "the embedded file (default: the configuration's database, else $ROOT/reproducible.db)")
+      .action(lazy(() => import('./commands/db-migrate.js'))),
+    'repro-spool --root /srv/workspace db migrate --to postgresql://jenkins@localhost/reproducible',
+    'repro-spool db migrate --from /var/lib/jenkins/reproducible.db --to postgresql://jenkins@db.example.org/reproducible --json',
+  );
+
   withExamples(
     program
       .command('schedule')

@@ -161,4 +161,43 @@ describe('reproducible.db in PostgreSQL', () => {
     assert.equal(dashboard.status, 0, dashboard.stderr);
     assert.equal(fromJson(dashboard.stdout).results, 1);
   });
+
+  it('db migrate copies an embedded reproducible.db whole, history included, idempotently, and the CLI then reads it there', async () => {
+    const url = await server.newDatabase();
+    const s = sandbox('pg-migrate');
+    const embedded = writeConfig(s.dir, { root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'] });
+    const built = await cliAsync(s.root, ['--config', embedded, 'build', 'steady', '--arch', 'amd64']);
+    assert.equal(built.status, 0, built.stderr);
+    assert.equal((await writer(path.join(s.root, 'reproducible.db'), 'more', 30)).status, 0);
+    const migrate = () => cliAsync(s.root, ['--config', embedded, '--json', 'db', 'migrate', '--to', url]);
+    const first = await migrate();
+    assert.equal(first.status, 0, first.stderr);
+    const report = fromJson<Array<{ table: string; source: number; copied: number; target: number }>>(first.stdout);
+    const byTable = Object.fromEntries(report.map((r) => [r.table, [r.source, r.copied, r.target]]));
+    assert.deepEqual(byTable.results, [31, 31, 31]);
+    assert.deepEqual(byTable.result_history, [31, 31, 31]);
+    assert.deepEqual(byTable.builds, [62, 62, 62]);
+    assert.ok(byTable.sources![0]! >= 1 && byTable.schedule_history![0]! >= 1, JSON.stringify(byTable));
+    const again = fromJson<Array<{ copied: number }>>((await migrate()).stdout);
+    assert.deepEqual(
+      again.map((r) => r.copied),
+      report.map(() => 0),
+      'a second run copies nothing',
+    );
+    const onServer = writeConfig(fs.mkdtempSync(path.join(s.dir, 'pg-')), {
+      root: s.root,
+      builder: 'host',
+      mirror: mirror.url,
+      suites: ['bookworm'],
+      database: url,
+    });
+    const shown = fromJson<{ verdicts: Array<{ verdict: string }> }>((await cliAsync(s.root, ['--config', onServer, '--json', 'show', 'steady'])).stdout);
+    assert.deepEqual(
+      shown.verdicts.map((v) => v.verdict),
+      ['reproducible'],
+    );
+    const bad = await cliAsync(s.root, ['--config', embedded, 'db', 'migrate', '--to', '/tmp/not-a-url']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--to "\/tmp\/not-a-url": expected a postgresql:\/\/ URL/);
+  });
 });

@@ -1,0 +1,69 @@
+/**
+ * Copies every table of one store into another (`db migrate`: the embedded file into
+ * PostgreSQL), history included. Idempotent: rows already there are kept (a result only
+ * replaced by a newer one), so a copy interrupted or run twice ends the same. Each table
+ * is counted on both sides afterwards: the target must hold at least the source's rows.
+ */
+import { SpoolError } from '../errors.js';
+import type { SqlSession, SqlValue } from './session.js';
+import type { Store } from './store.js';
+
+/** Every table of the schema, each with the columns that identify a row. */
+export const TABLES = [
+  { name: 'sources', key: ['name', 'suite', 'architecture'] },
+  { name: 'schedule_history', key: ['journal_id'] },
+  { name: 'results', key: ['name', 'suite', 'architecture'] },
+  { name: 'result_history', key: ['journal_id'] },
+  { name: 'builds', key: ['journal_id', 'build_number'] },
+  { name: 'node_info', key: ['node', 'key'] },
+] as const;
+
+export interface TableCopy {
+  readonly table: string;
+  readonly source: number;
+  /** Rows the target gained. */
+  readonly copied: number;
+  readonly target: number;
+}
+
+/** Rows per INSERT: PostgreSQL takes at most 65535 parameters per statement. */
+const MAX_PARAMETERS = 30_000;
+
+export async function copyStore(from: Store, to: Store, progress: (line: string) => void): Promise<TableCopy[]> {
+  const report: TableCopy[] = [];
+  for (const table of TABLES) {
+    const rows = await from.read((db) => db.all<Record<string, SqlValue>>(`SELECT * FROM ${table.name}`));
+    const before = await to.read((db) => countRows(db, table.name));
+    if (rows.length > 0) {
+      const columns = Object.keys(rows[0]!);
+      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+      await to.write(async (db) => {
+        for (let start = 0; start < rows.length; start += perStatement) {
+          const batch = rows.slice(start, start + perStatement);
+          const values = batch.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
+          await db.run(
+            `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${values} ${onConflict(table, columns)}`,
+            batch.flatMap((row) => columns.map((c) => row[c] ?? null)),
+          );
+        }
+      });
+    }
+    const after = await to.read((db) => countRows(db, table.name));
+    progress(`${table.name}: ${rows.length} rows, ${after - before} copied`);
+    if (after < rows.length)
+      throw new SpoolError('integrity', `${table.name}: ${to.describe()} holds ${after} rows after the copy, ${from.describe()} ${rows.length}`);
+    report.push({ table: table.name, source: rows.length, copied: after - before, target: after });
+  }
+  return report;
+}
+
+/** A result is replaced only by a newer one, as records do; every other row is kept as it is. */
+function onConflict(table: (typeof TABLES)[number], columns: readonly string[]): string {
+  if (table.name !== 'results') return 'ON CONFLICT DO NOTHING';
+  const updates = columns.filter((c) => !(table.key as readonly string[]).includes(c)).map((c) => `${c} = excluded.${c}`);
+  return `ON CONFLICT (${table.key.join(', ')}) DO UPDATE SET ${updates.join(', ')} WHERE excluded.build_date > results.build_date`;
+}
+
+async function countRows(db: SqlSession, table: string): Promise<number> {
+  return Number((await db.all<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))[0]?.n ?? 0);
+}
