@@ -302,6 +302,19 @@ export function buildProgram(): Command {
   );
 
   withExamples(
+    db
+      .command('fold')
+      .description(
+        'keep reproducible.db bounded: fold checks older than historyFoldAfterDays into the daily counts the history chart shows ' +
+          "(each package's latest check stays)",
+      )
+      .addOption(new Option('--older-than-days <n>', 'fold checks older than N days (default: the configuration, 365)').argParser(positiveInt))
+      .action(lazy(() => import('./commands/db-fold.js'))),
+    'repro-spool --root /srv/workspace db fold',
+    'repro-spool db fold --older-than-days 90 --json',
+  );
+
+  withExamples(
     program
       .command('schedule')
       .argument('[pkg...]', 'source packages to schedule')

@@ -141,6 +141,7 @@ export const ConfigSchema = z
         watchRescanSeconds: seconds(30),
         watchDebounceSeconds: seconds(0.1),
         watchParallelBuilds: count(1, 1, 64),
+        historyFoldAfterDays: count(365, 1, 36_500),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {

@@ -32,6 +32,11 @@ export interface DatabaseSettings {
   readonly pollMs: number;
 }
 
+export interface HistorySettings {
+  /** `db fold` folds checks older than this into daily snapshots (each package's latest stays). */
+  readonly foldAfterDays: number;
+}
+
 export interface BuildSettings {
   readonly buildTimeoutMs: number;
   readonly diffoscopeTimeoutMs: number;
@@ -68,6 +73,7 @@ export interface Settings {
   readonly download: DownloadSettings;
   readonly catalogue: CatalogueSettings;
   readonly database: DatabaseSettings;
+  readonly history: HistorySettings;
   readonly build: BuildSettings;
   readonly ssh: SshSettings;
   readonly health: HealthSettings;
@@ -106,6 +112,7 @@ export function resolveSettings(config: Config): Settings {
     },
     catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds) },
     database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS },
+    history: { foldAfterDays: t.historyFoldAfterDays },
     build: {
       buildTimeoutMs: ms(t.buildTimeoutSeconds),
       diffoscopeTimeoutMs: ms(t.diffoscopeTimeoutSeconds),

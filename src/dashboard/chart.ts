@@ -1,7 +1,7 @@
 /** The verdict history of one suite/arch as a stacked bar chart in inline SVG (no script, no service). */
 import type { Verdict } from '../store/records.js';
 import { type Html, VERDICT_COLOURS, html } from './html.js';
-import type { DaySnapshot } from './stats.js';
+import type { DaySnapshot } from '../store/verdict-days.js';
 
 const WIDTH = 720;
 const HEIGHT = 200;

@@ -5,7 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { foldedDays } from '../store/fold.js';
 import type { SqlSession } from '../store/session.js';
+import type { DaySnapshot } from '../store/verdict-days.js';
 import type { Config } from '../config/config.js';
 import type { HealthSettings } from '../config/settings.js';
 import { type NodeHealth, readHealth } from '../remote/node-health.js';
@@ -93,6 +95,8 @@ export interface DashboardData {
   readonly durations: Durations[];
   /** Every node that ever built something. */
   readonly buildNodes: string[];
+  /** Daily snapshots of the days folded out of result_history (db fold), per "suite/arch". */
+  readonly folded: Map<string, DaySnapshot[]>;
   /** The imported Sources indexes, by "suite/arch" and package name: the whole catalogue the counts are against. */
   readonly catalogue: Map<string, Map<string, CatalogueSource>>;
   /** Entries at nodes now, oldest first. */
@@ -106,7 +110,7 @@ export interface DashboardData {
   readonly inSpool: Map<string, { state: string; suite: string; architecture: string; version: string }[]>;
 }
 
-export async function readDatabase(db: SqlSession): Promise<Pick<DashboardData, 'history' | 'durations' | 'buildNodes' | 'nodeInfo' | 'catalogue'>> {
+export async function readDatabase(db: SqlSession): Promise<Pick<DashboardData, 'history' | 'durations' | 'buildNodes' | 'nodeInfo' | 'catalogue' | 'folded'>> {
   // Single builds are read once, plain (no join, no window function: both measured slower
   // in sql.js on 200,000 rows), then attached to their checks and ranked here.
   const byCheck = new Map<string, SingleBuild[]>();
@@ -174,7 +178,7 @@ export async function readDatabase(db: SqlSession): Promise<Pick<DashboardData, 
     catalogue.set(key, sources);
   }
   const durations = [...byNode].map(([key, values]) => percentiles(key, values)).sort((a, b) => a.node.localeCompare(b.node) || a.buildNumber - b.buildNumber);
-  return { history, durations, buildNodes: [...buildNodes].sort(), nodeInfo, catalogue };
+  return { history, durations, buildNodes: [...buildNodes].sort(), nodeInfo, catalogue, folded: await foldedDays(db) };
 }
 
 /** Median and 95th percentile by nearest rank. */

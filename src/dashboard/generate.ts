@@ -49,7 +49,7 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
   const fromDb = await store.read(readDatabase);
   const pairs = pairsOf(config, fromDb.nodeInfo, main);
   const data: DashboardData = { layout: main.layout, ...fromDb, ...readSpools(main, config, options.health, fromDb), archived: listArchived(main.layout) };
-  const { current, days } = verdictHistory(data.history);
+  const { current, days } = verdictHistory(data.history, data.folded);
   const generatedAt = new Date(main.clock.now()).toISOString();
   const packagesDir = path.join(outDir, 'packages');
   ensureDirInside(path.dirname(outDir), packagesDir);

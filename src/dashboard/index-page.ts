@@ -6,7 +6,8 @@ import { historyChart } from './chart.js';
 import { listPath } from './list-page.js';
 import { type BuildingNow, type DashboardData, type Durations, type HistoryRow, type NodeView } from './data.js';
 import { type Html, href, html } from './html.js';
-import type { DaySnapshot, SuiteOverview } from './stats.js';
+import type { DaySnapshot } from '../store/verdict-days.js';
+import type { SuiteOverview } from './stats.js';
 import { type NodePair, variationsSection } from './variations-view.js';
 
 export interface IndexInput {

@@ -1,4 +1,5 @@
 /** Verdict counts per suite/arch, now and as daily snapshots, from the history in one pass. */
+import { type DaySnapshot, dailySnapshots, suiteArchKey as keyOf } from '../store/verdict-days.js';
 import type { HistoryRow } from './data.js';
 
 export interface SuiteArch {
@@ -13,36 +14,21 @@ export interface VerdictCounts extends SuiteArch {
   readonly latest: ReadonlyMap<string, HistoryRow>;
 }
 
-export interface DaySnapshot {
-  readonly day: string;
-  /** Packages per verdict as of the end of that day (each package counted once, by its latest verdict). */
-  readonly byVerdict: Record<string, number>;
-}
-
-const keyOf = (r: SuiteArch) => `${r.suite}/${r.architecture}`;
-
-/** The verdict history per suite/arch as daily snapshots, and today's counts (the last snapshot). */
-export function verdictHistory(history: readonly HistoryRow[]): { current: VerdictCounts[]; days: Map<string, DaySnapshot[]> } {
-  const latest = new Map<string, Map<string, HistoryRow>>();
-  const counts = new Map<string, Record<string, number>>();
+/**
+ * The verdict history per suite/arch as daily snapshots, and today's counts (the last
+ * snapshot). Days folded out of result_history (db fold) come from their stored
+ * snapshots; the rows left for them (each package's latest) only carry the counts on.
+ */
+export function verdictHistory(
+  history: readonly HistoryRow[],
+  folded: ReadonlyMap<string, readonly DaySnapshot[]> = new Map(),
+): { current: VerdictCounts[]; days: Map<string, DaySnapshot[]> } {
+  const { latest, counts, days: computed } = dailySnapshots(history);
   const days = new Map<string, DaySnapshot[]>();
-  for (const row of history) {
-    const key = keyOf(row);
-    let packages = latest.get(key);
-    if (!packages) {
-      latest.set(key, (packages = new Map<string, HistoryRow>()));
-      counts.set(key, {});
-      days.set(key, []);
-    }
-    const byVerdict = counts.get(key)!;
-    const before = packages.get(row.name);
-    if (before !== undefined) byVerdict[before.verdict]! -= 1;
-    byVerdict[row.verdict] = (byVerdict[row.verdict] ?? 0) + 1;
-    packages.set(row.name, row);
-    const series = days.get(key)!;
-    const day = row.buildDate.slice(0, 10);
-    if (series.at(-1)?.day === day) series[series.length - 1] = { day, byVerdict: { ...byVerdict } };
-    else series.push({ day, byVerdict: { ...byVerdict } });
+  for (const key of new Set([...computed.keys(), ...folded.keys()])) {
+    const stored = folded.get(key) ?? [];
+    const foldedUntil = stored.at(-1)?.day ?? '';
+    days.set(key, [...stored, ...(computed.get(key) ?? []).filter((d) => d.day > foldedUntil)]);
   }
   const current = [...counts]
     .sort(([a], [b]) => a.localeCompare(b))

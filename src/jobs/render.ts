@@ -64,6 +64,8 @@ export function render(config: Config, format: RenderFormat, options: RenderOpti
       // Half-hourly: the dashboard shows each node's queue as collect-info last brought it.
       `7,37 * * * * ${base} collect-info --json >> /var/log/repro-spool/collect-info.log 2>&1`,
       `*/15 * * * * ${base} dashboard --json >> /var/log/repro-spool/dashboard.log 2>&1`,
+      // Daily, at a quiet minute: checks older than historyFoldAfterDays become daily counts.
+      `29 4 * * * ${base} db fold --json >> /var/log/repro-spool/db-fold.log 2>&1`,
       ...chrootUpdates(base, options.suites, options.mainArch, '/var/log/repro-spool/chroot.log', 17),
     ];
     // Each build node's own crontab: its reaper and its chroots, run there by its own command on its own root.

@@ -37,6 +37,10 @@ export const MIGRATIONS: readonly string[] = [
   // depwait, a failure in build 2 only (a variation of ours breaks the build).
   `ALTER TABLE results ADD COLUMN detail TEXT;
    ALTER TABLE result_history ADD COLUMN detail TEXT;`,
+  // History folded by db fold: the daily snapshots of the days whose checks left result_history.
+  `CREATE TABLE verdict_days (
+     day TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL, verdict TEXT NOT NULL, packages INTEGER NOT NULL,
+     PRIMARY KEY (day, suite, architecture, verdict));`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
