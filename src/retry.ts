@@ -11,6 +11,8 @@ export interface RetryPolicy {
   /** Tries after the first one. */
   readonly retries: number;
   readonly backoffMs: number;
+  /** The doubling stops here (waiting for a server to come back: look every second, not every minute). */
+  readonly maxBackoffMs?: number;
   /** Ends the waiting and the trying (the job was told to stop). */
   readonly signal?: AbortSignal;
   /** Injectable for tests that must not wait for real. */
@@ -27,7 +29,7 @@ export async function retrying<T>(policy: RetryPolicy, attempt: (n: number) => P
     if ('value' in outcome) return { value: outcome.value, attempts: n };
     reason = outcome.retry;
     if (policy.signal?.aborted) return { gaveUp: 'stopped', attempts: n, stopped: true };
-    if (n <= policy.retries) await backoff(policy, policy.backoffMs * 2 ** (n - 1));
+    if (n <= policy.retries) await backoff(policy, Math.min(policy.backoffMs * 2 ** (n - 1), policy.maxBackoffMs ?? Infinity));
   }
   return { gaveUp: reason, attempts: policy.retries + 1, stopped: false };
 }

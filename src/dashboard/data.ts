@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { foldedDays } from '../store/fold.js';
+import type { ResultHistoryRow } from '../store/history.js';
 import type { SqlSession } from '../store/session.js';
 import type { DaySnapshot } from '../store/verdict-days.js';
 import type { Config } from '../config/config.js';
@@ -133,18 +134,9 @@ export async function readDatabase(db: SqlSession): Promise<Pick<DashboardData, 
     if (values) values.push(build.durationSeconds);
     else byNode.set(key, [build.durationSeconds]);
   }
-  const checks = await db.all<{
-    journal_id: string;
-    name: string;
-    version: string;
-    suite: string;
-    architecture: string;
-    verdict: string;
-    node1: string | null;
-    node2: string | null;
-    build_date: string;
-    detail: string | null;
-  }>('SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail FROM result_history ORDER BY build_date, journal_id');
+  const checks = await db.all<ResultHistoryRow>(
+    'SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail FROM result_history ORDER BY build_date, journal_id',
+  );
   const history = checks.map((c): HistoryRow => ({
     journalId: c.journal_id,
     name: c.name,

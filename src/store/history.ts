@@ -21,6 +21,20 @@ export interface PastVerdict {
   readonly builds: PastBuild[];
 }
 
+/** A row of result_history, as SELECT * gives it. */
+export interface ResultHistoryRow {
+  readonly journal_id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly suite: string;
+  readonly architecture: string;
+  readonly verdict: string;
+  readonly node1: string | null;
+  readonly node2: string | null;
+  readonly build_date: string;
+  readonly detail: string | null;
+}
+
 export interface HistoryFilter {
   readonly name: string;
   readonly version?: string;
@@ -41,17 +55,8 @@ export async function verdictHistory(db: SqlSession, filter: HistoryFilter): Pro
       params.push(value);
     }
   }
-  const checks = await db.all<{
-    journal_id: string;
-    name: string;
-    version: string;
-    suite: string;
-    architecture: string;
-    verdict: string;
-    detail: string | null;
-    build_date: string;
-  }>(
-    `SELECT journal_id, name, version, suite, architecture, verdict, detail, build_date FROM result_history WHERE ` +
+  const checks = await db.all<ResultHistoryRow>(
+    `SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date FROM result_history WHERE ` +
       `${where.join(' AND ')} ORDER BY build_date DESC`,
     params,
   );

@@ -72,29 +72,32 @@ export class PostgresStore implements Store {
   private async transaction<T>(begin: string, exclusive: boolean, body: (db: SqlSession) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.settings.waitMs;
     let lastError: unknown;
-    const outcome = await retrying({ retries: 1000, backoffMs: this.settings.pollMs * 10 }, async () => {
-      if (Date.now() > deadline && lastError !== undefined) return { value: undefined };
-      try {
-        const client = await this.connected();
-        await client.query(begin);
+    const outcome = await retrying<{ done: T } | { gaveUp: true }>(
+      { retries: Number.MAX_SAFE_INTEGER, backoffMs: this.settings.pollMs * 10, maxBackoffMs: 1000 },
+      async () => {
+        if (Date.now() > deadline && lastError !== undefined) return { value: { gaveUp: true } }; // databaseWaitSeconds are over
         try {
-          if (exclusive) await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
-          const value = await body(session(client));
-          if (exclusive) faultPoint('postgres:before-commit');
-          await client.query('COMMIT');
-          return { value: { done: value } };
+          const client = await this.connected();
+          await client.query(begin);
+          try {
+            if (exclusive) await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
+            const value = await body(session(client));
+            if (exclusive) faultPoint('postgres:before-commit');
+            await client.query('COMMIT');
+            return { value: { done: value } };
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone: the server rolls back anyway
+            throw error;
+          }
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone: the server rolls back anyway
-          throw error;
+          if (!isTransient(error)) throw error;
+          lastError = error;
+          await this.close().catch(() => undefined); // the connection is broken: nothing to end cleanly
+          return { retry: (error as Error).message };
         }
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        lastError = error;
-        await this.close().catch(() => undefined);
-        return { retry: (error as Error).message };
-      }
-    });
-    if ('value' in outcome && outcome.value) return outcome.value.done;
+      },
+    );
+    if ('value' in outcome && 'done' in outcome.value) return outcome.value.done;
     throw new SpoolError('unreachable', `cannot reach the database ${this.describe()} for ${this.settings.waitMs / 1000} s: ${(lastError as Error).message}`);
   }
 
@@ -138,8 +141,14 @@ function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/**
+ * Worth the same transaction again: the server said so (a connection or shutdown SQLSTATE,
+ * a serialization failure, too many clients), or the connection itself failed (a socket
+ * error, or pg's own "terminated"/"not queryable" after one). An SQL error is not.
+ */
 function isTransient(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return TRANSIENT.test(error.code ?? '');
   const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string') return error instanceof Error && /Connection terminated|timeout|ECONN|EPIPE/.test(error.message);
-  return TRANSIENT.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code);
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, ENOTFOUND…
+  return error instanceof Error && /connection|terminated|not queryable|timeout/i.test(error.message);
 }

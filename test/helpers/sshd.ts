@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { NodeConfig } from '../../src/config/config.js';
 import { tempDir } from './spool.js';
 import { sleep } from '../../src/retry.js';
+import { freePort } from './port.js';
 
 export interface TestSshd {
   readonly node: NodeConfig;
@@ -18,17 +19,6 @@ export interface TestSshd {
   /** Starts sshd again on the same port with the same keys. */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, deadline: number): Promise<void> {

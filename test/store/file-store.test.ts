@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -7,23 +7,15 @@ import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { FileStore } from '../../src/store/file-store.js';
 import type { Store } from '../../src/store/store.js';
-import { PROJECT, tempDir } from '../helpers/spool.js';
+import { tempDir } from '../helpers/spool.js';
 import { until } from '../helpers/until.js';
 import { sleep } from '../../src/retry.js';
+import { runStoreWriter } from '../helpers/store-writer-process.js';
+import { twoBuildResult } from '../helpers/records.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 
-function writer(db: string, prefix: string, count: number, env: Record<string, string> = {}) {
-  return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/store-writer.ts'), db, prefix, String(count)], {
-      cwd: PROJECT,
-      env: { ...process.env, ...env },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
-  });
-}
+const writer = runStoreWriter;
 
 const count = (store: Store, table: string) => store.read(async (db) => Number((await db.all<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n));
 
@@ -32,18 +24,7 @@ describe('reproducible.db', () => {
     const file = path.join(tempDir('db'), 'reproducible.db');
     const store = new FileStore(file, SETTINGS);
     const at = '2026-11-25T00:00:00.000Z';
-    await store.record([
-      {
-        kind: 'result',
-        source: { name: 'hello', version: '1:2.10-3', suite: 'bookworm', architecture: 'amd64' },
-        verdict: 'reproducible',
-        buildDate: at,
-        builds: [
-          { buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 61.5, exitCode: 0, status: 'built' },
-          { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 70, exitCode: 0, status: 'built' },
-        ],
-      },
-    ]);
+    await store.record([twoBuildResult('hello', '1:2.10-3', at, [61.5, 70])]);
     const rows = await store.read((db) =>
       db.all<{ node: string; duration_seconds: number }>('SELECT node, duration_seconds FROM builds ORDER BY build_number'),
     );

@@ -5,7 +5,6 @@
  * not there, and the CLI using it end to end.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -15,7 +14,9 @@ import { SCHEMA_VERSION } from '../../src/store/schema.js';
 import { type Store, openStore } from '../../src/store/store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
-import { PROJECT, cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
+import { cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
+import { runStoreWriter } from '../helpers/store-writer-process.js';
+import { twoBuildResult } from '../helpers/records.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 let server: Postgres;
@@ -29,17 +30,7 @@ after(async () => {
   await mirror.close();
 });
 
-function writer(url: string, prefix: string, count: number, env: Record<string, string> = {}) {
-  return new Promise<{ status: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT, 'test/helpers/store-writer.ts'), url, prefix, String(count)], {
-      cwd: PROJECT,
-      env: { ...process.env, ...env },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status, signal) => resolve({ status, signal, stderr }));
-  });
-}
+const writer = runStoreWriter;
 
 /** Waits until a repro-spool session on that database sits inside an open transaction. */
 async function inTransaction(url: string): Promise<void> {
@@ -76,20 +67,7 @@ describe('reproducible.db in PostgreSQL', () => {
   it('records a result with one row per single build, with the schema migrated once', async () => {
     const url = await server.newDatabase();
     const at = '2026-11-25T00:00:00.000Z';
-    await withStore(url, (store) =>
-      store.record([
-        {
-          kind: 'result',
-          source: { name: 'hello', version: '1:2.10-3', suite: 'bookworm', architecture: 'amd64' },
-          verdict: 'reproducible',
-          buildDate: at,
-          builds: [
-            { buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 61.5, exitCode: 0, status: 'built' },
-            { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 70.25, exitCode: 0, status: 'built' },
-          ],
-        },
-      ]),
-    );
+    await withStore(url, (store) => store.record([twoBuildResult('hello', '1:2.10-3', at, [61.5, 70.25])]));
     const rows = await withStore(url, (store) =>
       store.read((db) =>
         db.all<{ node: string; duration_seconds: number; build_number: number }>(
