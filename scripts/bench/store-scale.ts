@@ -1,0 +1,178 @@
+/**
+ * A year of Debian-size history in each store, side by side in one run:
+ *   - PostgreSQL (a server this script starts, as the tests do) at full size: the catalogue
+ *     of PACKAGES source packages × 4 suites × 2 architectures, HISTORY checks in
+ *     result_history (two builds each), spread over 365 days;
+ *   - the embedded file (sql.js) at growing sizes, to find where one commit passes 1 s.
+ * Measured: record latency p50/p95 with 14 concurrent writer processes (the seed's 14
+ * jobs), the catalogue query of `schedule --new`, `dashboard` through the CLI (time and
+ * peak memory, as /usr/bin/time reports it), and each writer's peak memory.
+ * Usage: node --import tsx scripts/bench/store-scale.ts [HISTORY=5000000] [PACKAGES=35000] [SQLJS_SIZES=25000,100000,400000,1000000]
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { FileStore } from '../../src/store/file-store.js';
+import { loadDatabase, saveDatabase } from '../../src/store/database.js';
+import { untestedSources } from '../../src/store/catalogue.js';
+import { sqlJsSession } from '../../src/store/session.js';
+import { openStore } from '../../src/store/store.js';
+import { startPostgres } from '../../test/helpers/postgres.js';
+
+const HISTORY = Number(process.argv[2] ?? 5_000_000);
+const PACKAGES = Number(process.argv[3] ?? 35_000);
+const SQLJS_SIZES = (process.argv[4] ?? '25000,100000,400000,1000000').split(',').map(Number);
+const WRITERS = 14;
+const PER_WRITER = 20;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const project = path.resolve(here, '../..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-store-scale-'));
+const SETTINGS = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 };
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Rows as SQL both databases run: i numbers the check, p = i mod (packages × 8) its package/suite/arch. */
+function seedStatements(dialect: 'postgresql' | 'sqlite', checks: number): string[] {
+  const cells = PACKAGES * 8;
+  const series = (n: number) => (dialect === 'postgresql' ? `generate_series(0, ${n - 1}) AS s(i)` : `s`);
+  const recursive = (n: number) => (dialect === 'postgresql' ? '' : `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1}) `);
+  const day = (expr: string) =>
+    dialect === 'postgresql'
+      ? `to_char(timestamp '2025-01-01' + (${expr}) * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS".000Z"')`
+      : `strftime('%Y-%m-%dT%H:%M:%S.000Z', '2025-01-01', '+' || (${expr}) || ' seconds')`;
+  const suite = (p: string) => `(CASE (${p} / ${PACKAGES}) % 4 WHEN 0 THEN 'bookworm' WHEN 1 THEN 'trixie' WHEN 2 THEN 'forky' ELSE 'sid' END)`;
+  const arch = (p: string) => `(CASE (${p} / ${PACKAGES * 4}) % 2 WHEN 0 THEN 'amd64' ELSE 'arm64' END)`;
+  const name = (p: string) => `'pkg' || (${p} % ${PACKAGES})`;
+  const verdict = (i: string) => `(CASE ${i} % 7 WHEN 0 THEN 'unreproducible' WHEN 1 THEN 'FTBFS' ELSE 'reproducible' END)`;
+  const at = `${day(`i * ${Math.floor((365 * 86400) / Math.max(checks, 1))}`)}`;
+  return [
+    `${recursive(cells)}INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at)
+       SELECT ${name('i')}, '2.0', ${suite('i')}, ${arch('i')}, 'pool/main/p/' || ${name('i')} || '.dsc', '0', '2026-01-01T00:00:00.000Z' FROM ${series(cells)}`,
+    `${recursive(checks)}INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date)
+       SELECT 'h' || i, ${name(`i % ${cells}`)}, '1.0', ${suite(`i % ${cells}`)}, ${arch(`i % ${cells}`)}, ${verdict('i')}, 'node1', 'node2', ${at} FROM ${series(checks)}`,
+    `${recursive(checks)}INSERT INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
+       SELECT 'h' || i, 1, ${name(`i % ${cells}`)}, '1.0', ${suite(`i % ${cells}`)}, ${arch(`i % ${cells}`)}, 'node1', 'j', ${at}, 100 + i % 50, 0, 'built' FROM ${series(checks)}`,
+    `${recursive(checks)}INSERT INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
+       SELECT 'h' || i, 2, ${name(`i % ${cells}`)}, '1.0', ${suite(`i % ${cells}`)}, ${arch(`i % ${cells}`)}, 'node2', 'j', ${at}, 110 + i % 50, 0, 'built' FROM ${series(checks)}`,
+    `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date)
+       SELECT name, version, suite, architecture, max(verdict), 'node1', 'node2', max(build_date) FROM result_history GROUP BY name, version, suite, architecture`,
+  ];
+}
+
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+
+async function writers(location: string, count: number, perWriter: number): Promise<{ p50: number; p95: number; maxRssMb: number; perSecond: number }> {
+  const started = performance.now();
+  const runs = await Promise.all(
+    Array.from(
+      { length: count },
+      (_, w) =>
+        new Promise<{ latencies: number[]; maxRssMb: number }>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', path.join(here, 'store-timed-writer.ts'), location, `w${w}-${Date.now()}`, String(perWriter)],
+            { cwd: project },
+          );
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.stderr.on('data', (d) => (err += d));
+          child.on('close', (code) =>
+            code === 0 ? resolve(JSON.parse(out) as { latencies: number[]; maxRssMb: number }) : reject(new Error(`writer exited ${code}: ${err}`)),
+          );
+        }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const all = runs.flatMap((r) => r.latencies);
+  return { p50: percentile(all, 0.5), p95: percentile(all, 0.95), maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)), perSecond: all.length / seconds };
+}
+
+/** The CLI's dashboard on this database: wall time and peak memory from GNU time (the `time` package), and how it ended. */
+function timedDashboard(database: string): { seconds: number; peakMb: number; exit: number | null; failure?: string } {
+  const dir = fs.mkdtempSync(path.join(work, 'dash-'));
+  fs.mkdirSync(path.join(dir, 'root'));
+  const config = path.join(dir, 'repro-spool.json');
+  fs.writeFileSync(config, JSON.stringify({ root: 'root', database }));
+  const cli = path.join(project, 'bin/repro-spool.js');
+  execFileSync(process.execPath, [cli, '--config', config, 'init'], { stdio: 'ignore' });
+  const run = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, cli, '--config', config, 'dashboard'], {
+    encoding: 'utf8',
+    timeout: 1_800_000,
+  });
+  const time = /TIME (\S+) (\d+)/.exec(run.stderr);
+  const failure = run.status === 0 ? undefined : (run.stderr.split('\n').find((l) => /heap|memory|error|repro-spool:/i.test(l)) ?? run.stderr.slice(0, 300));
+  return { seconds: Number(time?.[1] ?? NaN), peakMb: Math.round(Number(time?.[2] ?? NaN) / 1024), exit: run.status, failure };
+}
+
+// PostgreSQL at full size.
+const server = await startPostgres();
+const report: Record<string, unknown> = { history: HISTORY, packages: PACKAGES, catalogue: PACKAGES * 8 };
+try {
+  const url = await server.newDatabase();
+  await (await openStore(url, SETTINGS)).close(); // migrates
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let t = performance.now();
+  for (const statement of seedStatements('postgresql', HISTORY)) await client.query(statement);
+  await client.query('ANALYZE');
+  await client.end();
+  log(`postgresql: seeded ${HISTORY} checks in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  const rec = await writers(url, WRITERS, PER_WRITER);
+  log(
+    `postgresql: 14 writers p50 ${rec.p50.toFixed(1)} ms p95 ${rec.p95.toFixed(1)} ms, ${rec.perSecond.toFixed(1)} records/s, writer peak ${rec.maxRssMb.toFixed(0)} MB`,
+  );
+  const store = await openStore(url, SETTINGS);
+  t = performance.now();
+  const candidates = await store.read((db) => untestedSources(db, 'bookworm', 'amd64'));
+  const scheduleMs = performance.now() - t;
+  await store.close();
+  log(`postgresql: schedule --new's catalogue query: ${scheduleMs.toFixed(0)} ms for ${candidates.length} candidates`);
+  const dashboard = timedDashboard(url);
+  log(`postgresql: dashboard ${JSON.stringify(dashboard)}`);
+  report.postgresql = { record: rec, scheduleNewQueryMs: Math.round(scheduleMs), dashboard };
+} finally {
+  await server.stop();
+}
+
+// The embedded file at growing sizes.
+const ladder: unknown[] = [];
+for (const size of SQLJS_SIZES) {
+  const file = path.join(work, `reproducible-${size}.db`);
+  let t = performance.now();
+  try {
+    const db = await loadDatabase(file);
+    const session = sqlJsSession(db);
+    db.run('BEGIN');
+    for (const statement of seedStatements('sqlite', size)) await session.run(statement);
+    db.run('COMMIT');
+    saveDatabase(db, file);
+    db.close();
+  } catch (error) {
+    ladder.push({ history: size, failed: `seeding: ${(error as Error).message}` });
+    log(`sql.js ${size}: seeding failed: ${(error as Error).message}`);
+    break;
+  }
+  const mb = fs.statSync(file).size / 1024 / 1024;
+  log(`sql.js ${size}: seeded in ${((performance.now() - t) / 1000).toFixed(0)} s, ${mb.toFixed(0)} MB`);
+  const one = await writers(file, 1, 5);
+  const many = await writers(file, WRITERS, 3);
+  const store = new FileStore(file, SETTINGS);
+  t = performance.now();
+  const candidates = await store.read((db) => untestedSources(db, 'bookworm', 'amd64'));
+  const scheduleMs = performance.now() - t;
+  const dashboard = timedDashboard(file);
+  log(
+    `sql.js ${size}: one writer p50 ${one.p50.toFixed(0)} ms; 14 writers p50 ${many.p50.toFixed(0)} p95 ${many.p95.toFixed(0)} ms, ${many.perSecond.toFixed(1)}/s; schedule query ${scheduleMs.toFixed(0)} ms (${candidates.length}); dashboard ${JSON.stringify(dashboard)}`,
+  );
+  ladder.push({ history: size, fileMb: Math.round(mb), commitMs: Math.round(one.p50), writers14: many, scheduleNewQueryMs: Math.round(scheduleMs), dashboard });
+  fs.rmSync(file, { force: true });
+}
+report.sqljs = ladder;
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+fs.rmSync(work, { recursive: true, force: true });
