@@ -115,13 +115,18 @@ const server = await startPostgres();
 const report: Record<string, unknown> = { history: HISTORY, packages: PACKAGES, catalogue: PACKAGES * 8 };
 try {
   const url = await server.newDatabase();
-  await (await openStore(url, SETTINGS)).close(); // migrates
+  const migrated = await openStore(url, SETTINGS);
+  await migrated.read(() => Promise.resolve()); // the first connection brings the schema up to date
+  await migrated.close();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   let t = performance.now();
-  for (const statement of seedStatements('postgresql', HISTORY)) await client.query(statement);
-  await client.query('ANALYZE');
-  await client.end();
+  try {
+    for (const statement of seedStatements('postgresql', HISTORY)) await client.query(statement);
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
   log(`postgresql: seeded ${HISTORY} checks in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   const rec = await writers(url, WRITERS, PER_WRITER);
   log(
