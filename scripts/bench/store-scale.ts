@@ -7,7 +7,7 @@
  * Measured: record latency p50/p95 with 14 concurrent writer processes (the seed's 14
  * jobs), the catalogue query of `schedule --new`, `dashboard` through the CLI (time and
  * peak memory, as /usr/bin/time reports it), and each writer's peak memory.
- * Usage: node --import tsx scripts/bench/store-scale.ts [HISTORY=5000000] [PACKAGES=35000] [SQLJS_SIZES=25000,100000,400000,1000000]
+ * Usage: node --import tsx scripts/bench/store-scale.ts [HISTORY=5000000] [PACKAGES=35000] [SQLJS_SIZES=25000,100000,400000,1000000|none]
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,7 +24,7 @@ import { startPostgres } from '../../test/helpers/postgres.js';
 
 const HISTORY = Number(process.argv[2] ?? 5_000_000);
 const PACKAGES = Number(process.argv[3] ?? 35_000);
-const SQLJS_SIZES = (process.argv[4] ?? '25000,100000,400000,1000000').split(',').map(Number);
+const SQLJS_SIZES = process.argv[4] === 'none' ? [] : (process.argv[4] ?? '25000,100000,400000,1000000').split(',').map(Number);
 const WRITERS = 14;
 const PER_WRITER = 20;
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -115,6 +115,10 @@ export class FileStore implements Store {
     return fs.existsSync(this.file);
   }
 
+  sizeBytes(): number | undefined {
+    return fs.statSync(this.file, { throwIfNoEntry: false })?.size ?? 0;
+  }
+
   /** Journal records that could not be read, for status. */
   quarantined(): QuarantinedRecord[] {
     if (!fs.existsSync(this.quarantineDir)) return [];

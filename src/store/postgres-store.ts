@@ -4,8 +4,11 @@
  *
  * Same schema and migrations as the embedded file. Each group of records is one
  * transaction, so a writer killed or a server killed mid-transaction leaves nothing of
- * it; writers serialize on one advisory lock held for the transaction (milliseconds), so
- * concurrent writers on several hosts apply records exactly as the file lock does.
+ * it. Records of different writers go in side by side (each statement is an upsert or an
+ * insert that keeps what is there; node information, a delete and inserts, is serialised
+ * per node); bulk changes (sources import, db fold, db migrate) take one advisory lock
+ * exclusively, records share it, so a bulk change runs alone as it does under the file
+ * lock.
  * A record's journal id is chosen before the first try, so a commit whose acknowledgement
  * was lost (the server died right after it) and is retried adds nothing twice. A server
  * that cannot be reached is retried (backoff) for databaseWaitSeconds, then exit 6.
@@ -20,7 +23,7 @@ import { type StoreRecord, applyRecord } from './records.js';
 import type { SqlSession, SqlValue } from './session.js';
 import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
 
-/** The advisory lock every writer takes for its transaction ("repro" in ASCII). */
+/** The advisory lock of writers: exclusive for bulk changes, shared by records ("repro" in ASCII). */
 const WRITER_LOCK = 0x7265_7072;
 /** SQLSTATE classes and codes after which the same transaction may simply be tried again. */
 const TRANSIENT = /^(08|57P0|40001|40P01|53300)/;
@@ -40,22 +43,28 @@ export class PostgresStore implements Store {
   }
 
   async read<T>(use: (db: SqlSession) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', false, use);
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'none', use);
   }
 
   async write<T>(change: (db: SqlSession) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN', true, change);
+    return this.transaction('BEGIN', 'exclusive', change);
   }
 
   async record(records: readonly StoreRecord[]): Promise<void> {
     const stamped = records.map((record) => ({ journalId: `pg-${Date.now()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`, record }));
-    await this.transaction('BEGIN', true, async (db) => {
+    const nodes = [...new Set(records.flatMap((r) => (r.kind === 'node-info' ? [r.node] : [])))].sort(); // one order: no deadlock
+    await this.transaction('BEGIN', 'shared', async (db) => {
+      for (const node of nodes) await db.run('SELECT pg_advisory_xact_lock(1, hashtext(?))', [node]); // two keys: apart from WRITER_LOCK's space
       for (const { journalId, record } of stamped) await applyRecord(db, journalId, record);
     });
   }
 
   exists(): boolean {
     return true; // the server is asked on the first read
+  }
+
+  sizeBytes(): undefined {
+    return undefined; // a server's size is its operator's to watch, not a commit's cost
   }
 
   quarantined(): QuarantinedRecord[] {
@@ -69,7 +78,7 @@ export class PostgresStore implements Store {
   }
 
   /** One transaction, tried again on a lost connection or a server restart until databaseWaitSeconds have passed. */
-  private async transaction<T>(begin: string, exclusive: boolean, body: (db: SqlSession) => Promise<T>): Promise<T> {
+  private async transaction<T>(begin: string, lock: 'exclusive' | 'shared' | 'none', body: (db: SqlSession) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.settings.waitMs;
     let lastError: unknown;
     const outcome = await retrying<{ done: T } | { gaveUp: true }>(
@@ -80,9 +89,10 @@ export class PostgresStore implements Store {
           const client = await this.connected();
           await client.query(begin);
           try {
-            if (exclusive) await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
+            if (lock === 'exclusive') await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
+            if (lock === 'shared') await client.query('SELECT pg_advisory_xact_lock_shared($1)', [WRITER_LOCK]);
             const value = await body(session(client));
-            if (exclusive) faultPoint('postgres:before-commit');
+            if (lock !== 'none') faultPoint('postgres:before-commit');
             await client.query('COMMIT');
             return { value: { done: value } };
           } catch (error) {

@@ -23,6 +23,8 @@ export interface Store {
   describe(): string;
   /** Whether there is anything to read yet (reading the embedded file would create it). */
   exists(): boolean;
+  /** The embedded file's size; undefined for a server. */
+  sizeBytes(): number | undefined;
 }
 
 export interface StoreSettings {
@@ -46,6 +48,24 @@ export interface QuarantinedRecord {
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
+}
+
+/**
+ * Where one commit of the embedded file takes about a second, measured by
+ * scripts/bench/store-scale.ts on two cores: 229 MB 0.68 s, 480 MB 1.9 s per commit (the
+ * file is rewritten whole), so about 300 MB. status warns from 80% of it.
+ */
+export const EMBEDDED_SECOND_PER_COMMIT_BYTES = 300 * 1024 * 1024;
+
+/** What status says when the embedded file nears a second per commit. */
+export function sizeWarning(store: Store): string | undefined {
+  const size = store.sizeBytes();
+  if (size === undefined || size < 0.8 * EMBEDDED_SECOND_PER_COMMIT_BYTES) return undefined;
+  const mb = Math.round(size / 1024 / 1024);
+  return (
+    `${store.describe()} is ${mb} MB: every commit rewrites it whole, about a second each at 300 MB. ` +
+    'Fold old history (db fold --older-than-days N) or move to PostgreSQL (db migrate --to postgresql://…)'
+  );
 }
 
 const opened = new Set<Store>();

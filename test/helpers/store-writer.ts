@@ -1,7 +1,8 @@
 /**
  * A writer process for store tests: records COUNT results named PREFIX-0… into DB (a file
  * or a postgresql:// URL), or with STORE_MODE=write inserts COUNT sources rows in one
- * exclusive write (as sources import does). STORE_LOCK_STALE_MS shortens the stale time
+ * exclusive write (as sources import does), or with STORE_MODE=node-info records COUNT
+ * collections of node1's information, each of three keys. STORE_LOCK_STALE_MS shortens the stale time
  * for stall tests, STORE_WAIT_MS how long it waits for the database.
  * Usage: node --import tsx store-writer.ts DB PREFIX COUNT
  */
@@ -13,7 +14,12 @@ const lockStaleMs = Number(process.env.STORE_LOCK_STALE_MS ?? 10_000);
 const waitMs = Number(process.env.STORE_WAIT_MS ?? 120_000);
 const store = await openStore(location, { lockStaleMs, lockUpdateMs: Math.max(1000, lockStaleMs / 5), waitMs, pollMs: 5 });
 try {
-  if (process.env.STORE_MODE === 'write') {
+  if (process.env.STORE_MODE === 'node-info') {
+    for (let i = 0; i < Number(count); i++) {
+      const collectedAt = new Date().toISOString();
+      await store.record([{ kind: 'node-info', node: 'node1', collectedAt, values: { ARCH: 'amd64', WRITER: prefix, ROUND: String(i) } }]);
+    }
+  } else if (process.env.STORE_MODE === 'write') {
     await store.write(async (db) => {
       for (let i = 0; i < Number(count); i++) {
         await db.run('INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [

@@ -91,6 +91,20 @@ describe('reproducible.db in PostgreSQL', () => {
     assert.deepEqual([await count(url, 'results'), await count(url, 'result_history'), await count(url, 'builds')], [200, 200, 400]);
   });
 
+  it("keeps one whole collection of a node's information when 6 processes record it at once", async () => {
+    const url = await server.newDatabase();
+    const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((p) => writer(url, p, 10, { STORE_MODE: 'node-info' })));
+    for (const r of results) assert.equal(r.status, 0, r.stderr);
+    const rows = await withStore(url, (store) =>
+      store.read((db) => db.all<{ key: string; collected_at: string }>("SELECT key, collected_at FROM node_info WHERE node = 'node1' ORDER BY key")),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.key),
+      ['ARCH', 'ROUND', 'WRITER'],
+    );
+    assert.equal(new Set(rows.map((r) => r.collected_at)).size, 1, 'all three keys of one collection, never a mix');
+  });
+
   it('keeps nothing of a writer SIGKILLed inside its transaction, and the next writer proceeds', async () => {
     const url = await server.newDatabase();
     const crashed = await writer(url, 'crashed', 1, { REPRO_SPOOL_FAULT: 'postgres:before-commit' });

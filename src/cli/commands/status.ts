@@ -5,7 +5,7 @@ import { listHealth } from '../../remote/node-health.js';
 import { ensureDirInside } from '../../durable/atomic.js';
 import { spoolStatus } from '../../spool/inspect.js';
 import { watchSpool } from '../../spool/watch.js';
-import type { Store } from '../../store/store.js';
+import { type Store, sizeWarning } from '../../store/store.js';
 import { type CommandContext, contextOf, storeOf } from '../context.js';
 import { age } from '../../clock.js';
 import { table } from '../output.js';
@@ -29,10 +29,12 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
   const status = spoolStatus(spool);
   const nodeHealth = listHealth(spool, ctx.settings.health);
   const journalQuarantine = store.quarantined();
+  const databaseWarning = sizeWarning(store);
   const json = {
     ...status,
     nodeHealth,
     journalQuarantine,
+    databaseWarning,
     pending: status.pending.map((p) => ({ ...p, ageSeconds: Math.round(p.ageMs / 1000), lock: { health: p.lock.health, reason: p.lock.reason } })),
   };
   const { scheduled, pending, failed, ...nodes } = status.counts;
@@ -59,7 +61,8 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
     (h) => `  node ${h.node}: ${h.offlineSince ? `OFFLINE since ${h.offlineSince}` : 'failing'} (${h.failures} failures; last: ${h.lastFailure})`,
   );
   const unreadable = journalQuarantine.map((q) => `  unreadable db record: ${q.file} (${q.reason})`);
-  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health, ...unreadable].join('\n');
+  const warning = databaseWarning ? [`  WARNING: ${databaseWarning}`] : [];
+  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health, ...unreadable, ...warning].join('\n');
   return { json, human };
 }
 

@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { cli, fromJson, sandbox } from '../helpers/spool.js';
+
+describe('status', () => {
+  it('warns when the embedded reproducible.db nears a second per commit, and says what to do', () => {
+    const s = sandbox('status-size');
+    const quiet = fromJson(cli(s.root, ['--json', 'status']).stdout);
+    assert.equal(quiet.databaseWarning, undefined, 'no warning for a small database');
+    fs.writeFileSync(path.join(s.root, 'reproducible.db'), '');
+    fs.truncateSync(path.join(s.root, 'reproducible.db'), 260 * 1024 * 1024); // sparse: the size is what status looks at
+    const json = fromJson<{ databaseWarning: string }>(cli(s.root, ['--json', 'status']).stdout);
+    assert.match(json.databaseWarning, /reproducible\.db is 260 MB: every commit rewrites it whole, about a second each at 300 MB\. .*db fold.*db migrate/);
+    const human = cli(s.root, ['status']);
+    assert.equal(human.status, 0);
+    assert.match(human.stdout, /WARNING: .*reproducible\.db is 260 MB/);
+  });
+});
