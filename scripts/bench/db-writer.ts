@@ -10,22 +10,13 @@ import { type StoreRecord, applyRecord } from '../../src/store/records.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { sleep } from '../../src/retry.js';
 import { sqlJsSession } from '../../src/store/session.js';
+import { twoBuildResult } from '../../test/helpers/records.js';
 
 const [mode, file, prefix, count, go, bsqDir] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const settings = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 };
 
 function result(i: number): StoreRecord {
-  const at = new Date().toISOString();
-  return {
-    kind: 'result',
-    source: { name: `${prefix}-${i}`, version: '1.0-1', suite: 'bookworm', architecture: 'amd64' },
-    verdict: 'reproducible',
-    buildDate: at,
-    builds: [
-      { buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 100, exitCode: 0, status: 'built' },
-      { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 110, exitCode: 0, status: 'built' },
-    ],
-  };
+  return twoBuildResult(`${prefix}-${i}`, '1.0-1', new Date().toISOString(), [100, 110]);
 }
 
 async function naive(record: StoreRecord, id: string): Promise<void> {

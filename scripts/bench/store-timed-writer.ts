@@ -5,6 +5,7 @@
  * Usage: node --import tsx store-timed-writer.ts DB PREFIX COUNT
  */
 import { openStore } from '../../src/store/store.js';
+import { twoBuildResult } from '../../test/helpers/records.js';
 
 const [location, prefix, count] = process.argv.slice(2) as [string, string, string];
 const store = await openStore(location, { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 });
@@ -12,18 +13,7 @@ const latencies: number[] = [];
 for (let i = 0; i < Number(count); i++) {
   const at = new Date().toISOString();
   const started = performance.now();
-  await store.record([
-    {
-      kind: 'result',
-      source: { name: `${prefix}-${i}`, version: '1.0-1', suite: 'bookworm', architecture: 'amd64' },
-      verdict: 'reproducible',
-      buildDate: at,
-      builds: [
-        { buildNumber: 1, node: 'node1', startedAt: at, durationSeconds: 100, exitCode: 0, status: 'built' },
-        { buildNumber: 2, node: 'node2', startedAt: at, durationSeconds: 110, exitCode: 0, status: 'built' },
-      ],
-    },
-  ]);
+  await store.record([twoBuildResult(`${prefix}-${i}`, '1.0-1', at, [100, 110])]);
   latencies.push(performance.now() - started);
 }
 await store.close();
