@@ -19,12 +19,15 @@ import { SpoolError } from '../errors.js';
 import { faultPoint } from '../durable/fault.js';
 import { retrying } from '../retry.js';
 import { migrate } from './migrate.js';
+import { SCHEMA_VERSION } from './schema.js';
 import { type StoreRecord, applyRecord } from './records.js';
 import type { SqlSession, SqlValue } from './session.js';
 import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
 
 /** The advisory lock of writers: exclusive for bulk changes, shared by records ("repro" in ASCII). */
 const WRITER_LOCK = 0x7265_7072;
+/** SQLSTATE of a table that does not exist: a database never migrated. */
+const UNDEFINED_TABLE = '42P01';
 /** SQLSTATE classes and codes after which the same transaction may simply be tried again. */
 const TRANSIENT = /^(08|57P0|40001|40P01|53300)/;
 
@@ -121,16 +124,30 @@ export class PostgresStore implements Store {
     client.on('error', () => undefined); // a connection dropped while idle: the next query fails and is retried
     await client.connect();
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
-      await migrate(session(client), this.describe());
-      await client.query('COMMIT');
+      // Up to date (every connection but the first after an upgrade): no lock, so connecting never waits for a bulk change.
+      if ((await schemaVersion(client)) !== SCHEMA_VERSION) {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
+        await migrate(session(client), this.describe());
+        await client.query('COMMIT');
+      }
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
     }
     this.client = client;
     return client;
+  }
+}
+
+/** The database's schema version, 0 before the first migration. */
+async function schemaVersion(client: pg.Client): Promise<number> {
+  try {
+    const { rows } = await client.query<{ version: number | null }>('SELECT CAST(max(version) AS INTEGER) AS version FROM schema_version');
+    return Number(rows[0]?.version ?? 0);
+  } catch (error) {
+    if (error instanceof pg.DatabaseError && error.code === UNDEFINED_TABLE) return 0;
+    throw error;
   }
 }
 

@@ -84,6 +84,28 @@ describe('reproducible.db in PostgreSQL', () => {
     ]);
   });
 
+  it("connects and reads while a bulk change holds the writers' lock", async () => {
+    const url = await server.newDatabase();
+    await withStore(url, (store) => store.read(() => Promise.resolve())); // the schema exists
+    const bulk = await openStore(url, SETTINGS);
+    let release = () => {};
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => {};
+    const hasLock = new Promise<void>((resolve) => (locked = resolve));
+    const writing = bulk.write(async () => {
+      locked();
+      await holding;
+    });
+    await hasLock;
+    const read = withStore(url, (store) => store.read((db) => db.all('SELECT 1 AS one')));
+    const outcome = await Promise.race([read.then(() => 'read'), sleep(5000).then(() => 'blocked')]);
+    release();
+    await writing;
+    await bulk.close();
+    await read;
+    assert.equal(outcome, 'read', 'a new connection does not wait for the lock when the schema is up to date');
+  });
+
   it('keeps every record of 8 concurrent writer processes', async () => {
     const url = await server.newDatabase();
     const results = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((p) => writer(url, p, 25)));
