@@ -30,31 +30,42 @@ export interface TableCopy {
 const MAX_PARAMETERS = 30_000;
 
 export async function copyStore(from: Store, to: Store, progress: (line: string) => void): Promise<TableCopy[]> {
-  const report: TableCopy[] = [];
-  for (const table of TABLES) {
-    const rows = await from.read((db) => db.all<Record<string, SqlValue>>(`SELECT * FROM ${table.name}`));
-    const before = await to.read((db) => countRows(db, table.name));
-    if (rows.length > 0) {
-      const columns = Object.keys(rows[0]!);
-      const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
-      await to.write(async (db) => {
-        for (let start = 0; start < rows.length; start += perStatement) {
-          const batch = rows.slice(start, start + perStatement);
-          const values = batch.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
-          await db.run(
-            `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${values} ${onConflict(table, columns)}`,
-            batch.flatMap((row) => columns.map((c) => row[c] ?? null)),
-          );
-        }
-      });
-    }
-    const after = await to.read((db) => countRows(db, table.name));
-    progress(`${table.name}: ${rows.length} rows, ${after - before} copied`);
-    if (after < rows.length)
-      throw new SpoolError('integrity', `${table.name}: ${to.describe()} holds ${after} rows after the copy, ${from.describe()} ${rows.length}`);
-    report.push({ table: table.name, source: rows.length, copied: after - before, target: after });
+  // One snapshot of the source for every table: the embedded file is loaded once, not once per table.
+  return from.read(async (source) => {
+    const report: TableCopy[] = [];
+    for (const table of TABLES) report.push(await copyTable(source, from.describe(), to, table, progress));
+    return report;
+  });
+}
+
+async function copyTable(
+  source: SqlSession,
+  sourceName: string,
+  to: Store,
+  table: (typeof TABLES)[number],
+  progress: (line: string) => void,
+): Promise<TableCopy> {
+  const rows = await source.all<Record<string, SqlValue>>(`SELECT * FROM ${table.name}`);
+  const before = await to.read((db) => countRows(db, table.name));
+  if (rows.length > 0) {
+    const columns = Object.keys(rows[0]!);
+    const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+    await to.write(async (db) => {
+      for (let start = 0; start < rows.length; start += perStatement) {
+        const batch = rows.slice(start, start + perStatement);
+        const values = batch.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
+        await db.run(
+          `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${values} ${onConflict(table, columns)}`,
+          batch.flatMap((row) => columns.map((c) => row[c] ?? null)),
+        );
+      }
+    });
   }
-  return report;
+  const after = await to.read((db) => countRows(db, table.name));
+  progress(`${table.name}: ${rows.length} rows, ${after - before} copied`);
+  if (after < rows.length)
+    throw new SpoolError('integrity', `${table.name}: ${to.describe()} holds ${after} rows after the copy, ${sourceName} ${rows.length}`);
+  return { table: table.name, source: rows.length, copied: after - before, target: after };
 }
 
 /** A result is replaced only by a newer one, as records do; every other row is kept as it is. */

@@ -14,9 +14,10 @@ interface Options {
 export async function run(options: Options, command: Command): Promise<void> {
   if (!isPostgresUrl(options.to)) throw new SpoolError('usage', `--to ${JSON.stringify(options.to)}: expected a postgresql:// URL`);
   const ctx = contextOf(command);
-  const from = options.from ? await openStore(path.resolve(options.from), storeSettingsOf(ctx)) : await storeOf(ctx);
-  if (isPostgresUrl(from.describe()))
+  if (!options.from && ctx.config.database && isPostgresUrl(ctx.config.database)) {
     throw new SpoolError('usage', 'the configured database is PostgreSQL already: pass --from FILE to copy an embedded reproducible.db');
+  }
+  const from = options.from ? await openStore(path.resolve(options.from), storeSettingsOf(ctx)) : await storeOf(ctx);
   if (!from.exists()) throw new SpoolError('usage', `${from.describe()} does not exist: nothing to copy`);
   const to = await openStore(options.to, storeSettingsOf(ctx));
   const report = await copyStore(from, to, (line) => ctx.out.progress(line));
