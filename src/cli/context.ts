@@ -7,7 +7,6 @@ import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings'
 import { loadConfig, resolveRoot, type Config } from '../config/config.js';
 import { type Settings, resolveSettings } from '../config/settings.js';
 import { mirrorFromApt, readAptSources } from '../debian/apt-sources.js';
-import type { DownloadOptions } from '../fetch/download.js';
 import type { Store, StoreSettings } from '../store/store.js';
 import type { ChrootSettings } from '../builder/build-node.js';
 import { SpoolError } from '../errors.js';
@@ -143,11 +142,6 @@ function isWritableTmpfs(dir: string): boolean {
   } catch {
     return false; // no such directory, or not ours to write: unpack inside the build's workdir
   }
-}
-
-export function downloadOptionsOf(ctx: CommandContext): DownloadOptions {
-  const { idleTimeoutMs, retries, backoffMs, maxBytes } = ctx.settings.download;
-  return { idleTimeoutMs, retries, backoffMs, maxBytes };
 }
 
 /** This node's name: --node, then REPRO_SPOOL_NODE, then the configuration's "node". */

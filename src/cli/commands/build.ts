@@ -14,7 +14,7 @@ import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
 import { listEntries } from '../../spool/inspect.js';
-import { type CommandContext, archOf, blacklistOf, chrootSettingsOf, contextOf, downloadOptionsOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
+import { type CommandContext, archOf, blacklistOf, chrootSettingsOf, contextOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
 import { forPeople } from '../output.js';
 
 interface Options {
@@ -115,7 +115,7 @@ export function builderSettings(ctx: CommandContext, suite: string): BuilderSett
     clock: ctx.config.clock,
     progress: (message) => ctx.out.progress(message),
     mirror: mirrorOf(ctx, suite),
-    download: { ...downloadOptionsOf(ctx), dscMaxBytes: ctx.settings.download.dscMaxBytes },
+    download: ctx.settings.download,
     buildTimeoutMs: ctx.settings.build.buildTimeoutMs,
     killGraceMs: ctx.spool.thresholds.killGraceMs,
   };
@@ -147,12 +147,12 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
       );
     }
     ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue${importedAt ? ` of ${importedAt}` : ''}: importing the Sources index from ${mirror}`);
-    const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', downloadOptionsOf(ctx)));
+    const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', ctx.settings.download));
     await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()));
   }
   const blacklist = blacklistOf(ctx);
   const [scheduled] = await schedule(
-    { spool: ctx.spool, store, mirror, download: downloadOptionsOf(ctx), blacklist },
+    { spool: ctx.spool, store, mirror, download: ctx.settings.download, blacklist },
     { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' },
   );
   if (scheduled?.outcome === 'blacklisted')

@@ -2,7 +2,7 @@ import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings'
 import { SpoolError, EXIT_CODES } from '../../errors.js';
 import { validatePackageName } from '../../spool/names.js';
 import { type Scheduled, schedule } from '../../schedule/schedule.js';
-import { archOf, blacklistOf, contextOf, downloadOptionsOf, mirrorOf, storeOf, suiteOf } from '../context.js';
+import { archOf, blacklistOf, contextOf, mirrorOf, storeOf, suiteOf } from '../context.js';
 
 interface Options {
   suite?: string;
@@ -21,7 +21,7 @@ export async function run(packages: string[], options: Options, command: Command
   const suite = suiteOf(ctx, options.suite);
   const arch = archOf(options.arch);
   const report = await schedule(
-    { spool: ctx.spool, store: await storeOf(ctx), mirror: mirrorOf(ctx, suite), download: downloadOptionsOf(ctx), blacklist: blacklistOf(ctx) },
+    { spool: ctx.spool, store: await storeOf(ctx), mirror: mirrorOf(ctx, suite), download: ctx.settings.download, blacklist: blacklistOf(ctx) },
     { suite, arch, packages, newOnly: options.new, limit: options.limit, priority: options.priority, reason: options.reason },
   );
   ctx.out.result(report, () =>

@@ -5,7 +5,7 @@ import { parseSourcesIndex, readIndexFile } from '../../debian/sources-index.js'
 import { validateName } from '../../spool/names.js';
 import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { type ImportReport, importSources } from '../../store/catalogue.js';
-import { contextOf, downloadOptionsOf, mirrorOf, storeOf } from '../context.js';
+import { contextOf, mirrorOf, storeOf } from '../context.js';
 
 interface Options {
   suite: string;
@@ -20,7 +20,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   const component = validateName('suite', options.component);
   const ctx = contextOf(command);
   const started = performance.now();
-  const text = options.index ? readIndex(options.index) : await fetchSourcesIndex(ctx.spool, mirrorOf(ctx, suite), suite, component, downloadOptionsOf(ctx));
+  const text = options.index ? readIndex(options.index) : await fetchSourcesIndex(ctx.spool, mirrorOf(ctx, suite), suite, component, ctx.settings.download);
   const records = parseSourcesIndex(text);
   ctx.out.progress(`parsed ${records.length} stanzas in ${Math.round(performance.now() - started)} ms`);
   const store = await storeOf(ctx);
