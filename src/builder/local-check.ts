@@ -66,10 +66,5 @@ function copyTree(main: Spool, source: string, target: string): void {
   const staging = stageDirectory(main.layout, 'fetch', (dir) => {
     for (const name of fs.readdirSync(source)) copyDurable(path.join(source, name), path.join(dir, name));
   });
-  try {
-    placeDirectory(main.layout, staging, target);
-  } catch (error) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
+  placeDirectory(main.layout, staging, target);
 }

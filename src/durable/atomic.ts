@@ -121,11 +121,17 @@ export function stageDirectory(scope: WriteScope, label: string, fill: (staging:
 /**
  * Renames a directory staged in tmp/ to its place whole (a reader sees all of it or
  * nothing), making the parents; the caller has made sure the target is absent (rename(2)
- * would replace an empty directory there). The parent is fsynced.
+ * would replace an empty directory there). The parent is fsynced. If it cannot be placed,
+ * the staged directory is removed: nothing waits in tmp/ for the reaper.
  */
 export function placeDirectory(scope: WriteScope, staging: string, target: string): void {
-  ensureDirInside(scope.root, path.dirname(target));
-  fs.renameSync(staging, target);
+  try {
+    ensureDirInside(scope.root, path.dirname(target));
+    fs.renameSync(staging, target);
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
   fsyncDir(path.dirname(target));
 }
 
