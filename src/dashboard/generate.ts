@@ -61,8 +61,10 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
     else byPackage.set(row.name, [row]);
   }
   for (const name of data.inSpool.keys()) if (!byPackage.has(name)) byPackage.set(name, []);
+  // Once per suite, not per package: without a configured mirror it is read from the apt sources.
+  const mirrors = new Map([...data.catalogue.keys()].map((key) => key.split('/')[0]!).map((suite) => [suite, options.mirrorOf(suite)]));
   const jobs = [...byPackage].map(([name, rows]) => {
-    const sources = sourcesOf(data, name, options);
+    const sources = sourcesOf(data, name, mirrors);
     return {
       name,
       signature: [
@@ -87,13 +89,13 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
 }
 
 /** The package in each suite/arch's catalogue, with its .dsc on the mirror where the mirror is known. */
-function sourcesOf(data: DashboardData, name: string, options: DashboardOptions): PackageSource[] {
+function sourcesOf(data: DashboardData, name: string, mirrors: ReadonlyMap<string, string | undefined>): PackageSource[] {
   const found: PackageSource[] = [];
   for (const [key, sources] of data.catalogue) {
     const source = sources.get(name);
     if (!source) continue;
     const [suite, architecture] = key.split('/') as [string, string];
-    const mirror = options.mirrorOf(suite);
+    const mirror = mirrors.get(suite);
     found.push({ suite, architecture, version: source.version, dscPath: source.dscPath, dscUrl: mirror && `${mirror}/${source.dscPath}` });
   }
   return found;
