@@ -42,6 +42,8 @@ export class EntryLock {
     readonly id: EntryId,
     private owner: LockOwner,
     private readonly releaseLock: () => void,
+    /** Stops refreshing the lock and drops it from proper-lockfile's exit hook, without removing what is at its path. */
+    private readonly forgetLock: () => void,
   ) {}
 
   get token(): string {
@@ -55,11 +57,11 @@ export class EntryLock {
   /** Call before each commit step: throws 'busy' if the lock was lost or taken over. */
   assertHeld(): void {
     const current = readOwner(this.spool, this.id);
-    if (this.compromisedBy || current?.token !== this.owner.token) {
-      throw new SpoolError(
-        'busy',
-        `lost the lock on ${formatId(this.id)}${this.compromisedBy ? `: ${this.compromisedBy.message}` : ''}; leaving it to its new holder`,
-      );
+    if (!this.compromisedBy && current?.token !== this.owner.token) {
+      this.takenOver(current ? `taken over by pid ${current.pid} on ${current.host} (${current.purpose})` : 'its owner record is gone');
+    }
+    if (this.compromisedBy) {
+      throw new SpoolError('busy', `lost the lock on ${formatId(this.id)}: ${this.compromisedBy.message}; leaving it to its new holder`);
     }
   }
 
@@ -69,12 +71,32 @@ export class EntryLock {
     writeOwner(this.spool, this.id, this.owner);
   }
 
-  /** Owner sidecar first, then the lock: a crash in between leaves a lock the reaper judges by age. */
+  /**
+   * Owner sidecar first, then the lock: a crash in between leaves a lock the reaper judges
+   * by age. Only while both are still ours: a holder paused past the stale time may find
+   * its lock taken over, and removing the new holder's owner and lock would leave that
+   * holder's entry with neither (the reaper hands such an outbox entry back only after
+   * lockStaleMs; see reaper/entries.ts).
+   */
   async release(): Promise<void> {
     if (this.released || this.compromisedBy) return;
     this.released = true;
+    if (safeReadOwner(this.spool, this.id)?.token !== this.owner.token) {
+      this.takenOver('taken over before its release');
+      return;
+    }
     fs.rmSync(this.spool.layout.ownerPath(this.id), { force: true });
     this.releaseLock();
+  }
+
+  /**
+   * Taken over while this process was paused past the stale time: the lock and the owner
+   * at these paths are the new holder's now. Neither release() nor proper-lockfile's exit
+   * hook (which removes the lock directories of locks still held) may remove them.
+   */
+  private takenOver(how: string): void {
+    this.compromisedBy = new Error(how);
+    this.forgetLock();
   }
 }
 
@@ -83,11 +105,12 @@ export async function tryLockEntry(spool: Spool, id: EntryId, purpose: LockPurpo
   const lockDir = spool.layout.lockDir(id);
   ensureDirInside(spool.layout.root, path.dirname(lockDir));
   const held: { lock?: EntryLock } = {}; // for the compromise callback, which may fire once the lock exists
+  const file = lockDir.slice(0, -'.lock'.length);
   let release: () => void;
   try {
     // Synchronous: we never wait for a lock (retries: 0), and the async API costs a
     // thread-pool round trip per step, which was most of a claim's time.
-    release = lockfile.lockSync(lockDir.slice(0, -'.lock'.length), {
+    release = lockfile.lockSync(file, {
       lockfilePath: lockDir,
       realpath: false,
       stale: spool.thresholds.lockStaleMs,
@@ -105,9 +128,22 @@ export async function tryLockEntry(spool: Spool, id: EntryId, purpose: LockPurpo
     since: new Date(spool.clock.now()).toISOString(),
     ...extra,
   };
-  const entryLock = (held.lock = new EntryLock(spool, id, owner, release));
+  const entryLock = (held.lock = new EntryLock(spool, id, owner, release, () => forgetLock(file, lockDir)));
   writeOwner(spool, id, owner);
   return entryLock;
+}
+
+/**
+ * proper-lockfile has no call to drop a lock without removing its directory: unlocking it
+ * with a lock path that never exists does exactly that (it stops the refresh, forgets the
+ * lock, and finds nothing to remove). Already dropped (compromised) is fine.
+ */
+function forgetLock(file: string, lockDir: string): void {
+  try {
+    lockfile.unlockSync(file, { realpath: false, lockfilePath: `${lockDir}.never-created` });
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOTACQUIRED') throw error;
+  }
 }
 
 /** Like tryLockEntry, but a held lock is an error the CLI reports as exit 4. */

@@ -114,17 +114,19 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
         fs.unlinkSync(keep.path),
       ),
     );
-  } else if (keep.place.state === 'node' && judgement.health === 'stale' && judgement.owner?.purpose === 'job') {
+  } else if (keep.place.state === 'node' && (deadJob(judgement) || unlockedOutbox(ctx, keep, judgement))) {
     // A job's entry goes back to scheduled/, never to failed/: only a check can clear what it left on the nodes.
+    const job = judgement.owner?.job ? `job ${judgement.owner.job}` : 'its job';
     const concluded = concludedCheck(spool.layout, keep.entry);
     if (concluded) {
       // The dead job wrote its verdict and died before removing the entry: the next check
       // records it (once) and removes it, never checks it twice.
       const archive = spool.layout.relative(concluded.archive);
-      const reason = `job ${judgement.owner.job ?? ''} died after its verdict ${concluded.verdict} (${archive}): the next check finishes it`;
-      steps.push(...handBack(ctx, keep, judgement, reason.replace('  ', ' '), { countsAsAttempt: false, neverFail: true }));
+      const reason = `${job} died after its verdict ${concluded.verdict} (${archive}): the next check finishes it`;
+      steps.push(...handBack(ctx, keep, judgement, reason, { countsAsAttempt: false, neverFail: true }));
     } else {
-      steps.push(...handBack(ctx, keep, judgement, `job ${judgement.owner.job ?? ''} died: ${judgement.reason}`.replace('  ', ' '), { neverFail: true }));
+      const why = judgement.health === 'free' ? 'shipped and unlocked for longer than lockStaleMs, so no job is checking it' : judgement.reason;
+      steps.push(...handBack(ctx, keep, judgement, `${job} died: ${why}`, { neverFail: true }));
     }
   }
   return steps;
@@ -179,6 +181,22 @@ function isOverdue(ctx: ReapContext, owner: LockOwner | undefined): boolean {
 }
 
 /** A claim always holds its lock; unlocked for longer than the stale window, it was abandoned. */
+function deadJob(judgement: LockJudgement): boolean {
+  return judgement.health === 'stale' && judgement.owner?.purpose === 'job';
+}
+
+/**
+ * On main (no thisNode) a node directory is an outbox, and a job holds the entry's lock
+ * from taking it until its verdict. Shipped and unlocked for longer than lockStaleMs is a
+ * job that lost both its lock and its owner record (a holder paused past the stale time
+ * released what had become the new holder's, and that holder then stopped): nobody will
+ * come back for it. On a node its own directory is an inbox, where waiting unlocked is
+ * normal; a node's spool is reaped with its name for that reason.
+ */
+function unlockedOutbox(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement): boolean {
+  return ctx.thisNode === undefined && judgement.health === 'free' && unlockedTooLong(ctx, keep.path);
+}
+
 function unlockedTooLong(ctx: ReapContext, file: string): boolean {
   return olderThan(ctx, file, ctx.spool.thresholds.lockStaleMs);
 }

@@ -208,17 +208,28 @@ describe('reaper', () => {
     assert.deepEqual(left.locks, []);
   });
 
-  it('on a node, removes an inbox entry nobody claimed for abandonedMaxAge; on main a node directory is an outbox and is left alone', async () => {
+  it('on a node, removes an inbox entry nobody claimed for abandonedMaxAge; on main an unlocked outbox entry is one its job lost, handed back', async () => {
     const s = sandbox('reap-abandoned');
     writeEntry(s.layout, inbox, id('forgotten'));
     assert.deepEqual((await reap(openSpool(s.root, FAST), { thisNode: 'node1' })).actions, [], 'young: it may be claimed any moment');
-    assert.deepEqual((await reap(openSpool(s.root, FAST, later(49 * 3600_000)))).actions, [], 'main: an outbox, never removed');
     const report = await reap(openSpool(s.root, FAST, later(49 * 3600_000)), { thisNode: 'node1' });
     assert.deepEqual(
       report.actions.map((a) => `${a.action} ${a.path}`),
       ['remove-abandoned reproducible-builds/node1/bookworm/amd64/forgotten/1.0-1'],
     );
     assert.deepEqual([...census(s.layout).entries], []);
+
+    // On main a job holds an outbox entry's lock from taking it to its verdict: without a lock
+    // and an owner, it is one whose job lost both (taken over while paused, and the taker ended).
+    const main = sandbox('reap-lost-outbox');
+    writeEntry(main.layout, inbox, id('lost'));
+    assert.deepEqual((await reap(openSpool(main.root, FAST))).actions, [], 'young: its job may still be about to conclude');
+    const handedBack = await reap(openSpool(main.root, FAST, later(5000)));
+    assert.deepEqual(
+      handedBack.actions.map((a) => [a.action, a.reason]),
+      [['requeue', 'its job died: shipped and unlocked for longer than lockStaleMs, so no job is checking it (attempt 1 of 3)']],
+    );
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'in exactly one state');
   });
 
   it('moves an entry to failed/ instead when its attempts are used up', async () => {
