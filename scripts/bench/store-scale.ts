@@ -21,6 +21,7 @@ import { untestedSources } from '../../src/store/catalogue.js';
 import { sqlJsSession } from '../../src/store/session.js';
 import { openStore } from '../../src/store/store.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
+import { seedStatements } from './scale-seed.js';
 
 const HISTORY = Number(process.argv[2] ?? 5_000_000);
 const PACKAGES = Number(process.argv[3] ?? 35_000);
@@ -32,34 +33,6 @@ const project = path.resolve(here, '../..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-store-scale-'));
 const SETTINGS = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 };
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-/** Rows as SQL both databases run: i numbers the check, p = i mod (packages × 8) its package/suite/arch. */
-function seedStatements(dialect: 'postgresql' | 'sqlite', checks: number): string[] {
-  const cells = PACKAGES * 8;
-  const series = (n: number) => (dialect === 'postgresql' ? `generate_series(0, ${n - 1}) AS s(i)` : `s`);
-  const recursive = (n: number) => (dialect === 'postgresql' ? '' : `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ${n - 1}) `);
-  const day = (expr: string) =>
-    dialect === 'postgresql'
-      ? `to_char(timestamp '2025-01-01' + (${expr}) * interval '1 second', 'YYYY-MM-DD"T"HH24:MI:SS".000Z"')`
-      : `strftime('%Y-%m-%dT%H:%M:%S.000Z', '2025-01-01', '+' || (${expr}) || ' seconds')`;
-  const suite = (p: string) => `(CASE (${p} / ${PACKAGES}) % 4 WHEN 0 THEN 'bookworm' WHEN 1 THEN 'trixie' WHEN 2 THEN 'forky' ELSE 'sid' END)`;
-  const arch = (p: string) => `(CASE (${p} / ${PACKAGES * 4}) % 2 WHEN 0 THEN 'amd64' ELSE 'arm64' END)`;
-  const name = (p: string) => `'pkg' || (${p} % ${PACKAGES})`;
-  const verdict = (i: string) => `(CASE ${i} % 7 WHEN 0 THEN 'unreproducible' WHEN 1 THEN 'FTBFS' ELSE 'reproducible' END)`;
-  const at = `${day(`i * ${Math.floor((365 * 86400) / Math.max(checks, 1))}`)}`;
-  return [
-    `${recursive(cells)}INSERT INTO sources (name, version, suite, architecture, dsc_path, dsc_sha256, imported_at)
-       SELECT ${name('i')}, '2.0', ${suite('i')}, ${arch('i')}, 'pool/main/p/' || ${name('i')} || '.dsc', '0', '2026-01-01T00:00:00.000Z' FROM ${series(cells)}`,
-    `${recursive(checks)}INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date)
-       SELECT 'h' || i, ${name(`i % ${cells}`)}, '1.0', ${suite(`i % ${cells}`)}, ${arch(`i % ${cells}`)}, ${verdict('i')}, 'node1', 'node2', ${at} FROM ${series(checks)}`,
-    `${recursive(checks)}INSERT INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
-       SELECT 'h' || i, 1, ${name(`i % ${cells}`)}, '1.0', ${suite(`i % ${cells}`)}, ${arch(`i % ${cells}`)}, 'node1', 'j', ${at}, 100 + i % 50, 0, 'built' FROM ${series(checks)}`,
-    `${recursive(checks)}INSERT INTO builds (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
-       SELECT 'h' || i, 2, ${name(`i % ${cells}`)}, '1.0', ${suite(`i % ${cells}`)}, ${arch(`i % ${cells}`)}, 'node2', 'j', ${at}, 110 + i % 50, 0, 'built' FROM ${series(checks)}`,
-    `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date)
-       SELECT name, version, suite, architecture, max(verdict), 'node1', 'node2', max(build_date) FROM result_history GROUP BY name, version, suite, architecture`,
-  ];
-}
 
 function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -135,7 +108,7 @@ try {
   await client.connect();
   let t = performance.now();
   try {
-    for (const statement of seedStatements('postgresql', HISTORY)) await client.query(statement);
+    for (const statement of seedStatements('postgresql', HISTORY, PACKAGES)) await client.query(statement);
     await client.query('ANALYZE');
   } finally {
     await client.end();
@@ -168,7 +141,7 @@ for (const size of SQLJS_SIZES) {
     const db = await loadDatabase(file);
     const session = sqlJsSession(db);
     db.run('BEGIN');
-    for (const statement of seedStatements('sqlite', size)) await session.run(statement);
+    for (const statement of seedStatements('sqlite', size, PACKAGES)) await session.run(statement);
     db.run('COMMIT');
     saveDatabase(db, file);
     db.close();

@@ -13,30 +13,42 @@ import type { HealthSettings } from '../config/settings.js';
 import { nodeInfo } from '../node-info/info.js';
 import { ensureDirInside } from '../durable/atomic.js';
 import type { Spool } from '../spool/spool.js';
+import { sourcesOfPackages } from '../store/catalogue.js';
+import { checksOfPackages, recentChecks } from '../store/history.js';
+import { buildDurations, buildNodes, catalogueSizes, checksPerPackage, latestVerdictCounts, latestVerdicts } from '../store/overview.js';
+import type { SqlSession } from '../store/session.js';
 import type { Store } from '../store/store.js';
+import { suiteArchKey, verdictDays } from '../store/verdict-days.js';
 import { listDir } from '../spool/walk.js';
 import { listArchived } from './artifacts.js';
-import { type DashboardData, type HistoryRow, readDatabase, readSpools } from './data.js';
+import { type DashboardData, type NodeInfo, readNodeInfo, readSpools } from './data.js';
 import { page } from './html.js';
 import { indexBody } from './index-page.js';
 import { listBody, listPath } from './list-page.js';
 import { type PackageSource, packageBody } from './package-page.js';
-import { type PagesWritten, writePackagePages, writePage } from './pages-writer.js';
-import { type VerdictCounts, suiteOverview, verdictHistory } from './stats.js';
+import { type PagesWritten, openPackagePages, writePage } from './pages-writer.js';
+import { type SuiteArch, suiteOverview } from './stats.js';
 import type { NodePair } from './variations-view.js';
 
 const RECENT_BUILDS = 50;
+/** Each node's latest builds that built, at most, for its durations. */
+const DURATION_SAMPLE = 1000;
+/** Package names whose signatures are worked out together (one catalogue query). */
+const NAMES_PER_BATCH = 1000;
+/** Checks read at most at once to render package pages: what bounds the memory of a first run over years of history. */
+const CHECKS_PER_RENDER = 5000;
 export const LOCAL_PAIR: NodePair = { label: 'local check', node1: LOCAL_NODES[0], node2: LOCAL_NODES[1], arch: '' };
 
 export interface DashboardSummary {
   readonly outDir: string;
   readonly index: string;
+  /** Checks in result_history. */
   readonly results: number;
   readonly packagePages: PagesWritten & { readonly total: number };
 }
 
 /** Bump when a package page's layout changes, so that every page is written again. */
-const PAGE_FORMAT = 'package-page-2';
+const PAGE_FORMAT = 'package-page-3';
 
 export interface DashboardOptions {
   /** The mirror a suite's sources come from, for links to each package's .dsc; undefined: no link. */
@@ -45,64 +57,121 @@ export interface DashboardOptions {
   readonly health: HealthSettings;
 }
 
+/**
+ * Everything is read in one snapshot of the database (one read), a bounded part at a
+ * time: counts and the chart come counted from SQL, and package pages are rendered batch
+ * by batch, only those whose signature changed.
+ */
 export async function generateDashboard(main: Spool, config: Config, store: Store, outDir: string, options: DashboardOptions): Promise<DashboardSummary> {
-  const fromDb = await store.read(readDatabase);
-  const pairs = pairsOf(config, fromDb.nodeInfo, main);
-  const data: DashboardData = { layout: main.layout, ...fromDb, ...readSpools(main, config, options.health, fromDb), archived: listArchived(main.layout) };
-  const { current, days } = verdictHistory(data.history, data.folded);
-  const generatedAt = new Date(main.clock.now()).toISOString();
-  const packagesDir = path.join(outDir, 'packages');
-  ensureDirInside(path.dirname(outDir), packagesDir);
-
-  const byPackage = new Map<string, HistoryRow[]>();
-  for (const row of data.history) {
-    const rows = byPackage.get(row.name);
-    if (rows) rows.push(row);
-    else byPackage.set(row.name, [row]);
-  }
-  for (const name of data.inSpool.keys()) if (!byPackage.has(name)) byPackage.set(name, []);
-  // Once per suite, not per package: without a configured mirror it is read from the apt sources.
-  const mirrors = new Map([...data.catalogue.keys()].map((key) => key.split('/')[0]!).map((suite) => [suite, options.mirrorOf(suite)]));
-  const jobs = [...byPackage].map(([name, rows]) => {
-    const sources = sourcesOf(data, name, mirrors);
-    return {
-      name,
-      signature: [
-        rows.length,
-        rows.at(-1)?.journalId,
-        JSON.stringify(data.inSpool.get(name) ?? []),
-        [...(data.archived.get(name) ?? [])].join(' '),
-        JSON.stringify(sources),
-      ].join('|'),
-      render: () => page(name, packageBody(name, rows, data, packagesDir, sources), generatedAt),
+  return store.read(async (db) => {
+    const info = await readNodeInfo(db);
+    const nodes = await buildNodes(db);
+    const pairs = pairsOf(config, info, main);
+    const data: DashboardData = {
+      layout: main.layout,
+      nodeInfo: info,
+      ...readSpools(main, config, options.health, { nodeInfo: info, buildNodes: nodes }),
+      archived: listArchived(main.layout),
     };
+    const generatedAt = new Date(main.clock.now()).toISOString();
+    const packagesDir = path.join(outDir, 'packages');
+    ensureDirInside(path.dirname(outDir), packagesDir);
+
+    const catalogue = await catalogueSizes(db);
+    const verdicts = await latestVerdictCounts(db);
+    const tested = [...new Map(verdicts.map((v) => [suiteArchKey(v), { suite: v.suite, architecture: v.architecture }])).values()];
+    await writeLists(db, outDir, tested, generatedAt);
+    // Once per suite, not per package: without a configured mirror it is read from the apt sources.
+    const mirrors = new Map([...catalogue.keys()].map((key) => key.split('/')[0]!).map((suite) => [suite, options.mirrorOf(suite)]));
+    const pages = await writePackagePages(db, data, packagesDir, generatedAt, mirrors);
+    const index = path.join(outDir, 'index.html');
+    const body = indexBody({
+      data,
+      pairs,
+      suites: suiteOverview(verdicts, catalogue, [...data.inSpool.values()].flat()),
+      days: await verdictDays(db),
+      durations: await buildDurations(db, nodes, DURATION_SAMPLE),
+      durationSample: DURATION_SAMPLE,
+      recent: await recentChecks(db, tested, RECENT_BUILDS),
+      outDir,
+      now: main.clock.now(),
+    });
+    writePage(index, page('repro-spool dashboard', body, generatedAt));
+    return { outDir, index, results: pages.checks, packagePages: pages.written };
   });
-  const pages = await writePackagePages(packagesDir, PAGE_FORMAT, jobs);
-  writeLists(outDir, current, generatedAt);
-  const recent = data.history.slice(-RECENT_BUILDS).reverse();
-  const index = path.join(outDir, 'index.html');
-  const inSpool = [...data.inSpool.values()].flat();
-  const suites = suiteOverview(current, data.catalogue, inSpool);
-  const body = indexBody({ data, pairs, suites, days, durations: data.durations, recent, outDir, now: main.clock.now() });
-  writePage(index, page('repro-spool dashboard', body, generatedAt));
-  return { outDir, index, results: data.history.length, packagePages: { ...pages, total: jobs.length } };
 }
 
-/** The package in each suite/arch's catalogue, with its .dsc on the mirror where the mirror is known. */
-function sourcesOf(data: DashboardData, name: string, mirrors: ReadonlyMap<string, string | undefined>): PackageSource[] {
-  const found: PackageSource[] = [];
-  for (const [key, sources] of data.catalogue) {
-    const source = sources.get(name);
-    if (!source) continue;
-    const [suite, architecture] = key.split('/') as [string, string];
-    const mirror = mirrors.get(suite);
-    found.push({ suite, architecture, version: source.version, dscPath: source.dscPath, dscUrl: mirror && `${mirror}/${source.dscPath}` });
+/**
+ * A page per package with a check or an entry in the spool, rewritten only when what it
+ * shows changed: its checks (how many, the latest), its place in the spool, its archived
+ * checks and its sources.
+ */
+async function writePackagePages(
+  db: SqlSession,
+  data: DashboardData,
+  dir: string,
+  generatedAt: string,
+  mirrors: ReadonlyMap<string, string | undefined>,
+): Promise<{ written: PagesWritten & { readonly total: number }; checks: number }> {
+  const pages = openPackagePages(dir, PAGE_FORMAT);
+  const perPackage = await checksPerPackage(db);
+  const names = [...new Set([...perPackage.keys(), ...data.inSpool.keys()])].sort();
+  for (let start = 0; start < names.length; start += NAMES_PER_BATCH) {
+    const batch = names.slice(start, start + NAMES_PER_BATCH);
+    const sources = new Map<string, PackageSource[]>();
+    for (const s of await sourcesOfPackages(db, batch)) {
+      const mirror = mirrors.get(s.suite);
+      const source = { ...s, dscUrl: mirror && `${mirror}/${s.dscPath}` };
+      const list = sources.get(s.name);
+      if (list) list.push(source);
+      else sources.set(s.name, [source]);
+    }
+    const due = pages.due(
+      batch.map((name) => ({
+        name,
+        signature: [
+          perPackage.get(name)?.checks ?? 0,
+          perPackage.get(name)?.latest,
+          JSON.stringify(data.inSpool.get(name) ?? []),
+          [...(data.archived.get(name) ?? [])].join(' '),
+          JSON.stringify(sources.get(name) ?? []),
+        ].join('|'),
+      })),
+    );
+    for (const chunk of byChecks(
+      due.map((d) => d.name),
+      perPackage,
+    )) {
+      const checks = await checksOfPackages(db, chunk);
+      await pages.write(
+        chunk.map((name) => ({ name, text: page(name, packageBody(name, checks.get(name)!, data, dir, sources.get(name) ?? []), generatedAt) })),
+      );
+    }
   }
-  return found;
+  return { written: pages.finish(), checks: [...perPackage.values()].reduce((sum, p) => sum + p.checks, 0) };
+}
+
+/** Names in chunks of at most CHECKS_PER_RENDER checks (a package with more is a chunk of its own). */
+function byChecks(names: readonly string[], perPackage: ReadonlyMap<string, { checks: number }>): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let checks = 0;
+  for (const name of names) {
+    const n = perPackage.get(name)?.checks ?? 0;
+    if (current.length > 0 && checks + n > CHECKS_PER_RENDER) {
+      chunks.push(current);
+      current = [];
+      checks = 0;
+    }
+    current.push(name);
+    checks += n;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 /** The node pairs of the configured jobs; without jobs, the local check's two node spools on this machine. */
-function pairsOf(config: Config, info: DashboardData['nodeInfo'], main: Spool): NodePair[] {
+function pairsOf(config: Config, info: NodeInfo, main: Spool): NodePair[] {
   const pairs = new Map<string, NodePair>();
   for (const job of config.jobs) {
     const key = `${job.node1} ${job.node2}`;
@@ -118,15 +187,21 @@ function pairsOf(config: Config, info: DashboardData['nodeInfo'], main: Spool): 
   return [{ ...LOCAL_PAIR, arch: here.ARCH! }];
 }
 
-/** One page per suite/arch/verdict present; list pages of verdicts no package has any more are removed. */
-function writeLists(outDir: string, current: readonly VerdictCounts[], generatedAt: string): void {
+/** One page per suite/arch/verdict present, from each package's latest verdict; list pages of verdicts no package has any more are removed. */
+async function writeLists(db: SqlSession, outDir: string, tested: readonly SuiteArch[], generatedAt: string): Promise<void> {
   const written = new Set<string>();
-  for (const counts of current) {
-    for (const [verdict, n] of Object.entries(counts.byVerdict)) {
-      if (n === 0) continue;
-      const file = path.join(outDir, listPath(counts.suite, counts.architecture, verdict));
+  for (const { suite, architecture } of tested) {
+    const latest = await latestVerdicts(db, suite, architecture);
+    const byVerdict = new Map<string, typeof latest>();
+    for (const row of latest) {
+      const list = byVerdict.get(row.verdict);
+      if (list) list.push(row);
+      else byVerdict.set(row.verdict, [row]);
+    }
+    for (const [verdict, packages] of byVerdict) {
+      const file = path.join(outDir, listPath(suite, architecture, verdict));
       ensureDirInside(outDir, path.dirname(file));
-      writePage(file, page(`${counts.suite}/${counts.architecture} ${verdict}`, listBody(counts, verdict), generatedAt));
+      writePage(file, page(`${suite}/${architecture} ${verdict}`, listBody(suite, architecture, verdict, packages, latest.length), generatedAt));
       written.add(file);
     }
   }

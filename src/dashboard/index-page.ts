@@ -4,7 +4,9 @@ import { age } from '../clock.js';
 import { artifactsOf, differingFilesOf } from './artifacts.js';
 import { historyChart } from './chart.js';
 import { listPath } from './list-page.js';
-import { type BuildingNow, type DashboardData, type Durations, type HistoryRow, type NodeView } from './data.js';
+import { type BuildingNow, type DashboardData, type NodeView } from './data.js';
+import type { PastVerdict } from '../store/history.js';
+import type { Durations } from '../store/overview.js';
 import { type Html, href, html } from './html.js';
 import type { DaySnapshot } from '../store/verdict-days.js';
 import type { SuiteOverview } from './stats.js';
@@ -16,7 +18,9 @@ export interface IndexInput {
   readonly suites: readonly SuiteOverview[];
   readonly days: ReadonlyMap<string, readonly DaySnapshot[]>;
   readonly durations: readonly Durations[];
-  readonly recent: readonly HistoryRow[];
+  /** How many of each node's latest builds the durations are of, at most. */
+  readonly durationSample: number;
+  readonly recent: readonly PastVerdict[];
   readonly outDir: string;
   readonly now: number;
 }
@@ -31,7 +35,7 @@ ${variationsSection(input.pairs, data.nodeInfo)}
 ${nodesSection(data.nodes, input.now)}
 ${suitesSection(input.suites, input.days)}
 ${buildingSection(data.building)}
-${durationsSection(input.durations)}
+${durationsSection(input.durations, input.durationSample)}
 ${recentSection(input)}`;
 }
 
@@ -91,18 +95,18 @@ function buildingSection(building: readonly BuildingNow[]): Html {
   }`;
 }
 
-function durationsSection(list: readonly Durations[]): Html {
+function durationsSection(list: readonly Durations[], sample: number): Html {
   const rows = list.map(
     (d) =>
       html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td>
 <td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`,
   );
   return html`<h2 id="durations">Build durations per node</h2>
-<p class="muted">Of builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.</p>
+<p class="muted">Of each node's latest ${sample} builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.</p>
 <table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
 }
 
-export function artifactLinks(data: DashboardData, fromDir: string, row: HistoryRow): Html[] {
+export function artifactLinks(data: DashboardData, fromDir: string, row: PastVerdict): Html[] {
   return artifactsOf(data.layout, data.archived, row).map((a) => html`<a href="${href(path.relative(fromDir, a.file))}">${a.label}</a> `);
 }
 

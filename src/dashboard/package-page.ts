@@ -1,7 +1,8 @@
 /** A page per source package: its source in the archive, where it is in the spool now, every verdict with its builds, what differs and its artifacts. */
 import { describeDifferingFile } from '../builder/diffoscope.js';
 import { differingFilesOf } from './artifacts.js';
-import { type DashboardData, type HistoryRow } from './data.js';
+import type { DashboardData } from './data.js';
+import type { PastVerdict } from '../store/history.js';
 import { type Html, html } from './html.js';
 import { artifactLinks } from './index-page.js';
 
@@ -19,7 +20,7 @@ function dscLink(source: PackageSource): Html | string {
   return source.dscUrl ? html`<a href="${source.dscUrl}">${source.dscPath}</a>` : source.dscPath;
 }
 
-export function packageBody(name: string, rows: readonly HistoryRow[], data: DashboardData, pageDir: string, sources: readonly PackageSource[]): Html {
+export function packageBody(name: string, rows: readonly PastVerdict[], data: DashboardData, pageDir: string, sources: readonly PackageSource[]): Html {
   const source = sources.length
     ? html`<ul class="sources">${sources.map((s) => html`<li>${s.suite}/${s.architecture}: ${s.version}, ${dscLink(s)}</li>`)}</ul>`
     : html`<p class="muted">in no imported Sources index</p>`;

@@ -6,6 +6,7 @@
  * writes wait on the disk, not the CPU); a corrupt or missing manifest just means every
  * page is written again.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errors.js';
@@ -14,10 +15,10 @@ import { listDir } from '../spool/walk.js';
 const MANIFEST = '.manifest.json';
 const PARALLEL_WRITES = 16;
 
-export interface PageJob {
+export interface PageSignature {
   readonly name: string;
+  /** What the page shows, in short: the page is written again when it changes. */
   readonly signature: string;
-  render(): string;
 }
 
 export interface PagesWritten {
@@ -26,30 +27,55 @@ export interface PagesWritten {
   readonly removed: number;
 }
 
-export async function writePackagePages(dir: string, format: string, jobs: readonly PageJob[]): Promise<PagesWritten> {
+/** The package pages of one run, given batch by batch so that only a batch's pages are in memory at once. */
+export interface PackagePages {
+  /** Keeps these pages, and says which of them must be written: missing, or showing something else now. */
+  due(pages: readonly PageSignature[]): PageSignature[];
+  write(pages: readonly { readonly name: string; readonly text: string }[]): Promise<void>;
+  /** Removes the pages of packages no batch had, and keeps the signatures for the next run. */
+  finish(): PagesWritten & { readonly total: number };
+}
+
+export function openPackagePages(dir: string, format: string): PackagePages {
   const before = readManifest(dir, format);
   const present = new Set(
     listDir(dir)
       .filter((d) => d.isFile() && d.name.endsWith('.html'))
       .map((d) => d.name.slice(0, -'.html'.length)),
   );
-  const due = jobs.filter((job) => !present.has(job.name) || before[job.name] !== job.signature);
-  let next = 0;
-  const worker = async () => {
-    while (next < due.length) {
-      const job = due[next++]!;
-      const file = path.join(dir, `${job.name}.html`);
-      const temp = `${file}.${process.pid}.tmp`;
-      await fs.promises.writeFile(temp, job.render());
-      await fs.promises.rename(temp, file);
-    }
+  const signatures = new Map<string, string>();
+  let written = 0;
+  let unchanged = 0;
+  return {
+    due: (pages) => {
+      // Kept as digests: tens of thousands of full signatures would be most of this run's memory.
+      const digests = pages.map((p) => crypto.createHash('sha256').update(p.signature).digest('base64'));
+      const due = pages.filter((p, i) => !present.has(p.name) || before.get(p.name) !== digests[i]);
+      pages.forEach((p, i) => signatures.set(p.name, digests[i]!));
+      unchanged += pages.length - due.length;
+      return due;
+    },
+    write: async (pages) => {
+      let next = 0;
+      const worker = async () => {
+        while (next < pages.length) {
+          const page = pages[next++]!;
+          const file = path.join(dir, `${page.name}.html`);
+          const temp = `${file}.${process.pid}.tmp`;
+          await fs.promises.writeFile(temp, page.text);
+          await fs.promises.rename(temp, file);
+        }
+      };
+      await Promise.all(Array.from({ length: PARALLEL_WRITES }, worker));
+      written += pages.length;
+    },
+    finish: () => {
+      const stale = [...present].filter((name) => !signatures.has(name));
+      for (const name of stale) fs.rmSync(path.join(dir, `${name}.html`), { force: true });
+      writePage(path.join(dir, MANIFEST), JSON.stringify({ format, pages: Object.fromEntries(signatures) }));
+      return { written, unchanged, removed: stale.length, total: signatures.size };
+    },
   };
-  await Promise.all(Array.from({ length: PARALLEL_WRITES }, worker));
-  const wanted = new Set(jobs.map((j) => j.name));
-  const stale = [...present].filter((name) => !wanted.has(name));
-  for (const name of stale) fs.rmSync(path.join(dir, `${name}.html`), { force: true });
-  writePage(path.join(dir, MANIFEST), JSON.stringify({ format, pages: Object.fromEntries(jobs.map((j) => [j.name, j.signature])) }));
-  return { written: due.length, unchanged: jobs.length - due.length, removed: stale.length };
 }
 
 /** One file of the site, replaced whole (temp beside it, then rename); not fsynced: the site is derived data. */
@@ -59,18 +85,19 @@ export function writePage(file: string, text: string): void {
   fs.renameSync(temp, file);
 }
 
-function readManifest(dir: string, format: string): Record<string, string> {
+function readManifest(dir: string, format: string): Map<string, string> {
   let text: string;
   try {
     text = fs.readFileSync(path.join(dir, MANIFEST), 'utf8');
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return {};
+    if (errnoCode(error) === 'ENOENT') return new Map();
     throw error;
   }
   try {
     const manifest = JSON.parse(text) as { format?: unknown; pages?: unknown };
-    return manifest.format === format && typeof manifest.pages === 'object' && manifest.pages !== null ? (manifest.pages as Record<string, string>) : {};
+    if (manifest.format !== format || typeof manifest.pages !== 'object' || manifest.pages === null) return new Map();
+    return new Map(Object.entries(manifest.pages).filter((e): e is [string, string] => typeof e[1] === 'string'));
   } catch {
-    return {}; // a manifest cut short: rewrite every page rather than trust it
+    return new Map(); // a manifest cut short: rewrite every page rather than trust it
   }
 }

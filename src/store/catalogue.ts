@@ -5,7 +5,7 @@
  */
 import { type SourceRecord, buildsOn } from '../debian/sources-index.js';
 import { compareVersions } from '../debian/version.js';
-import type { SqlSession } from './session.js';
+import { type SqlSession, inChunks, placeholders } from './session.js';
 import type { Store } from './store.js';
 
 export interface ImportReport {
@@ -87,4 +87,26 @@ export function catalogueWithVerdicts(db: SqlSession, suite: string, architectur
 /** Sources never tested, or whose catalogue version is newer than the last verdict's. */
 export async function untestedSources(db: SqlSession, suite: string, architecture: string): Promise<Candidate[]> {
   return (await catalogueWithVerdicts(db, suite, architecture)).filter((c) => c.tested_version === null || compareVersions(c.version, c.tested_version) > 0);
+}
+
+export interface CataloguedSource {
+  readonly name: string;
+  readonly suite: string;
+  readonly architecture: string;
+  readonly version: string;
+  /** Relative to the mirror: pool/main/h/hello/hello_2.10-3.dsc. */
+  readonly dscPath: string;
+}
+
+/** The named packages in every suite/arch's catalogue, by the sources' primary key (it starts with the name). */
+export async function sourcesOfPackages(db: SqlSession, names: readonly string[]): Promise<CataloguedSource[]> {
+  const found: CataloguedSource[] = [];
+  for (const chunk of inChunks(names)) {
+    const rows = await db.all<{ name: string; suite: string; architecture: string; version: string; dsc_path: string }>(
+      `SELECT name, suite, architecture, version, dsc_path FROM sources WHERE name IN (${placeholders(chunk)}) ORDER BY suite, architecture`,
+      chunk,
+    );
+    found.push(...rows.map((r) => ({ name: r.name, suite: r.suite, architecture: r.architecture, version: r.version, dscPath: r.dsc_path })));
+  }
+  return found;
 }

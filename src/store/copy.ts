@@ -5,7 +5,7 @@
  * is counted on both sides afterwards: the target must hold at least the source's rows.
  */
 import { SpoolError } from '../errors.js';
-import type { SqlSession, SqlValue } from './session.js';
+import { MAX_BOUND_VALUES, type SqlSession, type SqlValue, placeholders } from './session.js';
 import type { Store } from './store.js';
 
 /** Every table of the schema, each with the columns that identify a row. */
@@ -16,6 +16,8 @@ export const TABLES = [
   { name: 'result_history', key: ['journal_id'] },
   { name: 'builds', key: ['journal_id', 'build_number'] },
   { name: 'node_info', key: ['node', 'key'] },
+  { name: 'verdict_days', key: ['day', 'suite', 'architecture', 'verdict'] },
+  { name: 'verdict_changes', key: ['day', 'suite', 'architecture', 'verdict'] },
 ] as const;
 
 export interface TableCopy {
@@ -25,9 +27,6 @@ export interface TableCopy {
   readonly copied: number;
   readonly target: number;
 }
-
-/** Rows per INSERT: PostgreSQL takes at most 65535 parameters per statement. */
-const MAX_PARAMETERS = 30_000;
 
 export async function copyStore(from: Store, to: Store, progress: (line: string) => void): Promise<TableCopy[]> {
   // One snapshot of the source for every table: the embedded file is loaded once, not once per table.
@@ -49,11 +48,11 @@ async function copyTable(
   const before = await to.read((db) => countRows(db, table.name));
   if (rows.length > 0) {
     const columns = Object.keys(rows[0]!);
-    const perStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columns.length));
+    const perStatement = Math.max(1, Math.floor(MAX_BOUND_VALUES / columns.length));
     await to.write(async (db) => {
       for (let start = 0; start < rows.length; start += perStatement) {
         const batch = rows.slice(start, start + perStatement);
-        const values = batch.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
+        const values = batch.map(() => `(${placeholders(columns)})`).join(', ');
         await db.run(
           `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${values} ${onConflict(table, columns)}`,
           batch.flatMap((row) => columns.map((c) => row[c] ?? null)),

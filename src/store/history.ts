@@ -1,5 +1,10 @@
-/** A package's verdicts, newest first, each with its single builds: what `show` answers "what happened to it" with. */
-import type { SqlSession } from './session.js';
+/**
+ * Checks as recorded in result_history, each with its single builds: a package's verdicts
+ * (what `show` answers "what happened to it" with, and a dashboard package page), and the
+ * most recent checks. Each read costs what it returns: the checks by an index (name, or
+ * suite/arch and date), their builds by journal id, a bounded number at a time.
+ */
+import { type SqlSession, type SqlValue, inChunks, placeholders } from './session.js';
 
 export interface PastBuild {
   readonly buildNumber: number;
@@ -11,18 +16,30 @@ export interface PastBuild {
 }
 
 export interface PastVerdict {
+  readonly journalId: string;
   readonly name: string;
   readonly version: string;
   readonly suite: string;
   readonly architecture: string;
   readonly verdict: string;
+  /** Why, beyond the verdict's word: unsatisfiable build dependencies, a failure in build 2 only. */
   readonly detail: string | null;
+  readonly node1: string | null;
+  readonly node2: string | null;
   readonly buildDate: string;
   readonly builds: PastBuild[];
 }
 
-/** A row of result_history, as SELECT * gives it. */
-export interface ResultHistoryRow {
+export interface HistoryFilter {
+  readonly name: string;
+  readonly version?: string;
+  readonly suite?: string;
+  readonly architecture?: string;
+}
+
+const CHECK_COLUMNS = 'journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date';
+
+interface CheckRow {
   readonly journal_id: string;
   readonly name: string;
   readonly version: string;
@@ -35,16 +52,55 @@ export interface ResultHistoryRow {
   readonly detail: string | null;
 }
 
-export interface HistoryFilter {
-  readonly name: string;
-  readonly version?: string;
-  readonly suite?: string;
-  readonly architecture?: string;
+/** The checks with their single builds, in the order given. */
+async function withBuilds(db: SqlSession, checks: readonly CheckRow[]): Promise<PastVerdict[]> {
+  const builds = new Map<string, PastBuild[]>();
+  for (const ids of inChunks(checks.map((c) => c.journal_id))) {
+    const rows = await db.all<{
+      journal_id: string;
+      build_number: number;
+      node: string;
+      started_at: string;
+      duration_seconds: number;
+      exit_code: number | null;
+      status: string;
+    }>(
+      `SELECT journal_id, build_number, node, started_at, duration_seconds, exit_code, status FROM builds
+        WHERE journal_id IN (${placeholders(ids)}) ORDER BY journal_id, build_number`,
+      ids,
+    );
+    for (const b of rows) {
+      const list = builds.get(b.journal_id) ?? [];
+      list.push({
+        buildNumber: b.build_number,
+        node: b.node,
+        startedAt: b.started_at,
+        durationSeconds: b.duration_seconds,
+        exitCode: b.exit_code,
+        status: b.status,
+      });
+      builds.set(b.journal_id, list);
+    }
+  }
+  return checks.map((c) => ({
+    journalId: c.journal_id,
+    name: c.name,
+    version: c.version,
+    suite: c.suite,
+    architecture: c.architecture,
+    verdict: c.verdict,
+    detail: c.detail,
+    node1: c.node1,
+    node2: c.node2,
+    buildDate: c.build_date,
+    builds: builds.get(c.journal_id) ?? [],
+  }));
 }
 
+/** A package's verdicts, newest first, narrowed by version, suite and architecture when given. */
 export async function verdictHistory(db: SqlSession, filter: HistoryFilter): Promise<PastVerdict[]> {
   const where = ['name = ?'];
-  const params: string[] = [filter.name];
+  const params: SqlValue[] = [filter.name];
   for (const [column, value] of [
     ['version', filter.version],
     ['suite', filter.suite],
@@ -55,34 +111,42 @@ export async function verdictHistory(db: SqlSession, filter: HistoryFilter): Pro
       params.push(value);
     }
   }
-  const checks = await db.all<ResultHistoryRow>(
-    `SELECT journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date FROM result_history WHERE ` +
-      `${where.join(' AND ')} ORDER BY build_date DESC`,
+  const checks = await db.all<CheckRow>(
+    `SELECT ${CHECK_COLUMNS} FROM result_history WHERE ${where.join(' AND ')} ORDER BY build_date DESC, journal_id DESC`,
     params,
   );
-  const verdicts: PastVerdict[] = [];
-  for (const c of checks) {
-    const builds = await db.all<{ build_number: number; node: string; started_at: string; duration_seconds: number; exit_code: number | null; status: string }>(
-      'SELECT build_number, node, started_at, duration_seconds, exit_code, status FROM builds WHERE journal_id = ? ORDER BY build_number',
-      [c.journal_id],
+  return withBuilds(db, checks);
+}
+
+/** Every check of each named package, oldest first, by package name. */
+export async function checksOfPackages(db: SqlSession, names: readonly string[]): Promise<Map<string, PastVerdict[]>> {
+  const byName = new Map<string, PastVerdict[]>(names.map((name) => [name, []]));
+  for (const chunk of inChunks(names)) {
+    const checks = await db.all<CheckRow>(
+      `SELECT ${CHECK_COLUMNS} FROM result_history WHERE name IN (${placeholders(chunk)}) ORDER BY build_date, journal_id`,
+      chunk,
     );
-    verdicts.push({
-      name: c.name,
-      version: c.version,
-      suite: c.suite,
-      architecture: c.architecture,
-      verdict: c.verdict,
-      detail: c.detail,
-      buildDate: c.build_date,
-      builds: builds.map((b) => ({
-        buildNumber: b.build_number,
-        node: b.node,
-        startedAt: b.started_at,
-        durationSeconds: b.duration_seconds,
-        exitCode: b.exit_code,
-        status: b.status,
-      })),
-    });
+    for (const check of await withBuilds(db, checks)) byName.get(check.name)!.push(check);
   }
-  return verdicts;
+  return byName;
+}
+
+/**
+ * The `limit` most recent checks of the given suite/archs, newest first: the newest of
+ * each suite/arch by its (suite, architecture, build_date) index, then merged here.
+ */
+export async function recentChecks(db: SqlSession, suiteArchs: readonly { suite: string; architecture: string }[], limit: number): Promise<PastVerdict[]> {
+  const candidates: CheckRow[] = [];
+  for (const { suite, architecture } of suiteArchs) {
+    candidates.push(
+      ...(await db.all<CheckRow>(
+        `SELECT ${CHECK_COLUMNS} FROM result_history WHERE suite = ? AND architecture = ? ORDER BY build_date DESC, journal_id DESC LIMIT ?`,
+        [suite, architecture, limit],
+      )),
+    );
+  }
+  const newest = candidates
+    .sort((a, b) => (a.build_date === b.build_date ? (a.journal_id < b.journal_id ? 1 : -1) : a.build_date < b.build_date ? 1 : -1))
+    .slice(0, limit);
+  return withBuilds(db, newest);
 }

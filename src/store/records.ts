@@ -4,6 +4,7 @@
  * a merge that crashed after saving but before deleting its journal files is harmless.
  */
 import type { SqlSession } from './session.js';
+import { addCheck } from './verdict-days.js';
 import { z } from 'zod';
 
 export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
@@ -104,11 +105,22 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
          WHERE excluded.build_date >= results.build_date`,
         [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
-      await db.run(
+      const inserted = await db.all<{ journal_id: string }>(
         `INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
         [checkId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
+      // Counted once, with the check: a record applied again inserts nothing.
+      if (inserted.length > 0) {
+        await addCheck(db, {
+          journalId: checkId,
+          name: s.name,
+          suite: s.suite,
+          architecture: s.architecture,
+          verdict: record.verdict,
+          buildDate: record.buildDate,
+        });
+      }
       for (const b of record.builds) {
         await db.run(
           `INSERT INTO builds

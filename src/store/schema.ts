@@ -3,6 +3,8 @@
  * version is stored in the file. One row per single build in `builds` answers the
  * seed's open question (build host and the time of a single build, not both combined).
  */
+import { CHANGES_FROM_HISTORY } from './verdict-days.js';
+
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE sources (
      name TEXT NOT NULL, version TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL,
@@ -41,6 +43,17 @@ export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE verdict_days (
      day TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL, verdict TEXT NOT NULL, packages INTEGER NOT NULL,
      PRIMARY KEY (day, suite, architecture, verdict));`,
+  // The dashboard's reads in SQL, each costing what it shows: the chart from verdict_changes
+  // (kept up to date by each record, see verdict-days.ts), a package's neighbouring checks
+  // and its page by (name, suite, architecture, build_date), each node's latest builds.
+  `CREATE TABLE verdict_changes (
+     day TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL, verdict TEXT NOT NULL, change INTEGER NOT NULL,
+     PRIMARY KEY (day, suite, architecture, verdict));
+   INSERT INTO verdict_changes (day, suite, architecture, verdict, change) ${CHANGES_FROM_HISTORY};
+   DROP INDEX result_history_by_name;
+   CREATE INDEX result_history_by_package ON result_history (name, suite, architecture, build_date, journal_id);
+   DROP INDEX builds_by_node;
+   CREATE INDEX builds_by_node ON builds (node, build_number, started_at);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -37,3 +37,16 @@ export function sqlJsSession(db: Database): SqlSession {
     },
   };
 }
+
+/** Values bound in one statement at most: SQLite takes 32766, PostgreSQL 65535. */
+export const MAX_BOUND_VALUES = 30_000;
+
+/** `?, ?, ?` for a list of values. */
+export const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(', ');
+
+/** A list cut into pieces of at most `size`, to bind each piece in one statement. */
+export function inChunks<T>(values: readonly T[], size = MAX_BOUND_VALUES): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < values.length; i += size) chunks.push(values.slice(i, i + size));
+  return chunks;
+}

@@ -1,10 +1,42 @@
 /**
  * The verdict history per suite/arch as daily snapshots: packages per verdict as of the
- * end of each day, each package counted once, by its latest verdict. One definition for
- * the dashboard's chart and for folding old history (fold.ts), which stores the
- * snapshots of the days it folds in verdict_days.
+ * end of each day, each package counted once, by its latest verdict (latest in
+ * build_date, then journal id, order). What the dashboard's chart shows.
+ *
+ * Kept as changes, so that reading it costs what it shows (a row per day and verdict),
+ * not the whole history: a check adds its package to its verdict on its day, and takes
+ * it away again on the day of that package's next check. verdict_changes holds the sum
+ * of these per day, suite/arch and verdict (a row for each day with a check, 0 if its
+ * checks changed nothing), and each recorded check updates it in the same transaction
+ * (addCheck). A day's snapshot is the running sum up to it.
  */
-export interface DatedVerdict {
+import type { SqlSession } from './session.js';
+
+export interface DaySnapshot {
+  readonly day: string;
+  /** Packages per verdict as of the end of that day (each package counted once, by its latest verdict); no verdict with no package. */
+  readonly byVerdict: Record<string, number>;
+}
+
+export const suiteArchKey = (r: { readonly suite: string; readonly architecture: string }) => `${r.suite}/${r.architecture}`;
+
+/** Each check of result_history (narrowed by `where`) with the date of its package's next check, which replaced its verdict. */
+export function checksInOrder(where = ''): string {
+  return `SELECT journal_id, suite, architecture, verdict, build_date,
+            LEAD(build_date) OVER (PARTITION BY name, suite, architecture ORDER BY build_date, journal_id) AS replaced_at
+       FROM result_history ${where}`;
+}
+
+/** verdict_changes as computed from the whole of result_history: how the migration that added the table filled it. */
+export const CHANGES_FROM_HISTORY = `SELECT day, suite, architecture, verdict, SUM(change) AS change FROM (
+       SELECT substr(build_date, 1, 10) AS day, suite, architecture, verdict, 1 AS change FROM result_history
+       UNION ALL
+       SELECT substr(replaced_at, 1, 10) AS day, suite, architecture, verdict, -1 AS change FROM (${checksInOrder()}) AS ordered
+        WHERE replaced_at IS NOT NULL) AS changes
+     GROUP BY day, suite, architecture, verdict`;
+
+export interface NewCheck {
+  readonly journalId: string;
   readonly name: string;
   readonly suite: string;
   readonly architecture: string;
@@ -12,44 +44,96 @@ export interface DatedVerdict {
   readonly buildDate: string;
 }
 
-export interface DaySnapshot {
-  readonly day: string;
-  /** Packages per verdict as of the end of that day (each package counted once, by its latest verdict). */
-  readonly byVerdict: Record<string, number>;
-}
-
-export interface Snapshots<R> {
-  /** Each package's latest verdict, per "suite/arch". */
-  readonly latest: Map<string, Map<string, R>>;
-  /** Packages per verdict after the last row, per "suite/arch". */
-  readonly counts: Map<string, Record<string, number>>;
-  readonly days: Map<string, DaySnapshot[]>;
-}
-
-export const suiteArchKey = (r: { readonly suite: string; readonly architecture: string }) => `${r.suite}/${r.architecture}`;
-
-/** Rows in build_date order, oldest first. */
-export function dailySnapshots<R extends DatedVerdict>(rows: Iterable<R>): Snapshots<R> {
-  const latest = new Map<string, Map<string, R>>();
-  const counts = new Map<string, Record<string, number>>();
-  const days = new Map<string, DaySnapshot[]>();
-  for (const row of rows) {
-    const key = suiteArchKey(row);
-    let packages = latest.get(key);
-    if (!packages) {
-      latest.set(key, (packages = new Map<string, R>()));
-      counts.set(key, {});
-      days.set(key, []);
-    }
-    const byVerdict = counts.get(key)!;
-    const before = packages.get(row.name);
-    if (before !== undefined && --byVerdict[before.verdict]! === 0) delete byVerdict[before.verdict]; // no verdict with no package: what verdict_days stores
-    byVerdict[row.verdict] = (byVerdict[row.verdict] ?? 0) + 1;
-    packages.set(row.name, row);
-    const series = days.get(key)!;
-    const day = row.buildDate.slice(0, 10);
-    if (series.at(-1)?.day === day) series[series.length - 1] = { day, byVerdict: { ...byVerdict } };
-    else series.push({ day, byVerdict: { ...byVerdict } });
+/**
+ * Adds a check just inserted into result_history to verdict_changes. It goes between its
+ * package's check before it and the one after it, in any order of arrival: it replaces
+ * the one before on its day, and the one after replaces it (instead of the one before)
+ * on that one's day. A check that changes no verdict (the usual re-check) only makes sure
+ * its day has a row.
+ */
+export async function addCheck(db: SqlSession, check: NewCheck): Promise<void> {
+  const { journalId, name, suite, architecture, verdict, buildDate } = check;
+  const neighbour = (side: '<' | '>') =>
+    db.all<{ verdict: string; build_date: string }>(
+      `SELECT verdict, build_date FROM result_history WHERE name = ? AND suite = ? AND architecture = ? AND (build_date, journal_id) ${side} (?, ?)
+        ORDER BY build_date ${side === '<' ? 'DESC' : ''}, journal_id ${side === '<' ? 'DESC' : ''} LIMIT 1`,
+      [name, suite, architecture, buildDate, journalId],
+    );
+  const [before] = await neighbour('<');
+  const [after] = await neighbour('>');
+  const changes = new Map<string, { day: string; verdict: string; change: number }>();
+  const add = (day: string, v: string, change: number) => {
+    const key = `${day} ${v}`;
+    changes.set(key, { day, verdict: v, change: (changes.get(key)?.change ?? 0) + change });
+  };
+  const day = buildDate.slice(0, 10);
+  add(day, verdict, 1);
+  if (before) add(day, before.verdict, -1);
+  if (after) {
+    const next = after.build_date.slice(0, 10);
+    add(next, verdict, -1);
+    if (before) add(next, before.verdict, 1);
   }
-  return { latest, counts, days };
+  for (const c of changes.values()) {
+    // A change of 0 still marks its day as one with a check (the chart has a bar for each),
+    // without locking the row that concurrent records of the same day also update.
+    const onConflict = c.change === 0 ? 'DO NOTHING' : 'DO UPDATE SET change = verdict_changes.change + excluded.change';
+    await db.run(
+      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (day, suite, architecture, verdict) ${onConflict}`,
+      [c.day, suite, architecture, c.verdict, c.change],
+    );
+  }
+}
+
+/** The running sums of verdict_changes: a snapshot for each day with a check, per "suite/arch", oldest first. */
+export async function dailySnapshots(db: SqlSession): Promise<Map<string, DaySnapshot[]>> {
+  const rows = await db.all<{ day: string; suite: string; architecture: string; verdict: string; change: number }>(
+    'SELECT day, suite, architecture, verdict, change FROM verdict_changes ORDER BY suite, architecture, day',
+  );
+  const days = new Map<string, DaySnapshot[]>();
+  let counts: Record<string, number> = {};
+  for (const row of rows) {
+    let series = days.get(suiteArchKey(row));
+    if (!series) {
+      days.set(suiteArchKey(row), (series = []));
+      counts = {};
+    }
+    counts[row.verdict] = (counts[row.verdict] ?? 0) + Number(row.change);
+    if (counts[row.verdict] === 0) delete counts[row.verdict];
+    if (series.at(-1)?.day === row.day) series[series.length - 1] = { day: row.day, byVerdict: { ...counts } };
+    else series.push({ day: row.day, byVerdict: { ...counts } });
+  }
+  return days;
+}
+
+/**
+ * The whole history per "suite/arch". Days folded out of result_history before
+ * verdict_changes existed come from the snapshots db fold stored then (verdict_days):
+ * the changes computed for them from the rows left are short.
+ */
+export async function verdictDays(db: SqlSession): Promise<Map<string, DaySnapshot[]>> {
+  const stored = await storedSnapshots(db);
+  const computed = await dailySnapshots(db);
+  const days = new Map<string, DaySnapshot[]>();
+  for (const key of [...new Set([...computed.keys(), ...stored.keys()])].sort()) {
+    const folded = stored.get(key) ?? [];
+    const foldedUntil = folded.at(-1)?.day ?? '';
+    days.set(key, [...folded, ...(computed.get(key) ?? []).filter((d) => d.day > foldedUntil)]);
+  }
+  return days;
+}
+
+async function storedSnapshots(db: SqlSession): Promise<Map<string, DaySnapshot[]>> {
+  const rows = await db.all<{ day: string; suite: string; architecture: string; verdict: string; packages: number }>(
+    'SELECT day, suite, architecture, verdict, packages FROM verdict_days ORDER BY suite, architecture, day',
+  );
+  const days = new Map<string, Array<{ day: string; byVerdict: Record<string, number> }>>();
+  for (const row of rows) {
+    const series = days.get(suiteArchKey(row)) ?? [];
+    if (series.at(-1)?.day !== row.day) series.push({ day: row.day, byVerdict: {} });
+    series.at(-1)!.byVerdict[row.verdict] = Number(row.packages);
+    days.set(suiteArchKey(row), series);
+  }
+  return days;
 }

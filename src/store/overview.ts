@@ -1,0 +1,105 @@
+/**
+ * What the dashboard counts, counted by the database: each suite/arch's catalogue and its
+ * packages' latest verdicts (results: one row per package, suite and architecture),
+ * build durations per node from each node's latest builds, and which nodes ever built.
+ * None of these reads the whole history: their cost grows with the catalogue, or with
+ * what is shown.
+ */
+import type { SqlSession } from './session.js';
+import { suiteArchKey } from './verdict-days.js';
+
+export interface VerdictCount {
+  readonly suite: string;
+  readonly architecture: string;
+  readonly verdict: string;
+  /** Packages whose latest verdict this is. */
+  readonly packages: number;
+  /** Of those, the packages the suite/arch's imported Sources index lists now. */
+  readonly listed: number;
+}
+
+/** Source packages in each suite/arch's imported Sources index, by "suite/arch". */
+export async function catalogueSizes(db: SqlSession): Promise<Map<string, number>> {
+  const rows = await db.all<{ suite: string; architecture: string; n: number }>(
+    'SELECT suite, architecture, CAST(count(*) AS INTEGER) AS n FROM sources GROUP BY suite, architecture',
+  );
+  return new Map(rows.map((r) => [suiteArchKey(r), Number(r.n)]));
+}
+
+export async function latestVerdictCounts(db: SqlSession): Promise<VerdictCount[]> {
+  const rows = await db.all<VerdictCount>(
+    `SELECT r.suite, r.architecture, r.verdict, CAST(count(*) AS INTEGER) AS packages, CAST(count(s.name) AS INTEGER) AS listed
+       FROM results r LEFT JOIN sources s ON s.name = r.name AND s.suite = r.suite AND s.architecture = r.architecture
+      GROUP BY r.suite, r.architecture, r.verdict`,
+  );
+  return rows.map((r) => ({ ...r, packages: Number(r.packages), listed: Number(r.listed) }));
+}
+
+export interface LatestVerdict {
+  readonly name: string;
+  readonly version: string;
+  readonly verdict: string;
+  readonly buildDate: string;
+}
+
+/** Each package's latest verdict in one suite/arch. */
+export async function latestVerdicts(db: SqlSession, suite: string, architecture: string): Promise<LatestVerdict[]> {
+  const rows = await db.all<{ name: string; version: string; verdict: string; build_date: string }>(
+    'SELECT name, version, verdict, build_date FROM results WHERE suite = ? AND architecture = ?',
+    [suite, architecture],
+  );
+  return rows.map((r) => ({ name: r.name, version: r.version, verdict: r.verdict, buildDate: r.build_date }));
+}
+
+/** Every node that ever built something: one index step per node (the index on builds starts with node), not a scan of the builds. */
+export async function buildNodes(db: SqlSession): Promise<string[]> {
+  const rows = await db.all<{ node: string }>(
+    `WITH RECURSIVE nodes(node) AS (
+       SELECT * FROM (SELECT node FROM builds ORDER BY node LIMIT 1) AS first
+       UNION ALL
+       SELECT (SELECT node FROM builds WHERE node > nodes.node ORDER BY node LIMIT 1) FROM nodes WHERE nodes.node IS NOT NULL)
+     SELECT node FROM nodes WHERE node IS NOT NULL`,
+  );
+  return rows.map((r) => r.node);
+}
+
+export interface Durations {
+  readonly node: string;
+  readonly buildNumber: number;
+  /** Builds the figures are of: the node's latest that built, at most the sample size. */
+  readonly count: number;
+  readonly medianSeconds: number;
+  readonly p95Seconds: number;
+}
+
+/**
+ * Median and 95th percentile (nearest rank) of the durations of each node's latest
+ * `sample` builds that built, per build number. Only builds that built say how long a
+ * package takes: a depwait, an unfetchable source or a checksum mismatch ends in
+ * seconds, a timeout at the limit. The latest, so that a node's figures follow its
+ * hardware and load as they are now, at a cost that does not grow with the history.
+ */
+export async function buildDurations(db: SqlSession, nodes: readonly string[], sample: number): Promise<Durations[]> {
+  const found: Durations[] = [];
+  for (const node of nodes) {
+    for (const buildNumber of [1, 2]) {
+      const rows = await db.all<{ duration_seconds: number }>(
+        `SELECT duration_seconds FROM builds WHERE node = ? AND build_number = ? AND status = 'built' ORDER BY started_at DESC LIMIT ?`,
+        [node, buildNumber, sample],
+      );
+      if (rows.length === 0) continue;
+      const values = rows.map((r) => Number(r.duration_seconds)).sort((a, b) => a - b);
+      const rank = (q: number) => values[Math.max(0, Math.ceil(q * values.length) - 1)]!;
+      found.push({ node, buildNumber, count: values.length, medianSeconds: rank(0.5), p95Seconds: rank(0.95) });
+    }
+  }
+  return found;
+}
+
+/** Each package's number of checks in result_history and the date of its latest: what tells whether its page changed. */
+export async function checksPerPackage(db: SqlSession): Promise<Map<string, { checks: number; latest: string }>> {
+  const rows = await db.all<{ name: string; checks: number; latest: string }>(
+    'SELECT name, CAST(count(*) AS INTEGER) AS checks, max(build_date) AS latest FROM result_history GROUP BY name',
+  );
+  return new Map(rows.map((r) => [r.name, { checks: Number(r.checks), latest: r.latest }]));
+}
