@@ -90,10 +90,14 @@ export class PostgresStore implements Store {
         if (Date.now() > deadline && lastError !== undefined) return { value: { gaveUp: true } }; // databaseWaitSeconds are over
         try {
           const client = await this.connected();
-          await client.query(begin);
+          // One round trip for both: a record is a handful of statements, each a round trip.
+          const takeLock = {
+            exclusive: `; SELECT pg_advisory_xact_lock(${WRITER_LOCK})`,
+            shared: `; SELECT pg_advisory_xact_lock_shared(${WRITER_LOCK})`,
+            none: '',
+          }[lock];
+          await client.query(`${begin}${takeLock}`);
           try {
-            if (lock === 'exclusive') await client.query('SELECT pg_advisory_xact_lock($1)', [WRITER_LOCK]);
-            if (lock === 'shared') await client.query('SELECT pg_advisory_xact_lock_shared($1)', [WRITER_LOCK]);
             const value = await body(session(client));
             if (lock !== 'none') faultPoint('postgres:before-commit');
             await client.query('COMMIT');
