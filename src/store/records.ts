@@ -121,12 +121,25 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
           buildDate: record.buildDate,
         });
       }
-      for (const b of record.builds) {
+      if (record.builds.length > 0) {
         await db.run(
           `INSERT INTO builds
              (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-          [checkId, b.buildNumber, s.name, s.version, s.suite, s.architecture, b.node, b.job ?? null, b.startedAt, b.durationSeconds, b.exitCode, b.status],
+           VALUES ${record.builds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+          record.builds.flatMap((b) => [
+            checkId,
+            b.buildNumber,
+            s.name,
+            s.version,
+            s.suite,
+            s.architecture,
+            b.node,
+            b.job ?? null,
+            b.startedAt,
+            b.durationSeconds,
+            b.exitCode,
+            b.status,
+          ]),
         );
       }
       return;
