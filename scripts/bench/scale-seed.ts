@@ -1,8 +1,11 @@
 /**
  * A year of Debian-size history as SQL both databases run, for the scale benchmarks: the
  * catalogue of `packages` source packages × 4 suites × 2 architectures, `checks` checks
- * in result_history spread over 365 days (two builds each), and results as their latest.
+ * in result_history spread over 365 days (two builds each), results as their latest, and
+ * verdict_changes filled from them as the migration that added it does.
  */
+import { CHANGES_FROM_HISTORY } from '../../src/store/verdict-days.js';
+
 export function seedStatements(dialect: 'postgresql' | 'sqlite', checks: number, packages: number): string[] {
   // i numbers the check, p = i mod (packages × 8) its package/suite/arch.
   const cells = packages * 8;
@@ -28,5 +31,6 @@ export function seedStatements(dialect: 'postgresql' | 'sqlite', checks: number,
        SELECT 'h' || i, 2, ${name(`i % ${cells}`)}, '1.0', ${suite(`i % ${cells}`)}, ${arch(`i % ${cells}`)}, 'node2', 'j', ${at}, 110 + i % 50, 0, 'built' FROM ${series(checks)}`,
     `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date)
        SELECT name, version, suite, architecture, max(verdict), 'node1', 'node2', max(build_date) FROM result_history GROUP BY name, version, suite, architecture`,
+    `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) ${CHANGES_FROM_HISTORY}`,
   ];
 }

@@ -2,11 +2,12 @@
  * Keeps the embedded database bounded (`db fold`): checks older than the cut-off leave
  * result_history and builds, except each package's latest one, which carries its verdict
  * on. The dashboard's history chart loses nothing: it is read from verdict_changes, which
- * each check updated when it was recorded (verdict-days.ts). Idempotent: folding again at
- * the same cut-off changes nothing.
+ * each check appended to when it was recorded (verdict-days.ts); the fold only sums those
+ * rows up, a row per day, suite/arch and verdict. Idempotent: folding again at the same
+ * cut-off changes nothing.
  */
 import type { SqlSession } from './session.js';
-import { checksInOrder } from './verdict-days.js';
+import { checksInOrder, compactChanges } from './verdict-days.js';
 
 export interface Folded {
   /** Checks removed from result_history (with their single builds). */
@@ -25,5 +26,6 @@ export async function foldHistory(db: SqlSession, before: string): Promise<Folde
   );
   await db.run(`DELETE FROM builds WHERE journal_id IN (SELECT journal_id FROM (${replaced}) AS replaced)`, [before]);
   await db.run(`DELETE FROM result_history WHERE journal_id IN (SELECT journal_id FROM (${replaced}) AS replaced)`, [before]);
+  await compactChanges(db);
   return { checks: Number(removed?.checks ?? 0), days: Number(removed?.days ?? 0), before };
 }

@@ -44,11 +44,11 @@ export const MIGRATIONS: readonly string[] = [
      day TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL, verdict TEXT NOT NULL, packages INTEGER NOT NULL,
      PRIMARY KEY (day, suite, architecture, verdict));`,
   // The dashboard's reads in SQL, each costing what it shows: the chart from verdict_changes
-  // (kept up to date by each record, see verdict-days.ts), a package's neighbouring checks
+  // (appended to by each record, summed up by db fold; see verdict-days.ts), a package's neighbouring checks
   // and its page by (name, suite, architecture, build_date), each node's latest builds.
   `CREATE TABLE verdict_changes (
-     day TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL, verdict TEXT NOT NULL, change INTEGER NOT NULL,
-     PRIMARY KEY (day, suite, architecture, verdict));
+     day TEXT NOT NULL, suite TEXT NOT NULL, architecture TEXT NOT NULL, verdict TEXT NOT NULL, change INTEGER NOT NULL);
+   CREATE INDEX verdict_changes_by_day ON verdict_changes (day, suite, architecture);
    INSERT INTO verdict_changes (day, suite, architecture, verdict, change) ${CHANGES_FROM_HISTORY};
    DROP INDEX result_history_by_name;
    CREATE INDEX result_history_by_package ON result_history (name, suite, architecture, build_date, journal_id);

@@ -5,12 +5,12 @@
  *
  * Kept as changes, so that reading it costs what it shows (a row per day and verdict),
  * not the whole history: a check adds its package to its verdict on its day, and takes
- * it away again on the day of that package's next check. verdict_changes holds the sum
- * of these per day, suite/arch and verdict (a row for each day with a check, 0 if its
- * checks changed nothing), and each recorded check updates it in the same transaction
- * (addCheck). A day's snapshot is the running sum up to it.
+ * it away again on the day of that package's next check. Each recorded check appends its
+ * changes to verdict_changes in the same transaction (addCheck); their sums per day,
+ * suite/arch and verdict are the chart (a day with checks has a row, of 0 if its checks
+ * changed nothing). A day's snapshot is the running sum up to it.
  */
-import type { SqlSession } from './session.js';
+import { MAX_BOUND_VALUES, type SqlSession, inChunks } from './session.js';
 
 export interface DaySnapshot {
   readonly day: string;
@@ -48,23 +48,28 @@ export interface NewCheck {
  * Adds a check just inserted into result_history to verdict_changes. It goes between its
  * package's check before it and the one after it, in any order of arrival: it replaces
  * the one before on its day, and the one after replaces it (instead of the one before)
- * on that one's day. A check that changes no verdict (the usual re-check) only makes sure
- * its day has a row.
+ * on that one's day. Rows are only ever appended, so concurrent writers never wait for
+ * each other here (summing into one row per day would make every writer of the day queue
+ * on it); db fold sums them up again (compactChanges). A check that changes no verdict
+ * (the usual re-check) adds nothing, unless its day has no row yet.
  */
 export async function addCheck(db: SqlSession, check: NewCheck): Promise<void> {
   const { journalId, name, suite, architecture, verdict, buildDate } = check;
-  const neighbour = (side: '<' | '>') =>
-    db.all<{ verdict: string; build_date: string }>(
-      `SELECT verdict, build_date FROM result_history WHERE name = ? AND suite = ? AND architecture = ? AND (build_date, journal_id) ${side} (?, ?)
-        ORDER BY build_date ${side === '<' ? 'DESC' : ''}, journal_id ${side === '<' ? 'DESC' : ''} LIMIT 1`,
-      [name, suite, architecture, buildDate, journalId],
-    );
-  const [before] = await neighbour('<');
-  const [after] = await neighbour('>');
+  const neighbour = (side: '<' | '>', order: 'ASC' | 'DESC') =>
+    `SELECT * FROM (SELECT '${side}' AS side, verdict, build_date FROM result_history
+       WHERE name = ? AND suite = ? AND architecture = ? AND (build_date, journal_id) ${side} (?, ?)
+       ORDER BY build_date ${order}, journal_id ${order} LIMIT 1) AS ${side === '<' ? 'before_it' : 'after_it'}`;
+  const key = [name, suite, architecture, buildDate, journalId];
+  const neighbours = await db.all<{ side: '<' | '>'; verdict: string; build_date: string }>(`${neighbour('<', 'DESC')} UNION ALL ${neighbour('>', 'ASC')}`, [
+    ...key,
+    ...key,
+  ]);
+  const before = neighbours.find((n) => n.side === '<');
+  const after = neighbours.find((n) => n.side === '>');
   const changes = new Map<string, { day: string; verdict: string; change: number }>();
   const add = (day: string, v: string, change: number) => {
-    const key = `${day} ${v}`;
-    changes.set(key, { day, verdict: v, change: (changes.get(key)?.change ?? 0) + change });
+    const at = `${day} ${v}`;
+    changes.set(at, { day, verdict: v, change: (changes.get(at)?.change ?? 0) + change });
   };
   const day = buildDate.slice(0, 10);
   add(day, verdict, 1);
@@ -74,23 +79,47 @@ export async function addCheck(db: SqlSession, check: NewCheck): Promise<void> {
     add(next, verdict, -1);
     if (before) add(next, before.verdict, 1);
   }
-  for (const c of changes.values()) {
-    // A change of 0 still marks its day as one with a check (the chart has a bar for each),
-    // without locking the row that concurrent records of the same day also update.
-    const onConflict = c.change === 0 ? 'DO NOTHING' : 'DO UPDATE SET change = verdict_changes.change + excluded.change';
+  const rows = [...changes.values()].filter((c) => c.change !== 0);
+  if (rows.length > 0) {
     await db.run(
-      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (day, suite, architecture, verdict) ${onConflict}`,
-      [c.day, suite, architecture, c.verdict, c.change],
+      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      rows.flatMap((c) => [c.day, suite, architecture, c.verdict, c.change]),
+    );
+  }
+  if (!rows.some((c) => c.day === day)) {
+    // The chart has a bar for each day with a check: a day of re-checks only needs one row, of 0.
+    await db.run(
+      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change)
+       SELECT ?, ?, ?, ?, 0 WHERE NOT EXISTS (SELECT 1 FROM verdict_changes WHERE day = ? AND suite = ? AND architecture = ?)`,
+      [day, suite, architecture, verdict, day, suite, architecture],
+    );
+  }
+}
+
+/** The changes summed up: a row per day, suite/arch and verdict. */
+export async function summedChanges(db: SqlSession): Promise<{ day: string; suite: string; architecture: string; verdict: string; change: number }[]> {
+  const rows = await db.all<{ day: string; suite: string; architecture: string; verdict: string; change: number }>(
+    `SELECT day, suite, architecture, verdict, CAST(SUM(change) AS INTEGER) AS change FROM verdict_changes
+      GROUP BY suite, architecture, day, verdict ORDER BY suite, architecture, day, verdict`,
+  );
+  return rows.map((r) => ({ ...r, change: Number(r.change) }));
+}
+
+/** Replaces the appended changes by their sums, so that the table grows with the days, not with the checks. The caller holds the database exclusively. */
+export async function compactChanges(db: SqlSession): Promise<void> {
+  const sums = await summedChanges(db);
+  await db.run('DELETE FROM verdict_changes');
+  for (const chunk of inChunks(sums, Math.floor(MAX_BOUND_VALUES / 5))) {
+    await db.run(
+      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((c) => [c.day, c.suite, c.architecture, c.verdict, c.change]),
     );
   }
 }
 
 /** The running sums of verdict_changes: a snapshot for each day with a check, per "suite/arch", oldest first. */
 export async function dailySnapshots(db: SqlSession): Promise<Map<string, DaySnapshot[]>> {
-  const rows = await db.all<{ day: string; suite: string; architecture: string; verdict: string; change: number }>(
-    'SELECT day, suite, architecture, verdict, change FROM verdict_changes ORDER BY suite, architecture, day',
-  );
+  const rows = await summedChanges(db);
   const days = new Map<string, DaySnapshot[]>();
   let counts: Record<string, number> = {};
   for (const row of rows) {

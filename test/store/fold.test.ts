@@ -60,6 +60,27 @@ describe('folding old history', () => {
     assert.deepEqual(laterChart.days.get('bookworm/amd64')?.slice(0, 4), before.days.get('bookworm/amd64'), 'the days folded before are kept as they were');
   });
 
+  it('killed at any point of its commit, leaves the database as it was or folded whole, and a second run finishes it', async () => {
+    // The cut-off of the first test: 2026-01-01, whatever today is.
+    const days = String(Math.floor((Date.now() - Date.parse('2026-01-01T00:00:00Z')) / 86400_000));
+    for (const fault of ['store:before-save', 'store:before-rename', 'store:after-save']) {
+      const s = sandbox('fold-killed');
+      const store = new FileStore(path.join(s.root, 'reproducible.db'), SETTINGS);
+      await store.record(CHECKS);
+      const before = await chart(store);
+      const killed = cli(s.root, ['db', 'fold', '--older-than-days', days], { REPRO_SPOOL_FAULT: fault });
+      assert.equal(killed.signal, 'SIGKILL', fault);
+      const left = await rowsOf(store, 'result_history');
+      assert.ok(left === 8 || left === 5, `${fault}: all 8 checks or the 5 a fold keeps, not ${left}`);
+      assert.deepEqual(await chart(store), before, `${fault}: the chart and today's counts as they were`);
+      const again = cli(s.root, ['--json', 'db', 'fold', '--older-than-days', days]);
+      assert.equal(again.status, 0, again.stderr);
+      assert.equal(fromJson<{ checks: number }>(again.stdout).checks, left - 5, `${fault}: the second run folds what the first did not`);
+      assert.equal(await rowsOf(store, 'result_history'), 5);
+      assert.deepEqual(await chart(store), before, fault);
+    }
+  });
+
   it('runs from the CLI with the configured age, and says what it folded', () => {
     const s = sandbox('fold-cli');
     const folded = cli(s.root, ['--json', 'db', 'fold', '--older-than-days', '30']);

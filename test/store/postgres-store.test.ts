@@ -183,15 +183,19 @@ describe('reproducible.db in PostgreSQL', () => {
     const built = await cliAsync(s.root, ['--config', embedded, 'build', 'steady', '--arch', 'amd64']);
     assert.equal(built.status, 0, built.stderr);
     assert.equal((await writer(path.join(s.root, 'reproducible.db'), 'more', 30)).status, 0);
-    const migrate = () => cliAsync(s.root, ['--config', embedded, '--json', 'db', 'migrate', '--to', url]);
+    const migrate = (env: Record<string, string> = {}) => cliAsync(s.root, ['--config', embedded, '--json', 'db', 'migrate', '--to', url], env);
+    const killed = await migrate({ REPRO_SPOOL_FAULT: 'migrate:after-table' });
+    assert.equal(killed.signal, 'SIGKILL', 'killed once the first table (sources) was copied');
     const first = await migrate();
     assert.equal(first.status, 0, first.stderr);
     const report = fromJson<Array<{ table: string; source: number; copied: number; target: number }>>(first.stdout);
     const byTable = Object.fromEntries(report.map((r) => [r.table, [r.source, r.copied, r.target]]));
+    assert.deepEqual(byTable.sources, [byTable.sources![0], 0, byTable.sources![0]], 'copied before the kill, kept');
     assert.deepEqual(byTable.results, [31, 31, 31]);
     assert.deepEqual(byTable.result_history, [31, 31, 31]);
     assert.deepEqual(byTable.builds, [62, 62, 62]);
-    assert.ok(byTable.sources![0]! >= 1 && byTable.schedule_history![0]! >= 1, JSON.stringify(byTable));
+    assert.ok(byTable.sources[0]! >= 1 && byTable.schedule_history![0]! >= 1, JSON.stringify(byTable));
+    assert.equal(byTable.verdict_changes![2], byTable.verdict_changes![0], 'the chart moves with it');
     const again = fromJson<Array<{ copied: number }>>((await migrate()).stdout);
     assert.deepEqual(
       again.map((r) => r.copied),
