@@ -52,10 +52,10 @@ export function isPostgresUrl(location: string): boolean {
 
 /**
  * Where one commit of the embedded file takes about a second, measured by
- * scripts/bench/store-scale.ts on two cores: 229 MB 0.68 s, 480 MB 1.9 s per commit (the
- * file is rewritten whole), so about 300 MB. status warns from 80% of it.
+ * scripts/bench/store-scale.ts on two cores: 270 MB 0.97 s, 583 MB 2.2 s per commit (the
+ * file is rewritten whole), so about 280 MB. status warns from 80% of it.
  */
-export const EMBEDDED_SECOND_PER_COMMIT_BYTES = 300 * 1024 * 1024;
+export const EMBEDDED_SECOND_PER_COMMIT_BYTES = 280 * 1024 * 1024;
 
 /** What status says when the embedded file nears a second per commit. */
 export function sizeWarning(store: Store): string | undefined {
@@ -63,7 +63,7 @@ export function sizeWarning(store: Store): string | undefined {
   if (size === undefined || size < 0.8 * EMBEDDED_SECOND_PER_COMMIT_BYTES) return undefined;
   const mb = Math.round(size / 1024 / 1024);
   return (
-    `${store.describe()} is ${mb} MB: every commit rewrites it whole, about a second each at 300 MB. ` +
+    `${store.describe()} is ${mb} MB: every commit rewrites it whole, about a second each at ${EMBEDDED_SECOND_PER_COMMIT_BYTES / 1024 / 1024} MB. ` +
     'Fold old history (db fold --older-than-days N) or move to PostgreSQL (db migrate --to postgresql://…)'
   );
 }
