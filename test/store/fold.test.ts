@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { FileStore } from '../../src/store/file-store.js';
@@ -68,12 +69,15 @@ describe('folding old history', () => {
       const store = new FileStore(path.join(s.root, 'reproducible.db'), SETTINGS);
       await store.record(CHECKS);
       const before = await chart(store);
-      const killed = cli(s.root, ['db', 'fold', '--older-than-days', days], { REPRO_SPOOL_FAULT: fault });
+      // A killed writer's lock is taken over once stale: 2 s here.
+      const config = path.join(s.dir, 'config.json');
+      fs.writeFileSync(config, JSON.stringify({ thresholds: { lockStaleSeconds: 2, lockUpdateSeconds: 1 } }));
+      const killed = cli(s.root, ['--config', config, 'db', 'fold', '--older-than-days', days], { REPRO_SPOOL_FAULT: fault });
       assert.equal(killed.signal, 'SIGKILL', fault);
       const left = await rowsOf(store, 'result_history');
       assert.ok(left === 8 || left === 5, `${fault}: all 8 checks or the 5 a fold keeps, not ${left}`);
       assert.deepEqual(await chart(store), before, `${fault}: the chart and today's counts as they were`);
-      const again = cli(s.root, ['--json', 'db', 'fold', '--older-than-days', days]);
+      const again = cli(s.root, ['--config', config, '--json', 'db', 'fold', '--older-than-days', days]);
       assert.equal(again.status, 0, again.stderr);
       assert.equal(fromJson<{ checks: number }>(again.stdout).checks, left - 5, `${fault}: the second run folds what the first did not`);
       assert.equal(await rowsOf(store, 'result_history'), 5);

@@ -169,7 +169,8 @@ describe('reaper', () => {
     // abandoned: an unlocked claim older than the stale time; taken back to the inbox by someone else meanwhile
     const abandoned = writeEntry(s.layout, PENDING, id('abandoned'));
     await sleep(2500);
-    const reaping = cliAsync(s.root, ['--config', config, '--json', 'reap'], { REPRO_SPOOL_STALL: 'reap:after-plan:3000' });
+    // As node1's own reaper: on main an unlocked node1/ entry this old is one its job lost, and a fresh plan hands it back.
+    const reaping = cliAsync(s.root, ['--config', config, '--json', 'reap', '--node', 'node1'], { REPRO_SPOOL_STALL: 'reap:after-plan:3000' });
     await sleep(1500); // the reaper has walked and is stalled
     fs.unlinkSync(s.layout.entryPath(SCHEDULED, id('dup')));
     fs.renameSync(abandoned, writeEntry(s.layout, inbox, id('abandoned')));
