@@ -129,6 +129,7 @@ export const ConfigSchema = z
         downloadRetries: count(3, 0, 20),
         downloadBackoffSeconds: seconds(2),
         databaseWaitSeconds: seconds(120),
+        databaseQueryTimeoutSeconds: seconds(600),
         sourcesIndexMaxAgeSeconds: seconds(6 * 3600),
         buildTimeoutSeconds: seconds(16 * 3600), // below maxBuildSeconds: a longer build is the reaper's
         diffoscopeTimeoutSeconds: seconds(1800),

@@ -30,6 +30,8 @@ export interface DatabaseSettings {
   readonly waitMs: number;
   /** How often a waiting writer looks again. */
   readonly pollMs: number;
+  /** PostgreSQL: a statement unanswered this long means a server that hangs; its connection is dropped and the transaction tried again. */
+  readonly queryTimeoutMs: number;
 }
 
 export interface HistorySettings {
@@ -111,7 +113,7 @@ export function resolveSettings(config: Config): Settings {
       dscMaxBytes: DSC_MAX_BYTES,
     },
     catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds) },
-    database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS },
+    database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS, queryTimeoutMs: ms(t.databaseQueryTimeoutSeconds) },
     history: { foldAfterDays: t.historyFoldAfterDays },
     build: {
       buildTimeoutMs: ms(t.buildTimeoutSeconds),

@@ -14,6 +14,7 @@
  * that cannot be reached is retried (backoff) for databaseWaitSeconds, then exit 6.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
 import { SpoolError } from '../errors.js';
 import { faultPoint } from '../durable/fault.js';
@@ -33,6 +34,7 @@ const TRANSIENT = /^(08|57P0|40001|40P01|53300)/;
 
 export class PostgresStore implements Store {
   private client: pg.Client | undefined;
+  private socket: net.Socket | undefined;
 
   constructor(
     private readonly url: string,
@@ -77,6 +79,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.socket = undefined;
     await client?.end();
   }
 
@@ -103,13 +106,14 @@ export class PostgresStore implements Store {
             await client.query('COMMIT');
             return { value: { done: value } };
           } catch (error) {
-            await client.query('ROLLBACK').catch(() => undefined); // the connection may be gone: the server rolls back anyway
+            // A lost connection is rolled back by the server; asking would wait on a server that may not answer.
+            if (!isTransient(error)) await client.query('ROLLBACK');
             throw error;
           }
         } catch (error) {
           if (!isTransient(error)) throw error;
           lastError = error;
-          await this.close().catch(() => undefined); // the connection is broken: nothing to end cleanly
+          this.abandon();
           return { retry: (error as Error).message };
         }
       },
@@ -120,10 +124,18 @@ export class PostgresStore implements Store {
 
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
+    let socket: net.Socket | undefined;
     const client = new pg.Client({
       connectionString: this.url,
       connectionTimeoutMillis: Math.min(this.settings.waitMs, 10_000),
       application_name: 'repro-spool',
+      // A server that accepts connections and then stops answering (stopped, swapping, a
+      // half-open connection) would otherwise hang the command: the statement fails, and
+      // the transaction is tried again on a new connection until databaseWaitSeconds.
+      query_timeout: this.settings.queryTimeoutMs,
+      // The socket pg would make, kept here: a connection given up on is destroyed, since
+      // Client.end() waits for the server to close its side.
+      stream: () => (socket = new net.Socket()),
     });
     client.on('error', () => undefined); // a connection dropped while idle: the next query fails and is retried
     await client.connect();
@@ -136,11 +148,19 @@ export class PostgresStore implements Store {
         await client.query('COMMIT');
       }
     } catch (error) {
-      await client.end().catch(() => undefined);
+      socket?.destroy();
       throw error;
     }
     this.client = client;
+    this.socket = socket;
     return client;
+  }
+
+  /** Drops a connection that failed: destroyed, not ended, and the next transaction connects anew. */
+  private abandon(): void {
+    this.socket?.destroy();
+    this.client = undefined;
+    this.socket = undefined;
   }
 }
 

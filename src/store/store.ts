@@ -33,6 +33,8 @@ export interface StoreSettings {
   /** How long a writer waits for the database (its lock, or a server to come back) before giving up, and how often it looks. */
   readonly waitMs: number;
   readonly pollMs: number;
+  /** PostgreSQL: how long one statement may go unanswered before its connection counts as lost; undefined: no limit (the CLI always sets it). */
+  readonly queryTimeoutMs?: number;
   /**
    * The lock holder waits this long before listing the journal, so that a batch catches
    * writers that are a few milliseconds behind (measured best at 15 ms: scripts/bench/db-results.ts).

@@ -21,6 +21,10 @@ export interface Postgres {
   newDatabase(): Promise<string>;
   /** SIGKILL the server and every backend: a crash. */
   kill(): Promise<void>;
+  /** SIGSTOP the server and every backend: it keeps its connections and answers nothing (a hung server). */
+  pause(): void;
+  /** SIGCONT them again. */
+  resume(): void;
   /** Start it again on the same data (it recovers from its WAL). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -37,6 +41,15 @@ function binDir(): string {
 /** As root, run the server's programs as postgres; otherwise as ourselves. */
 function asServerUser(command: string, args: string[]): [string, string[]] {
   return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+/** A backend may end between being listed and being signalled. */
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 export async function startPostgres(): Promise<Postgres> {
@@ -93,6 +106,23 @@ export async function startPostgres(): Promise<Postgres> {
     if (signal === 'SIGKILL') fs.rmSync(pidFile, { force: true }); // what a crash leaves; the server recovers from its WAL
   };
 
+  /** The postmaster and every process it started (its backends). */
+  const serverProcesses = (): number[] => {
+    const postmaster = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const children = fs
+      .readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((pid) => {
+        try {
+          return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]) === postmaster;
+        } catch {
+          return false; // ended meanwhile
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  };
+
   await start();
   return {
     port,
@@ -106,6 +136,9 @@ export async function startPostgres(): Promise<Postgres> {
       return `postgresql://repro@127.0.0.1:${port}/${name}`;
     },
     kill: () => signalAll('SIGKILL'),
+    pause: () => serverProcesses().forEach((pid) => signalIfAlive(pid, 'SIGSTOP')),
+    // runuser stops itself when its child stops (as su does, for job control): it goes on too.
+    resume: () => [...serverProcesses(), ...(server?.pid ? [server.pid] : [])].forEach((pid) => signalIfAlive(pid, 'SIGCONT')),
     start,
     stop: async () => {
       await signalAll('SIGINT'); // fast shutdown

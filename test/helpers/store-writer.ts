@@ -3,7 +3,8 @@
  * or a postgresql:// URL), or with STORE_MODE=write inserts COUNT sources rows in one
  * exclusive write (as sources import does), or with STORE_MODE=node-info records COUNT
  * collections of node1's information, each of three keys. STORE_LOCK_STALE_MS shortens the stale time
- * for stall tests, STORE_WAIT_MS how long it waits for the database.
+ * for stall tests, STORE_WAIT_MS how long it waits for the database, STORE_QUERY_TIMEOUT_MS how long
+ * a PostgreSQL statement may go unanswered.
  * Usage: node --import tsx store-writer.ts DB PREFIX COUNT
  */
 import { SpoolError } from '../../src/errors.js';
@@ -12,7 +13,8 @@ import { openStore } from '../../src/store/store.js';
 const [location, prefix, count] = process.argv.slice(2) as [string, string, string];
 const lockStaleMs = Number(process.env.STORE_LOCK_STALE_MS ?? 10_000);
 const waitMs = Number(process.env.STORE_WAIT_MS ?? 120_000);
-const store = await openStore(location, { lockStaleMs, lockUpdateMs: Math.max(1000, lockStaleMs / 5), waitMs, pollMs: 5 });
+const queryTimeoutMs = process.env.STORE_QUERY_TIMEOUT_MS ? Number(process.env.STORE_QUERY_TIMEOUT_MS) : undefined;
+const store = await openStore(location, { lockStaleMs, lockUpdateMs: Math.max(1000, lockStaleMs / 5), waitMs, pollMs: 5, queryTimeoutMs });
 try {
   if (process.env.STORE_MODE === 'node-info') {
     for (let i = 0; i < Number(count); i++) {

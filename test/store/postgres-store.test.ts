@@ -150,6 +150,33 @@ describe('reproducible.db in PostgreSQL', () => {
     assert.deepEqual([await count(url, 'result_history'), await count(url, 'builds')], [1, 2], 'applied once');
   });
 
+  it('gives up on a server that stops answering mid-transaction (exit 6) instead of hanging, and loses nothing acknowledged', async () => {
+    const url = await server.newDatabase();
+    assert.equal((await writer(url, 'before', 1)).status, 0);
+    const env = { REPRO_SPOOL_STALL: 'postgres:before-commit:2000', STORE_WAIT_MS: '4000', STORE_QUERY_TIMEOUT_MS: '1500' };
+    const started = Date.now();
+    const hung = writer(url, 'hung', 1, env);
+    await inTransaction(url);
+    server.pause(); // its COMMIT will get no answer, nor will a new connection
+    try {
+      let timer: NodeJS.Timeout | undefined;
+      const tooLong = new Promise<{ status: string; stderr: string }>((resolve) => {
+        timer = setTimeout(() => resolve({ status: 'still hanging after 45 s', stderr: '' }), 45_000);
+      });
+      const done = await Promise.race([hung, tooLong]);
+      clearTimeout(timer);
+      assert.equal(done.status, 6, done.stderr);
+      assert.match(done.stderr, /cannot reach the database postgresql:\/\/repro@127\.0\.0\.1:\d+\/t_\w+ for 4 s: .*timeout/i);
+      assert.ok(Date.now() - started < 30_000, `gave up after ${Date.now() - started} ms`);
+    } finally {
+      server.resume();
+    }
+    const names_ = await names(url);
+    assert.ok(names_.includes('before-0'), 'the acknowledged record is there');
+    assert.ok(names_.length <= 2, 'the unacknowledged one is there at most once (its COMMIT may have been read once the server went on)');
+    assert.equal((await writer(url, 'after', 1)).status, 0, 'and the server is usable again');
+  });
+
   it('says a server that is not there is unreachable (exit 6), naming it, without a stack trace', async () => {
     const url = `postgresql://repro@127.0.0.1:9/nowhere`;
     const refused = await writer(url, 'x', 1, { STORE_WAIT_MS: '800' });
