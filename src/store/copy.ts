@@ -6,7 +6,7 @@
  */
 import { faultPoint } from '../durable/fault.js';
 import { SpoolError } from '../errors.js';
-import { MAX_BOUND_VALUES, type SqlSession, type SqlValue, placeholders } from './session.js';
+import { MAX_BOUND_VALUES, type SqlSession, type SqlValue, valueRows } from './session.js';
 import type { Store } from './store.js';
 import { summedChanges } from './verdict-days.js';
 
@@ -61,9 +61,8 @@ async function copyTable(
       if (appendOnly && (await countRows(db, table.name)) > 0) return;
       for (let start = 0; start < rows.length; start += perStatement) {
         const batch = rows.slice(start, start + perStatement);
-        const values = batch.map(() => `(${placeholders(columns)})`).join(', ');
         await db.run(
-          `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${values} ${onConflict(table, columns)}`,
+          `INSERT INTO ${table.name} (${columns.join(', ')}) VALUES ${valueRows(batch.length, columns.length)} ${onConflict(table, columns)}`,
           batch.flatMap((row) => columns.map((c) => row[c] ?? null)),
         );
       }

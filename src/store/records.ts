@@ -3,7 +3,7 @@
  * changes nothing (keys include the journal id; results only move forward in time), so
  * a merge that crashed after saving but before deleting its journal files is harmless.
  */
-import type { SqlSession } from './session.js';
+import { type SqlSession, valueRows } from './session.js';
 import { addCheck } from './verdict-days.js';
 import { z } from 'zod';
 
@@ -125,7 +125,7 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
         await db.run(
           `INSERT INTO builds
              (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
-           VALUES ${record.builds.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')} ON CONFLICT DO NOTHING`,
+           VALUES ${valueRows(record.builds.length, 12)} ON CONFLICT DO NOTHING`,
           record.builds.flatMap((b) => [
             checkId,
             b.buildNumber,

@@ -44,6 +44,12 @@ export const MAX_BOUND_VALUES = 30_000;
 /** `?, ?, ?` for a list of values. */
 export const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(', ');
 
+/** `(?, ?), (?, ?)`: the VALUES of a multi-row INSERT, `rows` rows of `columns` values each. */
+export function valueRows(rows: number, columns: number): string {
+  const row = `(${Array.from({ length: columns }, () => '?').join(', ')})`;
+  return Array.from({ length: rows }, () => row).join(', ');
+}
+
 /** A list cut into pieces of at most `size`, to bind each piece in one statement. */
 export function inChunks<T>(values: readonly T[], size = MAX_BOUND_VALUES): T[][] {
   const chunks: T[][] = [];

@@ -10,7 +10,7 @@
  * suite/arch and verdict are the chart (a day with checks has a row, of 0 if its checks
  * changed nothing). A day's snapshot is the running sum up to it.
  */
-import { MAX_BOUND_VALUES, type SqlSession, inChunks } from './session.js';
+import { MAX_BOUND_VALUES, type SqlSession, inChunks, valueRows } from './session.js';
 
 export interface DaySnapshot {
   readonly day: string;
@@ -82,7 +82,7 @@ export async function addCheck(db: SqlSession, check: NewCheck): Promise<void> {
   const rows = [...changes.values()].filter((c) => c.change !== 0);
   if (rows.length > 0) {
     await db.run(
-      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES ${valueRows(rows.length, 5)}`,
       rows.flatMap((c) => [c.day, suite, architecture, c.verdict, c.change]),
     );
   }
@@ -111,7 +111,7 @@ export async function compactChanges(db: SqlSession): Promise<void> {
   await db.run('DELETE FROM verdict_changes');
   for (const chunk of inChunks(sums, Math.floor(MAX_BOUND_VALUES / 5))) {
     await db.run(
-      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+      `INSERT INTO verdict_changes (day, suite, architecture, verdict, change) VALUES ${valueRows(chunk.length, 5)}`,
       chunk.flatMap((c) => [c.day, c.suite, c.architecture, c.verdict, c.change]),
     );
   }
