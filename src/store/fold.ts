@@ -18,14 +18,20 @@ export interface Folded {
 }
 
 export async function foldHistory(db: SqlSession, before: string): Promise<Folded> {
-  // Every check before the cut-off that a later check of its package (also before it) replaced.
-  const replaced = `SELECT journal_id, build_date FROM (${checksInOrder('WHERE build_date < ?')}) AS ordered WHERE replaced_at IS NOT NULL`;
-  const [removed] = await db.all<{ checks: number; days: number }>(
-    `SELECT CAST(count(*) AS INTEGER) AS checks, CAST(count(DISTINCT substr(build_date, 1, 10)) AS INTEGER) AS days FROM (${replaced}) AS replaced`,
+  // Every check before the cut-off that a later check of its package (also before it)
+  // replaced: worked out once (a window over the history), then counted and deleted.
+  await db.run('CREATE TEMPORARY TABLE folded_checks (journal_id TEXT PRIMARY KEY, day TEXT NOT NULL)');
+  await db.run(
+    `INSERT INTO folded_checks (journal_id, day)
+     SELECT journal_id, substr(build_date, 1, 10) FROM (${checksInOrder('WHERE build_date < ?')}) AS ordered WHERE replaced_at IS NOT NULL`,
     [before],
   );
-  await db.run(`DELETE FROM builds WHERE journal_id IN (SELECT journal_id FROM (${replaced}) AS replaced)`, [before]);
-  await db.run(`DELETE FROM result_history WHERE journal_id IN (SELECT journal_id FROM (${replaced}) AS replaced)`, [before]);
+  const [removed] = await db.all<{ checks: number; days: number }>(
+    'SELECT CAST(count(*) AS INTEGER) AS checks, CAST(count(DISTINCT day) AS INTEGER) AS days FROM folded_checks',
+  );
+  await db.run('DELETE FROM builds WHERE journal_id IN (SELECT journal_id FROM folded_checks)');
+  await db.run('DELETE FROM result_history WHERE journal_id IN (SELECT journal_id FROM folded_checks)');
+  await db.run('DROP TABLE folded_checks');
   await compactChanges(db);
   return { checks: Number(removed?.checks ?? 0), days: Number(removed?.days ?? 0), before };
 }
