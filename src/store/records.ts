@@ -110,7 +110,10 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
         [checkId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
-      // Counted once, with the check: a record applied again inserts nothing.
+      // Counted once, with the check: a record applied again inserts nothing. After the
+      // results upsert on purpose: its row lock makes a concurrent transaction recording a
+      // check of the same package wait for this one's commit, so each finds the other's
+      // check among its neighbours (tested with four connections at once on PostgreSQL).
       if (inserted.length > 0) {
         await addCheck(db, {
           journalId: checkId,

@@ -85,6 +85,23 @@ const backends: { name: string; open: () => Promise<Store> }[] = [
   { name: 'PostgreSQL', open: async () => openStore(await server.newDatabase(), SETTINGS) },
 ];
 
+describe('the daily verdict snapshots with concurrent writers (PostgreSQL)', () => {
+  it('equal a replay when several connections record checks of the same packages at once', async () => {
+    const url = await server.newDatabase();
+    const writers = await Promise.all(Array.from({ length: 4 }, () => openStore(url, SETTINGS)));
+    const all = checks(5, 160).map((c) => ({ ...c, suite: 'bookworm', name: c.name < 'c' ? c.name : 'a' })); // two packages, many checks each
+    await Promise.all(
+      writers.map((store, w) =>
+        (async () => {
+          for (const c of all.filter((_, i) => i % writers.length === w)) await store.record([recordOf(c)]);
+        })(),
+      ),
+    );
+    assert.deepEqual(canonical(await writers[0]!.read(verdictDays)), canonical(replay(all)));
+    await Promise.all(writers.map((store) => store.close()));
+  });
+});
+
 for (const backend of backends) {
   describe(`the daily verdict snapshots (${backend.name})`, () => {
     it('equal a replay of every check, whatever order the checks arrive in and however often a record is applied', async () => {
