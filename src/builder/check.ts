@@ -22,7 +22,7 @@ import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
 import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
-import { type BuildRow, type StoreRecord, type Verdict, parseRecord } from '../store/records.js';
+import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, parseRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles, formatDifferingFiles } from './diffoscope.js';
@@ -221,6 +221,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     detail,
     buildDate: now.toISOString(),
     builds: rows,
+    scheduling: schedulingOf(entry),
   };
   // The verdict file is the commit point. Before it: the record it implies, so that whoever
   // finishes this check (the next check, if this job dies) records exactly this, once (its
@@ -296,6 +297,9 @@ function verdictStanza(
     ['Verdict', verdict],
     // Which scheduling this verdict concludes: a check killed before removing its entry is finished, not repeated (concluded.ts).
     ['Scheduled', entry.fields.get('Scheduled')],
+    ['Category', entry.fields.get('Category')],
+    ['Reason', entry.fields.get('Reason')],
+    ['Requester', entry.fields.get('Requester')],
     ['Detail', explained.detail],
     ['Unsatisfiable', explained.unsatisfiable],
     ['Fails-Only-In', explained.failsOnlyIn ? `build ${explained.failsOnlyIn}` : undefined],
@@ -308,6 +312,12 @@ function verdictStanza(
     ['Differing-Files', formatDifferingFiles(explained.differingFiles)],
     ['Diffoscope', report],
   ]);
+}
+
+/** Why the entry was scheduled and by whom, as the scheduler wrote it into the entry; undefined for an entry that says nothing. */
+function schedulingOf(entry: Entry): Scheduling | undefined {
+  const scheduling = { category: entry.fields.get('Category'), reason: entry.fields.get('Reason'), requester: entry.fields.get('Requester') };
+  return Object.values(scheduling).some((v) => v !== undefined) ? scheduling : undefined;
 }
 
 function buildRow(build: NodeBuild, job: string, now: Date): BuildRow {

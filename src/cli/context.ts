@@ -2,6 +2,8 @@
 import { hostArchitecture, osRelease } from '../debian/host.js';
 import { type Blacklist, loadBlacklist } from '../schedule/blacklist.js';
 import fs from 'node:fs';
+import os from 'node:os';
+import { validateText } from '../schedule/place.js';
 import path from 'node:path';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { loadConfig, resolveRoot, type Config } from '../config/config.js';
@@ -142,6 +144,11 @@ function isWritableTmpfs(dir: string): boolean {
   } catch {
     return false; // no such directory, or not ours to write: unpack inside the build's workdir
   }
+}
+
+/** Who asks for a manual request: --requester, else the user who called sudo, else this user. */
+export function requesterOf(flag: string | undefined): string {
+  return validateText('requester', flag ?? process.env.SUDO_USER ?? process.env.USER ?? os.userInfo().username);
 }
 
 /** This node's name: --node, then REPRO_SPOOL_NODE, then the configuration's "node". */

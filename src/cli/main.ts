@@ -317,17 +317,31 @@ export function buildProgram(): Command {
   withExamples(
     program
       .command('schedule')
-      .argument('[pkg...]', 'source packages to schedule')
-      .description('main: put catalogue packages into scheduled/, with the sha256 of their .dsc')
-      .option('--suite <suite>', "suite (default: the configuration's first, else this system's)")
-      .option('--arch <arch>', "architecture (default: this machine's)")
+      .argument('[pkg...]', 'source packages to schedule (a manual request)')
+      .description(
+        'main: put catalogue packages into scheduled/. Named packages and --status filters are manual requests (built first, counted per ' +
+          'requester and day); --auto is the scheduler cron runs: new versions, untested packages in a seeded random order, depwait/E404/' +
+          'FTBFS retries and old re-tests, within each architecture\'s queue cap (the configuration\'s "scheduler")',
+      )
+      .addOption(new Option('--suite <suite>', "suite, repeatable (default: the configuration's first; --auto: all its suites)").argParser(collect).default([]))
+      .addOption(new Option('--arch <arch>', "architecture, repeatable (default: this machine's; --auto: every one the jobs build)").argParser(collect).default([]))
+      .option('--auto', 'the scheduler: re-tests, retries, new uploads first, within queueMax (see README.md, "Keeping an archive checked")')
       .option('--new', 'schedule what was never tested or has a newer version than its last verdict')
-      .addOption(new Option('--limit <n>', 'schedule at most N packages').default(100).argParser(positiveInt))
+      .option('--status <verdict>', 'manual, by filter: packages whose latest verdict is this (blacklisted ones only when named)')
+      .option('--built-before <date>', 'manual, by filter: whose latest verdict is older than this (YYYY-MM-DD or RFC 3339)')
+      .option('--built-after <date>', 'manual, by filter: whose latest verdict is newer than this')
+      .option('--dry-run', 'print what would be scheduled, in build order; change nothing')
+      .addOption(new Option('--seed <n>', '--auto: the seed of the untested packages\' random order (printed by every run, to replay it)').argParser(seedNumber))
+      .addOption(new Option('--limit <n>', '--new and filters: schedule at most N packages per suite/arch').default(100).argParser(positiveInt))
       .addOption(new Option('--priority <n>', 'higher is picked first').default(0).argParser(integer))
-      .option('--reason <text>', 'recorded in the schedule history', 'scheduled by an operator')
+      .option('--reason <text>', 'why: kept in the entry, the schedule history and the verdict (default: "scheduled by an operator")')
+      .option('--requester <name>', 'who asks (default: $SUDO_USER, else $USER); manual requests count against scheduler.manualDailyLimit')
       .action(lazy(() => import('./commands/schedule.js'))),
-    'repro-spool schedule hello xz-utils --suite bookworm --arch amd64 --priority 10',
-    'repro-spool schedule --new --suite bookworm --arch amd64 --limit 500 --json',
+    'repro-spool schedule hello xz-utils --suite bookworm --arch amd64 --reason "fixed upstream" --requester holger',
+    'repro-spool schedule --status FTBFS --built-before 2026-11-01 --suite bookworm --arch amd64 --reason "gcc-12 fix" --dry-run',
+    'repro-spool schedule --auto --dry-run --json',
+    'repro-spool schedule --auto --seed 2718281828 --dry-run   # replay the choice of an earlier run',
+    '43 */2 * * * repro-spool --config /etc/repro-spool.json schedule --auto --json >> /var/log/repro-spool/schedule.log 2>&1',
   );
 
   withExamples(
@@ -350,6 +364,17 @@ export function buildProgram(): Command {
 function positiveInt(value: string): number {
   if (!/^[1-9][0-9]{0,6}$/.test(value))
     throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid number ${JSON.stringify(value)}: expected a positive integer`);
+  return Number(value);
+}
+
+/** A repeatable option: each occurrence adds its value. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function seedNumber(value: string): number {
+  if (!/^[0-9]{1,10}$/.test(value) || Number(value) > 2 ** 32 - 1)
+    throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid seed ${JSON.stringify(value)}: expected an integer from 0 to 4294967295`);
   return Number(value);
 }
 

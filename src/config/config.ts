@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { SpoolError, errnoCode } from '../errors.js';
 import { isName } from '../spool/names.js';
 import { BUILDERS, CLOCK_MODES } from '../builder/modes.js';
+import { SchedulerSchema } from './scheduler.js';
 
 /** The embedded default: a spool under ./var, for a local check without any setup. */
 export const EMBEDDED_ROOT = 'var/workspace';
@@ -116,6 +117,8 @@ export const ConfigSchema = z
     database: z.string().min(1).optional(),
     /** Packages never built ("PKG [SUITE/ARCH ...] # reason" per line); default: $ROOT/blacklist. */
     blacklist: z.string().min(1).optional(),
+    /** schedule --auto: queue caps, re-test and retry ages, per-category limits per run. */
+    scheduler: SchedulerSchema.prefault({}),
     thresholds: z
       .object({
         lockStaleSeconds: seconds(60),
@@ -207,6 +210,12 @@ function valueAt(raw: unknown, keys: ReadonlyArray<PropertyKey>): unknown {
   let value = raw;
   for (const key of keys) value = typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   return typeof value === 'object' ? undefined : value;
+}
+
+/** The architectures the configured jobs build, else the fallback (this machine's, for the local check). */
+export function builtArchitectures(config: Config, fallback: string): string[] {
+  const arches = [...new Set(config.jobs.map((job) => job.arch))];
+  return arches.length > 0 ? arches.sort() : [fallback];
 }
 
 /** --root, then REPRO_SPOOL_ROOT, then the file's root (relative to the file), then ./var/workspace. */

@@ -7,6 +7,7 @@
  */
 import type { Thresholds } from '../spool/spool.js';
 import { type Config, ConfigSchema } from './config.js';
+import { type SchedulerSettings, resolveScheduler } from './scheduler.js';
 
 /** Downloads from the mirror: the Sources index, a .dsc, a source package's files. */
 export interface DownloadSettings {
@@ -80,6 +81,7 @@ export interface Settings {
   readonly ssh: SshSettings;
   readonly health: HealthSettings;
   readonly watch: WatchSettings;
+  readonly scheduler: SchedulerSettings;
 }
 
 /** Not configurable: generous bounds that only a broken or hostile mirror reaches. */
@@ -129,6 +131,7 @@ export function resolveSettings(config: Config): Settings {
     },
     health: { offlineAfterFailures: t.nodeOfflineAfterFailures, recheckMs: ms(t.nodeRecheckSeconds) },
     watch: { rescanMs: ms(t.watchRescanSeconds), debounceMs: ms(t.watchDebounceSeconds), parallelBuilds: t.watchParallelBuilds },
+    scheduler: resolveScheduler(config.scheduler),
   };
 }
 

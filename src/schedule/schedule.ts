@@ -1,41 +1,56 @@
 /**
- * Putting work into scheduled/ (the seed's steps 1–3 on main): choose sources from the
- * catalogue, download each .dsc to take its sha256 (and discard it), check it against
- * the catalogue, and enqueue an entry carrying Dsc-Sha256, Dsc-Url and Priority. An entry
- * already scheduled or in flight anywhere in the spool is never scheduled twice. A
- * blacklisted package is not scheduled: it gets the verdict `blacklisted` instead.
+ * Putting chosen work into scheduled/ (the seed's steps 1–3 on main) for what an operator
+ * asks for: packages named on the command line, or chosen by their last verdict and its
+ * date (`--status`), both category manual and counted against the requester's daily
+ * limit; and `--new` (never tested, or a newer version than the last verdict). Named
+ * packages and `--new` have each .dsc downloaded to take its sha256 (and discard it),
+ * checked against the catalogue; a filter takes it from the catalogue, as `--auto` does.
+ * A package already anywhere in the spool (scheduled, shipped, building, failed) is never
+ * scheduled twice. A blacklisted package is not scheduled: it gets the verdict
+ * `blacklisted` instead; a filter never selects one (name it to have it built).
  */
-import { TargetExistsError } from '../errors.js';
 import { type DscCheck, dscSha256Of } from '../fetch/source-fetch.js';
 import type { DownloadOptions } from '../fetch/download.js';
+import { SpoolError } from '../errors.js';
 import { type EntryId, entryId, formatId } from '../spool/identity.js';
-import { SCHEDULED, placeName } from '../spool/layout.js';
-import { locate } from '../spool/read-entry.js';
 import type { Spool } from '../spool/spool.js';
-import { enqueue } from '../spool/transitions/enqueue.js';
-import { type Candidate, catalogueWithVerdicts, untestedSources } from '../store/catalogue.js';
+import { catalogueWithVerdicts } from '../store/catalogue.js';
+import type { SqlSession } from '../store/session.js';
 import type { StoreRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import type { Blacklist } from './blacklist.js';
+import { type AgedFilter, type CandidateRow, agedCandidates, manualRequestsSince, newVersionCandidates, untestedCandidates } from './candidates.js';
+import type { Category } from './categories.js';
+import { placeEntry } from './place.js';
+import { queueCensus } from './queue.js';
 
 export const SCHEDULE_OUTCOMES = ['scheduled', 'already-scheduled', 'blacklisted', 'unknown', 'E404', 'checksum-mismatch', 'unreachable'] as const;
 export type ScheduleOutcome = (typeof SCHEDULE_OUTCOMES)[number];
 
+export type Selection =
+  | { readonly named: readonly string[] }
+  /** Never tested, then newer than the last verdict. */
+  | { readonly newOnly: true }
+  /** By the latest verdict and its date: an operator's filter. */
+  | { readonly filter: AgedFilter };
+
 export interface ScheduleRequest {
   readonly suite: string;
   readonly arch: string;
-  /** Explicit packages, or undefined with newOnly for "whatever is new". */
-  readonly packages?: readonly string[];
-  readonly newOnly?: boolean;
+  readonly selection: Selection;
   readonly limit: number;
   readonly priority: number;
   readonly reason: string;
+  readonly requester: string;
+  /** Report what would be scheduled, change nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface Scheduled {
   readonly pkg: string;
   readonly version?: string;
   readonly outcome: ScheduleOutcome;
+  readonly category?: Category;
   readonly detail?: string;
 }
 
@@ -45,79 +60,128 @@ export interface ScheduleContext {
   readonly mirror: string;
   readonly download: DownloadOptions;
   readonly blacklist: Blacklist;
+  /** Manual requests a requester may make in 24 hours. */
+  readonly manualDailyLimit: number;
+}
+
+const DAY_MS = 24 * 3600_000;
+/** Filter results read at a time. */
+const PAGE_ROWS = 1000;
+
+interface Chosen {
+  readonly row: CandidateRow;
+  readonly category: Category;
 }
 
 export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): Promise<Scheduled[]> {
-  const { rows, unknown } = await candidates(ctx.store, request);
+  const now = new Date(ctx.spool.clock.now()).toISOString();
+  const census = queueCensus(ctx.spool);
+  const { chosen, unknown, manualSoFar } = await ctx.store.read(async (db) => ({
+    ...(await candidates(db, request)),
+    manualSoFar: await manualRequestsSince(db, request.requester, new Date(ctx.spool.clock.now() - DAY_MS).toISOString()),
+  }));
   const report: Scheduled[] = unknown.map((pkg) => ({
     pkg,
     outcome: 'unknown',
     detail: `not in the ${request.suite}/${request.arch} catalogue (run sources import)`,
   }));
   const history: StoreRecord[] = [];
-  const now = new Date(ctx.spool.clock.now()).toISOString();
-  for (const row of rows) {
-    if (report.filter((r) => r.outcome === 'scheduled').length >= request.limit) break;
-    const id = entryId(request.suite, request.arch, row.name, row.version);
-    const source = { name: id.pkg, version: id.version, suite: id.suite, architecture: id.arch };
-    const blacklisted = ctx.blacklist.reasonFor(row.name, request.suite, request.arch);
-    if (blacklisted !== undefined) {
-      report.push({ pkg: id.pkg, version: id.version, outcome: 'blacklisted', detail: blacklisted });
-      // Its verdict, once per version: the dashboard counts it, and `schedule --new` passes it by until a new upload.
-      const recorded = row.tested_verdict === 'blacklisted' && row.tested_version === row.version;
-      if (!recorded)
-        history.push({ kind: 'result', key: `blacklisted ${formatId(id)}`, source, verdict: 'blacklisted', detail: blacklisted, buildDate: now, builds: [] });
+  const toPlace: Chosen[] = [];
+  for (const { row, category } of chosen) {
+    if (toPlace.length >= request.limit) break;
+    const base = { pkg: row.name, version: row.version, category };
+    const places = census.placesOf(request.suite, request.arch, row.name);
+    if (places) {
+      report.push({ ...base, outcome: 'already-scheduled', detail: `in ${places.join(' and ')}` });
       continue;
     }
-    const outcome = await scheduleOne(ctx, request, id, row);
+    const blacklisted = ctx.blacklist.reasonFor(row.name, request.suite, request.arch);
+    if (blacklisted !== undefined && !('filter' in request.selection)) {
+      report.push({ ...base, outcome: 'blacklisted', detail: blacklisted });
+      // Its verdict, once per version: the dashboard counts it, and the scheduler passes it by until a new upload.
+      const recorded = row.tested_verdict === 'blacklisted' && row.tested_version === row.version;
+      const source = { name: row.name, version: row.version, suite: request.suite, architecture: request.arch };
+      if (!recorded && !request.dryRun)
+        history.push({ kind: 'result', key: `blacklisted ${formatId(idOf(request, row))}`, source, verdict: 'blacklisted', detail: blacklisted, buildDate: now, builds: [] });
+      continue;
+    }
+    if (blacklisted !== undefined) continue; // a filter never selects a blacklisted package
+    toPlace.push({ row, category });
+  }
+  const manual = toPlace.filter((c) => c.category === 'manual').length;
+  if (manual > 0 && manualSoFar + manual > ctx.manualDailyLimit) {
+    throw new SpoolError(
+      'usage',
+      `${request.requester} has made ${manualSoFar} manual requests in the last 24 hours; ${manual} more would pass scheduler.manualDailyLimit (${ctx.manualDailyLimit}): nothing was scheduled`,
+    );
+  }
+  for (const { row, category } of toPlace) {
+    const outcome = request.dryRun ? { pkg: row.name, version: row.version, category, outcome: 'scheduled' as const, detail: 'dry run' } : await placeOne(ctx, request, row, category);
     report.push(outcome);
-    if (outcome.outcome === 'scheduled') history.push({ kind: 'scheduled', source, priority: request.priority, scheduledAt: now, reason: request.reason });
+    if (outcome.outcome === 'scheduled' && !request.dryRun) {
+      const source = { name: row.name, version: row.version, suite: request.suite, architecture: request.arch };
+      history.push({ kind: 'scheduled', source, priority: request.priority, scheduledAt: now, reason: request.reason, category, requester: request.requester });
+    }
   }
   if (history.length > 0) await ctx.store.record(history);
   return report;
 }
 
-async function candidates(store: Store, request: ScheduleRequest): Promise<{ rows: Candidate[]; unknown: string[] }> {
-  return store.read(async (db) => {
-    if (request.newOnly) return { rows: await untestedSources(db, request.suite, request.arch), unknown: [] };
-    const known = new Map((await catalogueWithVerdicts(db, request.suite, request.arch)).map((row) => [row.name, row]));
-    const wanted = [...new Set(request.packages ?? [])];
-    return { rows: wanted.flatMap((p) => known.get(p) ?? []), unknown: wanted.filter((p) => !known.has(p)) };
-  });
+function idOf(request: ScheduleRequest, row: CandidateRow): EntryId {
+  return entryId(request.suite, request.arch, row.name, row.version);
 }
 
-async function scheduleOne(ctx: ScheduleContext, request: ScheduleRequest, id: EntryId, row: Candidate): Promise<Scheduled> {
-  const base = { pkg: id.pkg, version: id.version };
-  const inFlight = inFlightPlaces(ctx.spool, id);
-  if (inFlight) return { ...base, outcome: 'already-scheduled', detail: `in ${inFlight}` };
-  const check: DscCheck = await dscSha256Of(ctx.spool, ctx.mirror, row.dsc_path, ctx.download);
-  if (check.outcome !== 'fetched') return { ...base, outcome: check.outcome, detail: check.detail };
-  if (check.sha256 !== row.dsc_sha256) {
+async function candidates(db: SqlSession, request: ScheduleRequest): Promise<{ chosen: Chosen[]; unknown: string[] }> {
+  const { selection, suite, arch } = request;
+  if ('newOnly' in selection) {
+    const untested = (await untestedCandidates(db, suite, arch)).sort((a, b) => a.name.localeCompare(b.name));
+    const newer = await newVersionCandidates(db, suite, arch);
     return {
-      ...base,
-      outcome: 'checksum-mismatch',
-      detail: `the mirror's ${row.dsc_path} has sha256 ${check.sha256}, the catalogue says ${row.dsc_sha256} (re-import the index)`,
+      chosen: [...untested.map((row) => ({ row, category: 'untested' as const })), ...newer.map((row) => ({ row, category: 'new' as const }))],
+      unknown: [],
     };
   }
-  try {
-    await enqueue(ctx.spool, SCHEDULED, {
-      id,
-      dscSha256: check.sha256,
-      extra: [
-        ['Dsc-Url', row.dsc_path],
-        ['Priority', String(request.priority)],
-        ['Reason', request.reason],
-      ],
-    });
-  } catch (error) {
-    // Another scheduler got there between our look and our write: that is success for the caller.
-    if (error instanceof TargetExistsError) return { ...base, outcome: 'already-scheduled', detail: 'scheduled concurrently' };
-    throw error;
+  if ('filter' in selection) {
+    const chosen: Chosen[] = [];
+    for await (const row of agedCandidates(db, suite, arch, selection.filter, PAGE_ROWS)) chosen.push({ row, category: 'manual' });
+    return { chosen, unknown: [] };
   }
-  return { ...base, outcome: 'scheduled', detail: formatId(id) };
+  const known = new Map((await catalogueWithVerdicts(db, suite, arch)).map((row) => [row.name, row]));
+  const wanted = [...new Set(selection.named)];
+  return {
+    chosen: wanted.flatMap((p) => {
+      const row = known.get(p);
+      return row ? [{ row: { ...row, build_date: null }, category: 'manual' as const }] : [];
+    }),
+    unknown: wanted.filter((p) => !known.has(p)),
+  };
 }
 
-function inFlightPlaces(spool: Spool, id: EntryId): string | undefined {
-  const places = locate(spool.layout, id).map((l) => placeName(l.place));
-  return places.length > 0 ? places.join(' and ') : undefined;
+async function placeOne(ctx: ScheduleContext, request: ScheduleRequest, row: CandidateRow, category: Category): Promise<Scheduled> {
+  const base = { pkg: row.name, version: row.version, category };
+  // Named packages and --new: the mirror must serve what the catalogue says, before anything is scheduled.
+  if (!('filter' in request.selection)) {
+    const check: DscCheck = await dscSha256Of(ctx.spool, ctx.mirror, row.dsc_path, ctx.download);
+    if (check.outcome !== 'fetched') return { ...base, outcome: check.outcome, detail: check.detail };
+    if (check.sha256 !== row.dsc_sha256) {
+      return {
+        ...base,
+        outcome: 'checksum-mismatch',
+        detail: `the mirror's ${row.dsc_path} has sha256 ${check.sha256}, the catalogue says ${row.dsc_sha256} (re-import the index)`,
+      };
+    }
+  }
+  const id = idOf(request, row);
+  const placed = await placeEntry(ctx.spool, {
+    id,
+    dscSha256: row.dsc_sha256,
+    dscPath: row.dsc_path,
+    category,
+    priority: request.priority,
+    reason: request.reason,
+    requester: request.requester,
+  });
+  // Another scheduler got there between our look and our write: that is success for the caller.
+  if (placed === 'exists') return { ...base, outcome: 'already-scheduled', detail: 'scheduled concurrently' };
+  return { ...base, outcome: 'scheduled', detail: formatId(id) };
 }

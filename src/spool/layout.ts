@@ -90,6 +90,11 @@ export class Layout {
     return path.join(this.locksDir, '_reaper.lock');
   }
 
+  /** Held while `schedule --auto` chooses and writes: two schedulers would both fill the same room in the queue. */
+  get schedulerLockDir(): string {
+    return path.join(this.locksDir, '_scheduler.lock');
+  }
+
   /** main: where verdicts keep their artifacts. */
   get archiveRoot(): string {
     return path.join(this.root, 'archive');

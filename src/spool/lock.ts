@@ -16,7 +16,7 @@ import { type Liveness, type ProcessIdentity, currentProcess, liveness } from '.
 import type { Spool } from './spool.js';
 
 /** Why a lock is held; the reaper reads a dead "job" holder as "put it back in scheduled/". */
-export const LOCK_PURPOSES = ['enqueue', 'job', 'build', 'complete', 'requeue', 'forget', 'reap'] as const;
+export const LOCK_PURPOSES = ['enqueue', 'job', 'build', 'complete', 'requeue', 'release', 'forget', 'reap'] as const;
 export type LockPurpose = (typeof LOCK_PURPOSES)[number];
 
 export interface LockOwner extends ProcessIdentity {

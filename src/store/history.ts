@@ -27,6 +27,10 @@ export interface PastVerdict {
   readonly node1: string | null;
   readonly node2: string | null;
   readonly buildDate: string;
+  /** Why it was checked (the entry's Category, Reason, Requester); null for checks recorded before schema 6. */
+  readonly category: string | null;
+  readonly reason: string | null;
+  readonly requester: string | null;
   readonly builds: PastBuild[];
 }
 
@@ -37,7 +41,7 @@ export interface HistoryFilter {
   readonly architecture?: string;
 }
 
-const CHECK_COLUMNS = 'journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date';
+const CHECK_COLUMNS = 'journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date, category, reason, requester';
 
 interface CheckRow {
   readonly journal_id: string;
@@ -50,6 +54,9 @@ interface CheckRow {
   readonly node2: string | null;
   readonly build_date: string;
   readonly detail: string | null;
+  readonly category: string | null;
+  readonly reason: string | null;
+  readonly requester: string | null;
 }
 
 /** The checks with their single builds, in the order given. */
@@ -93,6 +100,9 @@ async function withBuilds(db: SqlSession, checks: readonly CheckRow[]): Promise<
     node1: c.node1,
     node2: c.node2,
     buildDate: c.build_date,
+    category: c.category,
+    reason: c.reason,
+    requester: c.requester,
     builds: builds.get(c.journal_id) ?? [],
   }));
 }

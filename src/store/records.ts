@@ -27,8 +27,23 @@ export interface BuildRow {
   readonly status: string;
 }
 
+/** Why a check was scheduled and by whom (the entry's Category, Reason and Requester), carried on to its verdict. */
+export interface Scheduling {
+  readonly category?: string;
+  readonly reason?: string;
+  readonly requester?: string;
+}
+
 export type StoreRecord =
-  | { readonly kind: 'scheduled'; readonly source: SourceKey; readonly priority: number; readonly scheduledAt: string; readonly reason: string }
+  | {
+      readonly kind: 'scheduled';
+      readonly source: SourceKey;
+      readonly priority: number;
+      readonly scheduledAt: string;
+      readonly reason: string;
+      readonly category?: string;
+      readonly requester?: string;
+    }
   | {
       readonly kind: 'result';
       /** Identifies the check: recording it twice (a check finished by the next one) adds nothing. Default: the journal id. */
@@ -38,6 +53,7 @@ export type StoreRecord =
       readonly detail?: string;
       readonly buildDate: string;
       readonly builds: readonly BuildRow[];
+      readonly scheduling?: Scheduling;
     }
   | { readonly kind: 'node-info'; readonly node: string; readonly collectedAt: string; readonly values: Readonly<Record<string, string>> };
 
@@ -51,8 +67,17 @@ const buildRow = z.object({
   exitCode: z.number().int().nullable(),
   status: z.string(),
 });
+const scheduling = z.object({ category: z.string().optional(), reason: z.string().optional(), requester: z.string().optional() });
 const storeRecord = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('scheduled'), source: sourceKey, priority: z.number().int(), scheduledAt: z.string(), reason: z.string() }),
+  z.object({
+    kind: z.literal('scheduled'),
+    source: sourceKey,
+    priority: z.number().int(),
+    scheduledAt: z.string(),
+    reason: z.string(),
+    category: z.string().optional(),
+    requester: z.string().optional(),
+  }),
   z.object({
     kind: z.literal('result'),
     key: z.string().optional(),
@@ -61,6 +86,7 @@ const storeRecord = z.discriminatedUnion('kind', [
     detail: z.string().optional(),
     buildDate: z.string(),
     builds: z.array(buildRow),
+    scheduling: scheduling.optional(),
   }),
   z.object({ kind: z.literal('node-info'), node: z.string(), collectedAt: z.string(), values: z.record(z.string(), z.string()) }),
 ]);
@@ -86,9 +112,9 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
     case 'scheduled': {
       const s = record.source;
       await db.run(
-        `INSERT INTO schedule_history (journal_id, name, version, suite, architecture, priority, scheduled_at, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        [journalId, s.name, s.version, s.suite, s.architecture, record.priority, record.scheduledAt, record.reason],
+        `INSERT INTO schedule_history (journal_id, name, version, suite, architecture, priority, scheduled_at, reason, category, requester)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        [journalId, s.name, s.version, s.suite, s.architecture, record.priority, record.scheduledAt, record.reason, record.category ?? null, record.requester ?? null],
       );
       return;
     }
@@ -106,9 +132,24 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
         [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
       );
       const inserted = await db.all<{ journal_id: string }>(
-        `INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
-        [checkId, s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
+        `INSERT INTO result_history
+           (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail, category, reason, requester)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
+        [
+          checkId,
+          s.name,
+          s.version,
+          s.suite,
+          s.architecture,
+          record.verdict,
+          node(1),
+          node(2),
+          record.buildDate,
+          record.detail ?? null,
+          record.scheduling?.category ?? null,
+          record.scheduling?.reason ?? null,
+          record.scheduling?.requester ?? null,
+        ],
       );
       // Counted once, with the check: a record applied again inserts nothing. After the
       // results upsert on purpose: its row lock makes a concurrent transaction recording a

@@ -54,6 +54,16 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX result_history_by_package ON result_history (name, suite, architecture, build_date, journal_id);
    DROP INDEX builds_by_node;
    CREATE INDEX builds_by_node ON builds (node, build_number, started_at);`,
+  // The scheduler (schedule --auto): why each package was scheduled (category), by whom
+  // (requester, counted per day for manual requests), carried on to its verdict; and its
+  // aged categories read oldest verdict first per suite/arch.
+  `ALTER TABLE schedule_history ADD COLUMN category TEXT;
+   ALTER TABLE schedule_history ADD COLUMN requester TEXT;
+   CREATE INDEX schedule_history_by_requester ON schedule_history (requester, scheduled_at);
+   ALTER TABLE result_history ADD COLUMN category TEXT;
+   ALTER TABLE result_history ADD COLUMN reason TEXT;
+   ALTER TABLE result_history ADD COLUMN requester TEXT;
+   CREATE INDEX results_by_date ON results (suite, architecture, build_date);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

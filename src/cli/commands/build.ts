@@ -14,7 +14,7 @@ import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
 import { listEntries } from '../../spool/inspect.js';
-import { type CommandContext, archOf, blacklistOf, chrootSettingsOf, contextOf, mirrorOf, nodeName, storeOf, suiteOf } from '../context.js';
+import { type CommandContext, archOf, blacklistOf, chrootSettingsOf, contextOf, mirrorOf, nodeName, requesterOf, storeOf, suiteOf } from '../context.js';
 import { forPeople } from '../output.js';
 
 interface Options {
@@ -152,8 +152,8 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   }
   const blacklist = blacklistOf(ctx);
   const [scheduled] = await schedule(
-    { spool: ctx.spool, store, mirror, download: ctx.settings.download, blacklist },
-    { suite, arch, packages: [pkg], limit: 1, priority: 0, reason: 'local check' },
+    { spool: ctx.spool, store, mirror, download: ctx.settings.download, blacklist, manualDailyLimit: ctx.settings.scheduler.manualDailyLimit },
+    { suite, arch, selection: { named: [pkg] }, limit: 1, priority: 0, reason: 'local check', requester: requesterOf(undefined) },
   );
   if (scheduled?.outcome === 'blacklisted')
     throw new SpoolError(

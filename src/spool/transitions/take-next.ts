@@ -4,7 +4,8 @@
  * what is locked; the move itself (link/rename) decides a race the lock did not.
  */
 import { TargetExistsError } from '../../errors.js';
-import { CorruptEntryError, type Entry, priorityOf } from '../entry.js';
+import { CorruptEntryError, type Entry } from '../entry.js';
+import { type BuildOrderKey, buildOrderKeyOf, compareBuildOrder } from '../../schedule/build-order.js';
 import type { EntryId } from '../identity.js';
 import type { Place } from '../layout.js';
 import { type EntryLock, type LockPurpose, tryLockEntry } from '../lock.js';
@@ -28,7 +29,7 @@ export interface TakeOptions {
   readonly purpose: LockPurpose;
   readonly job?: string;
   readonly faultLabel: string;
-  /** Highest Priority first, then oldest Scheduled (reads every candidate: used for scheduled/). */
+  /** In build order (schedule/build-order.ts: Priority, manual requests, then the due time of each category; reads every candidate: used for scheduled/). */
   readonly byPriority?: boolean;
   /** Told about each entry skipped because its target already exists (both copies are kept). */
   readonly onConflict?: (error: TargetExistsError) => void;
@@ -72,11 +73,12 @@ async function tryTake(spool: Spool, id: EntryId, file: string, options: TakeOpt
 
 /** Sort keys read from each entry; an unreadable entry sorts last and is quarantined when reached. */
 function byPriority(entries: readonly WalkedEntry[]): WalkedEntry[] {
+  const last: BuildOrderKey = { priority: -Infinity, dueMs: Infinity };
   const keyed = entries.map((walked) => {
     const entry = readForSorting(walked);
-    return { walked, priority: entry ? priorityOf(entry) : -Infinity, scheduled: entry?.fields.get('Scheduled') ?? '~' };
+    return { walked, key: entry ? buildOrderKeyOf(entry) : last };
   });
-  keyed.sort((a, b) => b.priority - a.priority || a.scheduled.localeCompare(b.scheduled) || a.walked.path.localeCompare(b.walked.path));
+  keyed.sort((a, b) => compareBuildOrder(a.key, b.key) || a.walked.path.localeCompare(b.walked.path));
   return keyed.map((k) => k.walked);
 }
 
