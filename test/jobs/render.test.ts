@@ -39,11 +39,11 @@ describe('jobs render', () => {
     const scheduler = jobs[14]!.job;
     assert.equal(scheduler.name, 'repro-spool_scheduler');
     const base = `repro-spool --config ${EXAMPLE}`;
-    assert.equal(
-      scheduler.builders[0]!.shell,
-      `${base} sources import --suite bookworm --arch amd64 --arch armhf --json && { ${base} schedule --new --suite bookworm --arch amd64 --reason 'new upload' --json; ${base} schedule --new --suite bookworm --arch armhf --reason 'new upload' --json; }`,
+    assert.deepEqual(
+      scheduler.builders.map((b) => b.shell),
+      [`${base} sources import --suite bookworm --arch amd64 --arch armhf --json`, `${base} schedule --auto --json`],
     );
-    assert.equal(spawnSync('sh', ['-n', '-c', scheduler.builders[0]!.shell]).status, 0, 'valid sh');
+    for (const builder of scheduler.builders) assert.equal(spawnSync('sh', ['-n', '-c', builder.shell]).status, 0, 'valid sh');
   });
 
   it('prints the crontab of the main node', () => {
@@ -54,8 +54,10 @@ describe('jobs render', () => {
     assert.match(result.stdout, /^\*\/15 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ dashboard --json >> /m);
     assert.match(
       result.stdout,
-      /^43 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ sources import --suite bookworm --arch amd64 --arch armhf --json && \{ .* schedule --new --suite bookworm --arch amd64 .*; .* schedule --new --suite bookworm --arch armhf .*; \} >> \/var\/log\/repro-spool\/schedule\.log 2>&1$/m,
+      /^43 \*\/2 \* \* \* \{ \/usr\/local\/bin\/repro-spool --config \S+ sources import --suite bookworm --arch amd64 --arch armhf --json; \/usr\/local\/bin\/repro-spool --config \S+ schedule --auto --json; \} >> \/var\/log\/repro-spool\/schedule\.log 2>&1$/m,
     );
+    const line = result.stdout.split('\n').find((l) => l.includes('schedule --auto'))!;
+    assert.equal(spawnSync('sh', ['-n', '-c', line.replace(/^(\S+ ){5}/, '')]).status, 0, 'the whole line, redirection included, is one valid sh command');
   });
 });
 

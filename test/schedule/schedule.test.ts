@@ -56,7 +56,21 @@ describe('sources import', () => {
 describe('schedule', () => {
   it('puts a package into scheduled/ with the sha256 of its .dsc, its pool path and priority, and records it', async () => {
     const node = await mainNode();
-    const result = await node.run('--json', 'schedule', 'hello', '--suite', 'bookworm', '--arch', 'amd64', '--priority', '10', '--reason', 'new upload');
+    const result = await node.run(
+      '--json',
+      'schedule',
+      'hello',
+      '--suite',
+      'bookworm',
+      '--arch',
+      'amd64',
+      '--priority',
+      '10',
+      '--reason',
+      'new upload',
+      '--requester',
+      'holger',
+    );
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(
       fromJson<Array<{ outcome: string }>>(result.stdout).map((r) => r.outcome),
@@ -64,9 +78,9 @@ describe('schedule', () => {
     );
     const entry = fs.readFileSync(node.layout.entryPath(SCHEDULED, id('hello', '1:2.10')), 'utf8');
     assert.match(entry, new RegExp(`Dsc-Sha256: ${mirror.dsc.hello!.sha256}\\n`));
-    assert.match(entry, /Dsc-Url: pool\/main\/h\/hello\/hello_2\.10\.dsc\nPriority: 10\nReason: new upload\n/);
-    const history = await node.store.read((db) => db.all('SELECT name, version, priority, reason FROM schedule_history'));
-    assert.deepEqual(history, [{ name: 'hello', version: '1:2.10', priority: 10, reason: 'new upload' }]);
+    assert.match(entry, /Dsc-Url: pool\/main\/h\/hello\/hello_2\.10\.dsc\nPriority: 10\nCategory: manual\nReason: new upload\nRequester: holger\n/);
+    const history = await node.store.read((db) => db.all('SELECT name, version, priority, reason, category, requester FROM schedule_history'));
+    assert.deepEqual(history, [{ name: 'hello', version: '1:2.10', priority: 10, reason: 'new upload', category: 'manual', requester: 'holger' }]);
     assert.deepEqual(census(node.layout).temps, [], 'the .dsc was thrown away');
 
     const twice = await node.run('schedule', 'hello'); // suite and arch default as for build: the configuration's first suite, this machine's arch
