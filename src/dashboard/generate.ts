@@ -15,7 +15,19 @@ import { ensureDirInside } from '../durable/atomic.js';
 import type { Spool } from '../spool/spool.js';
 import { sourcesOfPackages } from '../store/catalogue.js';
 import { checksOfPackages, recentChecks } from '../store/history.js';
-import { buildDurations, buildNodes, catalogueSizes, checksPerPackage, latestVerdictCounts, latestVerdicts } from '../store/overview.js';
+import {
+  buildDurations,
+  buildNodes,
+  catalogueSizes,
+  checksPerDay,
+  checksPerPackage,
+  latestOfPackages,
+  latestVerdictCounts,
+  latestVerdicts,
+  oldestResults,
+} from '../store/overview.js';
+import { queuedEntries } from '../schedule/queue.js';
+import { QUEUE_PAGE, queueBody } from './queue-page.js';
 import type { SqlSession } from '../store/session.js';
 import type { Store } from '../store/store.js';
 import { suiteArchKey, verdictDays } from '../store/verdict-days.js';
@@ -31,6 +43,8 @@ import { type SuiteArch, suiteOverview } from './stats.js';
 import type { NodePair } from './variations-view.js';
 
 const RECENT_BUILDS = 50;
+/** Days of checks per day on the queue page. */
+const CHECKS_PER_DAY_SHOWN = 14;
 /** Each node's latest builds that built, at most, for its durations. */
 const DURATION_SAMPLE = 1000;
 /** Package names whose signatures are worked out together (one catalogue query). */
@@ -97,6 +111,25 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
       now: main.clock.now(),
     });
     writePage(index, page('repro-spool dashboard', body, generatedAt));
+    const queued = queuedEntries(main);
+    const now = main.clock.now();
+    writePage(
+      path.join(outDir, QUEUE_PAGE),
+      page(
+        'repro-spool queue',
+        queueBody({
+          queued,
+          previous: await latestOfPackages(
+            db,
+            queued.map((q) => q.name),
+          ),
+          oldest: await oldestResults(db),
+          perDay: await checksPerDay(db, tested, new Date(now - CHECKS_PER_DAY_SHOWN * 24 * 3600_000).toISOString().slice(0, 10)),
+          now,
+        }),
+        generatedAt,
+      ),
+    );
     return { outDir, index, results: pages.checks, packagePages: pages.written };
   });
 }

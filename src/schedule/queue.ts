@@ -12,7 +12,7 @@ import type { Spool } from '../spool/spool.js';
 import { type WalkedEntry, walkEntries } from '../spool/walk.js';
 import { CorruptEntryError } from '../spool/entry.js';
 import { type BuildOrderKey, buildOrderKeyOf, compareBuildOrder } from './build-order.js';
-import { type Category, isCategory } from './categories.js';
+import { CATEGORIES, type Category, isCategory } from './categories.js';
 
 export interface QueueCensus {
   /** Entries waiting in scheduled/ for this architecture, all suites. */
@@ -90,18 +90,19 @@ export function queuedEntries(spool: Spool): QueuedEntry[] {
     }
     if (!entry) continue; // picked while we looked
     const category = entry.fields.get('Category');
+    const order = buildOrderKeyOf(entry);
     listed.push({
       name: walked.id.pkg,
       version: walked.id.version,
       suite: walked.id.suite,
       architecture: walked.id.arch,
       category: isCategory(category) ? category : undefined,
-      priority: buildOrderKeyOf(entry).priority,
+      priority: order.priority,
       reason: entry.fields.get('Reason'),
       requester: entry.fields.get('Requester'),
       scheduled: entry.fields.get('Scheduled'),
       attempt: Number(entry.fields.get('Attempt') ?? '1'),
-      order: buildOrderKeyOf(entry),
+      order,
     });
   }
   return listed.sort((a, b) => compareBuildOrder(a.order, b.order) || formatId(idOf(a)).localeCompare(formatId(idOf(b))));
@@ -111,7 +112,7 @@ function idOf(q: QueuedEntry) {
   return { suite: q.suite, arch: q.architecture, pkg: q.name, version: q.version };
 }
 
-/** Waiting entries per "suite/arch", then per category ("none" for entries without one). */
+/** Waiting entries per "suite/arch", then per category in CATEGORIES' order ("none" last, for entries without one). */
 export function queueByCategory(queued: readonly QueuedEntry[]): Record<string, Record<string, number>> {
   const counts: Record<string, Record<string, number>> = {};
   for (const q of queued) {
@@ -119,5 +120,8 @@ export function queueByCategory(queued: readonly QueuedEntry[]): Record<string, 
     const category = q.category ?? 'none';
     perCategory[category] = (perCategory[category] ?? 0) + 1;
   }
+  const order = [...CATEGORIES, 'none'];
+  for (const [key, perCategory] of Object.entries(counts))
+    counts[key] = Object.fromEntries(Object.entries(perCategory).sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)));
   return counts;
 }

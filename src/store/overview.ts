@@ -5,7 +5,7 @@
  * None of these reads the whole history: their cost grows with the catalogue, or with
  * what is shown.
  */
-import type { SqlSession } from './session.js';
+import { type SqlSession, inChunks, placeholders } from './session.js';
 import { suiteArchKey } from './verdict-days.js';
 
 export interface VerdictCount {
@@ -102,4 +102,58 @@ export async function checksPerPackage(db: SqlSession): Promise<Map<string, { ch
     'SELECT name, CAST(count(*) AS INTEGER) AS checks, max(build_date) AS latest FROM result_history GROUP BY name',
   );
   return new Map(rows.map((r) => [r.name, { checks: Number(r.checks), latest: r.latest }]));
+}
+
+export interface LatestOfPackage {
+  readonly version: string;
+  readonly verdict: string;
+  readonly buildDate: string;
+}
+
+/** The latest verdict of each named package in each suite/arch, by "suite/arch/name" (the results' primary key starts with the name). */
+export async function latestOfPackages(db: SqlSession, names: readonly string[]): Promise<Map<string, LatestOfPackage>> {
+  const latest = new Map<string, LatestOfPackage>();
+  for (const chunk of inChunks([...new Set(names)])) {
+    const rows = await db.all<{ name: string; suite: string; architecture: string; version: string; verdict: string; build_date: string }>(
+      `SELECT name, suite, architecture, version, verdict, build_date FROM results WHERE name IN (${placeholders(chunk)})`,
+      chunk,
+    );
+    for (const r of rows) latest.set(`${r.suite}/${r.architecture}/${r.name}`, { version: r.version, verdict: r.verdict, buildDate: r.build_date });
+  }
+  return latest;
+}
+
+export interface OldestResult {
+  readonly suite: string;
+  readonly architecture: string;
+  /** The oldest of the packages' latest verdicts: how far behind re-testing is. */
+  readonly buildDate: string;
+}
+
+export async function oldestResults(db: SqlSession): Promise<OldestResult[]> {
+  const rows = await db.all<{ suite: string; architecture: string; oldest: string }>(
+    'SELECT suite, architecture, min(build_date) AS oldest FROM results GROUP BY suite, architecture ORDER BY suite, architecture',
+  );
+  return rows.map((r) => ({ suite: r.suite, architecture: r.architecture, buildDate: r.oldest }));
+}
+
+export interface ChecksPerDay {
+  readonly day: string;
+  readonly suite: string;
+  readonly architecture: string;
+  readonly checks: number;
+}
+
+/** Checks recorded per day in each suite/arch since the given day (YYYY-MM-DD), read through the history's (suite, architecture, build_date) index. */
+export async function checksPerDay(db: SqlSession, suiteArchs: readonly { suite: string; architecture: string }[], sinceDay: string): Promise<ChecksPerDay[]> {
+  const perDay: ChecksPerDay[] = [];
+  for (const { suite, architecture } of suiteArchs) {
+    const rows = await db.all<{ day: string; n: number }>(
+      `SELECT substr(build_date, 1, 10) AS day, CAST(count(*) AS INTEGER) AS n FROM result_history
+        WHERE suite = ? AND architecture = ? AND build_date >= ? GROUP BY substr(build_date, 1, 10) ORDER BY day`,
+      [suite, architecture, sinceDay],
+    );
+    perDay.push(...rows.map((r) => ({ day: r.day, suite, architecture, checks: Number(r.n) })));
+  }
+  return perDay;
 }

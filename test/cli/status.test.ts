@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { cli, fromJson, sandbox } from '../helpers/spool.js';
+import { SCHEDULED } from '../../src/spool/layout.js';
+import { cli, fromJson, id, sandbox, writeEntry } from '../helpers/spool.js';
 
 describe('status', () => {
   it('warns when the embedded reproducible.db nears a second per commit, and says what to do', () => {
@@ -16,5 +17,17 @@ describe('status', () => {
     const human = cli(s.root, ['status']);
     assert.equal(human.status, 0);
     assert.match(human.stdout, /WARNING: .*reproducible\.db is 260 MB/);
+  });
+
+  it('shows the queue per suite/arch and category', () => {
+    const s = sandbox('status-queue');
+    writeEntry(s.layout, SCHEDULED, id('aa'), { Category: 'new' });
+    writeEntry(s.layout, SCHEDULED, id('bb'), { Category: 'untested' });
+    writeEntry(s.layout, SCHEDULED, id('cc'), { Category: 'untested' });
+    writeEntry(s.layout, SCHEDULED, id('dd'));
+    writeEntry(s.layout, SCHEDULED, id('ee', '1.0-1', 'trixie'), { Category: 'manual' });
+    const json = fromJson<{ queue: unknown }>(cli(s.root, ['--json', 'status']).stdout);
+    assert.deepEqual(json.queue, { 'bookworm/amd64': { untested: 2, new: 1, none: 1 }, 'trixie/amd64': { manual: 1 } });
+    assert.match(cli(s.root, ['status']).stdout, /queue bookworm\/amd64: untested 2, new 1, none 1\n {2}queue trixie\/amd64: manual 1/);
   });
 });

@@ -179,5 +179,38 @@ describe('the dashboard in headless Chromium', () => {
 
     const again = JSON.parse((await run('--json', 'dashboard')).stdout) as { packagePages: { written: number; unchanged: number } };
     assert.deepEqual([again.packagePages.written, again.packagePages.unchanged], [0, 4], 'nothing changed, nothing rewritten');
+
+    // The queue page: a manual request and an old re-test waiting, oldest first, with why, by whom and the previous verdict.
+    writeEntry(s.layout, { state: 'scheduled' }, id('steady', '1.0'), {
+      Category: 'old',
+      Reason: 're-test: last tested long ago',
+      Requester: 'scheduler',
+      Scheduled: '2026-11-20T00:00:00.000Z',
+    });
+    const manual = await run('schedule', 'unbuilt', '--arch', 'amd64', '--reason', 'a <b>bold</b> request', '--requester', 'holger');
+    assert.equal(manual.status, 0, manual.stderr);
+    assert.equal((await run('dashboard')).status, 0);
+    const queuePage = await open(summary.index);
+    await queuePage.page.locator('a', { hasText: '2 scheduled' }).click();
+    assert.equal(await queuePage.page.locator('h1').textContent(), 'Queue');
+    await queuePage.page.screenshot({ path: path.join(SCREENSHOTS, 'queue.png'), fullPage: true });
+    const queueRow = (pkg: string) => queuePage.page.locator(`table.queue tr[data-package="${pkg}"] td`).allTextContents();
+    assert.deepEqual((await queuePage.page.locator('table.queue tr[data-package]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-package')))), [
+      'steady',
+      'unbuilt',
+    ], 'oldest first');
+    const steadyRow = await queueRow('steady');
+    assert.deepEqual(steadyRow.slice(0, 7), ['2', 'steady', '1.0', 'bookworm/amd64', 'old', 're-test: last tested long ago', 'scheduler']);
+    assert.match(steadyRow[7]!, /^reproducible 1\.0 \(\d{4}-\d{2}-\d{2}\)$/, 'its previous verdict');
+    assert.match(steadyRow[8]!, /^\d+d/, 'waiting for days');
+    const unbuiltRow = await queueRow('unbuilt');
+    assert.deepEqual(unbuiltRow.slice(0, 8), ['1', 'unbuilt', '2.0', 'bookworm/amd64', 'manual', 'a <b>bold</b> request', 'holger', 'never tested'], 'builds first; escaped');
+    const summaryCells = await queuePage.page.locator('table.queue-summary tr[data-suite="bookworm/amd64"] td').allTextContents();
+    assert.deepEqual(summaryCells.slice(0, 9), ['bookworm/amd64', '1', '0', '0', '0', '0', '0', '1', '2'], 'per category: manual 1, old 1; 2 queued');
+    assert.match(summaryCells[9]!, /^\d{4}-\d{2}-\d{2} \(.* ago\)$/, 'the oldest result');
+    assert.equal(summaryCells.at(-1), '3', "today's checks: steady, wobbly, needy");
+    await assertLinksResolve(queuePage.page);
+    assert.deepEqual(queuePage.problems, []);
+    await queuePage.page.close();
   });
 });

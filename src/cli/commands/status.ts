@@ -9,6 +9,7 @@ import { type Store, sizeWarning } from '../../store/store.js';
 import { type CommandContext, contextOf, storeOf } from '../context.js';
 import { age } from '../../clock.js';
 import { table } from '../output.js';
+import { queueByCategory, queuedEntries } from '../../schedule/queue.js';
 
 interface Options {
   watch?: boolean;
@@ -30,8 +31,10 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
   const nodeHealth = listHealth(spool, ctx.settings.health);
   const journalQuarantine = store.quarantined();
   const databaseWarning = sizeWarning(store);
+  const queue = queueByCategory(queuedEntries(spool));
   const json = {
     ...status,
+    queue,
     nodeHealth,
     journalQuarantine,
     databaseWarning,
@@ -55,6 +58,9 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
     ...(status.duplicates.length ? [['in 2 states', `${status.duplicates.length} (crash leftovers; run reap)`]] : []),
     ...(journalQuarantine.length ? [['db records', `${journalQuarantine.length} unreadable, quarantined (not in reproducible.db)`]] : []),
   ];
+  const queueLines = Object.entries(queue)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([suiteArch, perCategory]) => `  queue ${suiteArch}: ${Object.entries(perCategory).map(([c, n]) => `${c} ${n}`).join(', ')}`);
   const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
   const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
   const health = nodeHealth.map(
@@ -62,7 +68,7 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
   );
   const unreadable = journalQuarantine.map((q) => `  unreadable db record: ${q.file} (${q.reason})`);
   const warning = databaseWarning ? [`  WARNING: ${databaseWarning}`] : [];
-  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...stuck, ...twice, ...health, ...unreadable, ...warning].join('\n');
+  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...queueLines, ...stuck, ...twice, ...health, ...unreadable, ...warning].join('\n');
   return { json, human };
 }
 
