@@ -324,14 +324,16 @@ export function buildProgram(): Command {
           'FTBFS retries and old re-tests, within each architecture\'s queue cap (the configuration\'s "scheduler")',
       )
       .addOption(new Option('--suite <suite>', "suite, repeatable (default: the configuration's first; --auto: all its suites)").argParser(collect).default([]))
-      .addOption(new Option('--arch <arch>', "architecture, repeatable (default: this machine's; --auto: every one the jobs build)").argParser(collect).default([]))
+      .addOption(
+        new Option('--arch <arch>', "architecture, repeatable (default: this machine's; --auto: every one the jobs build)").argParser(collect).default([]),
+      )
       .option('--auto', 'the scheduler: re-tests, retries, new uploads first, within queueMax (see README.md, "Keeping an archive checked")')
       .option('--new', 'schedule what was never tested or has a newer version than its last verdict')
       .option('--status <verdict>', 'manual, by filter: packages whose latest verdict is this (blacklisted ones only when named)')
       .option('--built-before <date>', 'manual, by filter: whose latest verdict is older than this (YYYY-MM-DD or RFC 3339)')
       .option('--built-after <date>', 'manual, by filter: whose latest verdict is newer than this')
       .option('--dry-run', 'print what would be scheduled, in build order; change nothing')
-      .addOption(new Option('--seed <n>', '--auto: the seed of the untested packages\' random order (printed by every run, to replay it)').argParser(seedNumber))
+      .addOption(new Option('--seed <n>', "--auto: the seed of the untested packages' random order (printed by every run, to replay it)").argParser(seedNumber))
       .addOption(new Option('--limit <n>', '--new and filters: schedule at most N packages per suite/arch').default(100).argParser(positiveInt))
       .addOption(new Option('--priority <n>', 'higher is picked first').default(0).argParser(integer))
       .option('--reason <text>', 'why: kept in the entry, the schedule history and the verdict (default: "scheduled by an operator")')
@@ -374,7 +376,11 @@ function collect(value: string, previous: string[]): string[] {
 
 function seedNumber(value: string): number {
   if (!/^[0-9]{1,10}$/.test(value) || Number(value) > 2 ** 32 - 1)
-    throw new CommanderError(EXIT_CODES.usage, 'repro-spool.invalidArgument', `invalid seed ${JSON.stringify(value)}: expected an integer from 0 to 4294967295`);
+    throw new CommanderError(
+      EXIT_CODES.usage,
+      'repro-spool.invalidArgument',
+      `invalid seed ${JSON.stringify(value)}: expected an integer from 0 to 4294967295`,
+    );
   return Number(value);
 }
 

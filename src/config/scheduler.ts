@@ -85,27 +85,11 @@ const tiers = z
  */
 const DEFAULT_LIMITS: Record<AutoCategory, z.input<typeof tiers>> = {
   untested: 255,
-  new: [
-    { queueAtMost: 1000, perRun: 500 },
-    { queueAtMost: 1500, perRun: 750 },
-    { perRun: 150 },
-  ],
-  FTBFS: [
-    { queueAtMost: 1000, perRun: 40 },
-    { queueAtMost: 1500, perRun: 20 },
-    { perRun: 5 },
-  ],
-  depwait: [
-    { queueAtMost: 1000, perRun: 400 },
-    { queueAtMost: 1500, perRun: 200 },
-    { perRun: 50 },
-  ],
+  new: [{ queueAtMost: 1000, perRun: 500 }, { queueAtMost: 1500, perRun: 750 }, { perRun: 150 }],
+  FTBFS: [{ queueAtMost: 1000, perRun: 40 }, { queueAtMost: 1500, perRun: 20 }, { perRun: 5 }],
+  depwait: [{ queueAtMost: 1000, perRun: 400 }, { queueAtMost: 1500, perRun: 200 }, { perRun: 50 }],
   E404: 255,
-  old: [
-    { queueAtMost: 1000, perRun: 1000 },
-    { queueAtMost: 1500, perRun: 850 },
-    { perRun: 0 },
-  ],
+  old: [{ queueAtMost: 1000, perRun: 1000 }, { queueAtMost: 1500, perRun: 850 }, { perRun: 0 }],
 };
 
 // prefault, not default: the default is parsed like a configured value (a number becomes one tier).

@@ -31,7 +31,8 @@ export function indexBody(input: IndexInput): Html {
   const counts = data.main.counts;
   const duplicates = data.main.duplicates.length ? `, ${data.main.duplicates.length} in two states (run reap)` : '';
   return html`<h1>repro-spool: reproducible builds</h1>
-<p>main spool: <a href="${QUEUE_PAGE}">${counts.scheduled ?? 0} scheduled</a> (the queue), ${counts.failed ?? 0} failed, ${data.main.quarantined} quarantined${duplicates}.</p>
+<p>main spool: <a href="${QUEUE_PAGE}">${counts.scheduled ?? 0} scheduled</a> (the queue), ${counts.failed ?? 0} failed,
+${data.main.quarantined} quarantined${duplicates}.</p>
 ${variationsSection(input.pairs, data.nodeInfo)}
 ${nodesSection(data.nodes, input.now)}
 ${suitesSection(input.suites, input.days)}

@@ -29,19 +29,23 @@ export function queueBody(input: QueueInput): Html {
   const rows = oldestFirst.map((q) => {
     const previous = input.previous.get(previousKey(q.suite, q.architecture, q.name));
     const waited = q.scheduled && !Number.isNaN(Date.parse(q.scheduled)) ? age(input.now - Date.parse(q.scheduled)) : '';
-    return html`<tr data-package="${q.name}" data-category="${q.category ?? ''}"><td class="num">${position.get(q)!}</td>
+    return html`<tr data-package="${q.name}" data-category="${q.category ?? ''}"><td class="num">${position.get(q) ?? ''}</td>
 <td><a href="${href(`packages/${q.name}.html`)}">${q.name}</a></td><td>${q.version}</td><td>${q.suite}/${q.architecture}</td>
-<td title="${q.category ? CATEGORY_MEANING[q.category] : 'scheduled without a category'}">${q.category ?? '—'}</td><td>${q.reason ?? ''}</td>
-<td>${q.requester ?? ''}</td>
-<td>${previous ? html`<span class="verdict v-${previous.verdict}">${previous.verdict}</span> ${previous.version} (${previous.buildDate.slice(0, 10)})` : 'never tested'}</td>
+<td title="${q.category ? CATEGORY_MEANING[q.category] : 'scheduled without a category'}">${q.category ?? '—'}</td>
+<td>${q.reason ?? ''}</td><td>${q.requester ?? ''}</td><td>${previous ? previousVerdict(previous) : 'never tested'}</td>
 <td class="num">${waited}</td><td class="num">${q.attempt > 1 ? q.attempt : ''}</td></tr>`;
   });
   return html`<p><a href="index.html">dashboard</a></p><h1>Queue</h1>
 ${summary(input)}
 <h2 id="entries">Waiting entries (${input.queued.length}), oldest first</h2>
-<p class="muted">"builds as" is the place in the order jobs pick them: manual requests, then new versions, untested packages, retries and old re-tests, each by the time it is due.</p>
+<p class="muted">"builds as" is the place in the order jobs pick them: manual requests, then new versions, untested packages,
+retries and old re-tests, each by the time it is due.</p>
 <table class="queue"><tr><th>builds as</th><th>package</th><th>version</th><th>suite/arch</th><th>category</th><th>reason</th><th>requester</th>
 <th>previous verdict</th><th>waiting</th><th>attempt</th></tr>${rows}</table>`;
+}
+
+function previousVerdict(previous: LatestOfPackage): Html {
+  return html`<span class="verdict v-${previous.verdict}">${previous.verdict}</span> ${previous.version} (${previous.buildDate.slice(0, 10)})`;
 }
 
 function summary(input: QueueInput): Html {

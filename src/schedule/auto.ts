@@ -95,10 +95,10 @@ export interface AutoReport {
   readonly blacklisted: Array<{ name: string; version: string; suite: string; architecture: string; reason: string }>;
 }
 
-interface Chosen extends ScheduledItem {
-  readonly dscPath: string;
-  readonly dscSha256: string;
-  readonly failed?: WalkedEntry;
+/** What the run writes: a new entry from the catalogue's row, or a failed/ entry released. */
+interface Chosen {
+  readonly item: ScheduledItem;
+  readonly from: { readonly dscPath: string; readonly dscSha256: string } | { readonly failed: WalkedEntry };
 }
 
 /** Rows read per page of an aged category: enough for a run's limit and the packages it skips. */
@@ -184,8 +184,8 @@ async function choose(ctx: AutoContext, request: AutoRequest): Promise<Plan> {
       queues.push({ architecture: arch, queueMax, before, after: queued, overfull: false });
     }
   });
-  chosen.sort((a, b) => compareBuildOrder(orderOf(a), orderOf(b)) || a.name.localeCompare(b.name));
-  const scheduled = chosen.map(({ dscPath: _path, dscSha256: _sha, failed: _failed, ...item }) => item);
+  chosen.sort((a, b) => compareBuildOrder(orderOf(a.item), orderOf(b.item)) || a.item.name.localeCompare(b.item.name));
+  const scheduled = chosen.map((c) => c.item);
   return { report: { seed: request.seed, dryRun: request.dryRun, queues, scheduled, blacklisted }, chosen, blacklistRecords };
 }
 
@@ -235,17 +235,18 @@ function reasonOf(category: AutoCategory, row: CandidateRow, seed: number): stri
 
 function chosenItem(row: CandidateRow, suite: string, arch: string, category: AutoCategory, seed: number, now: string): Chosen {
   return {
-    name: row.name,
-    version: row.version,
-    suite,
-    architecture: arch,
-    category,
-    priority: 0,
-    reason: reasonOf(category, row, seed),
-    due: new Date(dueMsOf(now, category)).toISOString(),
-    previous: previousOf(row),
-    dscPath: row.dsc_path,
-    dscSha256: row.dsc_sha256,
+    item: {
+      name: row.name,
+      version: row.version,
+      suite,
+      architecture: arch,
+      category,
+      priority: 0,
+      reason: reasonOf(category, row, seed),
+      due: new Date(dueMsOf(now, category)).toISOString(),
+      previous: previousOf(row),
+    },
+    from: { dscPath: row.dsc_path, dscSha256: row.dsc_sha256 },
   };
 }
 
@@ -262,19 +263,19 @@ function releasedItem(failed: WalkedEntry, now: string): Chosen | undefined {
   const order = buildOrderKeyOf(entry);
   const category = order.category ?? 'old';
   return {
-    name: failed.id.pkg,
-    version: failed.id.version,
-    suite: failed.id.suite,
-    architecture: failed.id.arch,
-    category,
-    priority: order.priority,
-    reason: `released from failed/ (${entry.fields.get('Last-Failure') ?? 'no failure recorded'})`,
-    due: new Date(dueMsOf(now, category)).toISOString(),
-    previous: null,
-    released: true,
-    dscPath: '',
-    dscSha256: '',
-    failed,
+    item: {
+      name: failed.id.pkg,
+      version: failed.id.version,
+      suite: failed.id.suite,
+      architecture: failed.id.arch,
+      category,
+      priority: order.priority,
+      reason: `released from failed/ (${entry.fields.get('Last-Failure') ?? 'no failure recorded'})`,
+      due: new Date(dueMsOf(now, category)).toISOString(),
+      previous: null,
+      released: true,
+    },
+    from: { failed },
   };
 }
 
@@ -284,16 +285,24 @@ function orderOf(item: ScheduledItem) {
 
 function blacklistedVerdict(row: CandidateRow, suite: string, arch: string, reason: string, now: string): StoreRecord {
   const source = { name: row.name, version: row.version, suite, architecture: arch };
-  return { kind: 'result', key: `blacklisted ${formatId(entryId(suite, arch, row.name, row.version))}`, source, verdict: 'blacklisted', detail: reason, buildDate: now, builds: [] };
+  return {
+    kind: 'result',
+    key: `blacklisted ${formatId(entryId(suite, arch, row.name, row.version))}`,
+    source,
+    verdict: 'blacklisted',
+    detail: reason,
+    buildDate: now,
+    builds: [],
+  };
 }
 
 /** Writes the plan, most urgent first, then its history in one record. */
 async function carryOut(ctx: AutoContext, plan: Plan): Promise<void> {
   const history: StoreRecord[] = [...plan.blacklistRecords];
   const scheduledAt = new Date(ctx.spool.clock.now()).toISOString();
-  for (const item of plan.chosen) {
+  for (const { item, from } of plan.chosen) {
     const id = entryId(item.suite, item.architecture, item.name, item.version);
-    if (item.failed) {
+    if ('failed' in from) {
       try {
         await release(ctx.spool, id);
       } catch (error) {
@@ -303,8 +312,8 @@ async function carryOut(ctx: AutoContext, plan: Plan): Promise<void> {
     } else {
       const placed = await placeEntry(ctx.spool, {
         id,
-        dscSha256: item.dscSha256,
-        dscPath: item.dscPath,
+        dscSha256: from.dscSha256,
+        dscPath: from.dscPath,
         category: item.category,
         priority: item.priority,
         reason: item.reason,

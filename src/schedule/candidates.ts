@@ -67,9 +67,14 @@ export interface AgedFilter {
 export async function* agedCandidates(db: SqlSession, suite: string, architecture: string, filter: AgedFilter, pageSize: number): AsyncGenerator<CandidateRow> {
   const conditions = ['s.suite = ?', 's.architecture = ?'];
   const params: SqlValue[] = [suite, architecture];
-  if (filter.verdict !== undefined) conditions.push('r.verdict = ?'), params.push(filter.verdict);
-  if (filter.builtBefore !== undefined) conditions.push('r.build_date < ?'), params.push(filter.builtBefore);
-  if (filter.builtAfter !== undefined) conditions.push('r.build_date > ?'), params.push(filter.builtAfter);
+  const add = (condition: string, value: string | undefined) => {
+    if (value === undefined) return;
+    conditions.push(condition);
+    params.push(value);
+  };
+  add('r.verdict = ?', filter.verdict);
+  add('r.build_date < ?', filter.builtBefore);
+  add('r.build_date > ?', filter.builtAfter);
   for (let offset = 0; ; offset += pageSize) {
     const page = await db.all<CandidateRow>(
       `SELECT ${COLUMNS} FROM ${JOINED} WHERE ${conditions.join(' AND ')} ORDER BY r.build_date, s.name LIMIT ? OFFSET ?`,

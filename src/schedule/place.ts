@@ -47,7 +47,8 @@ const MAX_TEXT = 500;
 /** A reason or requester typed by a person: one line of printable text, bounded, or exit 2 naming it. */
 export function validateText(what: string, value: string): string {
   if (value.trim() === '') throw new SpoolError('usage', `${what} is empty: expected a line of text`);
-  if (CONTROL_CHARACTERS.test(value)) throw new SpoolError('usage', `${what} ${JSON.stringify(value)} holds a control character: expected one line of printable text`);
+  if (CONTROL_CHARACTERS.test(value))
+    throw new SpoolError('usage', `${what} ${JSON.stringify(value)} holds a control character: expected one line of printable text`);
   if (value.length > MAX_TEXT) throw new SpoolError('usage', `${what} is ${value.length} characters long: expected at most ${MAX_TEXT}`);
   return value;
 }

@@ -102,7 +102,15 @@ export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): 
       const recorded = row.tested_verdict === 'blacklisted' && row.tested_version === row.version;
       const source = { name: row.name, version: row.version, suite: request.suite, architecture: request.arch };
       if (!recorded && !request.dryRun)
-        history.push({ kind: 'result', key: `blacklisted ${formatId(idOf(request, row))}`, source, verdict: 'blacklisted', detail: blacklisted, buildDate: now, builds: [] });
+        history.push({
+          kind: 'result',
+          key: `blacklisted ${formatId(idOf(request, row))}`,
+          source,
+          verdict: 'blacklisted',
+          detail: blacklisted,
+          buildDate: now,
+          builds: [],
+        });
       continue;
     }
     if (blacklisted !== undefined) continue; // a filter never selects a blacklisted package
@@ -112,11 +120,14 @@ export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): 
   if (manual > 0 && manualSoFar + manual > ctx.manualDailyLimit) {
     throw new SpoolError(
       'usage',
-      `${request.requester} has made ${manualSoFar} manual requests in the last 24 hours; ${manual} more would pass scheduler.manualDailyLimit (${ctx.manualDailyLimit}): nothing was scheduled`,
+      `${request.requester} has made ${manualSoFar} manual requests in the last 24 hours; ${manual} more would pass ` +
+        `scheduler.manualDailyLimit (${ctx.manualDailyLimit}): nothing was scheduled`,
     );
   }
   for (const { row, category } of toPlace) {
-    const outcome = request.dryRun ? { pkg: row.name, version: row.version, category, outcome: 'scheduled' as const, detail: 'dry run' } : await placeOne(ctx, request, row, category);
+    const outcome = request.dryRun
+      ? { pkg: row.name, version: row.version, category, outcome: 'scheduled' as const, detail: 'dry run' }
+      : await placeOne(ctx, request, row, category);
     report.push(outcome);
     if (outcome.outcome === 'scheduled' && !request.dryRun) {
       const source = { name: row.name, version: row.version, suite: request.suite, architecture: request.arch };

@@ -7,7 +7,13 @@
 import crypto from 'node:crypto';
 
 export function seededOrder<T>(items: readonly T[], nameOf: (item: T) => string, seed: number): T[] {
-  const keyed = items.map((item) => ({ item, key: crypto.createHash('sha256').update(`${seed}\0${nameOf(item)}`).digest('hex') }));
+  const keyed = items.map((item) => ({
+    item,
+    key: crypto
+      .createHash('sha256')
+      .update(`${seed}\0${nameOf(item)}`)
+      .digest('hex'),
+  }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.item);
 }

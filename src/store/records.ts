@@ -114,7 +114,18 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
       await db.run(
         `INSERT INTO schedule_history (journal_id, name, version, suite, architecture, priority, scheduled_at, reason, category, requester)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        [journalId, s.name, s.version, s.suite, s.architecture, record.priority, record.scheduledAt, record.reason, record.category ?? null, record.requester ?? null],
+        [
+          journalId,
+          s.name,
+          s.version,
+          s.suite,
+          s.architecture,
+          record.priority,
+          record.scheduledAt,
+          record.reason,
+          record.category ?? null,
+          record.requester ?? null,
+        ],
       );
       return;
     }

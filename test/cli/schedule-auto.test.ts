@@ -68,7 +68,11 @@ describe('schedule --auto through the CLI', () => {
     assert.equal(report.scheduled[0]?.category, 'new');
     const untested = report.scheduled.filter((s) => s.category === 'untested').map((s) => s.name);
     assert.equal(untested.length, 255, 'the untested limit per run');
-    assert.notDeepEqual([...untested].sort(), untested.slice().sort().slice(0, 255) && Array.from({ length: 255 }, (_, i) => `pkg${String(i).padStart(5, '0')}`), 'not alphabetical');
+    assert.notDeepEqual(
+      [...untested].sort(),
+      untested.slice().sort().slice(0, 255) && Array.from({ length: 255 }, (_, i) => `pkg${String(i).padStart(5, '0')}`),
+      'not alphabetical',
+    );
     assert.deepEqual(report.queues, [{ architecture: 'amd64', queueMax: 2000, before: 0, after: 256, overfull: false }]);
 
     const picked = main.run('--json', 'pick', '--node', 'node1');
@@ -88,7 +92,10 @@ describe('schedule --auto through the CLI', () => {
     assert.equal(fromJson<AutoReport>(a.stdout).seed, 42);
     assert.equal(census(main.layout).entries.size, 0);
     const human = main.run('schedule', '--auto', '--dry-run', '--seed', '42', '--arch', 'amd64');
-    assert.match(human.stdout, /dry run: would schedule 255 \(seed 42; replay: --seed 42 --dry-run\)\namd64: queue 0 → 255 \(queueMax 2000\)\n {2}untested +255/);
+    assert.match(
+      human.stdout,
+      /dry run: would schedule 255 \(seed 42; replay: --seed 42 --dry-run\)\namd64: queue 0 → 255 \(queueMax 2000\)\n {2}untested +255/,
+    );
   });
 
   it('adds each package at most once with two schedulers at once and after one is SIGKILLed mid-run', async () => {
@@ -124,7 +131,10 @@ describe('schedule --auto through the CLI', () => {
       [{ retryAfterHours: { E404: -1 } }, /scheduler\.retryAfterHours\.E404 = -1/],
       [{ limits: { bogus: 3 } }, /scheduler\.limits: Unrecognized key: "bogus"/],
       [{ retestAfterDays: { amd64: 0 } }, /scheduler\.retestAfterDays/],
-      [{ limits: { new: [{ perRun: 5 }, { queueAtMost: 10, perRun: 2 }] } }, /scheduler\.limits\.new\.0\.queueAtMost: every tier but the last needs queueAtMost/],
+      [
+        { limits: { new: [{ perRun: 5 }, { queueAtMost: 10, perRun: 2 }] } },
+        /scheduler\.limits\.new\.0\.queueAtMost: every tier but the last needs queueAtMost/,
+      ],
     ];
     for (const [scheduler, message] of cases) {
       const config = writeConfig(main.dir, { root: 'root', scheduler });

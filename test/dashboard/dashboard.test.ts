@@ -195,16 +195,21 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(await queuePage.page.locator('h1').textContent(), 'Queue');
     await queuePage.page.screenshot({ path: path.join(SCREENSHOTS, 'queue.png'), fullPage: true });
     const queueRow = (pkg: string) => queuePage.page.locator(`table.queue tr[data-package="${pkg}"] td`).allTextContents();
-    assert.deepEqual((await queuePage.page.locator('table.queue tr[data-package]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-package')))), [
-      'steady',
-      'unbuilt',
-    ], 'oldest first');
+    assert.deepEqual(
+      await queuePage.page.locator('table.queue tr[data-package]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-package'))),
+      ['steady', 'unbuilt'],
+      'oldest first',
+    );
     const steadyRow = await queueRow('steady');
     assert.deepEqual(steadyRow.slice(0, 7), ['2', 'steady', '1.0', 'bookworm/amd64', 'old', 're-test: last tested long ago', 'scheduler']);
     assert.match(steadyRow[7]!, /^reproducible 1\.0 \(\d{4}-\d{2}-\d{2}\)$/, 'its previous verdict');
     assert.match(steadyRow[8]!, /^\d+d/, 'waiting for days');
     const unbuiltRow = await queueRow('unbuilt');
-    assert.deepEqual(unbuiltRow.slice(0, 8), ['1', 'unbuilt', '2.0', 'bookworm/amd64', 'manual', 'a <b>bold</b> request', 'holger', 'never tested'], 'builds first; escaped');
+    assert.deepEqual(
+      unbuiltRow.slice(0, 8),
+      ['1', 'unbuilt', '2.0', 'bookworm/amd64', 'manual', 'a <b>bold</b> request', 'holger', 'never tested'],
+      'builds first; escaped',
+    );
     const summaryCells = await queuePage.page.locator('table.queue-summary tr[data-suite="bookworm/amd64"] td').allTextContents();
     assert.deepEqual(summaryCells.slice(0, 9), ['bookworm/amd64', '1', '0', '0', '0', '0', '0', '1', '2'], 'per category: manual 1, old 1; 2 queued');
     assert.match(summaryCells[9]!, /^\d{4}-\d{2}-\d{2} \(.* ago\)$/, 'the oldest result');

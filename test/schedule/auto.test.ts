@@ -194,10 +194,18 @@ for (const backend of backends) {
       const s = sandbox('auto-release');
       const spool = openSpool(s.root, {}, { now: () => NOW });
       const failedAt = (ageMs: number) => new Date(NOW - ageMs).toISOString();
-      writeEntry(s.layout, FAILED, id('gave-up', '1.0'), { Attempt: '4', 'Last-Failure': 'node unreachable', Category: 'untested', Requeued: failedAt(73 * HOUR) });
+      writeEntry(s.layout, FAILED, id('gave-up', '1.0'), {
+        Attempt: '4',
+        'Last-Failure': 'node unreachable',
+        Category: 'untested',
+        Requeued: failedAt(73 * HOUR),
+      });
       writeEntry(s.layout, FAILED, id('fresh-failure', '1.0'), { Attempt: '4', 'Last-Failure': 'node unreachable', Requeued: failedAt(71 * HOUR) });
       const settings = schedulerSettings({ limits: { untested: 0 } });
-      const report = await scheduleAuto({ spool, store, blacklist: new Blacklist('b', []), settings }, { suites: ['bookworm'], arches: ['amd64'], seed: 1, dryRun: false });
+      const report = await scheduleAuto(
+        { spool, store, blacklist: new Blacklist('b', []), settings },
+        { suites: ['bookworm'], arches: ['amd64'], seed: 1, dryRun: false },
+      );
       assert.deepEqual(
         report.scheduled.map((x) => [x.name, x.category, x.released]),
         [['gave-up', 'untested', true]],

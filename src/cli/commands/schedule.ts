@@ -55,7 +55,16 @@ export async function run(packages: string[], options: Options, command: Command
           blacklist: blacklistOf(ctx),
           manualDailyLimit: ctx.settings.scheduler.manualDailyLimit,
         },
-        { suite, arch, selection, limit: options.limit, priority: options.priority, reason, requester: manual ? requester : 'scheduler', dryRun: options.dryRun },
+        {
+          suite,
+          arch,
+          selection,
+          limit: options.limit,
+          priority: options.priority,
+          reason,
+          requester: manual ? requester : 'scheduler',
+          dryRun: options.dryRun,
+        },
       );
       report.push(...part.map((r) => ({ ...r, suite, architecture: arch })));
     }
@@ -100,17 +109,23 @@ async function runAuto(ctx: CommandContext, options: Options): Promise<void> {
 }
 
 function describeAuto(report: AutoReport): string {
-  const lines = [`${report.dryRun ? 'dry run: would schedule' : 'scheduled'} ${report.scheduled.length} (seed ${report.seed}; replay: --seed ${report.seed} --dry-run)`];
+  const lines = [
+    `${report.dryRun ? 'dry run: would schedule' : 'scheduled'} ${report.scheduled.length} (seed ${report.seed}; replay: --seed ${report.seed} --dry-run)`,
+  ];
   for (const q of report.queues) {
     const added = report.scheduled.filter((s) => s.architecture === q.architecture);
-    lines.push(
-      `${q.architecture}: queue ${q.before} → ${q.after} (queueMax ${q.queueMax})${q.overfull ? ': at 3× queueMax or more, nothing added' : q.before > q.queueMax ? ': above queueMax, new versions only' : ''}`,
-    );
+    lines.push(`${q.architecture}: queue ${q.before} → ${q.after} (queueMax ${q.queueMax})${capNote(q)}`);
     const rows = CATEGORIES.map((c) => [c, added.filter((s) => s.category === c).length] as const).filter(([, n]) => n > 0);
     if (rows.length > 0) lines.push(table(rows.map(([c, n]) => [`  ${c}`, String(n)])));
   }
-  if (report.blacklisted.length > 0) lines.push(`blacklisted (not scheduled): ${report.blacklisted.map((b) => `${b.suite}/${b.architecture}/${b.name}`).join(' ')}`);
+  if (report.blacklisted.length > 0)
+    lines.push(`blacklisted (not scheduled): ${report.blacklisted.map((b) => `${b.suite}/${b.architecture}/${b.name}`).join(' ')}`);
   return lines.join('\n');
+}
+
+function capNote(q: AutoReport['queues'][number]): string {
+  if (q.overfull) return ': at 3× queueMax or more, nothing added';
+  return q.before > q.queueMax ? ': above queueMax, new versions only' : '';
 }
 
 /** The most serious outcome decides: 6 unreachable, 5 checksum mismatch, 2 unknown package, 1 E404, 3 nothing done (all already scheduled or blacklisted). */

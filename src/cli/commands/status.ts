@@ -60,7 +60,12 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
   ];
   const queueLines = Object.entries(queue)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([suiteArch, perCategory]) => `  queue ${suiteArch}: ${Object.entries(perCategory).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    .map(
+      ([suiteArch, perCategory]) =>
+        `  queue ${suiteArch}: ${Object.entries(perCategory)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ')}`,
+    );
   const stuck = status.pending.filter((p) => p.stale).map((p) => `  stale: ${formatId(p)} (${p.lock.reason}, ${age(p.ageMs)})`);
   const twice = status.duplicates.map((d) => `  in 2 states: ${d}`);
   const health = nodeHealth.map(
@@ -68,7 +73,16 @@ function snapshot(ctx: CommandContext, store: Store): { json: object; human: str
   );
   const unreadable = journalQuarantine.map((q) => `  unreadable db record: ${q.file} (${q.reason})`);
   const warning = databaseWarning ? [`  WARNING: ${databaseWarning}`] : [];
-  const human = [`spool ${status.root}`, table(rows.map(([a, b]) => [`  ${a}`, b!])), ...queueLines, ...stuck, ...twice, ...health, ...unreadable, ...warning].join('\n');
+  const human = [
+    `spool ${status.root}`,
+    table(rows.map(([a, b]) => [`  ${a}`, b!])),
+    ...queueLines,
+    ...stuck,
+    ...twice,
+    ...health,
+    ...unreadable,
+    ...warning,
+  ].join('\n');
   return { json, human };
 }
 
