@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { FileStore } from '../../src/store/file-store.js';
 import { loadDatabase, saveDatabase } from '../../src/store/database.js';
-import { untestedSources } from '../../src/store/catalogue.js';
+import { untestedCandidates } from '../../src/schedule/candidates.js';
 import { sqlJsSession } from '../../src/store/session.js';
 import { openStore } from '../../src/store/store.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
@@ -134,7 +134,7 @@ try {
   );
   const store = await openStore(url, SETTINGS);
   t = performance.now();
-  const candidates = await store.read((db) => untestedSources(db, 'bookworm', 'amd64'));
+  const candidates = await store.read((db) => untestedCandidates(db, 'bookworm', 'amd64'));
   const scheduleMs = performance.now() - t;
   await store.close();
   log(`postgresql: schedule --new's catalogue query: ${scheduleMs.toFixed(0)} ms for ${candidates.length} candidates`);
@@ -173,7 +173,7 @@ for (const size of SQLJS_SIZES) {
   const many = await writers(file, WRITERS, 3);
   const store = new FileStore(file, SETTINGS);
   t = performance.now();
-  const candidates = await store.read((db) => untestedSources(db, 'bookworm', 'amd64'));
+  const candidates = await store.read((db) => untestedCandidates(db, 'bookworm', 'amd64'));
   const scheduleMs = performance.now() - t;
   const site = dashboardSite(file);
   const cold = timedDashboard(site);

@@ -136,6 +136,16 @@ export function buildProgram(): Command {
   );
 
   withExamples(
+    idOptions(program.command('release').argument('<pkg>').argument('<version>'))
+      .description(
+        'main: give an entry in failed/ another chance: back to scheduled/ with Attempt 1 (schedule --auto does this by itself after ' +
+          'releaseFailedAfterHours); exit 3 if it is not in failed/',
+      )
+      .action(lazy(() => import('./commands/release.js'))),
+    'repro-spool release hello 2.10-3 --suite bookworm --arch amd64',
+  );
+
+  withExamples(
     program
       .command('ls')
       .description('list entries')

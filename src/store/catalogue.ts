@@ -84,11 +84,6 @@ export function catalogueWithVerdicts(db: SqlSession, suite: string, architectur
   );
 }
 
-/** Sources never tested, or whose catalogue version is newer than the last verdict's. */
-export async function untestedSources(db: SqlSession, suite: string, architecture: string): Promise<Candidate[]> {
-  return (await catalogueWithVerdicts(db, suite, architecture)).filter((c) => c.tested_version === null || compareVersions(c.version, c.tested_version) > 0);
-}
-
 export interface CataloguedSource {
   readonly name: string;
   readonly suite: string;
