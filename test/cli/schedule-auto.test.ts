@@ -10,7 +10,9 @@ import { sleep } from '../../src/retry.js';
 import { importSources } from '../../src/store/catalogue.js';
 import { openStore } from '../../src/store/store.js';
 import type { AutoReport } from '../../src/schedule/auto.js';
-import { census, cli, cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
+import fs from 'node:fs';
+import { FAILED, SCHEDULED } from '../../src/spool/layout.js';
+import { census, cli, cliAsync, fromJson, id, sandbox, writeConfig, writeEntry } from '../helpers/spool.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 const DAY = 24 * 3600_000;
@@ -170,5 +172,15 @@ describe('schedule --auto through the CLI', () => {
     assert.match(picked.stdout, /"pkg": "tested\d"/, 'manual requests go first');
     const shown = main.run('show', 'tested0');
     assert.match(shown.stdout, /Category: manual|manual/);
+  });
+
+  it('release gives a failed entry another chance, once', async () => {
+    const main = await mainSpool('release', 0);
+    writeEntry(main.layout, FAILED, id('gave-up', '1.0'), { Attempt: '4', 'Last-Failure': 'node unreachable' });
+    const released = main.run('release', 'gave-up', '1.0', '--suite', 'bookworm', '--arch', 'amd64');
+    assert.equal(released.status, 0, released.stderr);
+    assert.match(released.stdout, /released bookworm\/amd64\/gave-up\/1\.0: failed\/ → scheduled\/ \(attempt 1; it failed with: node unreachable\)/);
+    assert.match(fs.readFileSync(main.layout.entryPath(SCHEDULED, id('gave-up', '1.0')), 'utf8'), /Attempt: 1\n[^]*Released: /);
+    assert.equal(main.run('release', 'gave-up', '1.0', '--suite', 'bookworm', '--arch', 'amd64').status, 3);
   });
 });
