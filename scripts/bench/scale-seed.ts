@@ -4,7 +4,26 @@
  * in result_history spread over 365 days (two builds each), results as their latest, and
  * verdict_changes filled from them as the migration that added it does.
  */
+import pg from 'pg';
+import { openStore } from '../../src/store/store.js';
 import { CHANGES_FROM_HISTORY } from '../../src/store/verdict-days.js';
+
+const MIGRATE_SETTINGS = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 };
+
+/** A new PostgreSQL database at url brought to the current schema, then seeded by the statements (and analysed). */
+export async function seedPostgres(url: string, statements: readonly string[]): Promise<void> {
+  const migrated = await openStore(url, MIGRATE_SETTINGS);
+  await migrated.read(() => Promise.resolve()); // the first connection brings the schema up to date
+  await migrated.close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
+}
 
 export function seedStatements(dialect: 'postgresql' | 'sqlite', checks: number, packages: number): string[] {
   // i numbers the check, p = i mod (packages × 8) its package/suite/arch.

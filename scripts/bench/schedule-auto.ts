@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { ConfigSchema } from '../../src/config/config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { type CandidateRow, agedCandidates, newVersionCandidates, untestedCandidates } from '../../src/schedule/candidates.js';
@@ -21,7 +20,7 @@ import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { type SqlSession, sqlJsSession } from '../../src/store/session.js';
 import { openStore } from '../../src/store/store.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
-import { seedStatements } from './scale-seed.js';
+import { seedPostgres, seedStatements } from './scale-seed.js';
 
 const HISTORY = Number(process.argv[2] ?? 1_000_000);
 const PACKAGES = Number(process.argv[3] ?? 35_000);
@@ -125,17 +124,7 @@ const report: Record<string, unknown> = { history: HISTORY, packages: PACKAGES }
 const server = await startPostgres();
 try {
   const url = await server.newDatabase();
-  const migrated = await openStore(url, SETTINGS);
-  await migrated.read(() => Promise.resolve()); // the first connection brings the schema up to date
-  await migrated.close();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const statement of [...seedStatements('postgresql', HISTORY, PACKAGES), ...SHAPE]) await client.query(statement);
-    await client.query('ANALYZE');
-  } finally {
-    await client.end();
-  }
+  await seedPostgres(url, [...seedStatements('postgresql', HISTORY, PACKAGES), ...SHAPE]);
   report.postgresql = await measure('postgresql', url);
 } finally {
   await server.stop();

@@ -14,14 +14,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { FileStore } from '../../src/store/file-store.js';
 import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { untestedCandidates } from '../../src/schedule/candidates.js';
 import { sqlJsSession } from '../../src/store/session.js';
 import { openStore } from '../../src/store/store.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
-import { seedStatements } from './scale-seed.js';
+import { seedPostgres, seedStatements } from './scale-seed.js';
 
 const HISTORY = Number(process.argv[2] ?? 5_000_000);
 const PACKAGES = Number(process.argv[3] ?? 35_000);
@@ -113,18 +112,8 @@ const server = await startPostgres();
 const report: Record<string, unknown> = { history: HISTORY, packages: PACKAGES, catalogue: PACKAGES * 8 };
 try {
   const url = await server.newDatabase();
-  const migrated = await openStore(url, SETTINGS);
-  await migrated.read(() => Promise.resolve()); // the first connection brings the schema up to date
-  await migrated.close();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
   let t = performance.now();
-  try {
-    for (const statement of seedStatements('postgresql', HISTORY, PACKAGES)) await client.query(statement);
-    await client.query('ANALYZE');
-  } finally {
-    await client.end();
-  }
+  await seedPostgres(url, seedStatements('postgresql', HISTORY, PACKAGES));
   log(`postgresql: seeded ${HISTORY} checks in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   const site = dashboardSite(url);
   const rec = await writers(url, WRITERS, PER_WRITER);
