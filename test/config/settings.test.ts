@@ -24,6 +24,21 @@ describe('settings', () => {
       ssh: { connectTimeoutSeconds: 10, retries: 2, backoffMs: 2_000, commandTimeoutSeconds: 57_600 + 3_600 },
       health: { offlineAfterFailures: 3, recheckMs: 900_000 },
       watch: { rescanMs: 30_000, debounceMs: 100, parallelBuilds: 1 },
+      scheduler: {
+        queueMax: { byArch: {}, fallback: 2000 },
+        retestAfterMs: { byArch: {}, fallback: 9 * 86_400_000 },
+        retryAfterMs: { depwait: 48 * 3_600_000, E404: 12 * 3_600_000, FTBFS: 72 * 3_600_000 },
+        releaseFailedAfterMs: 72 * 3_600_000,
+        limits: {
+          untested: [{ perRun: 255 }],
+          new: [{ queueAtMost: 1000, perRun: 500 }, { queueAtMost: 1500, perRun: 750 }, { perRun: 150 }],
+          FTBFS: [{ queueAtMost: 1000, perRun: 40 }, { queueAtMost: 1500, perRun: 20 }, { perRun: 5 }],
+          depwait: [{ queueAtMost: 1000, perRun: 400 }, { queueAtMost: 1500, perRun: 200 }, { perRun: 50 }],
+          E404: [{ perRun: 255 }],
+          old: [{ queueAtMost: 1000, perRun: 1000 }, { queueAtMost: 1500, perRun: 850 }, { perRun: 0 }],
+        },
+        manualDailyLimit: 500,
+      },
     });
   });
 
@@ -36,5 +51,11 @@ describe('settings', () => {
       [2_500, 500, 100_000, 3_700, 50],
     );
     assert.deepEqual(openSpool('/nonexistent').thresholds, DEFAULT_SETTINGS.spool);
+  });
+
+  it('resolves per-architecture scheduler values with "*" for the rest', () => {
+    const { scheduler } = resolveSettings(ConfigSchema.parse({ scheduler: { queueMax: { armhf: 1800, '*': 2500 }, retestAfterDays: { armhf: 25 } } }));
+    assert.deepEqual(scheduler.queueMax, { byArch: { armhf: 1800 }, fallback: 2500 });
+    assert.deepEqual(scheduler.retestAfterMs, { byArch: { armhf: 25 * 86_400_000 }, fallback: 9 * 86_400_000 });
   });
 });
