@@ -15,6 +15,7 @@ import { ConfigSchema } from '../../src/config/config.js';
 import { resolveSettings } from '../../src/config/settings.js';
 import { type CandidateRow, agedCandidates, newVersionCandidates, untestedCandidates } from '../../src/schedule/candidates.js';
 import { AUTO_CATEGORIES, RETRIED_VERDICTS } from '../../src/schedule/categories.js';
+import { allowance } from '../../src/schedule/policy.js';
 import { seededOrder } from '../../src/schedule/seeded-order.js';
 import { loadDatabase, saveDatabase } from '../../src/store/database.js';
 import { type SqlSession, sqlJsSession } from '../../src/store/session.js';
@@ -36,16 +37,19 @@ const scheduler = resolveSettings(ConfigSchema.parse({})).scheduler;
 const SHAPE = [
   `UPDATE sources SET version = '1.0' WHERE CAST(substr(name, 4) AS INTEGER) % 100 <> 0`,
   `DELETE FROM results WHERE CAST(substr(name, 4) AS INTEGER) % 10 = 1`,
+  `UPDATE sources SET dsc_sha256 = '${'a'.repeat(64)}'`,
 ];
 
-/** The category queries alone, taking what a run with the default limits takes from each (no spool, no blacklist). */
+/** The category queries alone, taking from each what a run on an empty queue with the default limits takes (no spool, no blacklist). */
 async function queriesAlone(db: SqlSession): Promise<number> {
   const now = Date.now();
   let rows = 0;
   for (const arch of ARCHES) {
+    let queued = 0;
     for (const suite of SUITES) {
       for (const category of AUTO_CATEGORIES) {
-        const limit = scheduler.limits[category][0]!.perRun;
+        const limit = allowance(category, scheduler.limits[category], queued, scheduler.queueMax.fallback);
+        if (limit === 0) continue;
         let taken: CandidateRow[] = [];
         if (category === 'untested') taken = seededOrder(await untestedCandidates(db, suite, arch), (r) => r.name, 1).slice(0, limit);
         else if (category === 'new') taken = (await newVersionCandidates(db, suite, arch)).slice(0, limit);
@@ -58,6 +62,7 @@ async function queriesAlone(db: SqlSession): Promise<number> {
           }
         }
         rows += taken.length;
+        queued += taken.length;
       }
     }
   }
