@@ -148,7 +148,7 @@ function isWritableTmpfs(dir: string): boolean {
 
 /** Who asks for a manual request: --requester, else the user who called sudo, else this user. */
 export function requesterOf(flag: string | undefined): string {
-  return validateText('requester', flag ?? process.env.SUDO_USER ?? process.env.USER ?? os.userInfo().username);
+  return validateText('requester', flag ?? (process.env.SUDO_USER || process.env.USER || os.userInfo().username));
 }
 
 /** This node's name: --node, then REPRO_SPOOL_NODE, then the configuration's "node". */
