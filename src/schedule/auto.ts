@@ -39,6 +39,7 @@ import { placeEntry } from './place.js';
 import { allowance, isOverfull } from './policy.js';
 import { queueCensus } from './queue.js';
 import { seededOrder } from './seeded-order.js';
+import { blacklistedVerdict } from './blacklisted-verdict.js';
 
 export interface AutoContext {
   readonly spool: Spool;
@@ -171,8 +172,8 @@ async function choose(ctx: AutoContext, request: AutoRequest): Promise<Plan> {
             if (reason !== undefined) {
               if (category !== 'untested' && category !== 'new') continue; // its verdict was recorded when its version was new
               blacklisted.push({ name: row.name, version: row.version, suite, architecture: arch, reason });
-              const recorded = row.tested_verdict === 'blacklisted' && row.tested_version === row.version;
-              if (!recorded) blacklistRecords.push(blacklistedVerdict(row, suite, arch, reason, nowIso));
+              const verdict = blacklistedVerdict(row, suite, arch, reason, nowIso);
+              if (verdict) blacklistRecords.push(verdict);
               continue;
             }
             chosen.push(chosenItem(row, suite, arch, category, request.seed, nowIso));
@@ -281,19 +282,6 @@ function releasedItem(failed: WalkedEntry, now: string): Chosen | undefined {
 
 function orderOf(item: ScheduledItem) {
   return { priority: item.priority, category: item.category, dueMs: Date.parse(item.due) };
-}
-
-function blacklistedVerdict(row: CandidateRow, suite: string, arch: string, reason: string, now: string): StoreRecord {
-  const source = { name: row.name, version: row.version, suite, architecture: arch };
-  return {
-    kind: 'result',
-    key: `blacklisted ${formatId(entryId(suite, arch, row.name, row.version))}`,
-    source,
-    verdict: 'blacklisted',
-    detail: reason,
-    buildDate: now,
-    builds: [],
-  };
 }
 
 /** Writes the plan, most urgent first, then its history in one record. */

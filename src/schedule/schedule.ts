@@ -22,6 +22,7 @@ import type { Blacklist } from './blacklist.js';
 import { type AgedFilter, type CandidateRow, agedCandidates, manualRequestsSince, newVersionCandidates, untestedCandidates } from './candidates.js';
 import type { Category } from './categories.js';
 import { placeEntry } from './place.js';
+import { blacklistedVerdict } from './blacklisted-verdict.js';
 import { queueCensus } from './queue.js';
 
 export const SCHEDULE_OUTCOMES = ['scheduled', 'already-scheduled', 'blacklisted', 'unknown', 'E404', 'checksum-mismatch', 'unreachable'] as const;
@@ -99,18 +100,8 @@ export async function schedule(ctx: ScheduleContext, request: ScheduleRequest): 
     if (blacklisted !== undefined && !('filter' in request.selection)) {
       report.push({ ...base, outcome: 'blacklisted', detail: blacklisted });
       // Its verdict, once per version: the dashboard counts it, and the scheduler passes it by until a new upload.
-      const recorded = row.tested_verdict === 'blacklisted' && row.tested_version === row.version;
-      const source = { name: row.name, version: row.version, suite: request.suite, architecture: request.arch };
-      if (!recorded && !request.dryRun)
-        history.push({
-          kind: 'result',
-          key: `blacklisted ${formatId(idOf(request, row))}`,
-          source,
-          verdict: 'blacklisted',
-          detail: blacklisted,
-          buildDate: now,
-          builds: [],
-        });
+      const verdict = blacklistedVerdict(row, request.suite, request.arch, blacklisted, now);
+      if (verdict && !request.dryRun) history.push(verdict);
       continue;
     }
     if (blacklisted !== undefined) continue; // a filter never selects a blacklisted package
