@@ -3,6 +3,7 @@
  * lines, continuation lines starting with a space or tab, " ." for an empty line.
  * Field order and unknown fields survive a read/write round trip.
  */
+import { visible } from '../errors.js';
 
 export class Deb822Error extends Error {
   constructor(
@@ -12,6 +13,16 @@ export class Deb822Error extends Error {
     super(`line ${line}: ${message}`);
     this.name = 'Deb822Error';
   }
+}
+
+/**
+ * A value as a field can hold it: CRLF line ends (OpenSSH's messages) become line ends, and
+ * every other control character (a lone CR, NUL, ESC…) a visible \xNN escape. Values come
+ * from nodes, mirrors and ssh errors; refusing them would crash the step that records why
+ * something failed.
+ */
+export function fieldText(value: string): string {
+  return visible(value.replace(/\r\n/g, '\n'));
 }
 
 /** An ordered, case-insensitive field map; values of multi-line fields keep their '\n's. */
@@ -36,9 +47,8 @@ export class Stanza {
     if (!/^[!-9;-~][!-9;-~]*$/.test(name) || name.startsWith('#') || name.startsWith('-')) {
       throw new Error(`invalid deb822 field name ${JSON.stringify(name)}`);
     }
-    if (/[\0\r]/.test(value)) throw new Error(`field ${name} holds a NUL or carriage return`);
     const existing = this.fields.get(name.toLowerCase());
-    this.fields.set(name.toLowerCase(), { name: existing?.name ?? name, value });
+    this.fields.set(name.toLowerCase(), { name: existing?.name ?? name, value: fieldText(value) });
     return this;
   }
 
