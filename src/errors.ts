@@ -63,6 +63,21 @@ export class NodeUnreachableError extends SpoolError {
   }
 }
 
+/**
+ * A node's answer contradicts itself or what main sent (a status outside the list, results
+ * of another build, a flood of output): never a verdict. Exit 5; counts against the node's
+ * health like a connection failure, since a node that says wrong things is not to be used.
+ */
+export class NodeIntegrityError extends SpoolError {
+  constructor(
+    readonly node: string,
+    message: string,
+  ) {
+    super('integrity', message);
+    this.name = 'NodeIntegrityError';
+  }
+}
+
 export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }

@@ -13,6 +13,8 @@ import { type SchedulerSettings, resolveScheduler } from './scheduler.js';
 export interface DownloadSettings {
   /** No byte for this long (connecting included) aborts the attempt. */
   readonly idleTimeoutMs: number;
+  /** One attempt taking longer than this from its request to its last byte is aborted. */
+  readonly deadlineMs: number;
   readonly retries: number;
   readonly backoffMs: number;
   /** Refuse bodies larger than this: a Sources index is about 10 MB compressed. */
@@ -56,6 +58,10 @@ export interface SshSettings {
   readonly backoffMs: number;
   /** Remote commands are wrapped in `timeout` so they end even if main dies: a build, plus the fetch and completion around it. */
   readonly commandTimeoutSeconds: number;
+  /** What main fetches from a node for one build: more is refused before (as the node lists it) and after the copy. */
+  readonly resultsMaxBytes: number;
+  /** A remote command printing more than this on stdout is refused (its stderr is cut there): answers are a few lines of JSON. */
+  readonly maxOutputBytes: number;
 }
 
 /** When main stops sending work to a node that keeps failing, and when it tries again. */
@@ -92,6 +98,8 @@ const DATABASE_POLL_MS = 10;
 /** A remote build's command timeout covers the build plus what runs around it (fetch, completion). */
 const REMOTE_MARGIN_SECONDS = 3600;
 const CHROOT_CREATE_TIMEOUT_MS = 3600_000;
+/** node-information's whole output stays well under this; a build's answer is one line. */
+const REMOTE_OUTPUT_MAX_BYTES = 1024 * 1024;
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
 
@@ -109,6 +117,7 @@ export function resolveSettings(config: Config): Settings {
     },
     download: {
       idleTimeoutMs: ms(t.downloadIdleTimeoutSeconds),
+      deadlineMs: ms(t.downloadDeadlineSeconds),
       retries: t.downloadRetries,
       backoffMs: ms(t.downloadBackoffSeconds),
       maxBytes: INDEX_MAX_BYTES,
@@ -128,6 +137,8 @@ export function resolveSettings(config: Config): Settings {
       retries: t.sshRetries,
       backoffMs: ms(t.sshBackoffSeconds),
       commandTimeoutSeconds: t.buildTimeoutSeconds + REMOTE_MARGIN_SECONDS,
+      maxOutputBytes: REMOTE_OUTPUT_MAX_BYTES,
+      resultsMaxBytes: t.resultsMaxBytes,
     },
     health: { offlineAfterFailures: t.nodeOfflineAfterFailures, recheckMs: ms(t.nodeRecheckSeconds) },
     watch: { rescanMs: ms(t.watchRescanSeconds), debounceMs: ms(t.watchDebounceSeconds), parallelBuilds: t.watchParallelBuilds },

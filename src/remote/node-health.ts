@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NodeUnreachableError, SpoolError, errnoCode } from '../errors.js';
+import { NodeIntegrityError, NodeUnreachableError, SpoolError, errnoCode } from '../errors.js';
 import { ensureDirInside } from '../durable/atomic.js';
 import { isName, validateName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
@@ -90,14 +90,15 @@ export function recordSuccess(spool: Spool, node: string): void {
   fs.rmSync(healthPath(spool, node), { force: true });
 }
 
-/** Runs a step against a node, counting connection failures and clearing them on success. */
+/** Runs a step against a node, counting connection failures and untrustworthy answers, and clearing them on success. */
 export async function tracked<T>(spool: Spool, node: string, settings: HealthSettings, step: () => Promise<T>): Promise<T> {
   try {
     const value = await step();
     recordSuccess(spool, node);
     return value;
   } catch (error) {
-    if (error instanceof NodeUnreachableError && error.node === node) recordFailure(spool, node, error.message, settings);
+    if ((error instanceof NodeUnreachableError || error instanceof NodeIntegrityError) && error.node === node)
+      recordFailure(spool, node, error.message, settings);
     throw error;
   }
 }

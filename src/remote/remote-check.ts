@@ -66,8 +66,8 @@ export async function remoteCheck(
   for (const node of [pair.node1, pair.node2]) assertUsable(main, node, health);
   // The nodes' ControlMasters outlive this job (ControlPersist): other jobs share them.
   const runners = [
-    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, { ...settings.ssh, signal: settings.signal }), health),
-    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, { ...settings.ssh, signal: settings.signal }), health),
+    new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, { ...settings.ssh, signal: settings.signal }), health, settings.ssh),
+    new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, { ...settings.ssh, signal: settings.signal }), health, settings.ssh),
   ] as const;
   return checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch });
 }

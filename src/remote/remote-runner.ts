@@ -12,14 +12,14 @@ import { EXIT_CODES, NodeUnreachableError, SpoolError, TargetExistsError } from 
 import type { NodeRunner } from '../builder/check.js';
 import type { NodeBuild } from '../builder/build-node.js';
 import type { BuildNumber } from '../builder/variations.js';
-import type { BuildStatus } from '../spool/build-status.js';
 import { ensureDirInside, placeDirectory, tempPath } from '../durable/atomic.js';
 import { type Entry, formatEntry, shippedTo } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';
 import { Layout, nodePlace } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
 import { REMOTE_KILLED, type SshTransport } from '../transport/ssh.js';
-import type { HealthSettings } from '../config/settings.js';
+import type { HealthSettings, SshSettings } from '../config/settings.js';
+import { parseBuildAnswer, parseResultListing, verifyFetchedResults } from './fetched-results.js';
 import { tracked } from './node-health.js';
 import { nodeCommand } from './node-command.js';
 
@@ -42,6 +42,7 @@ export class RemoteRunner implements NodeRunner {
     private readonly config: NodeConfig,
     private readonly ssh: SshTransport,
     private readonly health: HealthSettings,
+    private readonly transport: Pick<SshSettings, 'commandTimeoutSeconds' | 'resultsMaxBytes'>,
   ) {
     this.remote = new Layout(config.root);
   }
@@ -101,13 +102,25 @@ export class RemoteRunner implements NodeRunner {
       throw new SpoolError('failed', `build ${buildNumber} on ${this.node} was killed by signal ${out.exitCode - REMOTE_KILLED}: ${out.stderr.trim()}`);
     }
     if (out.exitCode !== 0) throw new SpoolError('failed', `build ${buildNumber} on ${this.node} exited ${out.exitCode}: ${out.stderr.trim()}`);
-    const done = JSON.parse(out.stdout) as { status: BuildStatus; durationSeconds: number };
+    const done = parseBuildAnswer(this.node, buildNumber, out.stdout, this.transport.commandTimeoutSeconds);
     const remoteResults = this.remote.resultsPath(this.node, entry.id);
     const fetched = this.main.layout.resultsPath(this.node, entry.id);
+    const listing = await this.ssh.run(['find', remoteResults, '-mindepth', '1', '-printf', '%y %s %P\\n']);
+    if (listing.exitCode !== 0) throw new SpoolError('failed', `listing the results of build ${buildNumber} on ${this.node} failed: ${listing.stderr.trim()}`);
+    const listed = parseResultListing(this.node, listing.stdout, this.transport.resultsMaxBytes);
     ensureDirInside(this.main.layout.root, this.main.layout.tmpDir);
     const staging = tempPath(this.main.layout.tmpDir, 'fetch');
     try {
-      await this.ssh.getDir(remoteResults, staging); // scp makes the directory; a crash leaves it in tmp/ for the reaper
+      // scp makes the directory; a crash leaves it in tmp/ for the reaper.
+      await this.ssh.getDir(remoteResults, staging, Math.max(0, ...listed.map((f) => f.size)));
+      verifyFetchedResults(staging, {
+        node: this.node,
+        buildNumber,
+        id: entry.id,
+        dscSha256: entry.fields.get('Dsc-Sha256') ?? '',
+        status: done.status,
+        listed,
+      });
       placeDirectory(this.main.layout, staging, fetched);
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });

@@ -9,15 +9,15 @@
  * hard-linked to their name (which fails if the name exists: nothing is overwritten).
  */
 import crypto from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { $ } from 'zx';
 import type { NodeConfig } from '../config/config.js';
-import { NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
+import { NodeIntegrityError, NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
 import { runForStatus, runQuick } from '../process/run.js';
 import { retrying, sleep } from '../retry.js';
 import { remoteCommand } from './quote.js';
+import { privateSocketDir } from './socket-dir.js';
 import type { SshSettings } from '../config/settings.js';
 
 export interface TransportSettings extends SshSettings {
@@ -37,6 +37,8 @@ const PUT_EXISTS = 17;
 const PUT_TRUNCATED = 18;
 /** Exit statuses above this mean the remote command was killed by signal (status − 128): the node was reached. */
 export const REMOTE_KILLED = 128;
+/** The signal a process gets for writing past its file-size limit (bash reports 128 + it). */
+const SIGXFSZ = 25;
 
 /**
  * zx runs every command through bash, and a non-interactive bash reads the invoking
@@ -53,6 +55,7 @@ export function startupFreeEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Pro
 const sh = $({ quiet: true, nothrow: true, shell: '/bin/bash', prefix: 'set -euo pipefail;', verbose: false, env: startupFreeEnv() });
 
 export class SshTransport {
+  private readonly controlDir: string;
   private readonly controlPath: string;
 
   constructor(
@@ -60,8 +63,9 @@ export class SshTransport {
     private readonly node: NodeConfig,
     private readonly settings: TransportSettings,
   ) {
-    // ssh binds the control socket at path + 17 characters: keep it short (%C is a hash of the connection).
-    this.controlPath = path.join(os.tmpdir(), 'rs-%C');
+    // %C is a hash of the connection; the directory is this user's alone (socket-dir.ts).
+    this.controlDir = privateSocketDir();
+    this.controlPath = path.join(this.controlDir, '%C');
   }
 
   private options(): string[] {
@@ -100,7 +104,7 @@ export class SshTransport {
   private async ensureMaster(): Promise<void> {
     if (this.masterRunning()) return;
     const key = crypto.createHash('sha256').update(`${this.destination()}:${this.node.port}`).digest('hex').slice(0, 16);
-    const lockFile = path.join(os.tmpdir(), `rs-master-${key}`);
+    const lockFile = path.join(this.controlDir, `master-${key}`);
     const deadline = Date.now() + (this.settings.connectTimeoutSeconds + 10) * 1000;
     for (;;) {
       let release: (() => void) | undefined;
@@ -150,13 +154,21 @@ export class SshTransport {
     const outcome = await retrying<RemoteResult>({ retries, backoffMs: this.settings.backoffMs, signal }, async () => {
       await this.ensureMaster();
       this.assertNotStopped();
+      // Whatever the node prints is read up to a bound (head ends the flood; one byte more
+      // than the bound tells an overflow from output of exactly the bound).
+      const cap = this.settings.maxOutputBytes;
       const out = options.input
-        ? await sh({ input: options.input, signal })`ssh ${this.options()} ${this.destination()} -- ${command}`
-        : await sh({ signal })`ssh -n ${this.options()} ${this.destination()} -- ${command}`;
+        ? await sh({ input: options.input, signal })`ssh ${this.options()} ${this.destination()} -- ${command} 2> >(head -c ${cap} >&2) | head -c ${cap + 1}`
+        : await sh({ signal })`ssh -n ${this.options()} ${this.destination()} -- ${command} 2> >(head -c ${cap} >&2) | head -c ${cap + 1}`;
       this.assertNotStopped();
-      if (out.exitCode !== CONNECTION_FAILED) return { value: { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr: out.stderr } };
+      if (Buffer.byteLength(out.stdout) > cap) {
+        throw new NodeIntegrityError(this.name, `node ${this.name} printed more than ${cap} bytes in answer to ${words[0] ?? 'a command'}: refused unread`);
+      }
+      // OpenSSH ends its own messages with \r\n: a Last-Failure made of them is one text.
+      const stderr = out.stderr.replace(/\r\n/g, '\n');
+      if (out.exitCode !== CONNECTION_FAILED) return { value: { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr } };
       this.close();
-      return { retry: out.stderr.trim() || 'ssh exited 255' };
+      return { retry: stderr.trim() || 'ssh exited 255' };
     });
     if ('value' in outcome) return outcome.value;
     this.assertNotStopped();
@@ -207,26 +219,38 @@ export class SshTransport {
     if (placed.exitCode !== 0) throw new SpoolError('failed', `placing ${remotePath} on ${this.name} failed: ${placed.stderr.trim()}`);
   }
 
-  /** Copies a remote directory (absolute path) to a local directory that must not exist yet. */
-  async getDir(remoteDir: string, localDir: string): Promise<void> {
+  /**
+   * Copies a remote directory (absolute path) to a local directory that must not exist yet.
+   * No file written may exceed maxFileBytes: scp runs under that file-size limit, so a node
+   * sending more than it announced is cut off by the kernel, not after the disk is full.
+   */
+  async getDir(remoteDir: string, localDir: string, maxFileBytes: number): Promise<void> {
     assertAbsolute(localDir, remoteDir);
-    await this.scp(['-r', `${this.destination()}:${remoteDir}`, localDir]);
+    await this.scp(['-r', `${this.destination()}:${remoteDir}`, localDir], maxFileBytes);
   }
 
-  private async scp(args: string[]): Promise<void> {
+  private async scp(args: string[], maxFileBytes: number): Promise<void> {
     // scp reads the port as -P and speaks SFTP: remote paths are not shell-parsed. Local
     // paths are absolute, so a ':' in an epoch version is never taken for host:path.
     const options = this.options().map((o, i, all) => (o === '-p' && i + 1 < all.length ? '-P' : o));
     const outcome = await retrying<true>({ retries: this.settings.retries, backoffMs: this.settings.backoffMs, signal: this.settings.signal }, async () => {
       await this.ensureMaster();
       this.assertNotStopped();
-      const out = await sh({ signal: this.settings.signal })`scp -q ${options} ${args}`;
+      // A file beyond the limit kills scp with SIGXFSZ: a failure, as a remote file error is.
+      const out = await sh({ signal: this.settings.signal })`prlimit --fsize=${Math.max(1, maxFileBytes)} scp -q ${options} ${args}`;
       this.assertNotStopped();
       if (out.exitCode === 0) return { value: true };
       this.close();
       // scp, like ssh, exits 255 when the connection failed or dropped, 1 for a remote file error
-      if (out.exitCode !== CONNECTION_FAILED) throw new SpoolError('failed', `scp on ${this.name} failed: ${out.stderr.trim()}`);
-      return { retry: out.stderr.trim() || 'scp exited 255' };
+      const stderr = out.stderr.replace(/\r\n/g, '\n').slice(0, this.settings.maxOutputBytes);
+      if (out.exitCode === REMOTE_KILLED + SIGXFSZ) {
+        throw new NodeIntegrityError(
+          this.name,
+          `node ${this.name} sent a file larger than ${maxFileBytes} bytes, more than it announced: the copy was cut off`,
+        );
+      }
+      if (out.exitCode !== CONNECTION_FAILED) throw new SpoolError('failed', `scp on ${this.name} failed: ${stderr.trim()}`);
+      return { retry: stderr.trim() || 'scp exited 255' };
     });
     if ('value' in outcome) return;
     this.assertNotStopped();

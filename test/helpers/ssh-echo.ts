@@ -5,8 +5,10 @@
  */
 import { SshTransport } from '../../src/transport/ssh.js';
 import type { NodeConfig } from '../../src/config/config.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 
 const transport = new SshTransport('node1', JSON.parse(process.argv[2]!) as NodeConfig, {
+  ...DEFAULT_SETTINGS.ssh,
   connectTimeoutSeconds: 3,
   retries: 0,
   backoffMs: 50,

@@ -1,17 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Layout } from '../../src/spool/layout.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
-import { CLI, census, cliAsync, sandbox } from '../helpers/spool.js';
+import { CLI, PROJECT, census, cliAsync, sandbox } from '../helpers/spool.js';
+import type { TamperMode } from '../helpers/tampering-node.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { until } from '../helpers/until.js';
 import { sleep } from '../../src/retry.js';
 import { fromJson } from '../helpers/spool.js';
 import { writeConfig } from '../helpers/spool.js';
+
+/** A compromised node1: the real CLI behind a wrapper that tampers with what it answers (helpers/tampering-node.ts). */
+const TAMPERING_NODE = path.join(PROJECT, 'test/helpers/tampering-node.ts');
+const TSX = pathToFileURL(path.join(PROJECT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /** The configuration file as a test edits it. */
 type ConfigFile = { nodes: Record<string, Record<string, unknown>>; thresholds?: Record<string, number> } & Record<string, unknown>;
@@ -32,7 +38,7 @@ after(async () => {
 });
 
 /** A main node whose config reaches node1 and node2 over their real sshd, and a job pairing them. */
-async function mainNode(overrides: { node2Port?: number; node1Config?: object; node2Clock?: string } = {}) {
+async function mainNode(overrides: { node2Port?: number; node1Config?: object; node2Clock?: string; node1Tamper?: TamperMode } = {}) {
   const s = sandbox('remote');
   const nodeEntries = nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
@@ -50,7 +56,8 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object; n
     );
     const port = name === 'node2' && overrides.node2Port ? overrides.node2Port : sshd.node.port;
     const clock = name === 'node2' && overrides.node2Clock ? { clock: overrides.node2Clock } : {};
-    return [name, { ...sshd.node, port, root, command: [process.execPath, CLI, '--config', nodeConfig], ...clock }] as const;
+    const tamper = name === 'node1' && overrides.node1Tamper ? [process.execPath, '--import', TSX, TAMPERING_NODE, overrides.node1Tamper] : [];
+    return [name, { ...sshd.node, port, root, command: [...tamper, process.execPath, CLI, '--config', nodeConfig], ...clock }] as const;
   });
   const write = (extra: object = {}) =>
     writeConfig(s.dir, {
@@ -449,5 +456,94 @@ describe("a node's clock mode in main's configuration", () => {
     const { archive } = JSON.parse(job.stdout) as { archive: string };
     assert.doesNotMatch(fs.readFileSync(path.join(archive, 'build2', 'variations'), 'utf8'), /^faketime:/m, 'node2 fakes no clock');
     assert.match(fs.readFileSync(path.join(archive, 'build2', 'entry'), 'utf8'), /^Clock: off$/m);
+  });
+});
+
+describe('a compromised node1 (the real CLI behind a wrapper that tampers with its word)', () => {
+  const refusals: Array<[TamperMode, RegExp]> = [
+    ['status-reproducible', /answered build 1 with status "reproducible": expected one of built, FTBFS/],
+    ['duration-infinite', /answered build 1 with durationSeconds Infinity: expected a number of seconds from 0 to/],
+    ['marker-other-node', /have a result marker with Node "node9": expected "node1"/],
+    ['marker-other-build', /have a result marker with Build-Number "7": expected "1"/],
+    ['no-deb', /say built but hold no \.deb/],
+    ['symlink-in-results', /hold "etc\.deb", which is not a plain file \(find type l\)/],
+    ['flood', /printed more than 1048576 bytes in answer to/],
+  ];
+  for (const [mode, refusal] of refusals) {
+    it(`refuses ${mode}: exit 5, no verdict, the entry back with Attempt 2, and a failure against node1's health`, async () => {
+      const main = await mainNode({ node1Tamper: mode });
+      assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+      const job = await main.run('build', '--job', 'job1');
+      assert.equal(job.status, 5, job.stderr);
+      assert.match(job.stderr, refusal);
+      assert.doesNotMatch(job.stderr, /\n\s+at /, 'no stack trace');
+      assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']]);
+      assert.match(fs.readFileSync(path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0'), 'utf8'), /Attempt: 2\n/);
+      assert.equal(
+        fs
+          .readFileSync(path.join(main.root, 'node-health', 'node1'), 'utf8')
+          .trim()
+          .split('\n').length,
+        1,
+      );
+      const results = await main.store.read(async (db) => Number((await db.all<{ n: number }>('SELECT count(*) AS n FROM results'))[0]!.n));
+      assert.equal(results, 0, 'no verdict recorded');
+      assert.equal(fs.existsSync(path.join(main.root, 'archive')), false, 'nothing archived as a verdict');
+      assert.deepEqual([...census(main.layout).results.keys()], [], 'nothing fetched stays on main');
+    });
+  }
+
+  it('never hands diffoscope a .changes that names files outside the results (../../dev/zero): it compares the differing .deb', async () => {
+    const main = await mainNode({ node1Tamper: 'changes-escape' });
+    assert.equal((await main.run('schedule', 'wobbly', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const started = Date.now();
+    const job = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(job.status, 0, job.stderr);
+    const verdict = fromJson<{ verdict: string; diffoscope: string; archive: string }>(job.stdout);
+    assert.equal(verdict.verdict, 'unreproducible');
+    assert.equal(verdict.diffoscope, 'written');
+    assert.ok(Date.now() - started < 60_000, 'diffoscope did not read /dev/zero until its timeout');
+    assert.doesNotMatch(fs.readFileSync(path.join(verdict.archive, 'diffoscope.txt'), 'utf8'), /dev\/zero/);
+  });
+});
+
+describe('collect-info from a node that answers what is not node information', () => {
+  for (const [mode, refusal] of [
+    ['info-banner', /node node1's information is not JSON \(a banner from a shell startup file\?\): "Welcome to node1!/],
+    ['info-inject', /node node1's information has KERNEL = "x\\nARCH=evil": expected one line without control characters/],
+    ['info-object', /node node1's information has KERNEL = \{"version":6\}: expected a string/],
+  ] as const) {
+    it(`reports ${mode} for node1 (exit 5), keeps nothing of it, and still collects node2`, async () => {
+      const main = await mainNode({ node1Tamper: mode });
+      const result = await main.run('--json', 'collect-info');
+      assert.equal(result.status, 5, result.stderr);
+      const collected = JSON.parse(result.stdout) as Array<{ node: string; info?: Record<string, string>; error?: string }>;
+      assert.match(collected[0]!.error!, refusal);
+      assert.equal(collected[1]!.info!.ARCH, 'amd64');
+      assert.equal(fs.existsSync(path.join(main.root, 'reproducible-results/node-information/node1')), false);
+      assert.match(fs.readFileSync(path.join(main.root, 'reproducible-results/node-information/node2'), 'utf8'), /^ARCH=amd64\n/);
+    });
+  }
+});
+
+describe("a node whose host key changed (OpenSSH's multi-line warning, in \\r\\n lines)", () => {
+  it('exits 6 with the warning as the reason, no stack trace, and the entry back in scheduled/ with a readable Last-Failure', async () => {
+    const main = await mainNode();
+    const impostor = path.join(main.dir, 'impostor_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', impostor]);
+    const knownHosts = path.join(main.dir, 'known_hosts_changed');
+    fs.writeFileSync(knownHosts, `[127.0.0.1]:${nodes[0]!.node.port} ${fs.readFileSync(`${impostor}.pub`, 'utf8')}`);
+    const [node1, node2] = main.nodeEntries.map(([, n]) => n);
+    main.write({ nodes: { node1: { ...node1, knownHostsFile: knownHosts }, node2 } });
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const job = await main.run('build', '--job', 'job1');
+    assert.equal(job.status, 6, job.stderr);
+    assert.match(job.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    assert.doesNotMatch(job.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']]);
+    const entry = fs.readFileSync(path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0'), 'utf8');
+    assert.match(entry, /Attempt: 2\n/);
+    assert.match(entry, /^Last-Failure: check failed: .*REMOTE HOST IDENTIFICATION HAS CHANGED.*Host key verification failed\.$/m);
+    assert.doesNotMatch(entry, /\r/);
   });
 });

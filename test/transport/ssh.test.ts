@@ -5,10 +5,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { shellQuote } from '../../src/transport/quote.js';
 import { SshTransport } from '../../src/transport/ssh.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { PROJECT, tempDir } from '../helpers/spool.js';
 
-const SETTINGS = { connectTimeoutSeconds: 3, retries: 1, backoffMs: 50, commandTimeoutSeconds: 60 };
+const SETTINGS = { ...DEFAULT_SETTINGS.ssh, connectTimeoutSeconds: 3, retries: 1, backoffMs: 50, commandTimeoutSeconds: 60 };
 let sshd: TestSshd;
 let node1: SshTransport;
 before(async () => {
@@ -80,7 +81,7 @@ describe('the ssh transport against a real sshd', () => {
     fs.mkdirSync(remote, { recursive: true });
     fs.writeFileSync(path.join(remote, 'result'), 'Status: built\n');
     const local = path.join(tempDir('get'), 'fetched:1');
-    await node1.getDir(remote, local);
+    await node1.getDir(remote, local, 1 << 20);
     assert.equal(fs.readFileSync(path.join(local, 'result'), 'utf8'), 'Status: built\n');
   });
 
