@@ -9,7 +9,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Stanza } from '../debian/deb822.js';
+import { Deb822Error, Stanza, parseStanza, stripSignature } from '../debian/deb822.js';
+import { checksumLines, isPlainFileName } from '../debian/dsc.js';
 import { SpoolError, errnoCode } from '../errors.js';
 import { ensureDirInside, fsyncDir, writeFileAtomic } from '../durable/atomic.js';
 import { type Entry, attemptOf } from '../spool/entry.js';
@@ -22,7 +23,7 @@ import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
 import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
-import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, parseRecord } from '../store/records.js';
+import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, parseRecord, validateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles, formatDifferingFiles } from './diffoscope.js';
@@ -102,7 +103,15 @@ export async function checkNext(
   const concluded = entry.fields.get('Last-Failure') !== undefined ? concludedCheck(main.layout, entry) : undefined;
   if (concluded) {
     try {
-      const record = readRecordFile(concluded.archive);
+      let record: StoreRecord | undefined;
+      try {
+        record = readRecordFile(concluded.archive);
+      } catch (error) {
+        // A record no store takes (archived by an older version): counted, so that the entry
+        // ends in failed/ after its attempts instead of coming back for ever.
+        if (error instanceof SpoolError && error.kind === 'integrity') await requeue(main, lock, entry.id, error.message, { countsAsAttempt: true });
+        throw error;
+      }
       if (record) await settings.store.record([record]); // its own key: a no-op if the dead job got that far
       removeEntry(main, lock, entry.id);
       return { id: entry.id, verdict: concluded.verdict as Verdict, detail: concluded.detail, builds: [], archive: concluded.archive, concludedEarlier: true };
@@ -226,6 +235,8 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   // The verdict file is the commit point. Before it: the record it implies, so that whoever
   // finishes this check (the next check, if this job dies) records exactly this, once (its
   // key makes a second recording a no-op). After it: the record, then the entry's removal.
+  // Validated first: a record the store refuses must never become a verdict.
+  validateRecord(record);
   writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
   lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
   writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), {
@@ -276,9 +287,31 @@ function removeEntry(main: Spool, lock: EntryLock, id: EntryId): void {
 function reportPair(first: string, second: string, comparison: Comparison): readonly [string, string] | undefined {
   const changes = (dir: string) => fs.readdirSync(dir).filter((name) => name.endsWith('.changes'));
   const [a, b] = [changes(first), changes(second)];
-  if (a.length === 1 && b.length === 1 && comparison.differing.length > 0) return [path.join(first, a[0]!), path.join(second, b[0]!)];
+  if (a.length === 1 && b.length === 1 && comparison.differing.length > 0 && changesStaysInside(first, a[0]!) && changesStaysInside(second, b[0]!)) {
+    return [path.join(first, a[0]!), path.join(second, b[0]!)];
+  }
   const name = comparison.differing[0];
   return name === undefined ? undefined : [path.join(first, name), path.join(second, name)];
+}
+
+/**
+ * diffoscope opens every file a .changes lists, relative to it: only a .changes whose files
+ * are plain names of regular files beside it is given to it (a node's .changes listing
+ * ../../dev/zero would have diffoscope read main's files until its timeout).
+ */
+function changesStaysInside(dir: string, name: string): boolean {
+  let listed: string[];
+  try {
+    const { body, firstLine } = stripSignature(fs.readFileSync(path.join(dir, name), 'utf8'));
+    const fields = parseStanza(body, firstLine);
+    // Checksums-Sha256 lines are "sha256 size name" (checked plain), Files lines "md5 size section priority name".
+    const files = (fields.get('Files') ?? '').split('\n').flatMap((line) => line.trim().split(/\s+/).slice(4));
+    listed = [...checksumLines(fields, 'Checksums-Sha256', firstLine).map((f) => f.name), ...files];
+  } catch (error) {
+    if (error instanceof Deb822Error) return false;
+    throw error;
+  }
+  return listed.every((file) => isPlainFileName(file) && fs.lstatSync(path.join(dir, file), { throwIfNoEntry: false })?.isFile() === true);
 }
 
 function verdictStanza(

@@ -1,9 +1,23 @@
 /** A page per suite, architecture and verdict listing its packages, as the operators' "unreproducible in bookworm/amd64". */
 import { type Html, href, html } from './html.js';
 import type { LatestVerdict } from '../store/overview.js';
+import { VERDICTS } from '../store/records.js';
+import { isName } from '../spool/names.js';
+import { SpoolError, quoteValue } from '../errors.js';
 
-/** Relative to the dashboard's root directory. */
+/**
+ * Relative to the dashboard's root directory. Its parts come from reproducible.db: each is
+ * checked against its grammar before it becomes a path (both stores refuse such records, but
+ * a database is a file an operator can edit, and it outlives versions).
+ */
 export function listPath(suite: string, architecture: string, verdict: string): string {
+  if (!isName('suite', suite) || !isName('architecture', architecture) || !(VERDICTS as readonly string[]).includes(verdict)) {
+    throw new SpoolError(
+      'integrity',
+      `reproducible.db holds the verdict ${quoteValue(verdict)} for ${quoteValue(`${suite}/${architecture}`)}: expected one of ${VERDICTS.join(', ')} ` +
+        'for a suite/architecture of plain names; no page is written for it',
+    );
+  }
   return `lists/${suite}/${architecture}/${verdict}.html`;
 }
 

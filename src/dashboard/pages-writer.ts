@@ -9,7 +9,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../errors.js';
+import { SpoolError, errnoCode, quoteValue } from '../errors.js';
+import { isPackageName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
 
 const MANIFEST = '.manifest.json';
@@ -60,6 +61,9 @@ export function openPackagePages(dir: string, format: string): PackagePages {
       const worker = async () => {
         while (next < pages.length) {
           const page = pages[next++]!;
+          // A name from reproducible.db becomes a file name only if it is a package name (no '/', no '..').
+          if (!isPackageName(page.name))
+            throw new SpoolError('integrity', `reproducible.db holds the package name ${quoteValue(page.name)}: no page is written for it`);
           const file = path.join(dir, `${page.name}.html`);
           const temp = `${file}.${process.pid}.tmp`;
           await fs.promises.writeFile(temp, page.text);

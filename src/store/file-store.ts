@@ -35,7 +35,7 @@ import { fsyncDir, tempOwner, tempPath, writeDurable } from '../durable/atomic.j
 import { faultPoint } from '../durable/fault.js';
 import { processStart } from '../durable/process-identity.js';
 import { type FileIdentity, fileIdentity, loadDatabase, sameFile, saveDatabase } from './database.js';
-import { applyRecord, parseRecord, type StoreRecord } from './records.js';
+import { applyRecord, parseRecord, type StoreRecord, validateRecord } from './records.js';
 
 export const DEFAULT_COMMIT_DELAY_MS = 15;
 
@@ -79,6 +79,7 @@ export class FileStore implements Store {
 
   /** Makes the records durable, then returns once they are in the database file. */
   async record(records: readonly StoreRecord[]): Promise<void> {
+    for (const record of records) validateRecord(record); // all or none: no journal file for a batch with a bad record
     const mine = records.map((record) => this.writeJournal(record));
     faultPoint('store:after-journal');
     const deadline = Date.now() + this.settings.waitMs;

@@ -21,7 +21,7 @@ import { faultPoint } from '../durable/fault.js';
 import { retrying } from '../retry.js';
 import { migrate } from './migrate.js';
 import { SCHEMA_VERSION } from './schema.js';
-import { type StoreRecord, applyRecord } from './records.js';
+import { type StoreRecord, applyRecord, validateRecord } from './records.js';
 import type { SqlSession, SqlValue } from './session.js';
 import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
 
@@ -56,6 +56,7 @@ export class PostgresStore implements Store {
   }
 
   async record(records: readonly StoreRecord[]): Promise<void> {
+    for (const record of records) validateRecord(record); // the journal's check: the same records are refused by both stores
     const stamped = records.map((record) => ({ journalId: `pg-${Date.now()}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`, record }));
     const nodes = [...new Set(records.flatMap((r) => (r.kind === 'node-info' ? [r.node] : [])))].sort(); // one order: no deadlock
     await this.transaction('BEGIN', 'shared', async (db) => {

@@ -6,6 +6,9 @@
 import { type SqlSession, valueRows } from './session.js';
 import { addCheck } from './verdict-days.js';
 import { z } from 'zod';
+import { SpoolError } from '../errors.js';
+import { BUILD_STATUSES } from '../spool/build-status.js';
+import { isName, isPackageName, isVersion } from '../spool/names.js';
 
 export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -57,15 +60,24 @@ export type StoreRecord =
     }
   | { readonly kind: 'node-info'; readonly node: string; readonly collectedAt: string; readonly values: Readonly<Record<string, string>> };
 
-const sourceKey = z.object({ name: z.string(), version: z.string(), suite: z.string(), architecture: z.string() });
+// Every name a record holds later becomes a path (the dashboard's pages) or a query key:
+// each is held to the spool's grammar here, where both stores read records.
+const grammar = (check: (value: string) => boolean, expected: string) => z.string().refine(check, { message: `expected ${expected}` });
+const sourceKey = z.object({
+  name: grammar(isPackageName, 'a Debian source package name'),
+  version: grammar(isVersion, 'a Debian version'),
+  suite: grammar((v) => isName('suite', v), 'a suite name'),
+  architecture: grammar((v) => isName('architecture', v), 'an architecture name'),
+});
+const instant = grammar((v) => !Number.isNaN(Date.parse(v)), 'an ISO 8601 time');
 const buildRow = z.object({
   buildNumber: z.union([z.literal(1), z.literal(2)]),
-  node: z.string(),
+  node: grammar((v) => isName('node', v), 'a node name'),
   job: z.string().optional(),
-  startedAt: z.string(),
-  durationSeconds: z.number().finite(),
+  startedAt: instant,
+  durationSeconds: z.number().finite().min(0),
   exitCode: z.number().int().nullable(),
-  status: z.string(),
+  status: z.enum(BUILD_STATUSES),
 });
 const scheduling = z.object({ category: z.string().optional(), reason: z.string().optional(), requester: z.string().optional() });
 const storeRecord = z.discriminatedUnion('kind', [
@@ -73,7 +85,7 @@ const storeRecord = z.discriminatedUnion('kind', [
     kind: z.literal('scheduled'),
     source: sourceKey,
     priority: z.number().int(),
-    scheduledAt: z.string(),
+    scheduledAt: instant,
     reason: z.string(),
     category: z.string().optional(),
     requester: z.string().optional(),
@@ -84,11 +96,16 @@ const storeRecord = z.discriminatedUnion('kind', [
     source: sourceKey,
     verdict: z.enum(VERDICTS),
     detail: z.string().optional(),
-    buildDate: z.string(),
-    builds: z.array(buildRow),
+    buildDate: instant,
+    builds: z.array(buildRow).max(2),
     scheduling: scheduling.optional(),
   }),
-  z.object({ kind: z.literal('node-info'), node: z.string(), collectedAt: z.string(), values: z.record(z.string(), z.string()) }),
+  z.object({
+    kind: z.literal('node-info'),
+    node: grammar((v) => isName('node', v), 'a node name'),
+    collectedAt: instant,
+    values: z.record(z.string(), z.string()),
+  }),
 ]);
 
 /** A journal file's text as a record, or why it is not one (a torn write, a hand edit). */
@@ -99,12 +116,31 @@ export function parseRecord(text: string): { record: StoreRecord } | { problem: 
   } catch (error) {
     return { problem: `not JSON (${(error as Error).message})` };
   }
-  const parsed = storeRecord.safeParse(json);
+  return checkRecord(json);
+}
+
+function checkRecord(value: unknown): { record: StoreRecord } | { problem: string } {
+  const parsed = storeRecord.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { problem: `not a record: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}` };
   }
   return { record: parsed.data };
+}
+
+/**
+ * The check every record passes before anything is committed for it (a check's record.json
+ * before its verdict file, a journal file, a PostgreSQL transaction): a record the store
+ * would refuse must never be acknowledged or archived. SpoolError('integrity') naming the field.
+ */
+export function validateRecord(record: StoreRecord): StoreRecord {
+  const checked = checkRecord(record);
+  if ('problem' in checked) throw new SpoolError('integrity', `refusing to record ${describeRecord(record)}: ${checked.problem}`);
+  return checked.record;
+}
+
+function describeRecord(record: StoreRecord): string {
+  return record.kind === 'node-info' ? `node information of ${JSON.stringify(record.node)}` : `a ${record.kind} record of ${JSON.stringify(record.source)}`;
 }
 
 export async function applyRecord(db: SqlSession, journalId: string, record: StoreRecord): Promise<void> {

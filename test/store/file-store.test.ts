@@ -11,7 +11,8 @@ import { tempDir } from '../helpers/spool.js';
 import { until } from '../helpers/until.js';
 import { sleep } from '../../src/retry.js';
 import { runStoreWriter } from '../helpers/store-writer-process.js';
-import { twoBuildResult } from '../helpers/records.js';
+import { hostileResults, twoBuildResult } from '../helpers/records.js';
+import { SpoolError } from '../../src/errors.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 
@@ -133,6 +134,23 @@ describe('reproducible.db', () => {
     assert.equal(told.status, 5, told.stderr);
     assert.match(told.stderr, /journal record was unreadable and was quarantined/);
     assert.doesNotMatch(told.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  it('refuses every record it would later quarantine (exit 5, naming the field) before writing any journal file of its batch', async () => {
+    const dir = tempDir('store-hostile');
+    const store = new FileStore(path.join(dir, 'reproducible.db'), SETTINGS);
+    const good = twoBuildResult('good', '1.0', '2026-11-25T00:00:00.000Z', [1, 2]);
+    for (const [record, field] of hostileResults()) {
+      await assert.rejects(
+        store.record([good, record]),
+        (error: unknown) => error instanceof SpoolError && error.kind === 'integrity' && field.test(error.message),
+      );
+    }
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n !== 'reproducible.db'),
+      [],
+      'no journal, no quarantine',
+    );
   });
 
   it('calls a truncated database file an integrity problem, naming it', async () => {

@@ -16,7 +16,8 @@ import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
 import { cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
 import { runStoreWriter } from '../helpers/store-writer-process.js';
-import { twoBuildResult } from '../helpers/records.js';
+import { hostileResults, twoBuildResult } from '../helpers/records.js';
+import { SpoolError } from '../../src/errors.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 let server: Postgres;
@@ -82,6 +83,18 @@ describe('reproducible.db in PostgreSQL', () => {
     assert.deepEqual(await withStore(url, (store) => store.read((db) => db.all('SELECT version FROM schema_version ORDER BY version'))), [
       ...Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })),
     ]);
+  });
+
+  it('refuses every record the journal would refuse (exit 5, naming the field), storing nothing of its batch', async () => {
+    const url = await server.newDatabase();
+    const good = twoBuildResult('good', '1.0', '2026-11-25T00:00:00.000Z', [1, 2]);
+    for (const [record, field] of hostileResults()) {
+      await assert.rejects(
+        withStore(url, (store) => store.record([good, record])),
+        (error: unknown) => error instanceof SpoolError && error.kind === 'integrity' && field.test(error.message),
+      );
+    }
+    assert.equal(await count(url, 'results'), 0, 'nothing of any refused batch');
   });
 
   it("connects and reads while a bulk change holds the writers' lock", async () => {
