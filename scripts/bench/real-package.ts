@@ -13,7 +13,7 @@ import { parseDsc } from '../../src/debian/dsc.js';
 import { type SourceRecord, parseSourcesIndex, readIndexText } from '../../src/debian/sources-index.js';
 import { download } from '../../src/fetch/download.js';
 
-export const DOWNLOAD = { idleTimeoutMs: 30_000, retries: 2, backoffMs: 1000, maxBytes: 1 << 30 };
+export const DOWNLOAD = { idleTimeoutMs: 30_000, deadlineMs: 3_600_000, retries: 2, backoffMs: 1000, maxBytes: 1 << 30 };
 
 export interface RealPackage {
   readonly record: SourceRecord;

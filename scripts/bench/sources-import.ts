@@ -25,6 +25,7 @@ async function obtainIndex(): Promise<string> {
   if (mirror) {
     const got = await download(`${mirror}/dists/bookworm/main/source/Sources.xz`, index, {
       idleTimeoutMs: 20_000,
+      deadlineMs: 600_000,
       retries: 1,
       backoffMs: 1000,
       maxBytes: 1 << 30,

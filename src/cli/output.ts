@@ -1,6 +1,7 @@
 /** stdout carries results (only JSON with --json); stderr carries progress and errors. */
 import path from 'node:path';
 import { CorruptEntryError } from '../spool/entry.js';
+import { Deb822Error } from '../debian/deb822.js';
 import { EXIT_CODES, SpoolError, visible } from '../errors.js';
 
 export interface Output {
@@ -40,7 +41,12 @@ function classify(error: unknown): { kind: keyof typeof EXIT_CODES; message: str
   if (error instanceof CorruptEntryError) return { kind: 'integrity', message: `corrupt entry: ${error.message}` };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return { kind: 'failed', message: `disk full: ${(error as Error).message}; nothing was moved` };
-  return { kind: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  // deb822 text that is not deb822 comes from outside (a mirror's index, a file given to a command): bad input.
+  if (error instanceof Deb822Error) return { kind: 'usage', message: `not valid deb822: ${error.message}` };
+  // Anything else is a defect of ours: the message for people, the stack only when asked for.
+  if (!(error instanceof Error)) return { kind: 'failed', message: String(error) };
+  if (process.env.REPRO_SPOOL_DEBUG) return { kind: 'failed', message: error.stack ?? error.message };
+  return { kind: 'failed', message: `${error.message} (an unexpected ${error.name}: REPRO_SPOOL_DEBUG=1 shows where)` };
 }
 
 /** A path as people use it: relative to the current directory, so that it works when pasted. */

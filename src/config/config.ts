@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { SpoolError, errnoCode } from '../errors.js';
+import { CONTROL_CHARACTERS, SpoolError, errnoCode } from '../errors.js';
 import { isName } from '../spool/names.js';
 import { BUILDERS, CLOCK_MODES } from '../builder/modes.js';
 import { SchedulerSchema } from './scheduler.js';
@@ -37,9 +37,14 @@ const hostName = z.string().refine((value) => /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,25
   message: 'expected a host name or IP address',
 });
 const userName = z.string().refine((value) => /^[a-z_][a-z0-9_-]{0,31}$/.test(value), { message: 'expected a POSIX user name' });
-const absolutePath = z.string().refine((value) => value.startsWith('/') && !value.split('/').includes('..') && !/[\0\n]/.test(value), {
-  message: "expected an absolute path without '..'",
+const absolutePath = z.string().refine((value) => value.startsWith('/') && !value.split('/').includes('..') && !CONTROL_CHARACTERS.test(value), {
+  message: "expected an absolute path without '..' or control characters",
 });
+/** A word of the command a node runs: quoted wherever it goes, but a newline would still split a rendered crontab line. */
+const commandWord = z
+  .string()
+  .min(1)
+  .refine((value) => !CONTROL_CHARACTERS.test(value), { message: 'expected a command word without newlines or control characters' });
 
 /** One apt source line for the build chroots (e.g. an archive of patched toolchain packages). */
 const aptSourceLine = z
@@ -72,7 +77,7 @@ const NodeSchema = z
     root: absolutePath.default('/srv/workspace'),
     arch: archName,
     /** How the node runs repro-spool (an absolute path; default: repro-spool on its PATH). */
-    command: z.array(z.string().min(1)).min(1).default(['repro-spool']),
+    command: z.array(commandWord).min(1).default(['repro-spool']),
     /** The node runs `repro-spool watch`: jobs ship entries and await the agent's result instead of starting builds over ssh. */
     agent: z.boolean().default(false),
     /** How this node varies the clock when it runs build 2 (main writes it into the entry as Clock). */
@@ -137,6 +142,10 @@ export const ConfigSchema = z
         buildTimeoutSeconds: seconds(16 * 3600), // below maxBuildSeconds: a longer build is the reaper's
         diffoscopeTimeoutSeconds: seconds(1800),
         diffoscopeMaxReportBytes: count(40 * 1024 * 1024, 1024, 1 << 30),
+        // What main takes from a node for one build (its .debs, .buildinfo, log): more is refused unread.
+        resultsMaxBytes: count(16 * 1024 ** 3, 1024 * 1024, 1024 ** 4),
+        // One download from start to end, beside the idle timeout: a server trickling a byte a second ends here.
+        downloadDeadlineSeconds: seconds(3600),
         sshConnectTimeoutSeconds: seconds(10),
         sshRetries: count(2, 0, 20),
         sshBackoffSeconds: seconds(2),

@@ -17,6 +17,10 @@ export interface Dsc {
 /** File names a .dsc may list: plain names, so they can be joined to a directory and a URL. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9.+~:_-]*$/;
 
+export function isPlainFileName(name: string): boolean {
+  return FILE_NAME.test(name) && !name.includes('..');
+}
+
 export function parseDsc(text: string): Dsc {
   const { body, firstLine } = stripSignature(text);
   const fields = parseStanza(body, firstLine);
@@ -39,7 +43,7 @@ export function checksumLines(fields: Stanza, field: string, line: number): Sour
       if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256) || !size || !/^[0-9]+$/.test(size) || !name || extra !== undefined) {
         throw new Deb822Error(line, `malformed ${field} line ${JSON.stringify(l)}: expected "sha256 size name"`);
       }
-      if (!FILE_NAME.test(name) || name.includes('..')) throw new Deb822Error(line, `unsafe file name ${JSON.stringify(name)} in ${field}`);
+      if (!isPlainFileName(name)) throw new Deb822Error(line, `unsafe file name ${JSON.stringify(name)} in ${field}`);
       return { name, size: Number(size), sha256 };
     });
 }

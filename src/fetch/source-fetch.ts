@@ -72,6 +72,12 @@ async function fetchInto(dir: string, mirror: string, request: SourceRequest, op
     if (error instanceof Deb822Error) return { outcome: 'checksum-mismatch', detail: `the .dsc matches its sha256 but cannot be parsed: ${error.message}` };
     throw error;
   }
+  // Each file lands under its own name beside the .dsc: a .dsc naming itself or one file twice is not a source package.
+  const names = dsc.files.map((f) => f.name);
+  const clash = names.find((name, i) => name === path.basename(dscFile) || names.indexOf(name) !== i);
+  if (clash !== undefined) {
+    return { outcome: 'checksum-mismatch', detail: `the .dsc matches its sha256 but lists ${JSON.stringify(clash)} twice or as itself: not a source package` };
+  }
   for (const file of dsc.files) {
     const result = await download(base + encodeURIComponent(file.name), path.join(dir, file.name), options);
     if (result.status !== 'ok') return failure(result);

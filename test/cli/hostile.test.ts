@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import { entryId } from '../../src/spool/identity.js';
 import { nodePlace } from '../../src/spool/layout.js';
@@ -10,6 +11,7 @@ import { STACK_TRACE } from '../helpers/random.js';
 import { SHA, cli, census, id, sandbox, writeEntry } from '../helpers/spool.js';
 import { enqueueArgs } from '../helpers/spool.js';
 import { fromJson } from '../helpers/spool.js';
+import { generatedSources } from '../helpers/sources.js';
 
 /** ESC and BEL: what a terminal acts on. */
 // eslint-disable-next-line no-control-regex -- looking for control characters is the point
@@ -262,5 +264,46 @@ describe('broken roots and databases, every command', () => {
     assert.match(human.stdout, /unreadable db record: .*j-000000000000001-1-deadbeef\.json \(2026-11-30T00:00:00.000Z not JSON\)/);
     const json = JSON.parse(cli(s.root, ['--json', 'status']).stdout) as { journalQuarantine: Array<{ reason: string }> };
     assert.equal(json.journalQuarantine[0]?.reason, '2026-11-30T00:00:00.000Z not JSON');
+  });
+});
+
+describe('a hostile Sources index', () => {
+  it('imports the good stanzas and reports each refused one by line (traversal, hostile names), exit 0', () => {
+    const s = sandbox('hostile-index');
+    const index = path.join(s.dir, 'Sources');
+    fs.writeFileSync(
+      index,
+      [
+        generatedSources(2),
+        generatedSources(1).replace(/^Package: \S+$/m, 'Package: $(touch PWNED)'),
+        generatedSources(1).replace(/^Directory: \S+$/m, 'Directory: pool/../../../etc'),
+      ].join('\n'),
+    );
+    const result = cli(s.root, ['--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64', '--index', index]);
+    assert.equal(result.status, 0, result.stderr);
+    const [report] = fromJson<Array<{ added: number; rejectedStanzas: number }>>(result.stdout);
+    assert.deepEqual([report!.added, report!.rejectedStanzas], [2, 2]);
+    assert.match(result.stderr, /refused a stanza of the Sources index: line \d+: invalid Package\/Version "\$\(touch PWNED\) /);
+    assert.match(result.stderr, /refused a stanza of the Sources index: line \d+: unsafe Directory "pool\/\.\.\/\.\.\/\.\.\/etc"/);
+    assert.equal(fs.existsSync(path.join(s.root, 'PWNED')), false);
+  });
+
+  it('refuses a gzip bomb with exit 2 before it fills memory, and binary junk too, without a stack trace', () => {
+    const s = sandbox('index-bomb');
+    const bomb = path.join(s.dir, 'Sources.gz');
+    // 300 MiB of zeros in about 300 KiB: past the 256 MiB a Sources index may decompress to.
+    const out = fs.openSync(bomb, 'w');
+    const gzip = zlib.gzipSync(Buffer.alloc(300 * 1024 * 1024), { level: 9 });
+    fs.writeSync(out, gzip);
+    fs.closeSync(out);
+    const result = cli(s.root, ['sources', 'import', '--suite', 'bookworm', '--arch', 'amd64', '--index', bomb]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /the Sources index decompresses to more than 268435456 bytes: refused as not an index/);
+    const junk = path.join(s.dir, 'junk.gz');
+    fs.writeFileSync(junk, Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.alloc(64, 7)]));
+    const broken = cli(s.root, ['sources', 'import', '--suite', 'bookworm', '--arch', 'amd64', '--index', junk]);
+    assert.equal(broken.status, 2, broken.stderr);
+    assert.match(broken.stderr, /the Sources index is not valid gzip/);
+    for (const r of [result, broken]) assert.doesNotMatch(r.stderr, STACK_TRACE);
   });
 });

@@ -16,7 +16,7 @@ describe('settings', () => {
         tmpMaxAgeMs: 86_400_000,
         abandonedMaxAgeMs: 172_800_000,
       },
-      download: { idleTimeoutMs: 30_000, retries: 3, backoffMs: 2_000, maxBytes: 64 * 1024 * 1024, dscMaxBytes: 1024 * 1024 },
+      download: { idleTimeoutMs: 30_000, deadlineMs: 3_600_000, retries: 3, backoffMs: 2_000, maxBytes: 64 * 1024 * 1024, dscMaxBytes: 1024 * 1024 },
       catalogue: { sourcesIndexMaxAgeMs: 21_600_000 },
       database: { waitMs: 120_000, pollMs: 10, queryTimeoutMs: 600_000 },
       history: { foldAfterDays: 365 },

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
-import { buildsOn, parseSourcesIndex, readIndexFile, readIndexText } from '../../src/debian/sources-index.js';
+import { type RejectedStanza, buildsOn, parseSourcesIndex, readIndexFile, readIndexText } from '../../src/debian/sources-index.js';
+import { SpoolError } from '../../src/errors.js';
 import { tempDir } from '../helpers/spool.js';
 
 const SHA = 'b'.repeat(64);
@@ -40,9 +41,32 @@ describe('Sources indexes', () => {
     assert.equal(readIndexText(Buffer.from('plain')), 'plain');
   });
 
-  it('names the line of a malformed stanza', () => {
-    const text = `${stanza('aa', '1.0')}\n${stanza('bb', '2.0').replace('Directory: pool/main/b/bb', 'Directory: ../../etc')}`;
-    assert.throws(() => parseSourcesIndex(text), /line 10: unsafe Directory "\.\.\/\.\.\/etc"/);
+  it('leaves out a malformed stanza, naming its line, and keeps the others', () => {
+    const text = [
+      stanza('aa', '1.0'),
+      stanza('bb', '2.0').replace('Directory: pool/main/b/bb', 'Directory: ../../etc'),
+      stanza('cc', '3.0').replace('Package: cc', 'Package: ../cc'),
+      'Package broken without a colon\n',
+      stanza('dd', '4.0'),
+    ].join('\n');
+    const rejected: RejectedStanza[] = [];
+    assert.deepEqual(
+      parseSourcesIndex(text, rejected).map((r) => r.name),
+      ['aa', 'dd'],
+    );
+    assert.equal(rejected.length, 3);
+    assert.match(rejected[0]!.problem, /line 10: unsafe Directory "\.\.\/\.\.\/etc"/);
+    assert.match(rejected[1]!.problem, /invalid Package\/Version "\.\.\/cc 3\.0"/);
+  });
+
+  it('refuses a gzip bomb once its text passes the bound, without inflating the rest', () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024, 'a'));
+    assert.ok(bomb.length < 64 * 1024);
+    assert.throws(
+      () => readIndexText(bomb, 1024 * 1024),
+      (error: unknown) => error instanceof SpoolError && error.kind === 'usage' && /more than 1048576 bytes/.test(error.message),
+    );
+    assert.equal(readIndexText(bomb, 16 * 1024 * 1024).length, 8 * 1024 * 1024);
   });
 
   it('knows which architectures a source builds on', () => {

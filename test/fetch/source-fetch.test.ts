@@ -10,7 +10,7 @@ import { HELLO_AND_WORLD, type Mirror, startMirror } from '../helpers/mirror.js'
 import { reap } from '../../src/spool/reaper/reap.js';
 import { PROJECT, sandbox } from '../helpers/spool.js';
 
-const OPTIONS = { idleTimeoutMs: 500, retries: 2, backoffMs: 10, maxBytes: 1 << 20, dscMaxBytes: 1 << 16 };
+const OPTIONS = { idleTimeoutMs: 500, deadlineMs: 60_000, retries: 2, backoffMs: 10, maxBytes: 1 << 20, dscMaxBytes: 1 << 16 };
 let mirror: Mirror;
 before(async () => (mirror = await startMirror(HELLO_AND_WORLD)));
 after(() => mirror.close());

@@ -6,6 +6,6 @@ import { withFetchedSource } from '../../src/fetch/source-fetch.js';
 import { openSpool } from '../../src/spool/spool.js';
 
 const [root, mirror, dscPath, dscSha256] = process.argv.slice(2) as [string, string, string, string];
-const options = { idleTimeoutMs: 2000, retries: 0, backoffMs: 10, maxBytes: 1 << 20, dscMaxBytes: 1 << 16 };
+const options = { idleTimeoutMs: 2000, deadlineMs: 60_000, retries: 0, backoffMs: 10, maxBytes: 1 << 20, dscMaxBytes: 1 << 16 };
 const outcome = await withFetchedSource(openSpool(root), mirror, { dscPath, dscSha256 }, options, async (r) => r.outcome);
 process.stdout.write(outcome);

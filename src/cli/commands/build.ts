@@ -5,7 +5,8 @@ import type { CheckVerdict } from '../../builder/check.js';
 import { describeDifferingFile } from '../../builder/diffoscope.js';
 import { localCheck } from '../../builder/local-check.js';
 import { ensureChroot } from './chroot.js';
-import { parseSourcesIndex } from '../../debian/sources-index.js';
+import { type RejectedStanza, parseSourcesIndex } from '../../debian/sources-index.js';
+import { reportRejected } from './sources-import.js';
 import { type EntryId, entryId, formatId } from '../../spool/identity.js';
 import { SCHEDULED } from '../../spool/layout.js';
 import { validateName, validatePackageName, validateVersion } from '../../spool/names.js';
@@ -74,7 +75,7 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
 
 async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
-  const node = nodeName(options.node, ctx.config);
+  const node = nodeName(options.node, ctx);
   const only = options.entry === undefined ? undefined : parseEntryId(options.entry);
   const done = await buildNext(
     ctx.spool,
@@ -147,7 +148,9 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
       );
     }
     ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue${importedAt ? ` of ${importedAt}` : ''}: importing the Sources index from ${mirror}`);
-    const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', ctx.settings.download));
+    const rejected: RejectedStanza[] = [];
+    const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', ctx.settings.download), rejected);
+    reportRejected(ctx.out, rejected);
     await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()));
   }
   const blacklist = blacklistOf(ctx);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError } from '../../errors.js';
-import { parseSourcesIndex, readIndexFile } from '../../debian/sources-index.js';
+import { type RejectedStanza, parseSourcesIndex, readIndexFile } from '../../debian/sources-index.js';
+import type { Output } from '../output.js';
 import { validateName } from '../../spool/names.js';
 import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { type ImportReport, importSources } from '../../store/catalogue.js';
@@ -21,20 +22,31 @@ export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const started = performance.now();
   const text = options.index ? readIndex(options.index) : await fetchSourcesIndex(ctx.spool, mirrorOf(ctx, suite), suite, component, ctx.settings.download);
-  const records = parseSourcesIndex(text);
+  const rejected: RejectedStanza[] = [];
+  const records = parseSourcesIndex(text, rejected);
   ctx.out.progress(`parsed ${records.length} stanzas in ${Math.round(performance.now() - started)} ms`);
+  reportRejected(ctx.out, rejected);
   const store = await storeOf(ctx);
-  const reports: ImportReport[] = [];
-  for (const arch of arches) reports.push(await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now())));
+  const reports: Array<ImportReport & { rejectedStanzas: number }> = [];
+  for (const arch of arches) {
+    reports.push({ ...(await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()))), rejectedStanzas: rejected.length });
+  }
   ctx.out.result(reports, () =>
     reports
       .map(
         (r) =>
           `${r.suite}/${r.architecture}: ${r.added} added, ${r.updated} updated, ${r.removed} removed, ${r.unchanged} unchanged ` +
-          `(${r.notForArch} not for ${r.architecture})`,
+          `(${r.notForArch} not for ${r.architecture}${r.rejectedStanzas ? `, ${r.rejectedStanzas} stanzas of the index refused` : ''})`,
       )
       .join('\n'),
   );
+}
+
+/** The first few refused stanzas by line, then how many: a hostile index must not flood the log either. */
+export function reportRejected(out: Output, rejected: readonly RejectedStanza[]): void {
+  const shown = 20;
+  for (const r of rejected.slice(0, shown)) out.progress(`refused a stanza of the Sources index: ${r.problem}`);
+  if (rejected.length > shown) out.progress(`… and ${rejected.length - shown} more stanzas refused`);
 }
 
 function readIndex(file: string): string {
