@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import type { Clock } from '../clock.js';
+import { CONTROL_CHARACTERS, NodeIntegrityError, quoteValue } from '../errors.js';
 import { hostArchitecture, osRelease } from '../debian/host.js';
 import { outputOf } from '../process/run.js';
 import { spoolStatus } from '../spool/inspect.js';
@@ -80,6 +81,38 @@ export function parseInfo(text: string): NodeInfo {
   for (const line of text.split('\n')) {
     const eq = line.indexOf('=');
     if (eq > 0 && /^[A-Z][A-Z0-9_]*$/.test(line.slice(0, eq))) info[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return info;
+}
+
+/** A node's information is a few dozen short facts: more, or longer, is not information. */
+export const NODE_INFO_MAX_KEYS = 200;
+export const NODE_INFO_MAX_VALUE_CHARS = 1024;
+const INFO_KEY = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/**
+ * What `repro-spool info --json` printed on a node, checked before main keeps it: an object
+ * of at most NODE_INFO_MAX_KEYS keys [A-Z][A-Z0-9_]*, each a one-line string (a newline
+ * would inject KEY=value lines into node-information/$NODE). NodeIntegrityError otherwise.
+ */
+export function parseNodeInfoAnswer(node: string, stdout: string): NodeInfo {
+  const refuse = (why: string) => new NodeIntegrityError(node, `node ${node}'s information ${why}; nothing of it was kept`);
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    throw refuse(`is not JSON (a banner from a shell startup file?): ${quoteValue(stdout.slice(0, 200))}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw refuse('is not a JSON object of KEY: "value"');
+  const entries = Object.entries(json);
+  if (entries.length > NODE_INFO_MAX_KEYS) throw refuse(`has ${entries.length} keys: expected at most ${NODE_INFO_MAX_KEYS}`);
+  const info: NodeInfo = {};
+  for (const [key, value] of entries) {
+    if (!INFO_KEY.test(key)) throw refuse(`has the key ${quoteValue(key.slice(0, 100))}: expected [A-Z][A-Z0-9_]*, at most 64 characters`);
+    if (typeof value !== 'string') throw refuse(`has ${key} = ${JSON.stringify(value)?.slice(0, 100) ?? typeof value}: expected a string`);
+    if (CONTROL_CHARACTERS.test(value)) throw refuse(`has ${key} = ${quoteValue(value.slice(0, 100))}: expected one line without control characters`);
+    if (value.length > NODE_INFO_MAX_VALUE_CHARS) throw refuse(`has ${key} of ${value.length} characters: expected at most ${NODE_INFO_MAX_VALUE_CHARS}`);
+    info[key] = value;
   }
   return info;
 }

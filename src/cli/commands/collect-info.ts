@@ -10,5 +10,7 @@ export async function run(_options: unknown, command: Command): Promise<void> {
   ctx.out.result(collected, () =>
     collected.map((c) => (c.info ? `${c.node}: ${c.info.ARCH}, ${c.info.NUM_CPU} CPUs, ${c.info.KERNEL}` : `${c.node}: FAILED: ${c.error}`)).join('\n'),
   );
-  if (collected.some((c) => c.error)) process.exitCode = EXIT_CODES.unreachable;
+  // The first node that failed decides: 6 when it was down, 5 when its answer was refused.
+  const failed = collected.find((c) => c.error);
+  if (failed) process.exitCode = failed.exitCode ?? EXIT_CODES.failed;
 }
