@@ -6,6 +6,7 @@
  */
 import { type Config, type JobConfig, builtArchitectures } from '../config/config.js';
 import { shellWord } from '../transport/quote.js';
+import { CONTROL_CHARACTERS, SpoolError, quoteValue } from '../errors.js';
 
 export const RENDER_FORMATS = ['jjb', 'cron'] as const;
 export type RenderFormat = (typeof RENDER_FORMATS)[number];
@@ -46,7 +47,22 @@ function yamlQuote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
+/**
+ * cron turns every unescaped % of a command into a newline (and what follows into the
+ * command's stdin): a path or word holding one is escaped, so the line runs as written.
+ */
+function cronLine(line: string): string {
+  return line.replace(/%/g, '\\%');
+}
+
 export function render(config: Config, format: RenderFormat, options: RenderOptions): string {
+  for (const [what, value] of [
+    ['--command', options.command],
+    ['--config', options.configFile],
+  ] as const) {
+    if (CONTROL_CHARACTERS.test(value))
+      throw new SpoolError('usage', `invalid ${what} ${quoteValue(value)}: a newline or control character would split the job`);
+  }
   const base = `${options.command} --config ${shellWord(options.configFile)}`;
   if (format === 'cron') {
     const lines = [
@@ -72,7 +88,7 @@ export function render(config: Config, format: RenderFormat, options: RenderOpti
         ...chrootUpdates(prefix, options.suites, node.arch, '/var/log/repro-spool/chroot.log', (23 + 7 * index) % 60).map((line) => `# ${line}`),
       ].join('\n');
     });
-    return `${[...lines, ...nodes].join('\n')}\n`;
+    return `${[...lines, ...nodes].map(cronLine).join('\n')}\n`;
   }
   const jobs = config.jobs.map((job) =>
     [

@@ -59,6 +59,36 @@ describe('jobs render', () => {
     const line = result.stdout.split('\n').find((l) => l.includes('schedule --auto'))!;
     assert.equal(spawnSync('sh', ['-n', '-c', line.replace(/^(\S+ ){5}/, '')]).status, 0, 'the whole line, redirection included, is one valid sh command');
   });
+
+  it("escapes every % (cron's newline) in paths and node commands, so each line runs as written", () => {
+    const s = sandbox('render-percent');
+    const config = path.join(s.dir, '100%.json');
+    fs.writeFileSync(
+      config,
+      JSON.stringify({
+        nodes: { n1: { host: 'n1', arch: 'amd64', root: '/srv/50%', command: ['/opt/rs%d/repro-spool'] } },
+        jobs: [],
+      }),
+    );
+    const result = cli(s.root, ['--config', config, 'jobs', 'render', '--format', 'cron', '--command', '/usr/local/bin/repro-spool']);
+    assert.equal(result.status, 0, result.stderr);
+    const lines = result.stdout.split('\n').filter((l) => l.includes('%'));
+    assert.ok(lines.length > 5);
+    for (const line of lines) assert.doesNotMatch(line, /(^|[^\\])%/, `every % escaped in ${line}`);
+    assert.match(result.stdout, /'\/opt\/rs\\%d\/repro-spool' --root '\/srv\/50\\%' reap/);
+  });
+
+  it('refuses a newline or control character in a node command word (exit 2, naming the key), or in --command', () => {
+    const s = sandbox('render-newline');
+    const config = path.join(s.dir, 'c.json');
+    fs.writeFileSync(config, JSON.stringify({ nodes: { n1: { host: 'n1', arch: 'amd64', command: ['repro-spool\n* * * * * root rm -rf /'] } } }));
+    const result = cli(s.root, ['--config', config, 'jobs', 'render', '--format', 'cron']);
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /nodes\.n1\.command\.0 = .*expected a command word without newlines or control characters/);
+    const flag = cli(s.root, ['--config', EXAMPLE, 'jobs', 'render', '--format', 'cron', '--command', 'repro-spool\nevil']);
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /invalid --command "repro-spool\\nevil"/);
+  });
 });
 
 describe('nodes and jobs in the configuration', () => {
