@@ -43,8 +43,12 @@ export interface ChrootSettings {
   /** Where the base chroot tarballs are. */
   readonly dir: string;
   readonly extraRepositories: readonly string[];
-  /** Where each build's chroot copy is unpacked; undefined: inside the build's workdir. */
-  readonly unpackDir?: string;
+  /**
+   * Where each sbuild build keeps what its namespace must reach (the chroot copy, the
+   * scripts and the apt archives mounted into it): a directory every user can search,
+   * outside the spool, so that a spool in a 0700 home builds.
+   */
+  readonly unpackDir: string;
   /** The node's shared apt archive cache; undefined: none. */
   readonly aptCache?: string;
 }
@@ -121,7 +125,7 @@ export async function buildNext(
   discardStaleResults(spool, node, entry.id, settings);
   const workdir = path.join(spool.layout.root, 'build', `${buildNumber}-${lock.token}`);
   // Recorded before it exists: a crash right after mkdir still leaves it to the reaper.
-  const scratch = settings.builder === 'sbuild' && settings.chroots.unpackDir ? path.join(settings.chroots.unpackDir, `repro-spool-${lock.token}`) : undefined;
+  const scratch = settings.builder === 'sbuild' ? path.join(settings.chroots.unpackDir, `repro-spool-${lock.token}`) : undefined;
   lock.update({ workdir, scratch });
   ensureDirInside(spool.layout.root, workdir);
   const started = new Date(spool.clock.now());
@@ -150,13 +154,7 @@ export async function buildNext(
           fetched.outcome !== 'fetched'
             ? fetchFailure(fetched, logFile)
             : tarball
-              ? buildInChroot(
-                  entry,
-                  fetched,
-                  lock,
-                  { tarball, workdir, scratch: scratch ?? path.join(workdir, 'chroot'), logFile, buildNumber, clock },
-                  settings,
-                )
+              ? buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock }, settings)
               : buildOnHost(entry, fetched, lock, workdir, logFile, buildNumber, clock, settings),
       );
     } catch (error) {

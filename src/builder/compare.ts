@@ -41,16 +41,23 @@ function hashes(dir: string): Map<string, string> {
   return new Map(
     fs
       .readdirSync(dir)
-      .filter((n) => PACKAGE_FILE.test(n))
+      .filter((n) => PACKAGE_FILE.test(n) && fs.lstatSync(path.join(dir, n)).isFile())
       .sort()
-      .map((n) => [
-        n,
-        crypto
-          .createHash('sha256')
-          .update(fs.readFileSync(path.join(dir, n)))
-          .digest('hex'),
-      ]),
+      .map((n) => [n, fileSha256(path.join(dir, n))]),
   );
+}
+
+/** Read in chunks: a .deb of several GiB (debug symbols of a browser) is hashed in constant memory. */
+export function fileSha256(file: string): string {
+  const hash = crypto.createHash('sha256');
+  const chunk = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let read; (read = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0;) hash.update(chunk.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function installed(dir: string): Set<string> {

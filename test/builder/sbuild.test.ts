@@ -25,15 +25,9 @@ let mirror: Mirror;
 let chroots: string;
 let listener: net.Server;
 let connections = 0;
-/** The spool root and a secret beside it that the prober package tries to reach from inside its build. */
-const host = searchable(sandbox('sbuild'));
+/** The spool root (in a 0700 directory, as in a Debian 12 home) and a secret beside it that the prober package tries to reach from inside its build. */
+const host = sandbox('sbuild');
 const SECRET = 'secret-ssh-key-material';
-
-/** Like /srv/workspace: the build's namespace (a subordinate id) must be able to reach the spool's build directories. */
-function searchable<T extends { dir: string }>(s: T): T {
-  fs.chmodSync(s.dir, 0o755);
-  return s;
-}
 
 /** What each build records into its package, so the .deb shows what the build saw and could do. */
 function proberRules(port: number): string[] {
@@ -130,7 +124,7 @@ const scratchLeft = () => fs.readdirSync('/dev/shm').filter((n) => n.startsWith(
 describe('a build in a fresh copy of the base chroot', () => {
   it('installs a build dependency the host does not have from the archive, and finds the package reproducible', async () => {
     assert.notEqual(spawnSync('dpkg-query', ['-W', 'repro-test-tool']).status, 0, 'the host does not have the build dependency');
-    const s = searchable(sandbox('sbuild-deps'));
+    const s = sandbox('sbuild-deps');
     const config = configure(s.dir);
     const verdict = await check(s.root, config, 'needs-tool');
     assert.equal(verdict.verdict, 'reproducible');
@@ -194,7 +188,7 @@ describe('a build in a fresh copy of the base chroot', () => {
   });
 
   it('reports depwait naming the relation that cannot be satisfied in the suite', async () => {
-    const s = searchable(sandbox('sbuild-depwait'));
+    const s = sandbox('sbuild-depwait');
     const verdict = await check(s.root, configure(s.dir), 'needy');
     assert.equal(verdict.verdict, 'depwait');
     assert.match(verdict.unsatisfiable!, /no-such-package-anywhere(:amd64)? \(>= 9\)/);
@@ -204,14 +198,14 @@ describe('a build in a fresh copy of the base chroot', () => {
   });
 
   it('reports a package that fails only under the clock variation as failing in build 2 only; with the clock variation off it builds', async () => {
-    const faked = searchable(sandbox('sbuild-clock'));
+    const faked = sandbox('sbuild-clock');
     const verdict = await check(faked.root, configure(faked.dir), 'clocky');
     assert.equal(verdict.verdict, 'FTBFS');
     assert.equal(verdict.failsOnlyIn, 2);
     assert.match(verdict.detail!, /in build 2 only/);
     assert.match(fs.readFileSync(path.join(verdict.archive, 'verdict'), 'utf8'), /^Fails-Only-In: build 2$/m);
 
-    const off = searchable(sandbox('sbuild-clock-off'));
+    const off = sandbox('sbuild-clock-off');
     const plain = await check(off.root, configure(off.dir, { clock: 'off' }), 'clocky');
     assert.equal(plain.verdict, 'reproducible');
     assert.match(fs.readFileSync(path.join(plain.archive, 'build2', 'variations'), 'utf8'), /^Clock: off$/m);
@@ -220,7 +214,7 @@ describe('a build in a fresh copy of the base chroot', () => {
 
 describe('a node that cannot build in a chroot', () => {
   it('hands the entry back without counting an attempt and exits 6 naming the missing chroot', async () => {
-    const s = searchable(sandbox('sbuild-nochroot'));
+    const s = sandbox('sbuild-nochroot');
     const config = path.join(s.dir, 'node.json');
     fs.writeFileSync(config, JSON.stringify({ root: 'root', node: 'node1', mirror: mirror.url, chroots: { dir: path.join(s.dir, 'no-chroots') } }));
     const enqueued = await cliAsync(s.root, [
@@ -243,7 +237,7 @@ describe('a node that cannot build in a chroot', () => {
 
 describe('a build in the chroot SIGKILLed in the middle', () => {
   it('leaves its processes, its chroot copy and its build dir to the reaper, which hands the entry back', async () => {
-    const s = searchable(sandbox('sbuild-kill'));
+    const s = sandbox('sbuild-kill');
     const config = path.join(s.dir, 'node.json');
     fs.writeFileSync(
       config,

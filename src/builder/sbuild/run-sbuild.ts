@@ -32,9 +32,9 @@ export interface SbuildRequest {
   readonly profile: BuildProfile;
   /** The faketime offset when this build fakes its clock. */
   readonly clock: string | undefined;
-  /** Scratch space of this build: scripts, outputs, its apt archive directory, sbuild's HOME. */
+  /** This build's own space, which only this user needs to reach: the outputs and sbuild's HOME. */
   readonly workdir: string;
-  /** Where the throw-away chroot copy is unpacked (a tmpfs is fastest). */
+  /** What the build namespace must reach, searchable by every user: the throw-away chroot copy, the scripts, the apt archives (a tmpfs is fastest). */
   readonly unpackDir: string;
   /** The node's shared apt archive cache; undefined: every build downloads its dependencies. */
   readonly aptCache?: string;
@@ -65,34 +65,45 @@ const mayUnsharePid = () => process.getuid?.() === 0;
  * to search every directory above what is bind-mounted or unpacked, or sbuild fails at
  * "chroot setup" with nothing in its log that says why.
  */
-function assertSearchable(dir: string): void {
+function closedAncestor(dir: string): string | undefined {
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if ((fs.statSync(current).mode & 0o001) === 0) {
-      throw new SpoolError(
-        'usage',
-        `${current} is not searchable by others (mode ${(fs.statSync(current).mode & 0o777).toString(8)}): the build's user namespace ` +
-          `cannot reach ${dir}; make it o+x (chmod o+x ${current})`,
-      );
-    }
-    if (current === path.dirname(current)) return;
+    if ((fs.statSync(current).mode & 0o001) === 0) return current;
+    if (current === path.dirname(current)) return undefined;
+  }
+}
+
+function assertSearchable(dir: string): void {
+  const closed = closedAncestor(dir);
+  if (closed !== undefined) {
+    throw new SpoolError(
+      'usage',
+      `${closed} is not searchable by others (mode ${(fs.statSync(closed).mode & 0o777).toString(8)}): the build's user namespace ` +
+        `cannot reach ${dir}; set chroots.unpackDir to a directory every user can search (such as /dev/shm or /tmp)`,
+    );
   }
 }
 
 export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> {
   const { profile, workdir } = request;
-  fs.mkdirSync(workdir, { recursive: true, mode: 0o755 });
+  fs.mkdirSync(workdir, { recursive: true });
+  // What the namespace reaches goes into unpackDir; sbuild itself, as this user, reads the
+  // tarball and the source and writes out/ (so the spool may sit in a 0700 home).
   fs.mkdirSync(request.unpackDir, { recursive: true, mode: 0o755 });
-  for (const dir of [workdir, request.unpackDir, path.dirname(request.tarball.path)]) assertSearchable(dir);
-  const scripts = path.join(workdir, 'sbuild');
+  fs.chmodSync(request.unpackDir, 0o755); // whatever the umask
+  assertSearchable(request.unpackDir);
+  const scripts = path.join(request.unpackDir, 'sbuild');
   const out = path.join(workdir, 'out');
   const home = path.join(workdir, 'home');
   for (const dir of [scripts, out, home]) fs.mkdirSync(dir, { recursive: true });
+  fs.chmodSync(scripts, 0o755);
   const sourceDir = profile.sourceDir('/build', request.pkg, request.upstreamVersion);
   // sbuild unpacks into $build_path/$PKG-$UPSTREAM; the wrapper moves the tree to sourceDir when they differ (build 2's …/2nd).
   const buildPath = path.posix.dirname(sourceDir);
   fs.writeFileSync(path.join(scripts, 'build-wrapper'), wrapperScript(profile, sourceDir, request.clock), { mode: 0o755 });
   fs.writeFileSync(path.join(scripts, 'chroot-setup'), chrootSetupScript(profile), { mode: 0o755 });
-  const archives = request.aptCache ? path.join(workdir, 'apt-archives') : undefined;
+  // Beside the build when the namespace can reach it there (the same filesystem as the cache:
+  // hard links); else (a spool in a 0700 home) in the reachable scratch, as copies.
+  const archives = request.aptCache ? path.join(closedAncestor(workdir) === undefined ? workdir : request.unpackDir, 'apt-archives') : undefined;
   let seeded = 0;
   if (archives) seeded = seedAptArchives(request.aptCache!, archives, namespaceRoot());
   const config = path.join(scripts, 'sbuild.conf');
