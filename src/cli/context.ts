@@ -11,10 +11,10 @@ import { type Settings, resolveSettings } from '../config/settings.js';
 import { mirrorFromApt, readAptSources } from '../debian/apt-sources.js';
 import type { Store, StoreSettings } from '../store/store.js';
 import type { ChrootSettings } from '../builder/build-node.js';
-import { SpoolError } from '../errors.js';
+import { SpoolError, quoteValue } from '../errors.js';
 import { entryId, type EntryId } from '../spool/identity.js';
 import { validateName } from '../spool/names.js';
-import { assertSpoolRoot, initSpoolRoot } from '../spool/root.js';
+import { SPOOL_MARKER, type SpoolRole, assertSpoolRoot, describeRole, initSpoolRoot, readSpoolRole } from '../spool/root.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { type Output, makeOutput } from './output.js';
 
@@ -32,6 +32,8 @@ export interface CommandContext {
   readonly out: Output;
   /** Where relative paths of the configuration file are resolved. */
   readonly configDir: string;
+  /** Whose spool this is, as its marker records (undefined: not recorded). */
+  readonly role: SpoolRole | undefined;
 }
 
 /**
@@ -61,7 +63,14 @@ export function contextOf(command: Command, use: RootUse = 'spool'): CommandCont
   // The root itself may be a symlink (/srv/workspace → /data/…); below it, none may be.
   const root = fs.existsSync(given) ? fs.realpathSync(given) : given;
   const settings = resolveSettings(loaded.config);
-  return { spool: openSpool(root, settings.spool), config: loaded.config, settings, out: makeOutput(options.json ?? false), configDir: loaded.baseDir };
+  return {
+    spool: openSpool(root, settings.spool),
+    config: loaded.config,
+    settings,
+    out: makeOutput(options.json ?? false),
+    configDir: loaded.baseDir,
+    role: use === 'any' && !fs.existsSync(root) ? undefined : readSpoolRole(root),
+  };
 }
 
 /**
@@ -123,7 +132,9 @@ export function chrootSettingsOf(ctx: CommandContext): ChrootSettings {
   return {
     dir,
     extraRepositories: c.extraRepositories,
-    unpackDir: c.unpackDir ?? (isWritableTmpfs('/dev/shm') ? '/dev/shm' : undefined),
+    // Outside the spool: the build namespace's root is an "other" on the host, and a spool in a
+    // 0700 home (Debian's default) is closed to it. /dev/shm is a tmpfs; /tmp is 1777.
+    unpackDir: c.unpackDir ?? (isWritableTmpfs('/dev/shm') ? '/dev/shm' : os.tmpdir()),
     // The cache's private copies must belong to the build namespace's root: only root can hand them over.
     aptCache: process.getuid?.() === 0 ? path.join(dir, 'apt-cache') : undefined,
   };
@@ -142,7 +153,7 @@ function isWritableTmpfs(dir: string): boolean {
     fs.accessSync(dir, fs.constants.W_OK);
     return fs.statfsSync(dir).type === TMPFS_MAGIC;
   } catch {
-    return false; // no such directory, or not ours to write: unpack inside the build's workdir
+    return false; // no such directory, or not ours to write: unpack in the temporary directory
   }
 }
 
@@ -151,16 +162,31 @@ export function requesterOf(flag: string | undefined): string {
   return validateText('requester', flag ?? (process.env.SUDO_USER || process.env.USER || os.userInfo().username));
 }
 
-/** This node's name: --node, then REPRO_SPOOL_NODE, then the configuration's "node". */
-export function nodeName(flag: string | undefined, config: Config): string {
-  const node = flag ?? process.env.REPRO_SPOOL_NODE ?? config.node;
-  if (!node) throw new SpoolError('usage', 'no node name: pass --node NAME, set REPRO_SPOOL_NODE, or set "node" in the configuration');
-  return validateName('node', node);
+/**
+ * This node's name when this spool is a node's, main's undefined: the role `init` recorded
+ * in the spool's marker, else --node, REPRO_SPOOL_NODE or the configuration's "node". A
+ * name given that contradicts the recorded role is refused (exit 2).
+ */
+export function thisNodeOf(flag: string | undefined, ctx: Pick<CommandContext, 'config' | 'role' | 'spool'>): string | undefined {
+  const given = flag ?? process.env.REPRO_SPOOL_NODE ?? ctx.config.node;
+  const source = flag !== undefined ? '--node' : process.env.REPRO_SPOOL_NODE !== undefined ? 'REPRO_SPOOL_NODE' : 'the configuration\'s "node"';
+  const { role } = ctx;
+  if (role && given !== undefined && (role.kind === 'main' || role.node !== given)) {
+    throw new SpoolError(
+      'usage',
+      `${ctx.spool.layout.root} is the spool of ${describeRole(role)} (its ${SPOOL_MARKER} says so), but ${source} says ${quoteValue(given)}`,
+    );
+  }
+  if (role) return role.kind === 'node' ? role.node : undefined;
+  return given === undefined ? undefined : validateName('node', given);
 }
 
-/** This node's name when this spool is a node's (--node, REPRO_SPOOL_NODE or the configuration's "node"); main has none. */
-export function thisNodeOf(flag: string | undefined, config: Config): string | undefined {
-  return (flag ?? process.env.REPRO_SPOOL_NODE ?? config.node) === undefined ? undefined : nodeName(flag, config);
+/** This node's name, for commands only a node runs (build 1|2, claim, watch…). */
+export function nodeName(flag: string | undefined, ctx: Pick<CommandContext, 'config' | 'role' | 'spool'>): string {
+  const node = thisNodeOf(flag, ctx);
+  if (node !== undefined) return node;
+  if (ctx.role?.kind === 'main') throw new SpoolError('usage', `${ctx.spool.layout.root} is main's spool: this command runs on a build node's spool`);
+  throw new SpoolError('usage', 'no node name: pass --node NAME, set REPRO_SPOOL_NODE, set "node" in the configuration, or `init --node NAME` the spool');
 }
 
 export interface IdOptions {

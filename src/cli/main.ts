@@ -53,12 +53,15 @@ export function buildProgram(): Command {
     program
       .command('init')
       .description(
-        'make --root a spool (its directory and the repro-spool-root marker); idempotent. Every other command refuses a root that is not a ' +
-          'spool, except the local build, which makes its own',
+        "make --root a spool (its directory and the repro-spool-root marker) and record whose it is: main's, or with --node a build " +
+          "node's, which every later command then takes as its --node; idempotent, and a different role is refused (exit 2). Every other " +
+          'command refuses a root that is not a spool, except the local build, which makes its own',
       )
+      .option('--node <node>', "this spool is the build node NAME's (default: main's)")
       .action(lazy(() => import('./commands/init.js'))),
     'repro-spool --root /srv/workspace init',
-    'repro-spool --config /etc/repro-spool/node.json init --json',
+    'repro-spool --root /srv/workspace init --node node1',
+    'repro-spool --config /etc/repro-spool/node.json init --node node1 --json',
   );
 
   withExamples(

@@ -11,7 +11,7 @@ interface Options {
 
 export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
-  const node = nodeName(options.node, ctx.config);
+  const node = nodeName(options.node, ctx);
   const id = parseEntryId(options.entry);
   const { rescanMs, debounceMs } = ctx.settings.watch;
   // A build older than maxBuildSeconds is the reaper's to end: no result can come later than that.

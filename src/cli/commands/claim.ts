@@ -14,8 +14,9 @@ interface Options {
 
 export async function run(options: Options, command: Command): Promise<void> {
   const filter = { suite: optionalName('suite', options.suite), arch: optionalName('architecture', options.arch) };
-  const { spool, config, out } = contextOf(command);
-  const node = nodeName(options.node, config);
+  const ctx = contextOf(command);
+  const { spool, out } = ctx;
+  const node = nodeName(options.node, ctx);
   const claimed: Array<EntryId & { path: string }> = [];
   const onConflict = (error: Error) => out.progress(`repro-spool: skipped: ${error.message}`);
   for await (const taken of claimEach(spool, { node, ...filter, onConflict })) {

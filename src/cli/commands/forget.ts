@@ -10,7 +10,7 @@ interface Options extends IdOptions {
 export async function run(pkg: string, version: string, options: Options, command: Command): Promise<void> {
   const id = idFrom(pkg, version, options);
   const ctx = contextOf(command, 'any');
-  const node = nodeName(options.node, ctx.config);
+  const node = nodeName(options.node, ctx);
   const done = await forget(ctx.spool, node, id);
   ctx.out.result(
     { ...id, ...done },

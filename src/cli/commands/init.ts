@@ -1,12 +1,15 @@
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
-import { SPOOL_MARKER, initSpoolRoot } from '../../spool/root.js';
+import { validateName } from '../../spool/names.js';
+import { SPOOL_MARKER, type SpoolRole, describeRole, initSpoolRoot } from '../../spool/root.js';
 import { contextOf } from '../context.js';
 
-export async function run(_options: unknown, command: Command): Promise<void> {
+export async function run(options: { node?: string }, command: Command): Promise<void> {
   const ctx = contextOf(command, 'any');
-  const made = initSpoolRoot(ctx.spool.layout.root, new Date(ctx.spool.clock.now()));
+  const role: SpoolRole = options.node === undefined ? { kind: 'main' } : { kind: 'node', node: validateName('node', options.node) };
+  const made = initSpoolRoot(ctx.spool.layout.root, new Date(ctx.spool.clock.now()), role);
   ctx.out.result(
-    { root: ctx.spool.layout.root, created: made },
-    () => `${ctx.spool.layout.root}: ${made ? `now a spool (${SPOOL_MARKER} written)` : 'already a spool'}`,
+    { root: ctx.spool.layout.root, created: made, role: describeRole(role) },
+    () =>
+      `${ctx.spool.layout.root}: ${made ? `now the spool of ${describeRole(role)} (${SPOOL_MARKER} written)` : `already the spool of ${describeRole(role)}`}`,
   );
 }

@@ -5,8 +5,9 @@ import { countByAction } from '../../spool/reaper/report.js';
 import { contextOf, thisNodeOf } from '../context.js';
 
 export async function run(options: { dryRun?: boolean; node?: string }, command: Command): Promise<void> {
-  const { spool, out, config } = contextOf(command);
-  const report = await reap(spool, { dryRun: options.dryRun ?? false, thisNode: thisNodeOf(options.node, config) });
+  const ctx = contextOf(command);
+  const { spool, out } = ctx;
+  const report = await reap(spool, { dryRun: options.dryRun ?? false, thisNode: thisNodeOf(options.node, ctx) });
   const counts = countByAction(report.actions);
   out.result({ ...report, counts }, () => {
     const lines = report.actions.map(

@@ -14,8 +14,9 @@ export async function run(pkg: string, version: string, options: Options, comman
   const id = idFrom(pkg, version, options);
   if (CONTROL_CHARACTERS.test(options.reason))
     throw new SpoolError('usage', `invalid --reason ${JSON.stringify(options.reason)}: control characters are not allowed (a one-line text)`);
-  const { spool, out, config } = contextOf(command);
-  const done = await requeue(spool, undefined, id, options.reason, { thisNode: thisNodeOf(options.node, config) });
+  const ctx = contextOf(command);
+  const { spool, out } = ctx;
+  const done = await requeue(spool, undefined, id, options.reason, { thisNode: thisNodeOf(options.node, ctx) });
   const [from, to] = [placeName(done.from), placeName(done.to)];
   out.result({ ...id, from, to, attempt: done.attempt }, () => `requeued ${formatId(id)}: ${from}/ → ${to}/ (attempt ${done.attempt})`);
 }

@@ -14,7 +14,7 @@ interface Options {
 /** Runs the node agent until SIGTERM or SIGINT, then returns (exit 0) once no build is left halfway. */
 export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
-  const node = nodeName(options.node, ctx.config);
+  const node = nodeName(options.node, ctx);
   const { rescanMs, debounceMs, parallelBuilds } = ctx.settings.watch;
   const parallel = options.parallel ?? parallelBuilds;
   const inbox = ctx.spool.layout.placeDir(nodePlace(node));
