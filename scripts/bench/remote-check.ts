@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initSpoolRoot } from '../../src/spool/root.js';
+import { privateSocketDir } from '../../src/transport/socket-dir.js';
 import { fileURLToPath } from 'node:url';
 import type { NodeConfig } from '../../src/config/config.js';
 import { type Mirror, startMirror } from '../../test/helpers/mirror.js';
@@ -54,13 +55,13 @@ function sshOptions(node: NodeConfig, scp = false): string[] {
 const destination = (node: NodeConfig) => `${node.user}@${node.host}`;
 /** The ControlPath of src/transport/ssh.ts: the bench warms its masters up (untimed) and ends them. */
 const master = (node: NodeConfig, op: 'check' | 'exit') =>
-  spawnSync('ssh', [...sshOptions(node), '-o', `ControlPath=${path.join(os.tmpdir(), 'rs-%C')}`, '-O', op, destination(node)], { stdio: 'ignore' }).status ===
+  spawnSync('ssh', [...sshOptions(node), '-o', `ControlPath=${path.join(privateSocketDir(), '%C')}`, '-O', op, destination(node)], { stdio: 'ignore' }).status ===
   0;
 function warmMaster(node: NodeConfig): void {
   if (master(node, 'check')) return;
   spawnSync(
     'ssh',
-    [...sshOptions(node), '-o', `ControlPath=${path.join(os.tmpdir(), 'rs-%C')}`, '-f', '-N', '-M', '-o', 'ControlPersist=60', destination(node)],
+    [...sshOptions(node), '-o', `ControlPath=${path.join(privateSocketDir(), '%C')}`, '-f', '-N', '-M', '-o', 'ControlPersist=60', destination(node)],
     { stdio: 'ignore', timeout: 20_000 },
   );
 }

@@ -57,7 +57,7 @@ export function buildProgram(): Command {
           "node's, which every later command then takes as its --node; idempotent, and a different role is refused (exit 2). Every other " +
           'command refuses a root that is not a spool, except the local build, which makes its own',
       )
-      .option('--node <node>', "this spool is the build node NAME's (default: main's)")
+      .option('--node <node>', "this spool is the build node NAME's (default: $REPRO_SPOOL_NODE or the config's node, else main's)")
       .action(lazy(() => import('./commands/init.js'))),
     'repro-spool --root /srv/workspace init',
     'repro-spool --root /srv/workspace init --node node1',

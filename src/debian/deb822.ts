@@ -43,12 +43,22 @@ export class Stanza {
     return this.fields.has(name.toLowerCase());
   }
 
+  /** Sets a field from a value of any origin: control characters are made visible (fieldText). */
   set(name: string, value: string): this {
+    return this.put(name, fieldText(value));
+  }
+
+  /**
+   * Sets a field to exactly the value read from a file: a parser must not change what it
+   * read, so that a value with control characters stays one for whoever validates it.
+   */
+  put(name: string, value: string): this {
     if (!/^[!-9;-~][!-9;-~]*$/.test(name) || name.startsWith('#') || name.startsWith('-')) {
       throw new Error(`invalid deb822 field name ${JSON.stringify(name)}`);
     }
+    if (value.includes('\0')) throw new Error(`field ${name} holds a NUL byte`);
     const existing = this.fields.get(name.toLowerCase());
-    this.fields.set(name.toLowerCase(), { name: existing?.name ?? name, value: fieldText(value) });
+    this.fields.set(name.toLowerCase(), { name: existing?.name ?? name, value });
     return this;
   }
 
@@ -62,7 +72,7 @@ export class Stanza {
 
   clone(): Stanza {
     const copy = new Stanza();
-    for (const [name, value] of this.entries()) copy.set(name, value);
+    for (const [name, value] of this.entries()) copy.put(name, value);
     return copy;
   }
 
@@ -95,7 +105,7 @@ export function parseStanzas(text: string, firstLine = 1): Stanza[] {
     const stanza = new Stanza();
     for (const field of fields) {
       try {
-        stanza.set(field.name, field.lines.join('\n'));
+        stanza.put(field.name, field.lines.join('\n'));
       } catch (error) {
         throw new Deb822Error(field.line, (error as Error).message);
       }

@@ -119,13 +119,21 @@ function debFile(archive: string, build: number, pkg: string, file: string): str
   return fs.readFileSync(path.join(out, 'usr/share', pkg, file), 'utf8').trim();
 }
 
-const scratchLeft = () => fs.readdirSync('/dev/shm').filter((n) => n.startsWith('repro-spool-'));
+/** A tmpfs directory of this test's own to unpack into: builds of other test files running at once unpack into /dev/shm too. */
+function ownTmpfs(): string {
+  const dir = fs.mkdtempSync('/dev/shm/repro-spool-test-');
+  fs.chmodSync(dir, 0o755); // searchable by the build's namespace, as /dev/shm itself
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+const scratchLeft = (unpackDir: string) => fs.readdirSync(unpackDir).filter((n) => n.startsWith('repro-spool-'));
 
 describe('a build in a fresh copy of the base chroot', () => {
   it('installs a build dependency the host does not have from the archive, and finds the package reproducible', async () => {
     assert.notEqual(spawnSync('dpkg-query', ['-W', 'repro-test-tool']).status, 0, 'the host does not have the build dependency');
     const s = sandbox('sbuild-deps');
-    const config = configure(s.dir);
+    const unpackDir = ownTmpfs();
+    const config = configure(s.dir, { chroots: { dir: chroots, extraRepositories: [mirror.aptSource], unpackDir } });
     const verdict = await check(s.root, config, 'needs-tool');
     assert.equal(verdict.verdict, 'reproducible');
     assert.deepEqual(
@@ -150,7 +158,7 @@ describe('a build in a fresh copy of the base chroot', () => {
     ]);
     assert.equal(census(s.layout).entries.size, 0);
     assert.deepEqual(fs.existsSync(path.join(s.root, 'build')) ? fs.readdirSync(path.join(s.root, 'build')) : [], []);
-    assert.deepEqual(scratchLeft(), [], 'no chroot copy left on the tmpfs');
+    assert.deepEqual(scratchLeft(unpackDir), [], 'no chroot copy left on the tmpfs');
   });
 
   it('applies every variation inside the chroot, as another unprivileged user per build, and contains the build', async () => {
@@ -238,6 +246,7 @@ describe('a node that cannot build in a chroot', () => {
 describe('a build in the chroot SIGKILLed in the middle', () => {
   it('leaves its processes, its chroot copy and its build dir to the reaper, which hands the entry back', async () => {
     const s = sandbox('sbuild-kill');
+    const unpackDir = ownTmpfs();
     const config = path.join(s.dir, 'node.json');
     fs.writeFileSync(
       config,
@@ -245,7 +254,7 @@ describe('a build in the chroot SIGKILLed in the middle', () => {
         root: 'root',
         node: 'node1',
         mirror: mirror.url,
-        chroots: { dir: chroots },
+        chroots: { dir: chroots, unpackDir },
         thresholds: { killGraceSeconds: 2, lockStaleSeconds: 10, lockUpdateSeconds: 2 },
       }),
     );
@@ -260,7 +269,7 @@ describe('a build in the chroot SIGKILLed in the middle', () => {
     builder.kill('SIGKILL');
     await new Promise((r) => builder.once('exit', r));
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 0, 'the build outlived its builder');
-    assert.equal(scratchLeft().length, 1, 'its chroot copy is left on the tmpfs');
+    assert.equal(scratchLeft(unpackDir).length, 1, 'its chroot copy is left on the tmpfs');
 
     const reaped = JSON.parse((await cliAsync(s.root, ['--config', config, '--json', 'reap'])).stdout) as {
       actions: Array<{ action: string; outcome: string }>;
@@ -270,7 +279,7 @@ describe('a build in the chroot SIGKILLed in the middle', () => {
       assert.ok(done.includes(expected), `${expected} in ${done.join(' ')}`);
     assert.equal(done.filter((a) => a === 'remove-workdir:done').length, 2, 'the build dir and the chroot copy');
     assert.equal(spawnSync('pgrep', ['-f', 'sleep 87']).status, 1, 'no process of the build is left');
-    assert.deepEqual(scratchLeft(), [], 'no chroot copy left');
+    assert.deepEqual(scratchLeft(unpackDir), [], 'no chroot copy left');
     assert.deepEqual(fs.readdirSync(path.join(s.root, 'build')), []);
     assert.deepEqual([...census(s.layout).entries.values()], [['node1']], 'the entry is back in the inbox');
     const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');

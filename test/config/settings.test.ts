@@ -21,7 +21,14 @@ describe('settings', () => {
       database: { waitMs: 120_000, pollMs: 10, queryTimeoutMs: 600_000 },
       history: { foldAfterDays: 365 },
       build: { buildTimeoutMs: 57_600_000, diffoscopeTimeoutMs: 1_800_000, diffoscopeMaxReportBytes: 41_943_040, chrootCreateTimeoutMs: 3_600_000 },
-      ssh: { connectTimeoutSeconds: 10, retries: 2, backoffMs: 2_000, commandTimeoutSeconds: 57_600 + 3_600 },
+      ssh: {
+        connectTimeoutSeconds: 10,
+        retries: 2,
+        backoffMs: 2_000,
+        commandTimeoutSeconds: 57_600 + 3_600,
+        maxOutputBytes: 1024 * 1024,
+        resultsMaxBytes: 16 * 1024 ** 3,
+      },
       health: { offlineAfterFailures: 3, recheckMs: 900_000 },
       watch: { rescanMs: 30_000, debounceMs: 100, parallelBuilds: 1 },
       scheduler: {

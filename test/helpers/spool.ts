@@ -75,7 +75,7 @@ export function writeEntry(layout: Layout, place: Place, entryId: EntryId, extra
     ['Attempt', '1'],
     ['Node', place.state === 'node' ? place.node : place.state === 'pending' ? 'node1' : undefined],
   ]);
-  for (const [k, v] of Object.entries(extra)) fields.set(k, v);
+  for (const [k, v] of Object.entries(extra)) fields.put(k, v); // exactly as given: hostile fixtures hold raw control characters
   fs.writeFileSync(file, fields.toString());
   return file;
 }

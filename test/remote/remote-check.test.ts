@@ -278,7 +278,7 @@ describe('a check over ssh on two nodes', () => {
     config.nodes.node1!.agent = true;
     fs.writeFileSync(configFile, JSON.stringify(config));
     const [, node1] = main.nodeEntries[0]!;
-    assert.equal(spawnSync(process.execPath, [CLI, '--root', node1.root, 'init']).status, 0, 'the node is set up before its agent starts');
+    assert.equal(spawnSync(process.execPath, [CLI, '--root', node1.root, 'init', '--node', 'node1']).status, 0, 'the node is set up before its agent starts');
     const agent = spawn(process.execPath, [CLI, '--root', node1.root, '--config', node1.command.at(-1)!, '--json', 'watch', '--node', 'node1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -368,8 +368,9 @@ describe('the main job SIGKILLed at each step', () => {
 });
 
 describe('four jobs sharing two nodes', () => {
-  it('check 40 scheduled packages concurrently, each exactly once', async () => {
-    const names = Array.from({ length: 40 }, (_, i) => `many${String(i).padStart(2, '0')}`);
+  // 24 (six a job) keeps the suite within its budget; scripts/soak runs the long version.
+  it('check 24 scheduled packages concurrently, each exactly once', async () => {
+    const names = Array.from({ length: 24 }, (_, i) => `many${String(i).padStart(2, '0')}`);
     const many = await startMirror(names.map((name) => ({ name, version: '1.0', build: ['mkdir -p out', `echo ${name} > out/data`] })));
     try {
       const main = await mainNode();
@@ -394,13 +395,13 @@ describe('four jobs sharing two nodes', () => {
         }),
       );
       const all = checked.flat();
-      assert.equal(all.length, 40, 'no package checked twice');
+      assert.equal(all.length, names.length, 'no package checked twice');
       assert.deepEqual(new Set(all), new Set(names));
       assert.ok(checked.filter((c) => c.length > 0).length > 1, 'the jobs really ran side by side');
       const verdicts = await main.store.read(async (db) =>
         Number((await db.all<{ n: number }>("SELECT count(*) AS n FROM results WHERE verdict = 'reproducible'"))[0]!.n),
       );
-      assert.equal(verdicts, 40);
+      assert.equal(verdicts, names.length);
       assertNodesEmpty(main.roots);
     } finally {
       await many.close();
@@ -532,9 +533,10 @@ describe("a node whose host key changed (OpenSSH's multi-line warning, in \\r\\n
     const impostor = path.join(main.dir, 'impostor_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', impostor]);
     const knownHosts = path.join(main.dir, 'known_hosts_changed');
-    fs.writeFileSync(knownHosts, `[127.0.0.1]:${nodes[0]!.node.port} ${fs.readFileSync(`${impostor}.pub`, 'utf8')}`);
+    // As "localhost": a ControlMaster other tests keep open to 127.0.0.1 would spare this connection its host key check.
+    fs.writeFileSync(knownHosts, `[localhost]:${nodes[0]!.node.port} ${fs.readFileSync(`${impostor}.pub`, 'utf8')}`);
     const [node1, node2] = main.nodeEntries.map(([, n]) => n);
-    main.write({ nodes: { node1: { ...node1, knownHostsFile: knownHosts }, node2 } });
+    main.write({ nodes: { node1: { ...node1, host: 'localhost', knownHostsFile: knownHosts }, node2 } });
     assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const job = await main.run('build', '--job', 'job1');
     assert.equal(job.status, 6, job.stderr);

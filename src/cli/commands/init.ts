@@ -5,7 +5,9 @@ import { contextOf } from '../context.js';
 
 export async function run(options: { node?: string }, command: Command): Promise<void> {
   const ctx = contextOf(command, 'any');
-  const role: SpoolRole = options.node === undefined ? { kind: 'main' } : { kind: 'node', node: validateName('node', options.node) };
+  // A node named by --node, REPRO_SPOOL_NODE or the configuration's "node" makes this a node's spool; else it is main's.
+  const node = options.node ?? process.env.REPRO_SPOOL_NODE ?? ctx.config.node;
+  const role: SpoolRole = node === undefined ? { kind: 'main' } : { kind: 'node', node: validateName('node', node) };
   const made = initSpoolRoot(ctx.spool.layout.root, new Date(ctx.spool.clock.now()), role);
   ctx.out.result(
     { root: ctx.spool.layout.root, created: made, role: describeRole(role) },
