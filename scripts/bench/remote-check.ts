@@ -55,8 +55,8 @@ function sshOptions(node: NodeConfig, scp = false): string[] {
 const destination = (node: NodeConfig) => `${node.user}@${node.host}`;
 /** The ControlPath of src/transport/ssh.ts: the bench warms its masters up (untimed) and ends them. */
 const master = (node: NodeConfig, op: 'check' | 'exit') =>
-  spawnSync('ssh', [...sshOptions(node), '-o', `ControlPath=${path.join(privateSocketDir(), '%C')}`, '-O', op, destination(node)], { stdio: 'ignore' }).status ===
-  0;
+  spawnSync('ssh', [...sshOptions(node), '-o', `ControlPath=${path.join(privateSocketDir(), '%C')}`, '-O', op, destination(node)], { stdio: 'ignore' })
+    .status === 0;
 function warmMaster(node: NodeConfig): void {
   if (master(node, 'check')) return;
   spawnSync(
