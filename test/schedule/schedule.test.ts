@@ -38,7 +38,7 @@ describe('sources import', () => {
   it('fetches the Sources index from the configured mirror, and a second import changes nothing', async () => {
     const node = await mainNode();
     const again = fromJson((await node.run('--json', 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).stdout);
-    assert.deepEqual(again, [{ suite: 'bookworm', architecture: 'amd64', added: 0, updated: 0, unchanged: 3, removed: 0, notForArch: 0 }]);
+    assert.deepEqual(again, [{ suite: 'bookworm', architecture: 'amd64', added: 0, updated: 0, unchanged: 3, removed: 0, notForArch: 0, rejectedStanzas: 0 }]);
     const fromFile = await node.run(
       'sources',
       'import',

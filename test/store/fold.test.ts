@@ -23,14 +23,14 @@ function check(name: string, verdict: 'reproducible' | 'unreproducible' | 'FTBFS
 
 /** Checks over five days of 2025 and one recent day, in two suites. */
 const CHECKS: StoreRecord[] = [
-  check('a', 'reproducible', '2025-01-01T10:00:00.000Z'),
-  check('b', 'unreproducible', '2025-01-01T11:00:00.000Z'),
-  check('a', 'FTBFS', '2025-01-02T10:00:00.000Z'),
-  check('a', 'reproducible', '2025-01-02T12:00:00.000Z'),
-  check('c', 'reproducible', '2025-01-05T10:00:00.000Z'),
-  check('b', 'reproducible', '2025-01-05T11:00:00.000Z'),
-  check('a', 'unreproducible', '2025-01-01T09:00:00.000Z', 'trixie'),
-  check('b', 'FTBFS', '2026-11-29T10:00:00.000Z'),
+  check('pa', 'reproducible', '2025-01-01T10:00:00.000Z'),
+  check('pb', 'unreproducible', '2025-01-01T11:00:00.000Z'),
+  check('pa', 'FTBFS', '2025-01-02T10:00:00.000Z'),
+  check('pa', 'reproducible', '2025-01-02T12:00:00.000Z'),
+  check('pc', 'reproducible', '2025-01-05T10:00:00.000Z'),
+  check('pb', 'reproducible', '2025-01-05T11:00:00.000Z'),
+  check('pa', 'unreproducible', '2025-01-01T09:00:00.000Z', 'trixie'),
+  check('pb', 'FTBFS', '2026-11-29T10:00:00.000Z'),
 ];
 
 const rowsOf = (store: FileStore, table: string) => store.read(async (db) => Number((await db.all<{ n: number }>(`SELECT count(*) AS n FROM ${table}`))[0]!.n));
@@ -54,7 +54,7 @@ describe('folding old history', () => {
 
     const again = await store.write((db) => foldHistory(db, '2026-01-01'));
     assert.equal(again.checks, 0, 'folding again changes nothing');
-    await store.record([check('c', 'FTBFS', '2026-11-30T10:00:00.000Z')]);
+    await store.record([check('pc', 'FTBFS', '2026-11-30T10:00:00.000Z')]);
     const later = await store.write((db) => foldHistory(db, '2026-11-30'));
     assert.equal(later.checks, 1, "b's check of 2025, now superseded by a folded one of 2026");
     const laterChart = await chart(store);

@@ -35,7 +35,7 @@ function checks(seed: number, count: number): Check[] {
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
   return Array.from({ length: count }, (_, i) => ({
     key: `check-${seed}-${i}`,
-    name: pick(['a', 'b', 'c', 'd', 'e']),
+    name: pick(['pa', 'pb', 'pc', 'pd', 'pe']),
     suite: pick(['bookworm', 'trixie']),
     verdict: pick(VERDICTS),
     // Six days, and now and then two checks of a package in the same second (the journal id decides).
@@ -89,7 +89,7 @@ describe('the daily verdict snapshots with concurrent writers (PostgreSQL)', () 
   it('equal a replay when several connections record checks of the same packages at once', async () => {
     const url = await server.newDatabase();
     const writers = await Promise.all(Array.from({ length: 4 }, () => openStore(url, SETTINGS)));
-    const all = checks(5, 160).map((c) => ({ ...c, suite: 'bookworm', name: c.name < 'c' ? c.name : 'a' })); // two packages, many checks each
+    const all = checks(5, 160).map((c) => ({ ...c, suite: 'bookworm', name: c.name < 'pc' ? c.name : 'pa' })); // two packages, many checks each
     await Promise.all(
       writers.map((store, w) =>
         (async () => {
