@@ -9,6 +9,7 @@
  * hard-linked to their name (which fails if the name exists: nothing is overwritten).
  */
 import crypto from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { $ } from 'zx';
@@ -37,8 +38,6 @@ const PUT_EXISTS = 17;
 const PUT_TRUNCATED = 18;
 /** Exit statuses above this mean the remote command was killed by signal (status − 128): the node was reached. */
 export const REMOTE_KILLED = 128;
-/** The signal a process gets for writing past its file-size limit (bash reports 128 + it). */
-const SIGXFSZ = 25;
 
 /**
  * zx runs every command through bash, and a non-interactive bash reads the invoking
@@ -243,7 +242,8 @@ export class SshTransport {
       this.close();
       // scp, like ssh, exits 255 when the connection failed or dropped, 1 for a remote file error
       const stderr = out.stderr.replace(/\r\n/g, '\n').slice(0, this.settings.maxOutputBytes);
-      if (out.exitCode === REMOTE_KILLED + SIGXFSZ) {
+      // Killed by the signal itself when bash execs scp as its last command, 128 + it when bash reports it.
+      if (out.signal === 'SIGXFSZ' || out.exitCode === REMOTE_KILLED + os.constants.signals.SIGXFSZ) {
         throw new NodeIntegrityError(
           this.name,
           `node ${this.name} sent a file larger than ${maxFileBytes} bytes, more than it announced: the copy was cut off`,

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { compareBuilds } from '../../src/builder/compare.js';
+import { compareBuilds, fileSha256 } from '../../src/builder/compare.js';
 import { tempDir } from '../helpers/spool.js';
 
 function results(debs: Record<string, string>, installed: readonly string[]): string {
@@ -31,5 +32,13 @@ describe('comparing two builds', () => {
 
   it('never calls an empty pair of builds reproducible', () => {
     assert.equal(compareBuilds(results({}, ['dpkg (= 1)']), results({}, ['dpkg (= 1)'])).verdict, 'unreproducible');
+  });
+
+  it('hashes a package in chunks, to the same sha256 as reading it whole', () => {
+    const dir = tempDir('chunks');
+    const file = path.join(dir, 'big_1.0_amd64.deb');
+    const data = crypto.randomBytes(3 * 1024 * 1024 + 17); // three chunks and a bit
+    fs.writeFileSync(file, data);
+    assert.equal(fileSha256(file), crypto.createHash('sha256').update(data).digest('hex'));
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { shellQuote } from '../../src/transport/quote.js';
 import { SshTransport } from '../../src/transport/ssh.js';
+import { NodeIntegrityError } from '../../src/errors.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { PROJECT, tempDir } from '../helpers/spool.js';
@@ -83,6 +84,30 @@ describe('the ssh transport against a real sshd', () => {
     const local = path.join(tempDir('get'), 'fetched:1');
     await node1.getDir(remote, local, 1 << 20);
     assert.equal(fs.readFileSync(path.join(local, 'result'), 'utf8'), 'Status: built\n');
+  });
+
+  it('cuts off a copy whose file is larger than announced (the kernel ends scp), as an integrity error of the node', async () => {
+    const remote = path.join(sshd.node.root, 'reproducible-results/node1/bookworm/amd64/big/1.0');
+    fs.mkdirSync(remote, { recursive: true });
+    fs.writeFileSync(path.join(remote, 'big_1.0_amd64.deb'), Buffer.alloc(64 * 1024, 1));
+    const local = path.join(tempDir('get-big'), 'fetched');
+    await assert.rejects(
+      node1.getDir(remote, local, 4096),
+      (error: unknown) => error instanceof NodeIntegrityError && /sent a file larger than 4096 bytes, more than it announced/.test(error.message),
+    );
+    const kept = fs.existsSync(path.join(local, 'big_1.0_amd64.deb')) ? fs.statSync(path.join(local, 'big_1.0_amd64.deb')).size : 0;
+    assert.ok(kept <= 4096, `at most the limit was written (${kept} bytes)`);
+  });
+
+  it('refuses a command that prints more than maxOutputBytes, unread, and cuts its stderr there', async () => {
+    const small = new SshTransport('node1', sshd.node, { ...SETTINGS, maxOutputBytes: 1000 });
+    await assert.rejects(
+      small.run(['head', '-c', '5000', '/dev/zero']),
+      (error: unknown) => error instanceof NodeIntegrityError && /printed more than 1000 bytes in answer to head/.test(error.message),
+    );
+    const noisy = await small.run(['sh', '-c', 'head -c 5000 /dev/zero | tr "\\0" x >&2; echo fine']);
+    assert.equal(noisy.stdout, 'fine\n');
+    assert.equal(noisy.stderr.length, 1000);
   });
 
   it('reports a node that is down as unreachable (exit 6) after its retries', async () => {
