@@ -4,7 +4,8 @@
  * for real, but the three build steps of build-node.ts become no-ops:
  *   dpkg-source --no-check -x DSC DIR      → mkdir -p DIR
  *   dpkg-checkbuilddeps                    → true
- *   unshare|sh … dpkg-buildpackage …       → sh -c writing ../noop_1.0_all.deb (fixed content)
+ *   unshare|sh … dpkg-buildpackage …       → sh -c writing ../noop_1.0_all.deb and ../noop_1.0_amd64.buildinfo (fixed content:
+ *                                            what main requires of a built result)
  * Every other spawn (ssh, scp, diffoscope…) passes through untouched.
  */
 import childProcess from 'node:child_process';
@@ -17,7 +18,8 @@ childProcess.spawn = function spawn(command, args, options) {
   if (command === 'dpkg-source' && list.includes('-x')) return realSpawn('/bin/mkdir', ['-p', '--', String(list[list.length - 1])], options);
   if (command === 'dpkg-checkbuilddeps') return realSpawn('/bin/true', [], options);
   if ((command === 'unshare' || command === 'sh') && list.includes('dpkg-buildpackage')) {
-    return realSpawn('/bin/sh', ['-c', "printf 'no-op build\\n' > ../noop_1.0_all.deb"], options);
+    const outputs = "printf 'no-op build\\n' > ../noop_1.0_all.deb && printf 'Format: 1.0\\nSource: noop\\n' > ../noop_1.0_amd64.buildinfo";
+    return realSpawn('/bin/sh', ['-c', outputs], options);
   }
   return Reflect.apply(realSpawn, this, arguments);
 };
