@@ -12,6 +12,7 @@ import { mirrorFromApt, readAptSources } from '../debian/apt-sources.js';
 import type { Store, StoreSettings } from '../store/store.js';
 import type { ChrootSettings } from '../builder/build-node.js';
 import { SpoolError, quoteValue } from '../errors.js';
+import type { IndexTrust } from '../schedule/index-fetch.js';
 import { entryId, type EntryId } from '../spool/identity.js';
 import { validateName } from '../spool/names.js';
 import { SPOOL_MARKER, type SpoolRole, assertSpoolRoot, describeRole, initSpoolRoot, readSpoolRole } from '../spool/root.js';
@@ -102,6 +103,11 @@ export function blacklistOf(ctx: CommandContext): Blacklist {
 /** The configured mirror, else one derived from the system's apt sources for this suite; undefined if neither names one. */
 export function knownMirrorOf(ctx: CommandContext, suite: string): string | undefined {
   return (ctx.config.mirror ?? mirrorFromApt(readAptSources(), suite))?.replace(/\/+$/, '');
+}
+
+/** How the mirror's Sources index must be verified: the keyring (relative to the configuration's file) and whether unsigned is refused. */
+export function indexTrustOf(ctx: CommandContext): IndexTrust {
+  return { keyring: path.resolve(ctx.configDir, ctx.config.mirrorKeyring), required: ctx.config.requireSignedIndex };
 }
 
 /** The mirror of this suite, which the command cannot do without. */

@@ -103,6 +103,10 @@ export const ConfigSchema = z
     node: nodeName.optional(),
     /** Debian mirror for sources; default: derived from the system's apt sources. */
     mirror: httpUrl.optional(),
+    /** The keyring the mirror's InRelease must verify with (gpgv); relative to this file. */
+    mirrorKeyring: z.string().min(1).default('/usr/share/keyrings/debian-archive-keyring.gpg'),
+    /** A mirror serving no InRelease is refused (exit 5) instead of used unverified. */
+    requireSignedIndex: z.boolean().default(false),
     /** Suites this installation tests; the first is the default of commands. Default: this system's own. */
     suites: z
       .array(z.string().refine((v) => isName('suite', v), { message: 'expected a suite name' }))

@@ -15,7 +15,19 @@ import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
 import { listEntries } from '../../spool/inspect.js';
-import { type CommandContext, archOf, blacklistOf, chrootSettingsOf, contextOf, mirrorOf, nodeName, requesterOf, storeOf, suiteOf } from '../context.js';
+import {
+  type CommandContext,
+  archOf,
+  blacklistOf,
+  chrootSettingsOf,
+  contextOf,
+  indexTrustOf,
+  mirrorOf,
+  nodeName,
+  requesterOf,
+  storeOf,
+  suiteOf,
+} from '../context.js';
 import { forPeople } from '../output.js';
 
 interface Options {
@@ -149,7 +161,9 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
     }
     ctx.out.progress(`${pkg} is not in the ${suite}/${arch} catalogue${importedAt ? ` of ${importedAt}` : ''}: importing the Sources index from ${mirror}`);
     const rejected: RejectedStanza[] = [];
-    const records = parseSourcesIndex(await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', ctx.settings.download), rejected);
+    const fetched = await fetchSourcesIndex(ctx.spool, mirror, suite, 'main', ctx.settings.download, indexTrustOf(ctx));
+    ctx.out.progress(fetched.verification);
+    const records = parseSourcesIndex(fetched.text, rejected);
     reportRejected(ctx.out, rejected);
     await importSources(store, records, suite, arch, new Date(ctx.spool.clock.now()));
   }

@@ -6,7 +6,7 @@ import type { Output } from '../output.js';
 import { validateName } from '../../spool/names.js';
 import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { type ImportReport, importSources } from '../../store/catalogue.js';
-import { contextOf, mirrorOf, storeOf } from '../context.js';
+import { type CommandContext, contextOf, indexTrustOf, mirrorOf, storeOf } from '../context.js';
 
 interface Options {
   suite: string;
@@ -21,7 +21,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   const component = validateName('suite', options.component);
   const ctx = contextOf(command);
   const started = performance.now();
-  const text = options.index ? readIndex(options.index) : await fetchSourcesIndex(ctx.spool, mirrorOf(ctx, suite), suite, component, ctx.settings.download);
+  const text = options.index ? readIndex(options.index) : await fetchVerified(ctx, suite, component);
   const rejected: RejectedStanza[] = [];
   const records = parseSourcesIndex(text, rejected);
   ctx.out.progress(`parsed ${records.length} stanzas in ${Math.round(performance.now() - started)} ms`);
@@ -47,6 +47,12 @@ export function reportRejected(out: Output, rejected: readonly RejectedStanza[])
   const shown = 20;
   for (const r of rejected.slice(0, shown)) out.progress(`refused a stanza of the Sources index: ${r.problem}`);
   if (rejected.length > shown) out.progress(`… and ${rejected.length - shown} more stanzas refused`);
+}
+
+async function fetchVerified(ctx: CommandContext, suite: string, component: string): Promise<string> {
+  const fetched = await fetchSourcesIndex(ctx.spool, mirrorOf(ctx, suite), suite, component, ctx.settings.download, indexTrustOf(ctx));
+  ctx.out.progress(fetched.verification);
+  return fetched.text;
 }
 
 function readIndex(file: string): string {
