@@ -1,7 +1,7 @@
 /**
  * Named crash points for the crash-safety tests: with REPRO_SPOOL_FAULT=claim:after-link
  * the process SIGKILLs itself at that point, exactly as a power cut or OOM kill would.
- * With REPRO_SPOOL_STALL=store:before-rename:15000 it freezes there instead (the whole
+ * With REPRO_SPOOL_STALL=store:before-commit:15000 it freezes there instead (the whole
  * event loop, timers included, as a VM pause or SIGSTOP would), once, so its locks go stale.
  * Several points may be given, comma-separated. Unset in production: a string compare.
  */

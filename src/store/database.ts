@@ -23,13 +23,18 @@ function sqlJs(): Promise<SqlJsStatic> {
 
 /** Loads the file (or a new, empty database) and brings its schema up to date in memory. */
 export async function loadDatabase(file: string): Promise<Database> {
-  const SQL = await sqlJs();
   let data: Buffer | undefined;
   try {
     data = fs.readFileSync(file);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
   }
+  return openDatabase(data, file);
+}
+
+/** A database from its bytes (undefined: a new, empty one), its schema brought up to date in memory; file names it in errors. */
+export async function openDatabase(data: Buffer | undefined, file: string): Promise<Database> {
+  const SQL = await sqlJs();
   let db: Database | undefined;
   try {
     db = data ? new SQL.Database(data) : new SQL.Database();
@@ -49,44 +54,23 @@ export async function loadDatabase(file: string): Promise<Database> {
   return db;
 }
 
-/** What tells one version of a file from the next: a rename puts a new inode in place. */
-export interface FileIdentity {
-  readonly dev: number;
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
-
-export function fileIdentity(file: string): FileIdentity | undefined {
-  const stat = fs.statSync(file, { throwIfNoEntry: false });
-  return stat && { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
-}
-
-export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
-  return a === undefined || b === undefined ? a === b : a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
 /**
- * Writes the whole database atomically and durably over file. beforeReplace runs after
- * the (slow) write and fsync, immediately before the rename; if it throws, nothing is
- * replaced. Returns the identity of the file as written.
+ * Writes the whole database atomically and durably over file, for a database nobody else
+ * writes (a benchmark seeding one, a test fixture). The store commits generations instead
+ * (generations.ts), which is safe beside other writers.
  */
-export function saveDatabase(db: Database, file: string, beforeReplace: () => void = () => undefined): FileIdentity | undefined {
+export function saveDatabase(db: Database, file: string): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const temp = tempPath(dir, `${path.basename(file)}.new`);
-  let written: FileIdentity | undefined;
   try {
     writeDurable(temp, db.export());
-    written = fileIdentity(temp);
-    beforeReplace();
     fs.renameSync(temp, file);
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;
   }
   fsyncDir(dir);
-  return written;
 }
 
 /** Rows of a query as plain objects. */

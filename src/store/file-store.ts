@@ -2,20 +2,18 @@
  * The embedded store: reproducible.db as one SQLite file through sql.js. Writers never do load→change→export on their
  * own (two of those lose writes): each record is first made durable as a journal file
  * beside the database; then whoever holds the database lock merges every waiting journal
- * file in one load→apply→export→atomic rename (group commit) and deletes them. A writer
+ * file in one load→apply→export→commit (group commit) and deletes them. A writer
  * that finds the lock busy waits until its journal files are gone (merged by the holder)
  * or the lock is free. A SIGKILL anywhere loses nothing: unmerged journal files wait for
  * the next writer, and re-merging an already saved record changes nothing.
  *
  * A holder that stalls (VM pause, SIGSTOP, a slow fsync) past the stale time loses the
- * lock to the next writer, and its late rename would put back an older file over records
- * already acknowledged. So the rename is fenced: right before it, the holder checks that
- * the lock's owner record is still its own, that the lock was refreshed recently enough
- * that nobody can take it over for a while yet, and that reproducible.db is still the
- * file it loaded; any doubt and it saves nothing and starts over (its records stay in the
- * journal). After the rename it checks that the file is its own before deleting journal
- * files. What is left is a stall of more than half the stale time between two adjacent
- * system calls (the last check and rename(2)); spool-layout.md says so.
+ * lock to the next writer; its late commit must not put back an older database over
+ * records already acknowledged. A commit is therefore conditional by construction
+ * (generations.ts): it creates the generation after the one it loaded with link(2), and
+ * fails if another writer created it first, however long the pause. The loser saves
+ * nothing and starts over from the newest generation (its records stay in the journal).
+ * The lock only keeps writers from doing the same work twice.
  *
  * A journal file that is not a record (torn by a full disk, edited by hand) is moved to
  * the journal's quarantine/ with the reason beside it; the others are merged. The writer
@@ -34,7 +32,8 @@ import { sleep } from '../retry.js';
 import { fsyncDir, tempOwner, tempPath, writeDurable } from '../durable/atomic.js';
 import { faultPoint } from '../durable/fault.js';
 import { processStart } from '../durable/process-identity.js';
-import { type FileIdentity, fileIdentity, loadDatabase, sameFile, saveDatabase } from './database.js';
+import { openDatabase } from './database.js';
+import { type Generation, Generations } from './generations.js';
 import { applyRecord, parseRecord, type StoreRecord, validateRecord } from './records.js';
 
 export const DEFAULT_COMMIT_DELAY_MS = 15;
@@ -57,19 +56,22 @@ export class FileStore implements Store {
   private readonly lockPath: string;
   private readonly ownerPath: string;
 
+  private readonly generations: Generations;
+
   constructor(
     readonly file: string,
     private readonly settings: StoreSettings,
   ) {
+    this.generations = new Generations(file);
     this.journalDir = `${file}.journal`;
     this.quarantineDir = path.join(this.journalDir, 'quarantine');
     this.lockPath = `${file}.lock`;
     this.ownerPath = `${file}.lock-owner`;
   }
 
-  /** A consistent snapshot for reading; never blocks, never sees a torn file. */
+  /** A consistent snapshot for reading (the newest generation); never blocks, never sees a torn file. */
   async read<T>(use: (db: SqlSession) => Promise<T>): Promise<T> {
-    const db = await loadDatabase(this.file);
+    const db = await openDatabase(this.generations.readNewest().data, this.file);
     try {
       return await use(sqlJsSession(db));
     } finally {
@@ -175,12 +177,7 @@ export class FileStore implements Store {
     const token = crypto.randomBytes(8).toString('hex');
     try {
       this.writeOwner(token);
-      return {
-        value: await this.merge(
-          change,
-          this.fence(token, () => lost),
-        ),
-      };
+      return { value: await this.merge(change) };
     } catch (error) {
       if (error instanceof FencedOutError) return undefined;
       throw error;
@@ -199,19 +196,19 @@ export class FileStore implements Store {
     fs.renameSync(temp, this.ownerPath); // a dead holder's record is replaced: the lock is ours now
   }
 
-  private async merge<T>(change: (db: SqlSession) => Promise<T>, fence: (loaded: FileIdentity | undefined) => void): Promise<T> {
+  private async merge<T>(change: (db: SqlSession) => Promise<T>): Promise<T> {
     this.removeDeadTemps();
     await sleep(this.settings.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS);
-    const loaded = fileIdentity(this.file);
-    const db = await loadDatabase(this.file);
+    const { generation, data } = this.generations.readNewest();
+    const db = await openDatabase(data, this.file);
     try {
-      return await this.saveWith(db, change, () => fence(loaded));
+      return await this.saveWith(db, change, generation);
     } finally {
       db.close();
     }
   }
 
-  private async saveWith<T>(db: Database, change: (db: SqlSession) => Promise<T>, fence: () => void): Promise<T> {
+  private async saveWith<T>(db: Database, change: (db: SqlSession) => Promise<T>, loaded: Generation): Promise<T> {
     const pending = this.readPending();
     const session = sqlJsSession(db);
     db.run('BEGIN');
@@ -219,30 +216,15 @@ export class FileStore implements Store {
     const value = await change(session);
     db.run('COMMIT'); // sql.js cannot export inside a transaction
     faultPoint('store:before-save');
-    const written = saveDatabase(db, this.file, fence);
-    faultPoint('store:after-save');
-    if (!sameFile(written, fileIdentity(this.file))) {
-      throw new SpoolError('busy', `reproducible.db was replaced by another writer right after this commit; the journal is kept for the next writer`);
+    if (!this.generations.commit(loaded, db.export())) {
+      throw new FencedOutError(`another writer committed generation ${loaded.number + 1} first (this one loaded ${loaded.number})`);
     }
+    faultPoint('store:after-save');
+    // Committed: whoever merges these records again finds them in the database already.
     for (const { name } of pending) fs.rmSync(path.join(this.journalDir, name), { force: true });
     if (pending.length > 0) fsyncDir(this.journalDir);
+    this.generations.publish();
     return value;
-  }
-
-  /** Right before the rename: is the lock still ours, and will it stay ours for a while yet? */
-  private fence(token: string, lost: () => Error | undefined): (loaded: FileIdentity | undefined) => void {
-    return (loaded) => {
-      faultPoint('store:before-rename');
-      const compromised = lost();
-      if (compromised) throw new FencedOutError(`lost the lock (${compromised.message})`);
-      if (readIfPresent(this.ownerPath) !== token) throw new FencedOutError('another writer took the lock over (this one stalled past the stale time)');
-      const refreshed = fs.statSync(this.lockPath, { throwIfNoEntry: false });
-      const ageMs = refreshed ? Date.now() - refreshed.mtimeMs : Infinity;
-      const { lockStaleMs, lockUpdateMs } = this.settings;
-      if (ageMs > lockUpdateMs + (lockStaleMs - lockUpdateMs) / 2)
-        throw new FencedOutError(`the lock was last refreshed ${Math.round(ageMs)} ms ago, close to going stale`);
-      if (!sameFile(loaded, fileIdentity(this.file))) throw new FencedOutError('reproducible.db changed since this writer loaded it');
-    };
   }
 
   /** The journal, read: records in name order, unreadable ones moved to quarantine/. */
@@ -275,13 +257,13 @@ export class FileStore implements Store {
 
   /**
    * Temps of writers that died: journal records never renamed into place (never promised
-   * to anyone), and half-written database files beside reproducible.db.
+   * to anyone), generations never linked into place, links never renamed to reproducible.db.
    */
   private removeDeadTemps(): void {
-    const dbTemp = `.${path.basename(this.file)}.new`;
-    const dbDirTemps = (n: string) => n.endsWith(dbTemp) || n.endsWith('.lock-owner.new');
+    const dbDirTemps = (n: string) => n.endsWith(`.${path.basename(this.file)}.link`) || n.endsWith('.lock-owner.new');
     const checks = [
       [this.journalDir, () => true],
+      [this.generations.dir, (n: string) => n.endsWith('.generation')],
       [path.dirname(this.file), dbDirTemps],
     ] as const;
     for (const [dir, keep] of checks) {

@@ -65,7 +65,7 @@ describe('reproducible.db', () => {
     assert.ok(loads > 0, 'the reader loaded the file while writers ran');
   });
 
-  for (const fault of ['store:after-journal', 'store:before-save', 'store:after-save']) {
+  for (const fault of ['store:after-journal', 'store:before-save', 'store:before-commit', 'store:after-save']) {
     it(`loses nothing and duplicates nothing when a writer is SIGKILLed at ${fault}`, async () => {
       const file = path.join(tempDir('db-crash'), 'reproducible.db');
       const crashed = await writer(file, 'crashed', 1, { REPRO_SPOOL_FAULT: fault });
@@ -76,20 +76,36 @@ describe('reproducible.db', () => {
       const names = await store.read(async (db) => (await db.all<{ name: string }>('SELECT name FROM results ORDER BY name')).map((r) => r.name));
       assert.deepEqual(names, ['crashed-0', 'next-0']);
       assert.equal(await count(store, 'builds'), 4);
-      assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['reproducible.db', 'reproducible.db.journal'], 'no temp left beside the database');
+      assert.deepEqual(
+        fs.readdirSync(path.dirname(file)).sort(),
+        ['reproducible.db', 'reproducible.db.generations', 'reproducible.db.journal'],
+        'no temp left beside the database',
+      );
+      assert.ok(
+        fs.readdirSync(`${file}.generations`).every((n) => /^g-[0-9]{12}$/.test(n)),
+        'no temp left among the generations',
+      );
       assert.deepEqual(fs.readdirSync(store.journalDir), []);
+      const seen = spawnSync(
+        '/usr/bin/python3',
+        ['-c', 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from results").fetchone()[0])', file],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(seen.stdout.trim(), '2', `reproducible.db, for people, shows the newest generation ${seen.stderr}`);
     });
   }
 
   for (const mode of ['record', 'write'] as const) {
-    it(`never lets a writer stalled past the stale time put back an older file (${mode})`, async () => {
+    it(`never lets a writer frozen at the last instruction before its commit, past the stale time, undo another's commit (${mode})`, async () => {
       const file = path.join(tempDir('db-stall'), 'reproducible.db');
       const env = { STORE_LOCK_STALE_MS: '2000', STORE_MODE: mode };
       const table = mode === 'write' ? 'sources' : 'results';
-      const stalled = writer(file, 'stalled', 1, { ...env, REPRO_SPOOL_STALL: 'store:before-rename:5000' });
+      const stalled = writer(file, 'stalled', 1, { ...env, REPRO_SPOOL_STALL: 'store:before-commit:5000' });
       await until(
-        () => fs.existsSync(`${file}.lock-owner`) && fs.readdirSync(path.dirname(file)).some((n) => n.endsWith('.reproducible.db.new')),
-        'the stalled writer reached its rename',
+        () => fs.existsSync(`${file}.generations`) && fs.readdirSync(`${file}.generations`).some((n) => n.endsWith('.generation')),
+        'the stalled writer reached its commit, its generation written in full',
       );
       await sleep(2500); // its lock is stale now
       const other = await writer(file, 'other', 3, env);
@@ -101,8 +117,11 @@ describe('reproducible.db', () => {
       assert.deepEqual(names, ['other-0', 'other-1', 'other-2', 'stalled-0'], 'the records the other writer acknowledged survive the stalled one');
       assert.deepEqual(fs.existsSync(store.journalDir) ? fs.readdirSync(store.journalDir) : [], []);
       assert.deepEqual(
-        fs.readdirSync(path.dirname(file)).filter((n) => !n.startsWith('reproducible.db.journal')),
-        ['reproducible.db'],
+        fs
+          .readdirSync(path.dirname(file))
+          .filter((n) => !n.startsWith('reproducible.db.journal'))
+          .sort(),
+        ['reproducible.db', 'reproducible.db.generations'],
         'no temp, lock or owner left',
       );
     });

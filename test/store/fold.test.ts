@@ -64,7 +64,7 @@ describe('folding old history', () => {
   it('killed at any point of its commit, leaves the database as it was or folded whole, and a second run finishes it', async () => {
     // The cut-off of the first test: 2026-01-01, whatever today is.
     const days = String(Math.floor((Date.now() - Date.parse('2026-01-01T00:00:00Z')) / 86400_000));
-    for (const fault of ['store:before-save', 'store:before-rename', 'store:after-save']) {
+    for (const fault of ['store:before-save', 'store:before-commit', 'store:after-save']) {
       const s = sandbox('fold-killed');
       const store = new FileStore(path.join(s.root, 'reproducible.db'), SETTINGS);
       await store.record(CHECKS);
