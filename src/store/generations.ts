@@ -13,7 +13,7 @@
  * a writer paused between its commit and this update can leave it a generation behind
  * until the next commit (each writer looks again after updating it and corrects it).
  * A database without generations (made before them, or seeded by a script) is generation 0:
- * reproducible.db itself. The newest KEPT_GENERATIONS are kept; older ones are removed.
+ * reproducible.db itself. The newest two generations are kept; older ones are removed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,8 +22,12 @@ import { fsyncDir, tempPath, writeDurable } from '../durable/atomic.js';
 import { faultPoint } from '../durable/fault.js';
 
 const GENERATION = /^g-([0-9]{12})$/;
-/** Enough for a reader that listed the directory just before two more commits to still open what it chose. */
-const KEPT_GENERATIONS = 4;
+/**
+ * Disk is what bounds this: each generation is a whole database. A reader whose chosen
+ * generation is removed before it opens it looks again (readNewest), and an open file
+ * outlives its removal, so the newest and the one before are enough.
+ */
+const KEPT_GENERATIONS = 2;
 
 export interface Generation {
   /** 0: reproducible.db itself (no generation committed yet). */
