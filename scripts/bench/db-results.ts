@@ -50,7 +50,7 @@ function betterSqlite3Dir(): string | undefined {
 async function seed(): Promise<void> {
   const db = await loadDatabase(seeded);
   db.run('BEGIN');
-  const result = db.prepare('INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const result = db.prepare('INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const build = db.prepare('INSERT INTO builds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const at = new Date().toISOString();
   for (let i = 0; i < 300_000; i++) {
