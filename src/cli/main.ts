@@ -328,6 +328,31 @@ export function buildProgram(): Command {
   );
 
   withExamples(
+    db
+      .command('backup')
+      .description(
+        'a consistent snapshot of reproducible.db (records waiting in the journal merged first): a SQLite file, or with PostgreSQL a pg_dump ' +
+          'archive; by default $ROOT/backups/reproducible-YYYY-MM-DD.db|.pgdump, keeping backupKeepDays days (30) and every first of a month',
+      )
+      .option('--to <file>', 'write the backup there instead (never rotated)')
+      .action(lazy(() => import('./commands/db-backup.js'))),
+    'repro-spool --root /srv/workspace db backup',
+    'repro-spool db backup --to /srv/backups/reproducible.db --json',
+  );
+
+  withExamples(
+    db
+      .command('restore')
+      .argument('<file>', 'a file `db backup` wrote')
+      .description(
+        "put a backup's data in place of reproducible.db's (the embedded file: as its next generation, records waiting in the journal merged " +
+          "on top; PostgreSQL: pg_restore --clean under the writers' lock); a file that is not a backup is refused (exit 5) before anything changes",
+      )
+      .action(lazy(() => import('./commands/db-restore.js'))),
+    'repro-spool --root /srv/workspace db restore /srv/workspace/backups/reproducible-2026-12-01.db',
+  );
+
+  withExamples(
     program
       .command('schedule')
       .argument('[pkg...]', 'source packages to schedule (a manual request)')

@@ -159,6 +159,7 @@ export const ConfigSchema = z
         watchDebounceSeconds: seconds(0.1),
         watchParallelBuilds: count(1, 1, 64),
         historyFoldAfterDays: count(365, 1, 36_500),
+        backupKeepDays: count(30, 1, 36_500),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {

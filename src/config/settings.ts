@@ -40,6 +40,8 @@ export interface DatabaseSettings {
 export interface HistorySettings {
   /** `db fold` folds checks older than this into daily snapshots (each package's latest stays). */
   readonly foldAfterDays: number;
+  /** `db backup` into $ROOT/backups keeps this many days of daily backups (and every first of a month). */
+  readonly backupKeepDays: number;
 }
 
 export interface BuildSettings {
@@ -125,7 +127,7 @@ export function resolveSettings(config: Config): Settings {
     },
     catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds) },
     database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS, queryTimeoutMs: ms(t.databaseQueryTimeoutSeconds) },
-    history: { foldAfterDays: t.historyFoldAfterDays },
+    history: { foldAfterDays: t.historyFoldAfterDays, backupKeepDays: t.backupKeepDays },
     build: {
       buildTimeoutMs: ms(t.buildTimeoutSeconds),
       diffoscopeTimeoutMs: ms(t.diffoscopeTimeoutSeconds),

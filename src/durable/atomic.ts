@@ -17,15 +17,19 @@ export interface WriteScope {
   readonly tmpDir: string;
 }
 
-/** Makes a directory's entries durable (a rename is atomic, not durable, until this). */
-export function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
+/** Makes a directory's entries durable (a rename is atomic, not durable, until this), or a file's content. */
+function fsyncPath(target: string): void {
+  const fd = fs.openSync(target, 'r');
   try {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
 }
+
+export const fsyncDir = fsyncPath;
+/** For a file another program wrote (pg_dump): ours are written durably by writeDurable. */
+export const fsyncFile = fsyncPath;
 
 /**
  * Creates dir (and its parents) below root one component at a time, refusing any
@@ -90,6 +94,24 @@ export function writeDurable(file: string, data: string | Uint8Array, durable = 
 }
 
 /** Copies a file (never over an existing one) and fsyncs the copy. */
+/**
+ * Replaces (or creates) a file outside any spool whole: a temp beside it, fsynced,
+ * renamed over it, the directory fsynced. A reader sees the old file or the new one.
+ */
+export function replaceFileDurably(target: string, data: Uint8Array): void {
+  const dir = path.dirname(target);
+  fs.mkdirSync(dir, { recursive: true });
+  const temp = tempPath(dir, `${path.basename(target)}.new`);
+  try {
+    writeDurable(temp, data);
+    fs.renameSync(temp, target);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncDir(dir);
+}
+
 export function copyDurable(source: string, target: string): void {
   fs.copyFileSync(source, target, fs.constants.COPYFILE_EXCL);
   const fd = fs.openSync(target, 'r');

@@ -22,6 +22,8 @@ export interface QuickRunOptions {
   readonly maxBytes?: number;
   /** Drop the output instead of capturing it: for commands whose exit status is the answer. */
   readonly discardOutput?: boolean;
+  /** The environment, when not this process's own (a password for pg_dump stays off the command line). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export function runQuick(command: string, args: readonly string[], options: QuickRunOptions = {}): QuickRun {
@@ -30,6 +32,7 @@ export function runQuick(command: string, args: readonly string[], options: Quic
     timeout: options.timeoutMs,
     maxBuffer: options.maxBytes ?? 64 << 20,
     stdio: options.discardOutput ? 'ignore' : 'pipe',
+    env: options.env,
   });
   return { exitCode: run.status, stdout: run.stdout ?? Buffer.alloc(0), stderr: run.stderr ?? Buffer.alloc(0), error: run.error };
 }

@@ -6,10 +6,9 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import { SpoolError, errnoCode } from '../errors.js';
-import { fsyncDir, tempPath, writeDurable } from '../durable/atomic.js';
+import { replaceFileDurably } from '../durable/atomic.js';
 import { migrate } from './migrate.js';
 import { sqlJsSession } from './session.js';
 
@@ -60,17 +59,7 @@ export async function openDatabase(data: Buffer | undefined, file: string): Prom
  * (generations.ts), which is safe beside other writers.
  */
 export function saveDatabase(db: Database, file: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = tempPath(dir, `${path.basename(file)}.new`);
-  try {
-    writeDurable(temp, db.export());
-    fs.renameSync(temp, file);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
-  }
-  fsyncDir(dir);
+  replaceFileDurably(file, db.export());
 }
 
 /** Rows of a query as plain objects. */

@@ -29,7 +29,7 @@ import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
 import { systemClock } from '../clock.js';
 import { SpoolError, errnoCode } from '../errors.js';
 import { sleep } from '../retry.js';
-import { fsyncDir, tempOwner, tempPath, writeDurable } from '../durable/atomic.js';
+import { fsyncDir, replaceFileDurably, tempOwner, tempPath, writeDurable } from '../durable/atomic.js';
 import { faultPoint } from '../durable/fault.js';
 import { processStart } from '../durable/process-identity.js';
 import { openDatabase } from './database.js';
@@ -98,14 +98,28 @@ export class FileStore implements Store {
   }
 
   /** Exclusive access for bulk changes (sources import): waiting journal records are merged too. */
-  async write<T>(change: (db: SqlSession) => Promise<T>): Promise<T> {
+  async write<T>(change: (db: SqlSession) => Promise<T>, base?: Buffer): Promise<T> {
     const deadline = Date.now() + this.settings.waitMs;
     for (;;) {
-      const done = await this.tryExclusive(change);
+      const done = await this.tryExclusive(change, base);
       if (done) return done.value;
       if (Date.now() > deadline) throw new SpoolError('busy', `reproducible.db stayed locked for ${this.settings.waitMs} ms`);
       await sleep(this.settings.pollMs);
     }
+  }
+
+  async backup(target: string): Promise<void> {
+    await this.write(() => Promise.resolve()); // what waits in the journal is in the snapshot
+    const { data } = this.generations.readNewest();
+    const snapshot = data ?? Buffer.from((await openDatabase(undefined, this.file)).export()); // nothing recorded yet: an empty database
+    replaceFileDurably(target, snapshot);
+  }
+
+  async restore(source: string): Promise<void> {
+    const data = readBackup(source);
+    const check = await openDatabase(data, source); // a file SQLite cannot read is refused here, before anything changes
+    check.close();
+    await this.write(() => Promise.resolve(), data);
   }
 
   async close(): Promise<void> {} // nothing stays open between calls
@@ -158,7 +172,7 @@ export class FileStore implements Store {
     return file;
   }
 
-  private async tryExclusive<T>(change: (db: SqlSession) => Promise<T>): Promise<{ value: T } | undefined> {
+  private async tryExclusive<T>(change: (db: SqlSession) => Promise<T>, base?: Buffer): Promise<{ value: T } | undefined> {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     let lost: Error | undefined;
     let release: () => void;
@@ -177,7 +191,7 @@ export class FileStore implements Store {
     const token = crypto.randomBytes(8).toString('hex');
     try {
       this.writeOwner(token);
-      return { value: await this.merge(change) };
+      return { value: await this.merge(change, base) };
     } catch (error) {
       if (error instanceof FencedOutError) return undefined;
       throw error;
@@ -196,11 +210,12 @@ export class FileStore implements Store {
     fs.renameSync(temp, this.ownerPath); // a dead holder's record is replaced: the lock is ours now
   }
 
-  private async merge<T>(change: (db: SqlSession) => Promise<T>): Promise<T> {
+  /** base: the data to start from instead of the newest generation's (a restore), committed on top of the newest all the same. */
+  private async merge<T>(change: (db: SqlSession) => Promise<T>, base?: Buffer): Promise<T> {
     this.removeDeadTemps();
     await sleep(this.settings.commitDelayMs ?? DEFAULT_COMMIT_DELAY_MS);
     const { generation, data } = this.generations.readNewest();
-    const db = await openDatabase(data, this.file);
+    const db = await openDatabase(base ?? data, this.file);
     try {
       return await this.saveWith(db, change, generation);
     } finally {
@@ -281,6 +296,16 @@ function readIfPresent(file: string): string | undefined {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** A backup file's bytes, or exit 2 naming it. */
+function readBackup(source: string): Buffer {
+  try {
+    return fs.readFileSync(source);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') throw new SpoolError('usage', `backup ${JSON.stringify(source)} does not exist`);
     throw error;
   }
 }

@@ -14,10 +14,14 @@
  * that cannot be reached is retried (backoff) for databaseWaitSeconds, then exit 6.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import pg from 'pg';
 import { SpoolError } from '../errors.js';
 import { faultPoint } from '../durable/fault.js';
+import { fsyncDir, fsyncFile, tempPath } from '../durable/atomic.js';
+import { runQuick } from '../process/run.js';
 import { retrying } from '../retry.js';
 import { migrate } from './migrate.js';
 import { SCHEMA_VERSION } from './schema.js';
@@ -25,6 +29,8 @@ import { type StoreRecord, applyRecord, validateRecord } from './records.js';
 import type { SqlSession, SqlValue } from './session.js';
 import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
 
+/** A dump or restore of a Debian-size history takes minutes; an hour means a server that hangs. */
+const CLIENT_TOOL_TIMEOUT_MS = 3600_000;
 /** The advisory lock of writers: exclusive for bulk changes, shared by records ("repro" in ASCII). */
 const WRITER_LOCK = 0x7265_7072;
 /** SQLSTATE of a table that does not exist: a database never migrated. */
@@ -75,6 +81,40 @@ export class PostgresStore implements Store {
 
   quarantined(): QuarantinedRecord[] {
     return []; // no journal: a record is in a committed transaction or nowhere
+  }
+
+  async backup(target: string): Promise<void> {
+    const temp = tempPath(path.dirname(target), `${path.basename(target)}.new`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    try {
+      this.runClientTool('pg_dump', ['--format=custom', '--no-owner', `--file=${temp}`]);
+      fsyncFile(temp);
+      fs.renameSync(temp, target);
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+    fsyncDir(path.dirname(target));
+  }
+
+  async restore(source: string): Promise<void> {
+    if (!fs.existsSync(source)) throw new SpoolError('usage', `backup ${JSON.stringify(source)} does not exist`);
+    const listed = runQuick('pg_restore', ['--list', source], { discardOutput: true });
+    if (listed.exitCode !== 0) throw new SpoolError('integrity', `${source} is not a pg_dump archive (custom format): nothing was restored`);
+    // Under the writers' exclusive lock: no record lands between the old tables' drop and the backup's.
+    await this.write(() => Promise.resolve(this.runClientTool('pg_restore', ['--clean', '--if-exists', '--no-owner', '--single-transaction', source])));
+  }
+
+  /** pg_dump or pg_restore against this database, its password passed in the environment, never on the command line. */
+  private runClientTool(tool: 'pg_dump' | 'pg_restore', args: string[]): void {
+    const url = new URL(this.url);
+    const password = decodeURIComponent(url.password);
+    url.password = '';
+    const run = runQuick(tool, [...args, `--dbname=${url.toString()}`], {
+      env: { ...process.env, ...(password && { PGPASSWORD: password }) },
+      timeoutMs: CLIENT_TOOL_TIMEOUT_MS,
+    });
+    if (run.error) throw new SpoolError('failed', `cannot run ${tool}: ${run.error.message}`);
+    if (run.exitCode !== 0) throw new SpoolError('failed', `${tool} of ${this.describe()} exited ${run.exitCode}: ${run.stderr.toString('utf8').trim()}`);
   }
 
   async close(): Promise<void> {

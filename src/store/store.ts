@@ -25,6 +25,18 @@ export interface Store {
   exists(): boolean;
   /** The embedded file's size; undefined for a server. */
   sizeBytes(): number | undefined;
+  /**
+   * A consistent snapshot of everything committed, records waiting in the journal merged
+   * first, written whole to target (atomically: a temp beside it, then a rename): a SQLite
+   * file for the embedded store, a pg_dump archive (custom format) for PostgreSQL.
+   */
+  backup(target: string): Promise<void>;
+  /**
+   * Puts a backup's data in place of the database's. The embedded store commits it as the
+   * next generation (records still waiting in the journal are merged on top); PostgreSQL
+   * runs pg_restore --clean. Refused (exit 5) before anything changes if it is not a backup.
+   */
+  restore(source: string): Promise<void>;
 }
 
 export interface StoreSettings {

@@ -19,7 +19,7 @@ describe('settings', () => {
       download: { idleTimeoutMs: 30_000, deadlineMs: 3_600_000, retries: 3, backoffMs: 2_000, maxBytes: 64 * 1024 * 1024, dscMaxBytes: 1024 * 1024 },
       catalogue: { sourcesIndexMaxAgeMs: 21_600_000 },
       database: { waitMs: 120_000, pollMs: 10, queryTimeoutMs: 600_000 },
-      history: { foldAfterDays: 365 },
+      history: { foldAfterDays: 365, backupKeepDays: 30 },
       build: { buildTimeoutMs: 57_600_000, diffoscopeTimeoutMs: 1_800_000, diffoscopeMaxReportBytes: 41_943_040, chrootCreateTimeoutMs: 3_600_000 },
       ssh: {
         connectTimeoutSeconds: 10,

@@ -97,6 +97,31 @@ describe('reproducible.db in PostgreSQL', () => {
     assert.equal(await count(url, 'results'), 0, 'nothing of any refused batch');
   });
 
+  it("db backup writes a pg_dump archive and db restore puts it back under the writers' lock; a file that is not one is refused (exit 5)", async () => {
+    const url = await server.newDatabase();
+    const at = '2026-11-25T00:00:00.000Z';
+    await withStore(url, (store) => store.record(['aa', 'bb'].map((name) => twoBuildResult(name, '1.0', at, [1, 2]))));
+    const s = sandbox('pg-backup');
+    const config = writeConfig(s.dir, { database: url });
+    const dump = path.join(s.dir, 'reproducible.pgdump');
+    const backup = await cliAsync(s.root, ['--config', config, '--json', 'db', 'backup', '--to', dump]);
+    assert.equal(backup.status, 0, backup.stderr);
+    assert.ok(fromJson<{ bytes: number }>(backup.stdout).bytes > 0);
+    assert.doesNotMatch(backup.stderr, /:[^:@/]*@/, 'no password printed');
+    await withStore(url, (store) => store.record([twoBuildResult('cc', '1.0', at, [1, 2])]));
+    const junk = path.join(s.dir, 'junk.pgdump');
+    fs.writeFileSync(junk, 'not a dump');
+    const refused = await cliAsync(s.root, ['--config', config, 'db', 'restore', junk]);
+    assert.equal(refused.status, 5, refused.stderr);
+    assert.deepEqual(await names(url), ['aa', 'bb', 'cc'], 'nothing changed');
+    const restored = await cliAsync(s.root, ['--config', config, 'db', 'restore', dump]);
+    assert.equal(restored.status, 0, restored.stderr);
+    assert.deepEqual(await names(url), ['aa', 'bb']);
+    assert.equal(await count(url, 'builds'), 4);
+    await withStore(url, (store) => store.record([twoBuildResult('dd', '1.0', at, [1, 2])]));
+    assert.deepEqual(await names(url), ['aa', 'bb', 'dd'], 'writers go on after a restore');
+  });
+
   it("connects and reads while a bulk change holds the writers' lock", async () => {
     const url = await server.newDatabase();
     await withStore(url, (store) => store.read(() => Promise.resolve())); // the schema exists
