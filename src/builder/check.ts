@@ -18,6 +18,7 @@ import { faultPoint } from '../durable/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
+import { RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
 import { readResultMarker } from '../spool/results.js';
 import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
@@ -39,9 +40,6 @@ export interface NodeRunner {
   /** Ships the entry, has the node build it, and fetches its results into main's reproducible-results/$NODE/ (the returned results path). */
   build(entry: Entry, buildNumber: BuildNumber): Promise<NodeBuild>;
 }
-
-/** The archive's copy of the check's reproducible.db record, written just before its verdict file. */
-export const RECORD_FILE = 'record.json';
 
 export interface CheckSettings {
   readonly store: Store;
@@ -239,7 +237,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   validateRecord(record);
   writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
   lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
-  writeFileAtomic(main.layout, path.join(archive, 'verdict'), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), {
+  writeFileAtomic(main.layout, path.join(archive, VERDICT_FILE), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), {
     noReplace: true,
   });
   fsyncDir(archive);

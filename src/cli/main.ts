@@ -342,6 +342,21 @@ export function buildProgram(): Command {
 
   withExamples(
     db
+      .command('rebuild')
+      .description(
+        "rebuild reproducible.db's results, history and builds from the archive's record files (each concluded check's record.json), when " +
+          "the database is lost or corrupt (move a corrupt file aside first), then import the suites' Sources indexes again; idempotent: a " +
+          'check already there adds nothing. Exit 5 if a record file cannot be read (named; the others are applied)',
+      )
+      .option('--from-archive', 'from the archive (required: the only source)')
+      .option('--no-catalogue', 'do not import the Sources indexes again')
+      .action(lazy(() => import('./commands/db-rebuild.js'))),
+    'repro-spool --root /srv/workspace db rebuild --from-archive',
+    'repro-spool db rebuild --from-archive --no-catalogue --json',
+  );
+
+  withExamples(
+    db
       .command('restore')
       .argument('<file>', 'a file `db backup` wrote')
       .description(

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseStanza } from '../debian/deb822.js';
 import { errnoCode } from '../errors.js';
 import type { Entry } from './entry.js';
-import type { Layout } from './layout.js';
+import { type Layout, VERDICT_FILE } from './layout.js';
 
 export interface Concluded {
   readonly archive: string;
@@ -33,7 +33,7 @@ export function concludedCheck(layout: Layout, entry: Entry): Concluded | undefi
   for (const check of checks.sort().reverse()) {
     let text: string;
     try {
-      text = fs.readFileSync(path.join(versionDir, check, 'verdict'), 'utf8');
+      text = fs.readFileSync(path.join(versionDir, check, VERDICT_FILE), 'utf8');
     } catch (error) {
       if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') continue; // a check still being archived
       throw error;

@@ -33,6 +33,9 @@ export const RESULTS_DIR = 'reproducible-results';
 export const NODE_INFORMATION = 'node-information';
 /** Name of the file in a results directory whose presence says the directory is complete. */
 export const RESULT_MARKER = 'result';
+/** In an archived check: its reproducible.db record (written first), then its verdict file, the commit point. */
+export const RECORD_FILE = 'record.json';
+export const VERDICT_FILE = 'verdict';
 
 export class Layout {
   readonly root: string;

@@ -49,7 +49,8 @@ export function reportRejected(out: Output, rejected: readonly RejectedStanza[])
   if (rejected.length > shown) out.progress(`… and ${rejected.length - shown} more stanzas refused`);
 }
 
-async function fetchVerified(ctx: CommandContext, suite: string, component: string): Promise<string> {
+/** The suite's Sources index from the mirror, verified as the configuration says, saying how on stderr. */
+export async function fetchVerified(ctx: CommandContext, suite: string, component: string): Promise<string> {
   const fetched = await fetchSourcesIndex(ctx.spool, mirrorOf(ctx, suite), suite, component, ctx.settings.download, indexTrustOf(ctx));
   ctx.out.progress(fetched.verification);
   return fetched.text;
