@@ -300,6 +300,21 @@ export function buildProgram(): Command {
     'repro-spool sources import --suite bookworm --arch amd64 --index Sources.xz',
   );
 
+  const archive = program.command('archive').description('main: the archive of concluded checks ($ROOT/archive/)');
+  withExamples(
+    archive
+      .command('prune')
+      .description(
+        "keep the archive bounded: drop the .debs of every check but an unreproducible package's latest (kept keepDebsDays, 30), remove checks " +
+          "older than archiveKeepDays (365) but each package's latest, and remove directories of checks killed before their verdict; " +
+          'the .buildinfo, logs, records and reports stay',
+      )
+      .option('--dry-run', 'say what would go, change nothing')
+      .action(lazy(() => import('./commands/archive-prune.js'))),
+    'repro-spool --root /srv/workspace archive prune',
+    'repro-spool archive prune --dry-run --json',
+  );
+
   const db = program.command('db').description('reproducible.db itself');
   withExamples(
     db

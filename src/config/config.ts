@@ -160,6 +160,9 @@ export const ConfigSchema = z
         watchParallelBuilds: count(1, 1, 64),
         historyFoldAfterDays: count(365, 1, 36_500),
         backupKeepDays: count(30, 1, 36_500),
+        // archive prune: an unreproducible package's latest check keeps its .debs this long; any check but a package's latest goes after archiveKeepDays.
+        keepDebsDays: count(30, 0, 36_500),
+        archiveKeepDays: count(365, 1, 36_500),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {

@@ -44,6 +44,15 @@ export interface HistorySettings {
   readonly backupKeepDays: number;
 }
 
+export interface ArchiveSettings {
+  /** An unreproducible package's latest check keeps its .debs this many days (diffoscope can run again). */
+  readonly keepDebsDays: number;
+  /** A check but a package's latest is removed after this many days. */
+  readonly archiveKeepDays: number;
+  /** An archive directory without a verdict file this old is a dead check's. */
+  readonly abandonedMaxAgeMs: number;
+}
+
 export interface BuildSettings {
   readonly buildTimeoutMs: number;
   readonly diffoscopeTimeoutMs: number;
@@ -85,6 +94,7 @@ export interface Settings {
   readonly catalogue: CatalogueSettings;
   readonly database: DatabaseSettings;
   readonly history: HistorySettings;
+  readonly archive: ArchiveSettings;
   readonly build: BuildSettings;
   readonly ssh: SshSettings;
   readonly health: HealthSettings;
@@ -128,6 +138,7 @@ export function resolveSettings(config: Config): Settings {
     catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds) },
     database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS, queryTimeoutMs: ms(t.databaseQueryTimeoutSeconds) },
     history: { foldAfterDays: t.historyFoldAfterDays, backupKeepDays: t.backupKeepDays },
+    archive: { keepDebsDays: t.keepDebsDays, archiveKeepDays: t.archiveKeepDays, abandonedMaxAgeMs: ms(t.abandonedMaxAgeSeconds) },
     build: {
       buildTimeoutMs: ms(t.buildTimeoutSeconds),
       diffoscopeTimeoutMs: ms(t.diffoscopeTimeoutSeconds),

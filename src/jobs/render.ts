@@ -76,6 +76,8 @@ export function render(config: Config, format: RenderFormat, options: RenderOpti
       `*/15 * * * * ${base} dashboard --json >> /var/log/repro-spool/dashboard.log 2>&1`,
       // Daily, at a quiet minute: checks older than historyFoldAfterDays become daily counts.
       `29 4 * * * ${base} db fold --json >> /var/log/repro-spool/db-fold.log 2>&1`,
+      // Daily: the archive bounded (no .debs but an unreproducible package's latest, old checks removed).
+      `53 3 * * * ${base} archive prune --json >> /var/log/repro-spool/archive-prune.log 2>&1`,
       // Daily, after the fold: a snapshot of reproducible.db in $ROOT/backups (30 days and every first of a month kept).
       `41 4 * * * ${base} db backup --json >> /var/log/repro-spool/db-backup.log 2>&1`,
       ...chrootUpdates(base, options.suites, options.mainArch, '/var/log/repro-spool/chroot.log', 17),

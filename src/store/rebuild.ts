@@ -26,7 +26,8 @@ export function archivedRecords(layout: Layout): ArchivedRecords {
   const records: Array<{ file: string; record: StoreRecord }> = [];
   const unreadable: Array<{ file: string; problem: string }> = [];
   let unconcluded = 0;
-  const dirsOf = (dir: string) => listDir(dir).flatMap((d) => (d.isDirectory() ? [path.join(dir, d.name)] : []));
+  // Dot directories are checks being removed by `archive prune`: not to be given back.
+  const dirsOf = (dir: string) => listDir(dir).flatMap((d) => (d.isDirectory() && !d.name.startsWith('.') ? [path.join(dir, d.name)] : []));
   for (const suite of dirsOf(layout.archiveRoot))
     for (const arch of dirsOf(suite))
       for (const pkg of dirsOf(arch))

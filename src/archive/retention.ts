@@ -1,0 +1,133 @@
+/**
+ * Keeping the archive bounded (`archive prune`, daily from cron). A concluded check (one
+ * with its verdict file) keeps its .buildinfo files (they hold every .deb's sha256), logs,
+ * variations, result markers, record.json, .changes and diffoscope reports; its .debs go:
+ *   - at once for any verdict but unreproducible (the comparison is done: dropping them
+ *     changes no verdict);
+ *   - for an unreproducible one, when it is not the package's latest check, or is older
+ *     than keepDebsDays (the latest keeps them meanwhile, so diffoscope can run again).
+ * A check older than archiveKeepDays is removed whole, unless it is its package's latest.
+ * An archive directory without a verdict file older than abandonedMaxAgeSeconds is a
+ * check killed before its verdict (a concluding check writes its verdict seconds after
+ * its builds arrive, and one stalled past the stale time can no longer write it): removed.
+ * Each removal is of files or of one check directory at a time, so a prune killed at any
+ * point leaves every check either as it was or pruned, never a verdict without its record.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { faultPoint } from '../durable/fault.js';
+import { errnoCode } from '../errors.js';
+import { type Layout, VERDICT_FILE } from '../spool/layout.js';
+import { listDir } from '../spool/walk.js';
+import { parseStanza } from '../debian/deb822.js';
+import type { ArchiveSettings } from '../config/settings.js';
+
+export const PRUNE_ACTIONS = ['drop-debs', 'remove-check', 'remove-unconcluded'] as const;
+export type PruneAction = (typeof PRUNE_ACTIONS)[number];
+
+export interface Pruned {
+  readonly action: PruneAction;
+  readonly dir: string;
+  readonly bytes: number;
+  readonly reason: string;
+}
+
+const PACKAGE_FILE = /\.u?deb$/;
+/** A check directory being removed is first renamed to this prefix + its name. */
+const REMOVING = '.removing-';
+/** Archive directories are named after the check's time with ':' and '.' made '-': 2026-12-02T10-00-00-000Z. */
+const CHECK_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/;
+
+function checkTime(name: string): number | undefined {
+  const match = CHECK_TIME.exec(name);
+  return match ? Date.parse(`${match[1]}T${match[2]}:${match[3]}:${match[4]}.${match[5]}Z`) : undefined;
+}
+
+function bytesOf(target: string): number {
+  const stat = fs.lstatSync(target, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.size;
+  return listDir(target).reduce((sum, d) => sum + bytesOf(path.join(target, d.name)), 0);
+}
+
+function verdictOf(dir: string): string | undefined {
+  try {
+    return parseStanza(fs.readFileSync(path.join(dir, VERDICT_FILE), 'utf8')).get('Verdict');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Prunes the archive (or, with dryRun, says what it would prune), now being the clock's time. */
+export function pruneArchive(layout: Layout, settings: ArchiveSettings, now: number, dryRun: boolean): Pruned[] {
+  const pruned: Pruned[] = [];
+  const dirsOf = (dir: string) => listDir(dir).flatMap((d) => (d.isDirectory() ? [path.join(dir, d.name)] : []));
+  for (const suite of dirsOf(layout.archiveRoot))
+    for (const arch of dirsOf(suite))
+      for (const pkg of dirsOf(arch)) {
+        const checks = dirsOf(pkg)
+          .flatMap((version) => dirsOf(version))
+          .flatMap((dir) => {
+            if (path.basename(dir).startsWith(REMOVING)) {
+              act(pruned, dryRun, 'remove-check', dir, 'left half-removed by a prune that was killed', () => fs.rmSync(dir, { recursive: true, force: true }));
+              return [];
+            }
+            const at = checkTime(path.basename(dir));
+            return at === undefined ? [] : [{ dir, at, verdict: verdictOf(dir) }];
+          });
+        const concluded = checks.filter((c) => c.verdict !== undefined).sort((a, b) => b.at - a.at);
+        const latest = concluded[0]?.dir;
+        for (const check of checks) {
+          const ageDays = (now - check.at) / 86_400_000;
+          if (check.verdict === undefined) {
+            if (now - check.at > settings.abandonedMaxAgeMs) {
+              act(pruned, dryRun, 'remove-unconcluded', check.dir, 'no verdict file: a check killed before its verdict', () => removeTree(check.dir));
+            }
+          } else if (check.dir !== latest && ageDays > settings.archiveKeepDays) {
+            act(pruned, dryRun, 'remove-check', check.dir, `older than archiveKeepDays (${settings.archiveKeepDays}) and not the latest`, () =>
+              removeTree(check.dir),
+            );
+          } else {
+            const keep = check.verdict === 'unreproducible' && check.dir === latest && ageDays <= settings.keepDebsDays;
+            if (!keep) dropDebs(pruned, dryRun, check.dir, check.verdict);
+          }
+        }
+      }
+  return pruned;
+}
+
+function dropDebs(pruned: Pruned[], dryRun: boolean, dir: string, verdict: string | undefined): void {
+  const debs = ['build1', 'build2'].flatMap((build) =>
+    listDir(path.join(dir, build)).flatMap((d) => (d.isFile() && PACKAGE_FILE.test(d.name) ? [path.join(dir, build, d.name)] : [])),
+  );
+  if (debs.length === 0) return;
+  const reason = verdict === 'unreproducible' ? 'unreproducible, but not the latest check or older than keepDebsDays' : `${verdict}: compared already`;
+  act(
+    pruned,
+    dryRun,
+    'drop-debs',
+    dir,
+    reason,
+    () => {
+      for (const deb of debs) {
+        fs.rmSync(deb, { force: true });
+        faultPoint('prune:after-deb');
+      }
+    },
+    debs.reduce((sum, deb) => sum + bytesOf(deb), 0),
+  );
+}
+
+/** Removes a check directory: renamed aside first (one step), so a crash leaves it whole or out of the archive's view. */
+function removeTree(dir: string): void {
+  const doomed = path.join(path.dirname(dir), `${REMOVING}${path.basename(dir)}`);
+  fs.renameSync(dir, doomed);
+  faultPoint('prune:after-rename');
+  fs.rmSync(doomed, { recursive: true, force: true });
+}
+
+function act(pruned: Pruned[], dryRun: boolean, action: PruneAction, dir: string, reason: string, run: () => void, bytes = bytesOf(dir)): void {
+  if (!dryRun) run();
+  pruned.push({ action, dir, bytes, reason });
+}

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pruneArchive } from '../../src/archive/retention.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { Layout } from '../../src/spool/layout.js';
+import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { cli, cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
+
+const NOW = Date.parse('2026-12-02T12:00:00.000Z');
+const DAY = 86_400_000;
+
+/** An archived check of pkg, `daysAgo` old: both builds with a .deb and a .buildinfo, and its verdict file unless unconcluded. */
+function archived(layout: Layout, pkg: string, daysAgo: number, verdict: string | undefined): string {
+  const dir = layout.archiveDir({ suite: 'bookworm', arch: 'amd64', pkg, version: '1.0' }, new Date(NOW - daysAgo * DAY).toISOString());
+  for (const build of ['build1', 'build2']) {
+    fs.mkdirSync(path.join(dir, build), { recursive: true });
+    fs.writeFileSync(path.join(dir, build, `${pkg}_1.0_all.deb`), 'x'.repeat(1000));
+    fs.writeFileSync(path.join(dir, build, `${pkg}_1.0_amd64.buildinfo`), 'Format: 1.0\n');
+    fs.writeFileSync(path.join(dir, build, 'build.log.gz'), 'log');
+  }
+  fs.writeFileSync(path.join(dir, 'record.json'), '{}');
+  if (verdict) fs.writeFileSync(path.join(dir, 'verdict'), `Source: ${pkg}\nVerdict: ${verdict}\n`);
+  return dir;
+}
+
+const debs = (dir: string) =>
+  ['build1', 'build2'].flatMap((b) => (fs.existsSync(path.join(dir, b)) ? fs.readdirSync(path.join(dir, b)).filter((n) => n.endsWith('.deb')) : []));
+
+describe('archive prune', () => {
+  it("keeps .debs only for an unreproducible package's latest check, removes old and dead checks, and keeps every record and log", () => {
+    const s = sandbox('prune');
+    const layout = new Layout(s.root);
+    const steadyOld = archived(layout, 'steady', 20, 'reproducible');
+    const steadyNew = archived(layout, 'steady', 1, 'reproducible');
+    const wobblyOld = archived(layout, 'wobbly', 10, 'unreproducible');
+    const wobblyNew = archived(layout, 'wobbly', 2, 'unreproducible');
+    const ancient = archived(layout, 'ancient', 400, 'FTBFS');
+    const ancientLatest = archived(layout, 'ancient', 390, 'unreproducible');
+    const staleWobbly = archived(layout, 'stale', 45, 'unreproducible');
+    const dead = archived(layout, 'dead', 3, undefined);
+    const concluding = archived(layout, 'busy', 0.01, undefined);
+    const settings = DEFAULT_SETTINGS.archive;
+
+    const planned = pruneArchive(layout, settings, NOW, true);
+    assert.ok(planned.length > 0);
+    assert.deepEqual(debs(steadyOld), ['steady_1.0_all.deb', 'steady_1.0_all.deb'], 'a dry run changes nothing');
+
+    const pruned = pruneArchive(layout, settings, NOW, false);
+    assert.deepEqual(
+      pruned.map((p) => `${p.action} ${path.relative(layout.archiveRoot, p.dir)}`).sort(),
+      planned.map((p) => `${p.action} ${path.relative(layout.archiveRoot, p.dir)}`).sort(),
+      'the dry run said exactly this',
+    );
+    for (const dir of [steadyOld, steadyNew, wobblyOld, ancientLatest, staleWobbly]) {
+      assert.deepEqual(debs(dir), [], `${path.relative(layout.archiveRoot, dir)} keeps no .deb`);
+      assert.ok(fs.existsSync(path.join(dir, 'record.json')) && fs.existsSync(path.join(dir, 'build1', 'build.log.gz')));
+      assert.ok(
+        fs.readdirSync(path.join(dir, 'build2')).some((n) => n.endsWith('.buildinfo')),
+        'the .buildinfo holds the sha256 of every .deb',
+      );
+    }
+    assert.equal(debs(wobblyNew).length, 2, "an unreproducible package's latest check keeps its .debs");
+    assert.equal(fs.existsSync(ancient), false, 'older than archiveKeepDays and not the latest: removed');
+    assert.equal(fs.existsSync(dead), false, 'killed before its verdict, days ago: removed');
+    assert.equal(fs.existsSync(concluding), true, 'a check without its verdict yet, minutes old, may be concluding: kept');
+    assert.deepEqual(pruneArchive(layout, settings, NOW, false), [], 'a second run finds nothing');
+  });
+
+  it('killed while removing a check, leaves it out of view, and the next run finishes the removal', () => {
+    const s = sandbox('prune-killed');
+    const layout = new Layout(s.root);
+    archived(layout, 'ancient', 400, 'FTBFS');
+    const latest = archived(layout, 'ancient', 10, 'reproducible');
+    const killed = cli(s.root, ['archive', 'prune'], { REPRO_SPOOL_FAULT: 'prune:after-rename' });
+    assert.equal(killed.signal, 'SIGKILL');
+    const versionDir = path.dirname(latest);
+    assert.ok(
+      fs.readdirSync(versionDir).some((n) => n.startsWith('.removing-')),
+      'renamed aside, not half-removed in place',
+    );
+    const again = cli(s.root, ['--json', 'archive', 'prune']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(fs.readdirSync(versionDir), [path.basename(latest)]);
+  });
+});
+
+describe('archive prune after a real local check', () => {
+  let mirror: Mirror;
+  before(async () => {
+    mirror = await startMirror([{ name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] }]);
+  });
+  after(() => mirror.close());
+
+  it('leaves no .deb of a reproducible check, and the verdict as it was', async () => {
+    const s = sandbox('prune-check');
+    const config = writeConfig(s.dir, { root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], thresholds: { downloadRetries: 0 } });
+    const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
+    const checked = await run('--json', 'build', 'steady', '--arch', 'amd64');
+    assert.equal(checked.status, 0, checked.stderr);
+    const { archive } = fromJson<{ archive: string }>(checked.stdout);
+    const before = (await run('--json', 'show', 'steady')).stdout;
+    assert.ok(debs(archive).length > 0, 'the check archived its .debs');
+    const pruned = await run('--json', 'archive', 'prune');
+    assert.equal(pruned.status, 0, pruned.stderr);
+    assert.ok(fromJson<{ bytes: number }>(pruned.stdout).bytes > 0);
+    assert.deepEqual(debs(archive), []);
+    assert.equal((await run('--json', 'show', 'steady')).stdout, before, 'show answers the same');
+  });
+});
