@@ -16,10 +16,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { faultPoint } from '../durable/fault.js';
-import { errnoCode } from '../errors.js';
-import { type Layout, VERDICT_FILE } from '../spool/layout.js';
+import type { Layout } from '../spool/layout.js';
 import { listDir } from '../spool/walk.js';
-import { parseStanza } from '../debian/deb822.js';
+import { type ArchivedCheck, REMOVING_PREFIX, readVerdict, walkArchive } from './checks.js';
 import type { ArchiveSettings } from '../config/settings.js';
 
 export const PRUNE_ACTIONS = ['drop-debs', 'remove-check', 'remove-unconcluded'] as const;
@@ -33,15 +32,6 @@ export interface Pruned {
 }
 
 const PACKAGE_FILE = /\.u?deb$/;
-/** A check directory being removed is first renamed to this prefix + its name. */
-const REMOVING = '.removing-';
-/** Archive directories are named after the check's time with ':' and '.' made '-': 2026-12-02T10-00-00-000Z. */
-const CHECK_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/;
-
-function checkTime(name: string): number | undefined {
-  const match = CHECK_TIME.exec(name);
-  return match ? Date.parse(`${match[1]}T${match[2]}:${match[3]}:${match[4]}.${match[5]}Z`) : undefined;
-}
 
 function bytesOf(target: string): number {
   const stat = fs.lstatSync(target, { throwIfNoEntry: false });
@@ -50,50 +40,36 @@ function bytesOf(target: string): number {
   return listDir(target).reduce((sum, d) => sum + bytesOf(path.join(target, d.name)), 0);
 }
 
-function verdictOf(dir: string): string | undefined {
-  try {
-    return parseStanza(fs.readFileSync(path.join(dir, VERDICT_FILE), 'utf8')).get('Verdict');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 /** Prunes the archive (or, with dryRun, says what it would prune), now being the clock's time. */
 export function pruneArchive(layout: Layout, settings: ArchiveSettings, now: number, dryRun: boolean): Pruned[] {
   const pruned: Pruned[] = [];
-  const dirsOf = (dir: string) => listDir(dir).flatMap((d) => (d.isDirectory() ? [path.join(dir, d.name)] : []));
-  for (const suite of dirsOf(layout.archiveRoot))
-    for (const arch of dirsOf(suite))
-      for (const pkg of dirsOf(arch)) {
-        const checks = dirsOf(pkg)
-          .flatMap((version) => dirsOf(version))
-          .flatMap((dir) => {
-            if (path.basename(dir).startsWith(REMOVING)) {
-              act(pruned, dryRun, 'remove-check', dir, 'left half-removed by a prune that was killed', () => fs.rmSync(dir, { recursive: true, force: true }));
-              return [];
-            }
-            const at = checkTime(path.basename(dir));
-            return at === undefined ? [] : [{ dir, at, verdict: verdictOf(dir) }];
-          });
-        const concluded = checks.filter((c) => c.verdict !== undefined).sort((a, b) => b.at - a.at);
-        const latest = concluded[0]?.dir;
-        for (const check of checks) {
-          const ageDays = (now - check.at) / 86_400_000;
-          if (check.verdict === undefined) {
-            if (now - check.at > settings.abandonedMaxAgeMs) {
-              act(pruned, dryRun, 'remove-unconcluded', check.dir, 'no verdict file: a check killed before its verdict', () => removeTree(check.dir));
-            }
-          } else if (check.dir !== latest && ageDays > settings.archiveKeepDays) {
-            act(pruned, dryRun, 'remove-check', check.dir, `older than archiveKeepDays (${settings.archiveKeepDays}) and not the latest`, () =>
-              removeTree(check.dir),
-            );
-          } else {
-            const keep = check.verdict === 'unreproducible' && check.dir === latest && ageDays <= settings.keepDebsDays;
-            if (!keep) dropDebs(pruned, dryRun, check.dir, check.verdict);
-          }
+  const walked = walkArchive(layout);
+  for (const dir of walked.removing) {
+    act(pruned, dryRun, 'remove-check', dir, 'left half-removed by a prune that was killed', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  const byPackage = new Map<string, Array<ArchivedCheck & { verdict: string | undefined }>>();
+  for (const check of walked.checks) {
+    const key = `${check.id.suite}/${check.id.arch}/${check.id.pkg}`;
+    byPackage.set(key, [...(byPackage.get(key) ?? []), { ...check, verdict: readVerdict(check.dir)?.get('Verdict') }]);
+  }
+  for (const checks of byPackage.values()) {
+    const latest = checks.filter((c) => c.verdict !== undefined).sort((a, b) => b.at - a.at)[0]?.dir;
+    for (const check of checks) {
+      const ageDays = (now - check.at) / 86_400_000;
+      if (check.verdict === undefined) {
+        if (now - check.at > settings.abandonedMaxAgeMs) {
+          act(pruned, dryRun, 'remove-unconcluded', check.dir, 'no verdict file: a check killed before its verdict', () => removeCheck(check.dir));
         }
+      } else if (check.dir !== latest && ageDays > settings.archiveKeepDays) {
+        act(pruned, dryRun, 'remove-check', check.dir, `older than archiveKeepDays (${settings.archiveKeepDays}) and not the latest`, () =>
+          removeCheck(check.dir),
+        );
+      } else {
+        const keep = check.verdict === 'unreproducible' && check.dir === latest && ageDays <= settings.keepDebsDays;
+        if (!keep) dropDebs(pruned, dryRun, check.dir, check.verdict);
       }
+    }
+  }
   return pruned;
 }
 
@@ -120,8 +96,8 @@ function dropDebs(pruned: Pruned[], dryRun: boolean, dir: string, verdict: strin
 }
 
 /** Removes a check directory: renamed aside first (one step), so a crash leaves it whole or out of the archive's view. */
-function removeTree(dir: string): void {
-  const doomed = path.join(path.dirname(dir), `${REMOVING}${path.basename(dir)}`);
+export function removeCheck(dir: string): void {
+  const doomed = path.join(path.dirname(dir), `${REMOVING_PREFIX}${path.basename(dir)}`);
   fs.renameSync(dir, doomed);
   faultPoint('prune:after-rename');
   fs.rmSync(doomed, { recursive: true, force: true });

@@ -300,6 +300,20 @@ export function buildProgram(): Command {
     'repro-spool sources import --suite bookworm --arch amd64 --index Sources.xz',
   );
 
+  withExamples(
+    program
+      .command('check')
+      .description(
+        'main: do the archive, reproducible.db and the spool agree? unreproducible without a diffoscope report, a report for another verdict, ' +
+          'built without .buildinfo, an archived check the database lacks and the reverse, verdicts of packages gone from the catalogue, ' +
+          'checks killed before their verdict, entries in two states; exit 1 naming each finding and its class',
+      )
+      .option('--repair', 'fix the classes that are safe to fix (record what the archive holds, prune dead checks, reap), then check again')
+      .action(lazy(() => import('./commands/check.js'))),
+    'repro-spool --root /srv/workspace check',
+    'repro-spool check --repair --json',
+  );
+
   const archive = program.command('archive').description('main: the archive of concluded checks ($ROOT/archive/)');
   withExamples(
     archive

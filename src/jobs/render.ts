@@ -78,6 +78,8 @@ export function render(config: Config, format: RenderFormat, options: RenderOpti
       `29 4 * * * ${base} db fold --json >> /var/log/repro-spool/db-fold.log 2>&1`,
       // Daily: the archive bounded (no .debs but an unreproducible package's latest, old checks removed).
       `53 3 * * * ${base} archive prune --json >> /var/log/repro-spool/archive-prune.log 2>&1`,
+      // Daily, after the prune: the archive, the database and the spool agree, or the log names what does not.
+      `11 5 * * * ${base} check --repair --json >> /var/log/repro-spool/check.log 2>&1`,
       // Daily, after the fold: a snapshot of reproducible.db in $ROOT/backups (30 days and every first of a month kept).
       `41 4 * * * ${base} db backup --json >> /var/log/repro-spool/db-backup.log 2>&1`,
       ...chrootUpdates(base, options.suites, options.mainArch, '/var/log/repro-spool/chroot.log', 17),

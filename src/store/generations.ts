@@ -107,18 +107,28 @@ export class Generations {
     for (;;) {
       const newest = this.newest();
       if (newest.number === 0) return;
-      const temp = tempPath(path.dirname(this.file), `${path.basename(this.file)}.link`);
-      try {
-        fs.linkSync(newest.file, temp);
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT') continue; // removed meanwhile: a newer one exists
-        throw error;
+      if (!sameInode(newest.file, this.file)) {
+        const temp = tempPath(path.dirname(this.file), `${path.basename(this.file)}.link`);
+        try {
+          fs.linkSync(newest.file, temp);
+        } catch (error) {
+          if (errnoCode(error) === 'ENOENT') continue; // removed meanwhile: a newer one exists
+          throw error;
+        }
+        // rename(2) of one link onto another of the same file does nothing and leaves the
+        // source: that happens when another writer published this generation meanwhile.
+        fs.renameSync(temp, this.file);
+        fs.rmSync(temp, { force: true });
+        fsyncDir(path.dirname(this.file));
       }
-      fs.renameSync(temp, this.file);
-      fsyncDir(path.dirname(this.file));
       if (this.newest().number === newest.number) break; // else a writer committed meanwhile: point at its generation
     }
     const numbers = this.numbers().sort((a, b) => b - a);
     for (const old of numbers.slice(KEPT_GENERATIONS)) fs.rmSync(this.path(old), { force: true });
   }
+}
+
+function sameInode(a: string, b: string): boolean {
+  const [x, y] = [fs.statSync(a, { throwIfNoEntry: false }), fs.statSync(b, { throwIfNoEntry: false })];
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errnoCode } from '../errors.js';
 import { type Layout, RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
-import { listDir } from '../spool/walk.js';
+import { walkArchive } from '../archive/checks.js';
 import { type StoreRecord, applyRecord, parseRecord } from './records.js';
 import type { SqlSession } from './session.js';
 
@@ -26,29 +26,23 @@ export function archivedRecords(layout: Layout): ArchivedRecords {
   const records: Array<{ file: string; record: StoreRecord }> = [];
   const unreadable: Array<{ file: string; problem: string }> = [];
   let unconcluded = 0;
-  // Dot directories are checks being removed by `archive prune`: not to be given back.
-  const dirsOf = (dir: string) => listDir(dir).flatMap((d) => (d.isDirectory() && !d.name.startsWith('.') ? [path.join(dir, d.name)] : []));
-  for (const suite of dirsOf(layout.archiveRoot))
-    for (const arch of dirsOf(suite))
-      for (const pkg of dirsOf(arch))
-        for (const version of dirsOf(pkg))
-          for (const check of dirsOf(version)) {
-            const file = path.join(check, RECORD_FILE);
-            let text: string;
-            try {
-              text = fs.readFileSync(file, 'utf8');
-            } catch (error) {
-              if (errnoCode(error) === 'ENOENT') continue; // archived before checks kept their record
-              throw error;
-            }
-            if (!fs.existsSync(path.join(check, VERDICT_FILE))) {
-              unconcluded++;
-              continue;
-            }
-            const parsed = parseRecord(text);
-            if ('problem' in parsed) unreadable.push({ file, problem: parsed.problem });
-            else records.push({ file, record: parsed.record });
-          }
+  for (const { dir } of walkArchive(layout).checks) {
+    const file = path.join(dir, RECORD_FILE);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') continue; // archived before checks kept their record
+      throw error;
+    }
+    if (!fs.existsSync(path.join(dir, VERDICT_FILE))) {
+      unconcluded++;
+      continue;
+    }
+    const parsed = parseRecord(text);
+    if ('problem' in parsed) unreadable.push({ file, problem: parsed.problem });
+    else records.push({ file, record: parsed.record });
+  }
   records.sort((a, b) => time(a.record).localeCompare(time(b.record)));
   return { records, unreadable, unconcluded };
 }

@@ -28,6 +28,8 @@ describe("reproducible.db's generations", () => {
       assert.equal(generations.commit(generations.newest(), Buffer.from(`g${i}`)), true);
       generations.publish();
     }
+    generations.publish(); // already published (another writer did): rename(2) of a link onto itself does nothing
+    assert.deepEqual(fs.readdirSync(path.dirname(file)).sort(), ['reproducible.db', 'reproducible.db.generations'], 'no temp link left');
     assert.equal(fs.readFileSync(file, 'utf8'), 'g6');
     assert.equal(fs.statSync(file).ino, fs.statSync(generations.newest().file).ino, 'the same file, not a copy');
     assert.deepEqual(fs.readdirSync(generations.dir).sort(), ['g-000000000005', 'g-000000000006']);

@@ -1,0 +1,113 @@
+/**
+ * `check`: do the archive, reproducible.db and the spool agree? The classes of breakage
+ * the original system's "breakages" page lists, and those of this layout. Only reads;
+ * repair() fixes the classes whose fix cannot lose anything: an archived verdict missing
+ * from the database is recorded again (idempotent by its check's key), a check killed
+ * before its verdict is pruned as `archive prune` would, an entry in two states is left
+ * to the reaper (its rules decide which copy wins).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ArchiveSettings } from '../config/settings.js';
+import type { Layout } from '../spool/layout.js';
+import { RECORD_FILE } from '../spool/layout.js';
+import { listDir } from '../spool/walk.js';
+import type { SqlSession } from '../store/session.js';
+import { readResultMarker } from '../spool/results.js';
+import { RESULT_MARKER } from '../spool/layout.js';
+import { readVerdict, walkArchive } from './checks.js';
+
+export const FINDING_CLASSES = [
+  'unreproducible-without-report',
+  'report-without-unreproducible',
+  'built-without-buildinfo',
+  'archive-without-row',
+  'row-without-archive',
+  'result-not-in-catalogue',
+  'unconcluded-archive',
+  'entry-in-two-states',
+] as const;
+export type FindingClass = (typeof FINDING_CLASSES)[number];
+/** What `check --repair` fixes; the others need a person (or a new check). */
+export const REPAIRABLE: readonly FindingClass[] = ['archive-without-row', 'unconcluded-archive', 'entry-in-two-states'];
+
+export interface Finding {
+  readonly class: FindingClass;
+  /** What it is about: an archive directory, a package, an entry. */
+  readonly subject: string;
+  readonly detail: string;
+}
+
+const REPORTS = ['diffoscope.html', 'diffoscope.txt'];
+
+/** The archive's own breakages, and which concluded checks' record keys it holds. */
+function archiveFindings(layout: Layout, settings: ArchiveSettings, now: number): { findings: Finding[]; keys: Map<string, string> } {
+  const findings: Finding[] = [];
+  const keys = new Map<string, string>();
+  for (const check of walkArchive(layout).checks) {
+    const subject = layout.relative(check.dir);
+    const verdict = readVerdict(check.dir)?.get('Verdict');
+    if (verdict === undefined) {
+      if (now - check.at > settings.abandonedMaxAgeMs)
+        findings.push({ class: 'unconcluded-archive', subject, detail: 'no verdict file: a check killed before its verdict' });
+      continue;
+    }
+    if (fs.existsSync(path.join(check.dir, RECORD_FILE))) keys.set(`check ${subject}`, subject);
+    const reports = REPORTS.filter((name) => fs.existsSync(path.join(check.dir, name)));
+    if (verdict === 'unreproducible' && reports.length === 0)
+      findings.push({ class: 'unreproducible-without-report', subject, detail: 'no diffoscope report' });
+    if (verdict !== 'unreproducible' && reports.length > 0)
+      findings.push({ class: 'report-without-unreproducible', subject, detail: `${verdict}, with ${reports.join(', ')}` });
+    for (const build of ['build1', 'build2']) {
+      const dir = path.join(check.dir, build);
+      if (!fs.existsSync(path.join(dir, RESULT_MARKER)) || readResultMarker(dir).get('Status') !== 'built') continue;
+      if (!listDir(dir).some((d) => d.name.endsWith('.buildinfo')))
+        findings.push({ class: 'built-without-buildinfo', subject: `${subject}/${build}`, detail: 'built, no .buildinfo' });
+    }
+  }
+  return { findings, keys };
+}
+
+export interface CheckInput {
+  readonly layout: Layout;
+  readonly settings: ArchiveSettings;
+  /** historyFoldAfterDays: rows older than this may have been folded away, legitimately. */
+  readonly foldAfterDays: number;
+  readonly now: number;
+  /** Entries found in two states (spool status' duplicates). */
+  readonly duplicates: readonly string[];
+}
+
+export async function findBreakages(db: SqlSession, input: CheckInput): Promise<Finding[]> {
+  const { findings, keys } = archiveFindings(input.layout, input.settings, input.now);
+  const rows = await db.all<{ journal_id: string; build_date: string }>("SELECT journal_id, build_date FROM result_history WHERE journal_id LIKE 'check %'");
+  const inDatabase = new Set(rows.map((r) => r.journal_id));
+  const foldedBefore = new Date(input.now - input.foldAfterDays * 86_400_000).toISOString();
+  const prunedBefore = new Date(input.now - input.settings.archiveKeepDays * 86_400_000).toISOString();
+  for (const [key, subject] of keys) {
+    if (!inDatabase.has(key)) findings.push({ class: 'archive-without-row', subject, detail: 'a concluded check reproducible.db does not hold' });
+  }
+  for (const row of rows) {
+    // Older checks may be gone from the archive by archive prune, or from the database by db fold: not a breakage.
+    if (!keys.has(row.journal_id) && row.build_date >= prunedBefore && row.build_date >= foldedBefore) {
+      findings.push({
+        class: 'row-without-archive',
+        subject: row.journal_id.slice('check '.length),
+        detail: `recorded at ${row.build_date}, not in the archive`,
+      });
+    }
+  }
+  const gone = await db.all<{ name: string; suite: string; architecture: string }>(
+    `SELECT r.name, r.suite, r.architecture FROM results r
+     WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.name = r.name AND s.suite = r.suite AND s.architecture = r.architecture)
+       AND EXISTS (SELECT 1 FROM sources s WHERE s.suite = r.suite AND s.architecture = r.architecture)`,
+  );
+  for (const r of gone)
+    findings.push({
+      class: 'result-not-in-catalogue',
+      subject: `${r.suite}/${r.architecture}/${r.name}`,
+      detail: 'a verdict for a package the catalogue no longer has',
+    });
+  for (const duplicate of input.duplicates) findings.push({ class: 'entry-in-two-states', subject: duplicate, detail: 'a crash leftover: reap resolves it' });
+  return findings;
+}
