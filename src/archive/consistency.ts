@@ -8,6 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../durable/atomic.js';
+import { errnoCode } from '../errors.js';
 import type { ArchiveSettings } from '../config/settings.js';
 import type { Layout } from '../spool/layout.js';
 import { RECORD_FILE } from '../spool/layout.js';
@@ -110,4 +113,40 @@ export async function findBreakages(db: SqlSession, input: CheckInput): Promise<
     });
   for (const duplicate of input.duplicates) findings.push({ class: 'entry-in-two-states', subject: duplicate, detail: 'a crash leftover: reap resolves it' });
   return findings;
+}
+
+/** What the last `check` found, in the spool root, for the dashboard (which shows it instead of walking the archive again). */
+export const FINDINGS_FILE = 'check-findings.json';
+
+export interface RecordedFindings {
+  readonly checkedAt: string;
+  readonly findings: readonly Finding[];
+}
+
+const recordedFindings = z.object({
+  checkedAt: z.string(),
+  findings: z.array(z.object({ class: z.enum(FINDING_CLASSES), subject: z.string(), detail: z.string() })),
+});
+
+export function writeFindings(layout: Layout, recorded: RecordedFindings): void {
+  writeFileAtomic(layout, path.join(layout.root, FINDINGS_FILE), JSON.stringify(recorded), { noReplace: false });
+}
+
+/** The last check's findings; undefined when no check ran yet, or its file is not one (then the dashboard says so). */
+export function readFindings(layout: Layout): RecordedFindings | 'unreadable' | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(layout.root, FINDINGS_FILE), 'utf8');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return 'unreadable';
+  }
+  const parsed = recordedFindings.safeParse(json);
+  return parsed.success ? parsed.data : 'unreadable';
 }

@@ -36,6 +36,7 @@ import { listArchived } from './artifacts.js';
 import { type DashboardData, type NodeInfo, readNodeInfo, readSpools } from './data.js';
 import { page } from './html.js';
 import { indexBody } from './index-page.js';
+import { readFindings } from '../archive/consistency.js';
 import { listBody, listPath } from './list-page.js';
 import { type PackageSource, packageBody } from './package-page.js';
 import { type PagesWritten, openPackagePages, writePage } from './pages-writer.js';
@@ -109,6 +110,7 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
       recent: await recentChecks(db, tested, RECENT_BUILDS),
       outDir,
       now: main.clock.now(),
+      consistency: readFindings(main.layout),
     });
     writePage(index, page('repro-spool dashboard', body, generatedAt));
     const queued = queuedEntries(main);

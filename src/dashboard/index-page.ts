@@ -11,6 +11,7 @@ import type { Durations } from '../store/overview.js';
 import { type Html, href, html } from './html.js';
 import type { DaySnapshot } from '../store/verdict-days.js';
 import type { SuiteOverview } from './stats.js';
+import type { RecordedFindings } from '../archive/consistency.js';
 import { type NodePair, variationsSection } from './variations-view.js';
 
 export interface IndexInput {
@@ -24,6 +25,8 @@ export interface IndexInput {
   readonly recent: readonly PastVerdict[];
   readonly outDir: string;
   readonly now: number;
+  /** What the last `check` found (undefined: it never ran). */
+  readonly consistency: RecordedFindings | 'unreadable' | undefined;
 }
 
 export function indexBody(input: IndexInput): Html {
@@ -38,7 +41,23 @@ ${nodesSection(data.nodes, input.now)}
 ${suitesSection(input.suites, input.days)}
 ${buildingSection(data.building)}
 ${durationsSection(input.durations, input.durationSample)}
-${recentSection(input)}`;
+${recentSection(input)}
+${consistencySection(input.consistency)}`;
+}
+
+/** At most this many findings are listed; the count says how many there are. */
+const SHOWN_FINDINGS = 50;
+
+function consistencySection(consistency: IndexInput['consistency']): Html {
+  const title = html`<h2 id="consistency">Consistency</h2>`;
+  if (consistency === undefined) return html`${title}<p class="muted">\`repro-spool check\` has not run yet.</p>`;
+  if (consistency === 'unreadable') return html`${title}<p>The last check's findings file cannot be read: run \`repro-spool check\` again.</p>`;
+  const { checkedAt, findings } = consistency;
+  if (findings.length === 0) return html`${title}<p>As <code>check</code> found at ${checkedAt}: the archive, reproducible.db and the spool agree.</p>`;
+  const rows = findings.slice(0, SHOWN_FINDINGS).map((f) => html`<tr><td>${f.class}</td><td>${f.subject}</td><td>${f.detail}</td></tr>`);
+  return html`${title}<p>As <code>check</code> found at ${checkedAt}: <span class="finding-count">${findings.length}</span> findings${
+    findings.length > SHOWN_FINDINGS ? `, the first ${SHOWN_FINDINGS} shown` : ''
+  }.</p><table class="findings"><tr><th>class</th><th>about</th><th>what</th></tr>${rows}</table>`;
 }
 
 function nodesSection(nodes: readonly NodeView[], now: number): Html {

@@ -71,6 +71,12 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
       'each planted breakage found once, in its class',
     );
 
+    const dashboard = await run('--json', 'dashboard');
+    assert.equal(dashboard.status, 0, dashboard.stderr);
+    const index = fs.readFileSync(path.join(s.root, 'dashboard', 'index.html'), 'utf8');
+    assert.match(index, /<span class="finding-count">8<\/span> findings/, 'the dashboard shows what the last check found');
+    for (const c of FINDING_CLASSES) assert.ok(index.includes(`<td>${c}</td>`), `${c} on the dashboard`);
+
     const repaired = await run('--json', 'check', '--repair');
     assert.equal(repaired.status, 1, 'what cannot be repaired is still reported');
     const after = fromJson<Report>(repaired.stdout);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
-import { FINDING_CLASSES, type Finding, REPAIRABLE, findBreakages } from '../../archive/consistency.js';
+import { FINDING_CLASSES, type Finding, REPAIRABLE, findBreakages, writeFindings } from '../../archive/consistency.js';
 import { removeCheck } from '../../archive/retention.js';
 import { EXIT_CODES, SpoolError } from '../../errors.js';
 import { spoolStatus } from '../../spool/inspect.js';
@@ -27,6 +27,7 @@ export async function run(options: { repair?: boolean }, command: Command): Prom
   const found = await find();
   const repaired = options.repair ? await repair(ctx, store, found) : [];
   const left = options.repair ? await find() : found;
+  writeFindings(ctx.spool.layout, { checkedAt: new Date(ctx.spool.clock.now()).toISOString(), findings: left });
   const counts = Object.fromEntries(FINDING_CLASSES.map((c) => [c, left.filter((f) => f.class === c).length]));
   ctx.out.result({ findings: left, repaired, counts }, () =>
     [
