@@ -1,7 +1,7 @@
 /**
  * The archive's format, read: archive/$SUITE/$ARCH/$PKG/$VERSION/$TIME/ holds one check
  * (build1/, build2/, record.json, then its verdict file, the commit point, and diffoscope
- * reports). $TIME is the check's time with ':' and '.' made '-'. A directory named
+ * reports). $TIME is the check's time (Layout.archiveDir, Layout.archiveTimeOf). A directory named
  * .removing-$TIME is a check `archive prune` is removing.
  */
 import fs from 'node:fs';
@@ -9,11 +9,11 @@ import path from 'node:path';
 import { type Stanza, parseStanza } from '../debian/deb822.js';
 import { errnoCode } from '../errors.js';
 import type { EntryId } from '../spool/identity.js';
-import { type Layout, VERDICT_FILE } from '../spool/layout.js';
+import { Layout, RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
+import { type StoreRecord, parseRecord } from '../store/records.js';
 import { listDir } from '../spool/walk.js';
 
 export const REMOVING_PREFIX = '.removing-';
-const CHECK_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/;
 
 export interface ArchivedCheck {
   readonly dir: string;
@@ -43,21 +43,35 @@ export function walkArchive(layout: Layout): ArchiveWalk {
               removing.push(dir);
               continue;
             }
-            const match = CHECK_TIME.exec(name);
-            if (match) {
-              const at = Date.parse(`${match[1]}T${match[2]}:${match[3]}:${match[4]}.${match[5]}Z`);
-              checks.push({ dir, id: { suite, arch, pkg, version }, at });
-            }
+            const at = Layout.archiveTimeOf(name);
+            if (at !== undefined) checks.push({ dir, id: { suite, arch, pkg, version }, at });
           }
   return { checks, removing };
 }
 
-/** The check's verdict file, or undefined for a check killed before its verdict. */
+/** The check's verdict file, or undefined for a check killed before its verdict (or a name that is no directory). */
 export function readVerdict(dir: string): Stanza | undefined {
   try {
     return parseStanza(fs.readFileSync(path.join(dir, VERDICT_FILE), 'utf8'));
   } catch (error) {
+    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The check's record.json: the record, or why it is not one (torn, edited, written by an
+ * older version); undefined when there is none (archived before checks kept their record).
+ */
+export function readArchivedRecord(dir: string): { record: StoreRecord } | { problem: string; file: string } | undefined {
+  const file = path.join(dir, RECORD_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
     if (errnoCode(error) === 'ENOENT') return undefined;
     throw error;
   }
+  const parsed = parseRecord(text);
+  return 'problem' in parsed ? { problem: parsed.problem, file } : parsed;
 }

@@ -12,12 +12,10 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../durable/atomic.js';
 import { errnoCode } from '../errors.js';
 import type { ArchiveSettings } from '../config/settings.js';
-import type { Layout } from '../spool/layout.js';
-import { RECORD_FILE } from '../spool/layout.js';
+import { type Layout, RECORD_FILE, RESULT_MARKER } from '../spool/layout.js';
 import { listDir } from '../spool/walk.js';
 import type { SqlSession } from '../store/session.js';
 import { readResultMarker } from '../spool/results.js';
-import { RESULT_MARKER } from '../spool/layout.js';
 import { readVerdict, walkArchive } from './checks.js';
 
 export const FINDING_CLASSES = [

@@ -20,6 +20,7 @@ import type { Layout } from '../spool/layout.js';
 import { listDir } from '../spool/walk.js';
 import { type ArchivedCheck, REMOVING_PREFIX, readVerdict, walkArchive } from './checks.js';
 import type { ArchiveSettings } from '../config/settings.js';
+import { isPackageFile } from '../builder/compare.js';
 
 export const PRUNE_ACTIONS = ['drop-debs', 'remove-check', 'remove-unconcluded'] as const;
 export type PruneAction = (typeof PRUNE_ACTIONS)[number];
@@ -30,8 +31,6 @@ export interface Pruned {
   readonly bytes: number;
   readonly reason: string;
 }
-
-const PACKAGE_FILE = /\.u?deb$/;
 
 function bytesOf(target: string): number {
   const stat = fs.lstatSync(target, { throwIfNoEntry: false });
@@ -75,7 +74,7 @@ export function pruneArchive(layout: Layout, settings: ArchiveSettings, now: num
 
 function dropDebs(pruned: Pruned[], dryRun: boolean, dir: string, verdict: string | undefined): void {
   const debs = ['build1', 'build2'].flatMap((build) =>
-    listDir(path.join(dir, build)).flatMap((d) => (d.isFile() && PACKAGE_FILE.test(d.name) ? [path.join(dir, build, d.name)] : [])),
+    listDir(path.join(dir, build)).flatMap((d) => (d.isFile() && isPackageFile(d.name) ? [path.join(dir, build, d.name)] : [])),
   );
   if (debs.length === 0) return;
   const reason = verdict === 'unreproducible' ? 'unreproducible, but not the latest check or older than keepDebsDays' : `${verdict}: compared already`;

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Deb822Error, Stanza, parseStanza, stripSignature } from '../debian/deb822.js';
 import { checksumLines, isPlainFileName } from '../debian/dsc.js';
-import { SpoolError, errnoCode } from '../errors.js';
+import { SpoolError } from '../errors.js';
 import { ensureDirInside, fsyncDir, writeFileAtomic } from '../durable/atomic.js';
 import { type Entry, attemptOf } from '../spool/entry.js';
 import { faultPoint } from '../durable/fault.js';
@@ -19,12 +19,13 @@ import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
 import { RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
+import { readArchivedRecord } from '../archive/checks.js';
 import { readResultMarker } from '../spool/results.js';
 import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
 import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
-import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, parseRecord, validateRecord } from '../store/records.js';
+import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, validateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles, formatDifferingFiles } from './diffoscope.js';
@@ -258,17 +259,9 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
 
 /** What a concluded check recorded, or was about to record (none in archives of checks that recorded first). */
 function readRecordFile(archive: string): StoreRecord | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(archive, RECORD_FILE), 'utf8');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  const parsed = parseRecord(text);
-  if ('problem' in parsed)
-    throw new SpoolError('integrity', `${path.join(archive, RECORD_FILE)} is ${parsed.problem}: the check it concludes cannot be recorded`);
-  return parsed.record;
+  const read = readArchivedRecord(archive);
+  if (read !== undefined && 'problem' in read) throw new SpoolError('integrity', `${read.file} is ${read.problem}: the check it concludes cannot be recorded`);
+  return read?.record;
 }
 
 /** The last step of a check: the entry leaves the spool (every copy of it), only while the job still holds it. */

@@ -19,7 +19,10 @@ export interface Comparison {
   readonly environmentChanged: string[];
 }
 
-const PACKAGE_FILE = /\.u?deb$/;
+/** A binary package a build made (.deb or .udeb): what is compared, and what the archive drops once compared. */
+export function isPackageFile(name: string): boolean {
+  return /\.u?deb$/.test(name);
+}
 
 export function compareBuilds(first: string, second: string): Comparison {
   const a = hashes(first);
@@ -41,7 +44,7 @@ function hashes(dir: string): Map<string, string> {
   return new Map(
     fs
       .readdirSync(dir)
-      .filter((n) => PACKAGE_FILE.test(n) && fs.lstatSync(path.join(dir, n)).isFile())
+      .filter((n) => isPackageFile(n) && fs.lstatSync(path.join(dir, n)).isFile())
       .sort()
       .map((n) => [n, fileSha256(path.join(dir, n))]),
   );

@@ -168,13 +168,18 @@ export function requesterOf(flag: string | undefined): string {
   return validateText('requester', flag ?? (process.env.SUDO_USER || process.env.USER || os.userInfo().username));
 }
 
+/** The node a command is told it runs on, unchecked: --node, then REPRO_SPOOL_NODE, then the configuration's "node". */
+export function givenNodeName(flag: string | undefined, config: Config): string | undefined {
+  return flag ?? process.env.REPRO_SPOOL_NODE ?? config.node;
+}
+
 /**
  * This node's name when this spool is a node's, main's undefined: the role `init` recorded
  * in the spool's marker, else --node, REPRO_SPOOL_NODE or the configuration's "node". A
  * name given that contradicts the recorded role is refused (exit 2).
  */
 export function thisNodeOf(flag: string | undefined, ctx: Pick<CommandContext, 'config' | 'role' | 'spool'>): string | undefined {
-  const given = flag ?? process.env.REPRO_SPOOL_NODE ?? ctx.config.node;
+  const given = givenNodeName(flag, ctx.config);
   const source = flag !== undefined ? '--node' : process.env.REPRO_SPOOL_NODE !== undefined ? 'REPRO_SPOOL_NODE' : 'the configuration\'s "node"';
   const { role } = ctx;
   if (role && given !== undefined && (role.kind === 'main' || role.node !== given)) {

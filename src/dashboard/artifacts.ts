@@ -5,9 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type DifferingFile, parseDifferingFiles } from '../builder/diffoscope.js';
-import { parseStanza } from '../debian/deb822.js';
-import { errnoCode } from '../errors.js';
-import { type Layout, VERDICT_FILE } from '../spool/layout.js';
+import type { Layout } from '../spool/layout.js';
+import { readVerdict } from '../archive/checks.js';
 import { listDir } from '../spool/walk.js';
 
 export interface CheckKey {
@@ -81,10 +80,6 @@ export function differingFilesOf(layout: Layout, archived: ReadonlyMap<string, R
 
 /** The differing files an archived check's verdict file names: one "NAME: ./path…" line each. */
 export function archivedDifferingFiles(archive: string): DifferingFile[] {
-  try {
-    return parseDifferingFiles(parseStanza(fs.readFileSync(path.join(archive, VERDICT_FILE), 'utf8')).get('Differing-Files'));
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return []; // archived before its verdict file: a check that died at its commit point
-    throw error;
-  }
+  // No verdict file: archived before it, a check that died at its commit point.
+  return parseDifferingFiles(readVerdict(archive)?.get('Differing-Files'));
 }

@@ -93,7 +93,6 @@ export function writeDurable(file: string, data: string | Uint8Array, durable = 
   fs.closeSync(fd);
 }
 
-/** Copies a file (never over an existing one) and fsyncs the copy. */
 /**
  * Replaces (or creates) a file outside any spool whole: a temp beside it, fsynced,
  * renamed over it, the directory fsynced. A reader sees the old file or the new one.
@@ -112,6 +111,7 @@ export function replaceFileDurably(target: string, data: Uint8Array): void {
   fsyncDir(dir);
 }
 
+/** Copies a file (never over an existing one) and fsyncs the copy. */
 export function copyDurable(source: string, target: string): void {
   fs.copyFileSync(source, target, fs.constants.COPYFILE_EXCL);
   const fd = fs.openSync(target, 'r');

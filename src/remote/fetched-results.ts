@@ -17,6 +17,7 @@ import { BUILD_STATUSES, type BuildStatus } from '../spool/build-status.js';
 import type { EntryId } from '../spool/identity.js';
 import { RESULT_MARKER } from '../spool/layout.js';
 import type { BuildNumber } from '../builder/variations.js';
+import { isPackageFile } from '../builder/compare.js';
 
 /** More files than this in one build's results is not a build's output (the largest Debian sources make a few hundred .debs). */
 export const MAX_RESULT_FILES = 10_000;
@@ -24,7 +25,6 @@ export const MAX_RESULT_FILES = 10_000;
 const MAX_MARKER_BYTES = 256 * 1024;
 /** What a results directory may hold: plain names, no dot files, no path separators. */
 const RESULT_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+~-]*$/;
-const PACKAGE_FILE = /\.u?deb$/;
 
 export interface BuildAnswer {
   readonly status: BuildStatus;
@@ -130,7 +130,7 @@ export function verifyFetchedResults(dir: string, expected: ExpectedResults): vo
   readSmallStanzas(dir, 'variations', refuse, { min: 0 });
   if (!names.includes('build.log.gz')) throw refuse('have no build.log.gz');
   if (expected.status === 'built') {
-    if (!names.some((n) => PACKAGE_FILE.test(n))) throw refuse('say built but hold no .deb');
+    if (!names.some(isPackageFile)) throw refuse('say built but hold no .deb');
     if (!names.some((n) => n.endsWith('.buildinfo'))) throw refuse('say built but hold no .buildinfo');
   }
 }

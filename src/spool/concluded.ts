@@ -8,10 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseStanza } from '../debian/deb822.js';
 import { errnoCode } from '../errors.js';
 import type { Entry } from './entry.js';
-import { type Layout, VERDICT_FILE } from './layout.js';
+import type { Layout } from './layout.js';
+import { readVerdict } from '../archive/checks.js';
 
 export interface Concluded {
   readonly archive: string;
@@ -31,14 +31,8 @@ export function concludedCheck(layout: Layout, entry: Entry): Concluded | undefi
     throw error;
   }
   for (const check of checks.sort().reverse()) {
-    let text: string;
-    try {
-      text = fs.readFileSync(path.join(versionDir, check, VERDICT_FILE), 'utf8');
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') continue; // a check still being archived
-      throw error;
-    }
-    const stanza = parseStanza(text);
+    const stanza = readVerdict(path.join(versionDir, check));
+    if (stanza === undefined) continue; // a check still being archived
     if (stanza.get('Scheduled') === scheduled && stanza.get('Verdict')) {
       return { archive: path.join(versionDir, check), verdict: stanza.get('Verdict')!, detail: stanza.get('Detail') };
     }

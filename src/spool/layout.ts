@@ -108,6 +108,12 @@ export class Layout {
     return path.join(this.archiveRoot, id.suite, id.arch, id.pkg, id.version, checkedAt.replace(/[:.]/g, '-'));
   }
 
+  /** The time (ms since the epoch) an archive directory's name stands for (archiveDir's $TIME); undefined for another name. */
+  static archiveTimeOf(name: string): number | undefined {
+    const match = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/.exec(name);
+    return match ? Date.parse(`${match[1]}T${match[2]}:${match[3]}:${match[4]}.${match[5]}Z`) : undefined;
+  }
+
   /** Held while a `watch` agent serves NODE: tells main's jobs (await-result) that someone will build what they ship. */
   agentLockDir(node: string): string {
     return path.join(this.locksDir, `_agent-${validateName('node', node)}.lock`);

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';
 import { SpoolError, errnoCode } from '../errors.js';
+import { replaceFileDurably } from '../durable/atomic.js';
 import { BUILDS_DIR } from './layout.js';
 import { isName } from './names.js';
 
@@ -104,8 +105,6 @@ export function initSpoolRoot(root: string, now: Date, role?: SpoolRole): boolea
     return false;
   }
   const created = parseStanza(fs.readFileSync(marker, 'utf8')).get('Created') ?? now.toISOString();
-  const temp = `${marker}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, fields(created));
-  fs.renameSync(temp, marker);
+  replaceFileDurably(marker, Buffer.from(fields(created)));
   return true;
 }

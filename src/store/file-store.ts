@@ -111,8 +111,16 @@ export class FileStore implements Store {
   async backup(target: string): Promise<void> {
     await this.write(() => Promise.resolve()); // what waits in the journal is in the snapshot
     const { data } = this.generations.readNewest();
-    const snapshot = data ?? Buffer.from((await openDatabase(undefined, this.file)).export()); // nothing recorded yet: an empty database
-    replaceFileDurably(target, snapshot);
+    replaceFileDurably(target, data ?? (await this.emptyDatabase())); // nothing recorded yet: an empty database, schema included
+  }
+
+  private async emptyDatabase(): Promise<Uint8Array> {
+    const db = await openDatabase(undefined, this.file);
+    try {
+      return db.export();
+    } finally {
+      db.close();
+    }
   }
 
   async restore(source: string): Promise<void> {

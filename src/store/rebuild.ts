@@ -7,10 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { errnoCode } from '../errors.js';
 import { type Layout, RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
-import { walkArchive } from '../archive/checks.js';
-import { type StoreRecord, applyRecord, parseRecord } from './records.js';
+import { readArchivedRecord, walkArchive } from '../archive/checks.js';
+import { type StoreRecord, applyRecord } from './records.js';
 import type { SqlSession } from './session.js';
 
 export interface ArchivedRecords {
@@ -27,21 +26,11 @@ export function archivedRecords(layout: Layout): ArchivedRecords {
   const unreadable: Array<{ file: string; problem: string }> = [];
   let unconcluded = 0;
   for (const { dir } of walkArchive(layout).checks) {
-    const file = path.join(dir, RECORD_FILE);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') continue; // archived before checks kept their record
-      throw error;
-    }
-    if (!fs.existsSync(path.join(dir, VERDICT_FILE))) {
-      unconcluded++;
-      continue;
-    }
-    const parsed = parseRecord(text);
-    if ('problem' in parsed) unreadable.push({ file, problem: parsed.problem });
-    else records.push({ file, record: parsed.record });
+    const read = readArchivedRecord(dir);
+    if (read === undefined) continue; // archived before checks kept their record
+    if (!fs.existsSync(path.join(dir, VERDICT_FILE))) unconcluded++;
+    else if ('problem' in read) unreadable.push({ file: read.file, problem: read.problem });
+    else records.push({ file: path.join(dir, RECORD_FILE), record: read.record });
   }
   records.sort((a, b) => time(a.record).localeCompare(time(b.record)));
   return { records, unreadable, unconcluded };

@@ -156,15 +156,16 @@ export class SshTransport {
       // Whatever the node prints is read up to a bound (head ends the flood; one byte more
       // than the bound tells an overflow from output of exactly the bound).
       const cap = this.settings.maxOutputBytes;
-      const out = options.input
-        ? await sh({ input: options.input, signal })`ssh ${this.options()} ${this.destination()} -- ${command} 2> >(head -c ${cap} >&2) | head -c ${cap + 1}`
-        : await sh({ signal })`ssh -n ${this.options()} ${this.destination()} -- ${command} 2> >(head -c ${cap} >&2) | head -c ${cap + 1}`;
+      const noStdin = options.input ? [] : ['-n'];
+      const out = await sh({
+        input: options.input,
+        signal,
+      })`ssh ${noStdin} ${this.options()} ${this.destination()} -- ${command} 2> >(head -c ${cap} >&2) | head -c ${cap + 1}`;
       this.assertNotStopped();
       if (Buffer.byteLength(out.stdout) > cap) {
         throw new NodeIntegrityError(this.name, `node ${this.name} printed more than ${cap} bytes in answer to ${words[0] ?? 'a command'}: refused unread`);
       }
-      // OpenSSH ends its own messages with \r\n: a Last-Failure made of them is one text.
-      const stderr = out.stderr.replace(/\r\n/g, '\n');
+      const stderr = sshMessage(out.stderr);
       if (out.exitCode !== CONNECTION_FAILED) return { value: { exitCode: out.exitCode ?? 1, stdout: out.stdout, stderr } };
       this.close();
       return { retry: stderr.trim() || 'ssh exited 255' };
@@ -241,7 +242,7 @@ export class SshTransport {
       if (out.exitCode === 0) return { value: true };
       this.close();
       // scp, like ssh, exits 255 when the connection failed or dropped, 1 for a remote file error
-      const stderr = out.stderr.replace(/\r\n/g, '\n').slice(0, this.settings.maxOutputBytes);
+      const stderr = sshMessage(out.stderr).slice(0, this.settings.maxOutputBytes);
       // Killed by the signal itself when bash execs scp as its last command, 128 + it when bash reports it.
       if (out.signal === 'SIGXFSZ' || out.exitCode === REMOTE_KILLED + os.constants.signals.SIGXFSZ) {
         throw new NodeIntegrityError(
@@ -256,6 +257,11 @@ export class SshTransport {
     this.assertNotStopped();
     throw new NodeUnreachableError(this.name, `node ${this.name} is unreachable: ${outcome.gaveUp}`);
   }
+}
+
+/** OpenSSH ends its own messages with \r\n: as one text for people and for a Last-Failure. */
+function sshMessage(stderr: string): string {
+  return stderr.replace(/\r\n/g, '\n');
 }
 
 function assertAbsolute(...paths: string[]): void {

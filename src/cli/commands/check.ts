@@ -1,13 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { FINDING_CLASSES, type Finding, REPAIRABLE, findBreakages, writeFindings } from '../../archive/consistency.js';
 import { removeCheck } from '../../archive/retention.js';
+import { readArchivedRecord } from '../../archive/checks.js';
 import { EXIT_CODES, SpoolError } from '../../errors.js';
 import { spoolStatus } from '../../spool/inspect.js';
-import { RECORD_FILE } from '../../spool/layout.js';
 import { reap } from '../../spool/reaper/reap.js';
-import { parseRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { type CommandContext, contextOf, storeOf, thisNodeOf } from '../context.js';
 
@@ -44,11 +42,10 @@ async function repair(ctx: CommandContext, store: Store, found: readonly Finding
   const fixable = found.filter((f) => REPAIRABLE.includes(f.class));
   const records = fixable
     .filter((f) => f.class === 'archive-without-row')
-    .map((f) => {
-      const file = path.join(ctx.spool.layout.root, f.subject, RECORD_FILE);
-      const parsed = parseRecord(fs.readFileSync(file, 'utf8'));
-      if ('problem' in parsed) throw new SpoolError('integrity', `${file} is ${parsed.problem}: not recorded`);
-      return parsed.record;
+    .flatMap((f) => {
+      const read = readArchivedRecord(path.join(ctx.spool.layout.root, f.subject));
+      if (read !== undefined && 'problem' in read) throw new SpoolError('integrity', `${read.file} is ${read.problem}: not recorded`);
+      return read ? [read.record] : [];
     });
   if (records.length > 0) await store.record(records);
   for (const f of fixable.filter((f) => f.class === 'unconcluded-archive')) removeCheck(path.join(ctx.spool.layout.root, f.subject));
