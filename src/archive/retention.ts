@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { faultPoint } from '../durable/fault.js';
+import { errnoCode } from '../errors.js';
 import type { Layout } from '../spool/layout.js';
 import { listDir } from '../spool/walk.js';
 import { type ArchivedCheck, REMOVING_PREFIX, readVerdict, walkArchive } from './checks.js';
@@ -97,7 +98,12 @@ function dropDebs(pruned: Pruned[], dryRun: boolean, dir: string, verdict: strin
 /** Removes a check directory: renamed aside first (one step), so a crash leaves it whole or out of the archive's view. */
 export function removeCheck(dir: string): void {
   const doomed = path.join(path.dirname(dir), `${REMOVING_PREFIX}${path.basename(dir)}`);
-  fs.renameSync(dir, doomed);
+  try {
+    fs.renameSync(dir, doomed);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return; // another prune (cron beside a person's) took it first and removes it
+    throw error;
+  }
   faultPoint('prune:after-rename');
   fs.rmSync(doomed, { recursive: true, force: true });
 }

@@ -86,6 +86,27 @@ describe('archive prune', () => {
   });
 });
 
+describe('two archive prunes at once', () => {
+  it('both exit 0 and leave what one prune would', async () => {
+    const s = sandbox('prune-race');
+    const layout = new Layout(s.root);
+    const kept: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      archived(layout, `pkg${i}`, 400, 'FTBFS');
+      archived(layout, `pkg${i}`, 399, undefined);
+      kept.push(archived(layout, `pkg${i}`, 5, 'reproducible'));
+    }
+    const [a, b] = await Promise.all([cliAsync(s.root, ['--json', 'archive', 'prune']), cliAsync(s.root, ['--json', 'archive', 'prune'])]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(b.status, 0, b.stderr);
+    for (const dir of kept) {
+      assert.deepEqual(fs.readdirSync(path.dirname(dir)), [path.basename(dir)], 'only the latest check left, whole');
+      assert.deepEqual(debs(dir), []);
+    }
+    assert.deepEqual(pruneArchive(layout, DEFAULT_SETTINGS.archive, Date.now(), false), [], 'nothing left for a third');
+  });
+});
+
 describe('archive prune after a real local check', () => {
   let mirror: Mirror;
   before(async () => {
