@@ -20,7 +20,7 @@ import { versionWithoutEpoch } from '../debian/version.js';
 import { SpoolError } from '../errors.js';
 import type { DownloadOptions } from '../fetch/download.js';
 import { type FetchResult, withFetchedSource } from '../fetch/source-fetch.js';
-import type { BuildStatus } from '../spool/build-status.js';
+import type { BuildNumber, BuildStatus } from '../spool/build-status.js';
 import { ensureDirInside } from '../durable/atomic.js';
 import type { Entry } from '../spool/entry.js';
 import { faultPoint } from '../durable/fault.js';
@@ -37,7 +37,7 @@ import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
 import { type GroupResult, type Spawner, runInGroup } from '../process/group.js';
 import { logTail } from './log-follower.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
-import { type BuildNumber, type BuildProfile, DISORDERFS_SKIPPED, buildProfile, profileVariations } from './variations.js';
+import { type BuildProfile, DISORDERFS_SKIPPED, buildProfile, profileVariations } from './variations.js';
 
 export interface ChrootSettings {
   /** Where the base chroot tarballs are. */

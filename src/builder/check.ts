@@ -31,7 +31,7 @@ import { type Comparison, compareBuilds } from './compare.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles, formatDifferingFiles } from './diffoscope.js';
 import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
-import type { BuildNumber } from './variations.js';
+import { BUILD_NUMBERS, type BuildNumber } from '../spool/build-status.js';
 
 /** How entries reach one node and come back: the local spool next door, or ssh. */
 export interface NodeRunner {
@@ -140,7 +140,7 @@ export async function checkNext(
     const stopCheck = () => {
       if (settings.signal?.aborted) throw new CheckStoppedError(entry.id);
     };
-    for (const buildNumber of [1, 2] as const) {
+    for (const buildNumber of BUILD_NUMBERS) {
       const runner = runners[buildNumber - 1]!;
       stopCheck();
       if (buildNumber === 2) entry = advance(main, lock, entry, runners[0].node, runner.node);

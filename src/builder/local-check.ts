@@ -16,7 +16,7 @@ import { type Spool, openSpool } from '../spool/spool.js';
 import { SpoolError } from '../errors.js';
 import { type BuilderSettings, type NodeBuild, buildNext } from './build-node.js';
 import { type CheckRequest, type CheckSettings, type CheckVerdict, type NodeRunner, checkNext } from './check.js';
-import type { BuildNumber } from './variations.js';
+import type { BuildNumber } from '../spool/build-status.js';
 
 export const LOCAL_NODES = ['local1', 'local2'] as const;
 

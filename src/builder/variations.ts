@@ -5,8 +5,7 @@
  * dropped.
  */
 import os from 'node:os';
-
-export type BuildNumber = 1 | 2;
+import type { BuildNumber } from '../spool/build-status.js';
 
 export interface VariationRow {
   readonly name: string;

@@ -21,7 +21,7 @@ import type { Spool } from '../spool/spool.js';
 import { walkEntries } from '../spool/walk.js';
 import { type SpoolWatchSettings, watchSpool } from '../spool/watch.js';
 import { type BuilderSettings, BuildAbortedError, type NodeBuild, buildNext } from './build-node.js';
-import type { BuildNumber } from './variations.js';
+import type { BuildNumber } from '../spool/build-status.js';
 
 export interface AgentSettings {
   readonly node: string;

@@ -18,6 +18,7 @@ import { localNodeSpool } from '../builder/local-check.js';
 import { readEntryFile } from '../spool/read-entry.js';
 import { type Spool, openSpool } from '../spool/spool.js';
 import { type WalkedEntry, listDir, walkEntries } from '../spool/walk.js';
+import type { BuildNumber } from '../spool/build-status.js';
 
 export interface NodeQueue {
   readonly inbox: number;
@@ -44,7 +45,7 @@ export interface BuildingNow {
   readonly id: EntryId;
   readonly node: string;
   /** Which of the check's two builds; undefined when its entry file cannot be read. */
-  readonly buildNumber?: 1 | 2;
+  readonly buildNumber?: BuildNumber;
   /** Since it was shipped to this node (the entry's last change of state). */
   readonly ageMs: number;
 }
@@ -129,7 +130,7 @@ function buildingNow(walked: WalkedEntry, now: number): BuildingNow[] {
   if (walked.place.state !== 'node') return [];
   const ageMs = ageOf(walked.path, now); // since it was shipped
   if (ageMs === undefined) return [];
-  let buildNumber: 1 | 2 | undefined;
+  let buildNumber: BuildNumber | undefined;
   try {
     const entry = readEntryFile(walked.path, walked.id, walked.place);
     if (!entry) return [];

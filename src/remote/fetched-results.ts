@@ -16,7 +16,7 @@ import { NodeIntegrityError, errnoCode, quoteValue } from '../errors.js';
 import { BUILD_STATUSES, type BuildStatus } from '../spool/build-status.js';
 import type { EntryId } from '../spool/identity.js';
 import { RESULT_MARKER } from '../spool/layout.js';
-import type { BuildNumber } from '../builder/variations.js';
+import type { BuildNumber } from '../spool/build-status.js';
 import { isPackageFile } from '../builder/compare.js';
 
 /** More files than this in one build's results is not a build's output (the largest Debian sources make a few hundred .debs). */

@@ -11,7 +11,7 @@ import type { NodeConfig } from '../config/config.js';
 import { EXIT_CODES, NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
 import type { NodeRunner } from '../builder/check.js';
 import type { NodeBuild } from '../builder/build-node.js';
-import type { BuildNumber } from '../builder/variations.js';
+import type { BuildNumber } from '../spool/build-status.js';
 import { ensureDirInside, placeDirectory, tempPath } from '../durable/atomic.js';
 import { type Entry, formatEntry, shippedTo } from '../spool/entry.js';
 import type { EntryId } from '../spool/identity.js';

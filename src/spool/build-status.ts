@@ -1,3 +1,7 @@
-/** How one build ended, as recorded by the node that ran it (no imports: the CLI's option parser loads it at start). */
+/** How one build ended, as recorded by the node that ran it, and which build it is (no imports: the CLI's option parser loads it at start). */
 export const BUILD_STATUSES = ['built', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'timeout', 'not-for-us'] as const;
 export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+/** The two builds of a check, in order: the one definition of a build slot (an entry's Build-Number, an archive's build1/ and build2/). */
+export const BUILD_NUMBERS = [1, 2] as const;
+export type BuildNumber = (typeof BUILD_NUMBERS)[number];

@@ -7,6 +7,7 @@ import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';
 import type { EntryId } from './identity.js';
 import { formatId } from './identity.js';
 import type { Place } from './layout.js';
+import type { BuildNumber } from './build-status.js';
 
 /** Bigger than any honest entry; a larger file is corrupt, and we never read it whole. */
 export const MAX_ENTRY_BYTES = 64 * 1024;
@@ -91,7 +92,7 @@ function checkFields(id: EntryId, fields: Stanza): Entry {
 }
 
 /** Which build an entry is for: its Build-Number, 1 when it has none yet (scheduled, or an inbox entry from a plain enqueue). */
-export function buildNumberOf(entry: Entry): 1 | 2 {
+export function buildNumberOf(entry: Entry): BuildNumber {
   return entry.fields.get('Build-Number') === '2' ? 2 : 1;
 }
 
@@ -111,7 +112,7 @@ export function nodeOf(entry: Entry): string | undefined {
 }
 
 /** The entry as shipped to a node for one of the check's two builds: Node and Build-Number, and what main tells that node (Clock). */
-export function shippedTo(entry: Entry, node: string, buildNumber: 1 | 2, extra: ReadonlyArray<readonly [string, string]> = []): Entry {
+export function shippedTo(entry: Entry, node: string, buildNumber: BuildNumber, extra: ReadonlyArray<readonly [string, string]> = []): Entry {
   return withFields(entry, [['Node', node], ['Build-Number', String(buildNumber)], ...extra]);
 }
 

@@ -7,7 +7,7 @@ import { type SqlSession, valueRows } from './session.js';
 import { addCheck } from './verdict-days.js';
 import { z } from 'zod';
 import { SpoolError } from '../errors.js';
-import { BUILD_STATUSES } from '../spool/build-status.js';
+import { BUILD_STATUSES, type BuildNumber } from '../spool/build-status.js';
 import { isName, isPackageName, isVersion } from '../spool/names.js';
 
 export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
@@ -21,7 +21,7 @@ export interface SourceKey {
 }
 
 export interface BuildRow {
-  readonly buildNumber: 1 | 2;
+  readonly buildNumber: BuildNumber;
   readonly node: string;
   readonly job?: string;
   readonly startedAt: string;
@@ -168,7 +168,7 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
     case 'result': {
       const s = record.source;
       const checkId = record.key ?? journalId;
-      const node = (n: 1 | 2) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
+      const node = (n: BuildNumber) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
       await db.run(
         `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

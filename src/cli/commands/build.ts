@@ -29,6 +29,7 @@ import {
   suiteOf,
 } from '../context.js';
 import { forPeople } from '../output.js';
+import type { BuildNumber } from '../../spool/build-status.js';
 
 interface Options {
   suite?: string;
@@ -46,7 +47,7 @@ export function parseEntryId(text: string): EntryId {
 }
 
 export async function run(targets: string[], options: Options, command: Command): Promise<void> {
-  if (targets.length === 1 && (targets[0] === '1' || targets[0] === '2')) return buildOnThisNode(Number(targets[0]) as 1 | 2, options, command);
+  if (targets.length === 1 && (targets[0] === '1' || targets[0] === '2')) return buildOnThisNode(Number(targets[0]) as BuildNumber, options, command);
   if (targets.length === 2 || options.job !== undefined) return buildOnNodes(targets, options, command);
   if (targets.length > 2) throw new SpoolError('usage', `too many arguments ${JSON.stringify(targets)}: expected nothing, PKG[=VERSION], 1, 2, or NODE1 NODE2`);
   const [pkg, version] = (targets[0] ?? '').split('=', 2) as [string, string | undefined];
@@ -85,7 +86,7 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   ctx.out.result(verdict, () => describe(verdict));
 }
 
-async function buildOnThisNode(buildNumber: 1 | 2, options: Options, command: Command): Promise<void> {
+async function buildOnThisNode(buildNumber: BuildNumber, options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx);
   const only = options.entry === undefined ? undefined : parseEntryId(options.entry);
