@@ -13,10 +13,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Deb822Error, type Stanza, parseStanzas } from '../debian/deb822.js';
 import { NodeIntegrityError, errnoCode, quoteValue } from '../errors.js';
-import { BUILD_STATUSES, type BuildStatus } from '../spool/build-status.js';
+import { BUILD_STATUSES, type BuildNumber, type BuildStatus } from '../spool/build-status.js';
 import type { EntryId } from '../spool/identity.js';
 import { RESULT_MARKER } from '../spool/layout.js';
-import type { BuildNumber } from '../spool/build-status.js';
 import { isPackageFile } from '../builder/compare.js';
 
 /** More files than this in one build's results is not a build's output (the largest Debian sources make a few hundred .debs). */

@@ -5,3 +5,8 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 /** The two builds of a check, in order: the one definition of a build slot (an entry's Build-Number, an archive's build1/ and build2/). */
 export const BUILD_NUMBERS = [1, 2] as const;
 export type BuildNumber = (typeof BUILD_NUMBERS)[number];
+
+/** The build a text names (an entry's Build-Number, a `build N` argument): undefined for anything but one of BUILD_NUMBERS, exactly. */
+export function parseBuildNumber(text: string): BuildNumber | undefined {
+  return BUILD_NUMBERS.find((n) => String(n) === text);
+}

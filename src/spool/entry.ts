@@ -7,7 +7,7 @@ import { Deb822Error, Stanza, parseStanza } from '../debian/deb822.js';
 import type { EntryId } from './identity.js';
 import { formatId } from './identity.js';
 import type { Place } from './layout.js';
-import type { BuildNumber } from './build-status.js';
+import { BUILD_NUMBERS, type BuildNumber, parseBuildNumber } from './build-status.js';
 
 /** Bigger than any honest entry; a larger file is corrupt, and we never read it whole. */
 export const MAX_ENTRY_BYTES = 64 * 1024;
@@ -85,15 +85,15 @@ function checkFields(id: EntryId, fields: Stanza): Entry {
     if (CONTROL_CHARACTERS.test(value.replace(/\n/g, ''))) throw new CorruptEntryError(`${name} holds a control character: ${JSON.stringify(value)}`);
   }
   const buildNumber = fields.get('Build-Number');
-  if (buildNumber !== undefined && buildNumber !== '1' && buildNumber !== '2') {
-    throw new CorruptEntryError(`Build-Number is ${JSON.stringify(buildNumber)}: expected 1 or 2`);
+  if (buildNumber !== undefined && parseBuildNumber(buildNumber) === undefined) {
+    throw new CorruptEntryError(`Build-Number is ${JSON.stringify(buildNumber)}: expected ${BUILD_NUMBERS.join(' or ')}`);
   }
   return { id, fields };
 }
 
 /** Which build an entry is for: its Build-Number, 1 when it has none yet (scheduled, or an inbox entry from a plain enqueue). */
 export function buildNumberOf(entry: Entry): BuildNumber {
-  return entry.fields.get('Build-Number') === '2' ? 2 : 1;
+  return parseBuildNumber(entry.fields.get('Build-Number') ?? '') ?? BUILD_NUMBERS[0];
 }
 
 /** Higher is picked first; 0 when the entry says nothing or something that is not an integer. */

@@ -7,6 +7,7 @@
  */
 import { type SqlSession, inChunks, placeholders } from './session.js';
 import { suiteArchKey } from './verdict-days.js';
+import { BUILD_NUMBERS } from '../spool/build-status.js';
 
 export interface VerdictCount {
   readonly suite: string;
@@ -82,7 +83,7 @@ export interface Durations {
 export async function buildDurations(db: SqlSession, nodes: readonly string[], sample: number): Promise<Durations[]> {
   const found: Durations[] = [];
   for (const node of nodes) {
-    for (const buildNumber of [1, 2]) {
+    for (const buildNumber of BUILD_NUMBERS) {
       const rows = await db.all<{ duration_seconds: number }>(
         `SELECT duration_seconds FROM builds WHERE node = ? AND build_number = ? AND status = 'built' ORDER BY started_at DESC LIMIT ?`,
         [node, buildNumber, sample],

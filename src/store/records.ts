@@ -7,7 +7,7 @@ import { type SqlSession, valueRows } from './session.js';
 import { addCheck } from './verdict-days.js';
 import { z } from 'zod';
 import { SpoolError } from '../errors.js';
-import { BUILD_STATUSES, type BuildNumber } from '../spool/build-status.js';
+import { BUILD_NUMBERS, BUILD_STATUSES, type BuildNumber } from '../spool/build-status.js';
 import { isName, isPackageName, isVersion } from '../spool/names.js';
 
 export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
@@ -71,7 +71,7 @@ const sourceKey = z.object({
 });
 const instant = grammar((v) => !Number.isNaN(Date.parse(v)), 'an ISO 8601 time');
 const buildRow = z.object({
-  buildNumber: z.union([z.literal(1), z.literal(2)]),
+  buildNumber: z.literal(BUILD_NUMBERS),
   node: grammar((v) => isName('node', v), 'a node name'),
   job: z.string().optional(),
   startedAt: instant,

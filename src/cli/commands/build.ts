@@ -29,7 +29,7 @@ import {
   suiteOf,
 } from '../context.js';
 import { forPeople } from '../output.js';
-import type { BuildNumber } from '../../spool/build-status.js';
+import { type BuildNumber, parseBuildNumber } from '../../spool/build-status.js';
 
 interface Options {
   suite?: string;
@@ -47,7 +47,8 @@ export function parseEntryId(text: string): EntryId {
 }
 
 export async function run(targets: string[], options: Options, command: Command): Promise<void> {
-  if (targets.length === 1 && (targets[0] === '1' || targets[0] === '2')) return buildOnThisNode(Number(targets[0]) as BuildNumber, options, command);
+  const buildNumber = targets.length === 1 ? parseBuildNumber(targets[0]!) : undefined;
+  if (buildNumber !== undefined) return buildOnThisNode(buildNumber, options, command);
   if (targets.length === 2 || options.job !== undefined) return buildOnNodes(targets, options, command);
   if (targets.length > 2) throw new SpoolError('usage', `too many arguments ${JSON.stringify(targets)}: expected nothing, PKG[=VERSION], 1, 2, or NODE1 NODE2`);
   const [pkg, version] = (targets[0] ?? '').split('=', 2) as [string, string | undefined];
