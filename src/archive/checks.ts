@@ -1,19 +1,13 @@
-/**
- * The archive's format, read: archive/$SUITE/$ARCH/$PKG/$VERSION/$TIME/ holds one check
- * (build1/, build2/, record.json, then its verdict file, the commit point, and diffoscope
- * reports). $TIME is the check's time (Layout.archiveDir, Layout.archiveTimeOf). A directory named
- * .removing-$TIME is a check `archive prune` is removing.
- */
+/** The archive read (format.ts says what is where): its checks, each check's verdict and record. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Stanza, parseStanza } from '../debian/deb822.js';
+import { Deb822Error, parseStanza } from '../debian/deb822.js';
 import { errnoCode } from '../errors.js';
 import type { EntryId } from '../spool/identity.js';
-import { Layout, RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
+import type { Layout } from '../spool/layout.js';
 import { type StoreRecord, parseRecord } from '../store/records.js';
 import { listDir } from '../spool/walk.js';
-
-export const REMOVING_PREFIX = '.removing-';
+import { type ArchivedVerdict, RECORD_FILE, REMOVING_PREFIX, VERDICT_FILE, VerdictFileError, archiveRoot, checkTimeOf, parseVerdict } from './format.js';
 
 export interface ArchivedCheck {
   readonly dir: string;
@@ -32,7 +26,7 @@ export function walkArchive(layout: Layout): ArchiveWalk {
   const checks: ArchivedCheck[] = [];
   const removing: string[] = [];
   const dirsOf = (dir: string) => listDir(dir).flatMap((d) => (d.isDirectory() ? [d.name] : []));
-  const root = layout.archiveRoot;
+  const root = archiveRoot(layout);
   for (const suite of dirsOf(root))
     for (const arch of dirsOf(path.join(root, suite)))
       for (const pkg of dirsOf(path.join(root, suite, arch)))
@@ -43,20 +37,33 @@ export function walkArchive(layout: Layout): ArchiveWalk {
               removing.push(dir);
               continue;
             }
-            const at = Layout.archiveTimeOf(name);
+            const at = checkTimeOf(name);
             if (at !== undefined) checks.push({ dir, id: { suite, arch, pkg, version }, at });
           }
   return { checks, removing };
 }
 
-/** The check's verdict file, or undefined for a check killed before its verdict (or a name that is no directory). */
-export function readVerdict(dir: string): Stanza | undefined {
+/**
+ * The check's verdict, or undefined for a check killed before its verdict (or a name that
+ * is no directory); VerdictFileError for a verdict file that is not one.
+ */
+export function readVerdict(dir: string): ArchivedVerdict | undefined {
+  const file = path.join(dir, VERDICT_FILE);
+  let text: string;
   try {
-    return parseStanza(fs.readFileSync(path.join(dir, VERDICT_FILE), 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
     throw error;
   }
+  let stanza;
+  try {
+    stanza = parseStanza(text);
+  } catch (error) {
+    if (error instanceof Deb822Error) throw new VerdictFileError(file, error.message);
+    throw error;
+  }
+  return parseVerdict(stanza, file);
 }
 
 /**

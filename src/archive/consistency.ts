@@ -9,10 +9,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { catalogueMembership } from '../store/catalogue.js';
 import { writeFileAtomic } from '../durable/atomic.js';
 import { errnoCode } from '../errors.js';
 import type { ArchiveSettings } from '../config/settings.js';
-import { type Layout, RECORD_FILE, RESULT_MARKER } from '../spool/layout.js';
+import { type Layout, RESULT_MARKER } from '../spool/layout.js';
+import { BUILD_NUMBERS } from '../spool/build-status.js';
+import { RECORD_FILE, REPORT_NAMES, VerdictFileError, buildDir, buildDirName } from './format.js';
 import { listDir } from '../spool/walk.js';
 import type { SqlSession } from '../store/session.js';
 import { readResultMarker } from '../spool/results.js';
@@ -26,6 +29,7 @@ export const FINDING_CLASSES = [
   'row-without-archive',
   'result-not-in-catalogue',
   'unconcluded-archive',
+  'unreadable-verdict',
   'entry-in-two-states',
 ] as const;
 export type FindingClass = (typeof FINDING_CLASSES)[number];
@@ -39,31 +43,36 @@ export interface Finding {
   readonly detail: string;
 }
 
-const REPORTS = ['diffoscope.html', 'diffoscope.txt'];
-
 /** The archive's own breakages, and which concluded checks' record keys it holds. */
 function archiveFindings(layout: Layout, settings: ArchiveSettings, now: number): { findings: Finding[]; keys: Map<string, string> } {
   const findings: Finding[] = [];
   const keys = new Map<string, string>();
   for (const check of walkArchive(layout).checks) {
     const subject = layout.relative(check.dir);
-    const verdict = readVerdict(check.dir)?.get('Verdict');
+    let verdict: string | undefined;
+    try {
+      verdict = readVerdict(check.dir)?.verdict;
+    } catch (error) {
+      if (!(error instanceof VerdictFileError)) throw error;
+      findings.push({ class: 'unreadable-verdict', subject, detail: error.message });
+      continue;
+    }
     if (verdict === undefined) {
       if (now - check.at > settings.abandonedMaxAgeMs)
         findings.push({ class: 'unconcluded-archive', subject, detail: 'no verdict file: a check killed before its verdict' });
       continue;
     }
     if (fs.existsSync(path.join(check.dir, RECORD_FILE))) keys.set(`check ${subject}`, subject);
-    const reports = REPORTS.filter((name) => fs.existsSync(path.join(check.dir, name)));
+    const reports = REPORT_NAMES.filter((name) => fs.existsSync(path.join(check.dir, name)));
     if (verdict === 'unreproducible' && reports.length === 0)
       findings.push({ class: 'unreproducible-without-report', subject, detail: 'no diffoscope report' });
     if (verdict !== 'unreproducible' && reports.length > 0)
       findings.push({ class: 'report-without-unreproducible', subject, detail: `${verdict}, with ${reports.join(', ')}` });
-    for (const build of ['build1', 'build2']) {
-      const dir = path.join(check.dir, build);
+    for (const n of BUILD_NUMBERS) {
+      const dir = buildDir(check.dir, n);
       if (!fs.existsSync(path.join(dir, RESULT_MARKER)) || readResultMarker(dir).get('Status') !== 'built') continue;
       if (!listDir(dir).some((d) => d.name.endsWith('.buildinfo')))
-        findings.push({ class: 'built-without-buildinfo', subject: `${subject}/${build}`, detail: 'built, no .buildinfo' });
+        findings.push({ class: 'built-without-buildinfo', subject: `${subject}/${buildDirName(n)}`, detail: 'built, no .buildinfo' });
     }
   }
   return { findings, keys };
@@ -88,12 +97,19 @@ export async function findBreakages(db: SqlSession, input: CheckInput): Promise<
   for (const [key, subject] of keys) {
     if (!inDatabase.has(key)) findings.push({ class: 'archive-without-row', subject, detail: 'a concluded check reproducible.db does not hold' });
   }
+  const catalogue = await catalogueMembership(db);
+  /** archive/$SUITE/$ARCH/$PKG/…: archive prune removes a gone package's checks after goneGraceDays, its rows stay. */
+  const ofGonePackage = (subject: string) => {
+    const [, suite = '', arch = '', pkg = ''] = subject.split('/');
+    return catalogue.isGone(suite, arch, pkg);
+  };
   for (const row of rows) {
     // Older checks may be gone from the archive by archive prune, or from the database by db fold: not a breakage.
-    if (!keys.has(row.journal_id) && row.build_date >= prunedBefore && row.build_date >= foldedBefore) {
+    const subject = row.journal_id.slice('check '.length);
+    if (!keys.has(row.journal_id) && row.build_date >= prunedBefore && row.build_date >= foldedBefore && !ofGonePackage(subject)) {
       findings.push({
         class: 'row-without-archive',
-        subject: row.journal_id.slice('check '.length),
+        subject,
         detail: `recorded at ${row.build_date}, not in the archive`,
       });
     }

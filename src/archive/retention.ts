@@ -7,6 +7,7 @@
  *   - for an unreproducible one, when it is not the package's latest check, or is older
  *     than keepDebsDays (the latest keeps them meanwhile, so diffoscope can run again).
  * A check older than archiveKeepDays is removed whole, unless it is its package's latest.
+ * A package gone from its catalogue loses its checks after goneGraceDays (gone.ts).
  * An archive directory without a verdict file older than abandonedMaxAgeSeconds is a
  * check killed before its verdict (a concluding check writes its verdict seconds after
  * its builds arrive, and one stalled past the stale time can no longer write it): removed.
@@ -16,14 +17,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { faultPoint } from '../durable/fault.js';
-import { errnoCode } from '../errors.js';
+import type { CatalogueMembership } from '../store/catalogue.js';
 import type { Layout } from '../spool/layout.js';
 import { listDir } from '../spool/walk.js';
-import { type ArchivedCheck, REMOVING_PREFIX, readVerdict, walkArchive } from './checks.js';
+import { type ArchivedCheck, readVerdict, walkArchive } from './checks.js';
+import { BUILD_NUMBERS } from '../spool/build-status.js';
+import { VerdictFileError, buildDir } from './format.js';
+import { pruneGone } from './gone.js';
+import { removeCheck } from './remove-check.js';
 import type { ArchiveSettings } from '../config/settings.js';
 import { isPackageFile } from '../builder/compare.js';
 
-export const PRUNE_ACTIONS = ['drop-debs', 'remove-check', 'remove-unconcluded'] as const;
+/**
+ * keep-unreadable frees nothing: a check whose verdict file is not one is left whole for a
+ * person (`check` names it too); mark-gone and unmark-gone only start or stop a gone package's grace.
+ */
+export const PRUNE_ACTIONS = ['drop-debs', 'remove-check', 'remove-unconcluded', 'remove-gone', 'mark-gone', 'unmark-gone', 'keep-unreadable'] as const;
 export type PruneAction = (typeof PRUNE_ACTIONS)[number];
 
 export interface Pruned {
@@ -41,16 +50,27 @@ function bytesOf(target: string): number {
 }
 
 /** Prunes the archive (or, with dryRun, says what it would prune), now being the clock's time. */
-export function pruneArchive(layout: Layout, settings: ArchiveSettings, now: number, dryRun: boolean): Pruned[] {
+export function pruneArchive(layout: Layout, settings: ArchiveSettings, now: number, dryRun: boolean, catalogue: CatalogueMembership): Pruned[] {
   const pruned: Pruned[] = [];
   const walked = walkArchive(layout);
   for (const dir of walked.removing) {
     act(pruned, dryRun, 'remove-check', dir, 'left half-removed by a prune that was killed', () => fs.rmSync(dir, { recursive: true, force: true }));
   }
+  const removedGone = pruneGone(layout, settings.goneGraceDays, now, walked.checks, catalogue, (action, dir, reason, run, bytes) =>
+    act(pruned, dryRun, action, dir, reason, run, bytes),
+  );
   const byPackage = new Map<string, Array<ArchivedCheck & { verdict: string | undefined }>>();
-  for (const check of walked.checks) {
+  for (const check of walked.checks.filter((c) => !removedGone.has(c.dir))) {
+    let verdict: string | undefined;
+    try {
+      verdict = readVerdict(check.dir)?.verdict;
+    } catch (error) {
+      if (!(error instanceof VerdictFileError)) throw error;
+      pruned.push({ action: 'keep-unreadable', dir: check.dir, bytes: 0, reason: error.message });
+      continue;
+    }
     const key = `${check.id.suite}/${check.id.arch}/${check.id.pkg}`;
-    byPackage.set(key, [...(byPackage.get(key) ?? []), { ...check, verdict: readVerdict(check.dir)?.get('Verdict') }]);
+    byPackage.set(key, [...(byPackage.get(key) ?? []), { ...check, verdict }]);
   }
   for (const checks of byPackage.values()) {
     const latest = checks.filter((c) => c.verdict !== undefined).sort((a, b) => b.at - a.at)[0]?.dir;
@@ -74,8 +94,8 @@ export function pruneArchive(layout: Layout, settings: ArchiveSettings, now: num
 }
 
 function dropDebs(pruned: Pruned[], dryRun: boolean, dir: string, verdict: string | undefined): void {
-  const debs = ['build1', 'build2'].flatMap((build) =>
-    listDir(path.join(dir, build)).flatMap((d) => (d.isFile() && isPackageFile(d.name) ? [path.join(dir, build, d.name)] : [])),
+  const debs = BUILD_NUMBERS.map((n) => buildDir(dir, n)).flatMap((build) =>
+    listDir(build).flatMap((d) => (d.isFile() && isPackageFile(d.name) ? [path.join(build, d.name)] : [])),
   );
   if (debs.length === 0) return;
   const reason = verdict === 'unreproducible' ? 'unreproducible, but not the latest check or older than keepDebsDays' : `${verdict}: compared already`;
@@ -93,19 +113,6 @@ function dropDebs(pruned: Pruned[], dryRun: boolean, dir: string, verdict: strin
     },
     debs.reduce((sum, deb) => sum + bytesOf(deb), 0),
   );
-}
-
-/** Removes a check directory: renamed aside first (one step), so a crash leaves it whole or out of the archive's view. */
-export function removeCheck(dir: string): void {
-  const doomed = path.join(path.dirname(dir), `${REMOVING_PREFIX}${path.basename(dir)}`);
-  try {
-    fs.renameSync(dir, doomed);
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return; // another prune (cron beside a person's) took it first and removes it
-    throw error;
-  }
-  faultPoint('prune:after-rename');
-  fs.rmSync(doomed, { recursive: true, force: true });
 }
 
 function act(pruned: Pruned[], dryRun: boolean, action: PruneAction, dir: string, reason: string, run: () => void, bytes = bytesOf(dir)): void {

@@ -27,6 +27,7 @@ import { faultPoint } from '../durable/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { processStart } from '../durable/process-identity.js';
+import { BUILD_LOG } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
 import { claim } from '../spool/transitions/claim.js';
 import { complete } from '../spool/transitions/complete.js';
@@ -193,7 +194,7 @@ export async function buildNext(
       files: {
         ...outcome.files,
         variations: outcome.applied.toString(),
-        'build.log.gz': zlib.gzipSync(fs.existsSync(logFile) ? fs.readFileSync(logFile) : ''),
+        [BUILD_LOG]: zlib.gzipSync(fs.existsSync(logFile) ? fs.readFileSync(logFile) : ''),
       },
     });
     return { id: entry.id, node, buildNumber, status: outcome.status, results, durationSeconds };

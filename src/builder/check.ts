@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Deb822Error, Stanza, parseStanza, stripSignature } from '../debian/deb822.js';
+import { Deb822Error, parseStanza, stripSignature } from '../debian/deb822.js';
 import { checksumLines, isPlainFileName } from '../debian/dsc.js';
 import { SpoolError } from '../errors.js';
 import { ensureDirInside, fsyncDir, writeFileAtomic } from '../durable/atomic.js';
@@ -18,7 +18,7 @@ import { faultPoint } from '../durable/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
-import { RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
+import { type ArchivedVerdict, RECORD_FILE, VERDICT_FILE, buildDir, checkDir, formatVerdict, reportPaths } from '../archive/format.js';
 import { readArchivedRecord } from '../archive/checks.js';
 import { readResultMarker } from '../spool/results.js';
 import type { Spool } from '../spool/spool.js';
@@ -28,7 +28,7 @@ import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
 import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, validateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
-import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles, formatDifferingFiles } from './diffoscope.js';
+import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles } from './diffoscope.js';
 import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
 import { BUILD_NUMBERS, type BuildNumber } from '../spool/build-status.js';
@@ -188,7 +188,8 @@ async function clearAfterFailure(main: Spool, runners: readonly [NodeRunner, Nod
 
 async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, builds: NodeBuild[]): Promise<CheckVerdict> {
   const now = new Date(main.clock.now());
-  const archive = main.layout.archiveDir(entry.id, now.toISOString());
+  const archive = checkDir(main.layout, entry.id, now.toISOString());
+  const reports = reportPaths(archive);
   ensureDirInside(main.layout.root, archive);
   const [first, second] = builds as [NodeBuild, NodeBuild | undefined];
   let comparison: Comparison | undefined;
@@ -205,9 +206,9 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     comparison = compareBuilds(first.results, second.results);
     verdict = comparison.verdict;
     const pair = reportPair(first.results, second.results, comparison);
-    if (pair) report = await diffoscope(pair[0], pair[1], archive, settings.diffoscope);
+    if (pair) report = await diffoscope(pair[0], pair[1], reports, settings.diffoscope);
   }
-  const differing = report === 'written' ? differingFiles(fs.readFileSync(path.join(archive, 'diffoscope.txt'), 'utf8')) : undefined;
+  const differing = report === 'written' ? differingFiles(fs.readFileSync(reports.text, 'utf8')) : undefined;
   const failed = builds.find((b) => b.status !== 'built');
   const unsatisfiable = failed && readResultMarker(failed.results).get('Unsatisfiable');
   const detail =
@@ -218,7 +219,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
       .filter(Boolean)
       .join('; ') || undefined;
   const rows = builds.map((b) => buildRow(b, settings.job, now));
-  for (const build of builds) fs.renameSync(build.results, path.join(archive, `build${build.buildNumber}`));
+  for (const build of builds) fs.renameSync(build.results, buildDir(archive, build.buildNumber));
   const explained = { detail, unsatisfiable, failsOnlyIn, differingFiles: differing };
   const source = { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch };
   const record: StoreRecord = {
@@ -238,7 +239,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   validateRecord(record);
   writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
   lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
-  writeFileAtomic(main.layout, path.join(archive, VERDICT_FILE), verdictStanza(entry, verdict, explained, comparison, report, now).toString(), {
+  writeFileAtomic(main.layout, path.join(archive, VERDICT_FILE), formatVerdict(archivedVerdict(entry, verdict, explained, comparison, report, now)), {
     noReplace: true,
   });
   fsyncDir(archive);
@@ -250,7 +251,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     id: entry.id,
     verdict,
     ...explained,
-    builds: builds.map((b) => ({ ...b, results: path.join(archive, `build${b.buildNumber}`) })),
+    builds: builds.map((b) => ({ ...b, results: buildDir(archive, b.buildNumber) })),
     comparison,
     diffoscope: report,
     archive,
@@ -305,37 +306,32 @@ function changesStaysInside(dir: string, name: string): boolean {
   return listed.every((file) => isPlainFileName(file) && fs.lstatSync(path.join(dir, file), { throwIfNoEntry: false })?.isFile() === true);
 }
 
-function verdictStanza(
+function archivedVerdict(
   entry: Entry,
   verdict: Verdict,
   explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn' | 'differingFiles'>,
   comparison: Comparison | undefined,
   report: DiffoscopeOutcome | undefined,
   now: Date,
-): Stanza {
-  return Stanza.of([
-    ['Source', entry.id.pkg],
-    ['Version', entry.id.version],
-    ['Suite', entry.id.suite],
-    ['Architecture', entry.id.arch],
-    ['Verdict', verdict],
-    // Which scheduling this verdict concludes: a check killed before removing its entry is finished, not repeated (concluded.ts).
-    ['Scheduled', entry.fields.get('Scheduled')],
-    ['Category', entry.fields.get('Category')],
-    ['Reason', entry.fields.get('Reason')],
-    ['Requester', entry.fields.get('Requester')],
-    ['Detail', explained.detail],
-    ['Unsatisfiable', explained.unsatisfiable],
-    ['Fails-Only-In', explained.failsOnlyIn ? `build ${explained.failsOnlyIn}` : undefined],
-    ['Date', now.toISOString()],
-    ['Differing', comparison?.differing.join(' ') || undefined],
-    ['Only-In-Build-1', comparison?.onlyInFirst.join(' ') || undefined],
-    ['Only-In-Build-2', comparison?.onlyInSecond.join(' ') || undefined],
-    ['Environment-Changed', comparison?.environmentChanged.length ? `yes\n${comparison.environmentChanged.join('\n')}` : undefined],
-    // One line per differing file: "NAME: ./path ./path…" (what diffoscope found different inside it).
-    ['Differing-Files', formatDifferingFiles(explained.differingFiles)],
-    ['Diffoscope', report],
-  ]);
+): ArchivedVerdict {
+  return {
+    source: entry.id.pkg,
+    version: entry.id.version,
+    suite: entry.id.suite,
+    architecture: entry.id.arch,
+    verdict,
+    scheduled: entry.fields.get('Scheduled'),
+    category: entry.fields.get('Category'),
+    reason: entry.fields.get('Reason'),
+    requester: entry.fields.get('Requester'),
+    ...explained,
+    date: now.toISOString(),
+    differing: comparison?.differing,
+    onlyInBuild1: comparison?.onlyInFirst,
+    onlyInBuild2: comparison?.onlyInSecond,
+    environmentChanged: comparison?.environmentChanged,
+    diffoscope: report,
+  };
 }
 
 /** Why the entry was scheduled and by whom, as the scheduler wrote it into the entry; undefined for an entry that says nothing. */

@@ -14,24 +14,20 @@ export interface DiffoscopeSettings {
   readonly spawner?: Spawner;
 }
 
-export async function diffoscope(first: string, second: string, outDir: string, settings: DiffoscopeSettings): Promise<DiffoscopeOutcome> {
+/** Where the reports go (archive/format.ts names them in a check directory); diffoscope's log goes beside them. */
+export interface ReportPaths {
+  readonly html: string;
+  readonly text: string;
+}
+
+export async function diffoscope(first: string, second: string, reports: ReportPaths, settings: DiffoscopeSettings): Promise<DiffoscopeOutcome> {
+  const outDir = path.dirname(reports.text);
   if (!hasDiffoscope()) return 'unavailable';
   const cap = String(settings.maxReportBytes);
   const run = await runInGroup(
     {
       command: 'diffoscope',
-      args: [
-        '--html',
-        path.join(outDir, 'diffoscope.html'),
-        '--text',
-        path.join(outDir, 'diffoscope.txt'),
-        '--max-report-size',
-        cap,
-        '--max-text-report-size',
-        cap,
-        first,
-        second,
-      ],
+      args: ['--html', reports.html, '--text', reports.text, '--max-report-size', cap, '--max-text-report-size', cap, first, second],
       cwd: outDir,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: outDir },
       logFile: path.join(outDir, 'diffoscope.log'),
@@ -42,7 +38,7 @@ export async function diffoscope(first: string, second: string, outDir: string, 
   );
   if (run.timedOut) return 'timeout';
   // diffoscope exits 1 when it found differences, which is what we asked for.
-  return run.exitCode === 1 && fs.existsSync(path.join(outDir, 'diffoscope.txt')) ? 'written' : 'failed';
+  return run.exitCode === 1 && fs.existsSync(reports.text) ? 'written' : 'failed';
 }
 
 /** What differs, from a diffoscope text report: each top-level file (a .deb, the .buildinfo) with the paths inside it that differ. */
@@ -80,26 +76,4 @@ export function differingFiles(reportText: string): DifferingFile[] {
 /** One differing file for people: "NAME: ./path ./path…", or NAME alone (the verdict file's lines; show and build print it so). */
 export function describeDifferingFile(file: DifferingFile): string {
   return `${file.file}${file.members.length ? `: ${file.members.join(' ')}` : ''}`;
-}
-
-/** The verdict file's Differing-Files value: a line per differing file, under an empty first line. */
-export function formatDifferingFiles(files: readonly DifferingFile[] | undefined): string | undefined {
-  return files?.length ? `\n${files.map(describeDifferingFile).join('\n')}` : undefined;
-}
-
-export function parseDifferingFiles(value: string | undefined): DifferingFile[] {
-  return (value ?? '')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const at = line.includes(':') ? line.indexOf(':') : line.length; // package file names hold no ':'
-      return {
-        file: line.slice(0, at).trim(),
-        members: line
-          .slice(at + 1)
-          .trim()
-          .split(/\s+/)
-          .filter(Boolean),
-      };
-    });
 }

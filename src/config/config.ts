@@ -163,6 +163,8 @@ export const ConfigSchema = z
         // archive prune: an unreproducible package's latest check keeps its .debs this long; any check but a package's latest goes after archiveKeepDays.
         keepDebsDays: count(30, 0, 36_500),
         archiveKeepDays: count(365, 1, 36_500),
+        // archive prune: a package gone from its suite/arch's catalogue keeps its checks this long (a removal may be undone).
+        goneGraceDays: count(30, 0, 36_500),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {

@@ -49,6 +49,8 @@ export interface ArchiveSettings {
   readonly keepDebsDays: number;
   /** A check but a package's latest is removed after this many days. */
   readonly archiveKeepDays: number;
+  /** A package gone from its suite/arch's catalogue loses its checks this many days after prune first saw it gone. */
+  readonly goneGraceDays: number;
   /** An archive directory without a verdict file this old is a dead check's. */
   readonly abandonedMaxAgeMs: number;
 }
@@ -138,7 +140,12 @@ export function resolveSettings(config: Config): Settings {
     catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds) },
     database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS, queryTimeoutMs: ms(t.databaseQueryTimeoutSeconds) },
     history: { foldAfterDays: t.historyFoldAfterDays, backupKeepDays: t.backupKeepDays },
-    archive: { keepDebsDays: t.keepDebsDays, archiveKeepDays: t.archiveKeepDays, abandonedMaxAgeMs: ms(t.abandonedMaxAgeSeconds) },
+    archive: {
+      keepDebsDays: t.keepDebsDays,
+      archiveKeepDays: t.archiveKeepDays,
+      goneGraceDays: t.goneGraceDays,
+      abandonedMaxAgeMs: ms(t.abandonedMaxAgeSeconds),
+    },
     build: {
       buildTimeoutMs: ms(t.buildTimeoutSeconds),
       diffoscopeTimeoutMs: ms(t.diffoscopeTimeoutSeconds),

@@ -15,7 +15,7 @@ import { Deb822Error, type Stanza, parseStanzas } from '../debian/deb822.js';
 import { NodeIntegrityError, errnoCode, quoteValue } from '../errors.js';
 import { BUILD_STATUSES, type BuildNumber, type BuildStatus } from '../spool/build-status.js';
 import type { EntryId } from '../spool/identity.js';
-import { RESULT_MARKER } from '../spool/layout.js';
+import { BUILD_LOG, RESULT_MARKER } from '../spool/layout.js';
 import { isPackageFile } from '../builder/compare.js';
 
 /** More files than this in one build's results is not a build's output (the largest Debian sources make a few hundred .debs). */
@@ -127,7 +127,7 @@ export function verifyFetchedResults(dir: string, expected: ExpectedResults): vo
       throw refuse(`have a result marker with ${field} ${given === undefined ? 'missing' : quoteValue(given)}: expected ${quoteValue(value)}`);
   }
   readSmallStanzas(dir, 'variations', refuse, { min: 0 });
-  if (!names.includes('build.log.gz')) throw refuse('have no build.log.gz');
+  if (!names.includes(BUILD_LOG)) throw refuse(`have no ${BUILD_LOG}`);
   if (expected.status === 'built') {
     if (!names.some(isPackageFile)) throw refuse('say built but hold no .deb');
     if (!names.some((n) => n.endsWith('.buildinfo'))) throw refuse('say built but hold no .buildinfo');

@@ -12,6 +12,7 @@ import { errnoCode } from '../errors.js';
 import type { Entry } from './entry.js';
 import type { Layout } from './layout.js';
 import { readVerdict } from '../archive/checks.js';
+import { checkDir } from '../archive/format.js';
 
 export interface Concluded {
   readonly archive: string;
@@ -22,7 +23,7 @@ export interface Concluded {
 export function concludedCheck(layout: Layout, entry: Entry): Concluded | undefined {
   const scheduled = entry.fields.get('Scheduled');
   if (scheduled === undefined) return undefined;
-  const versionDir = path.dirname(layout.archiveDir(entry.id, scheduled));
+  const versionDir = path.dirname(checkDir(layout, entry.id, scheduled));
   let checks: string[];
   try {
     checks = fs.readdirSync(versionDir);
@@ -31,11 +32,9 @@ export function concludedCheck(layout: Layout, entry: Entry): Concluded | undefi
     throw error;
   }
   for (const check of checks.sort().reverse()) {
-    const stanza = readVerdict(path.join(versionDir, check));
-    if (stanza === undefined) continue; // a check still being archived
-    if (stanza.get('Scheduled') === scheduled && stanza.get('Verdict')) {
-      return { archive: path.join(versionDir, check), verdict: stanza.get('Verdict')!, detail: stanza.get('Detail') };
-    }
+    const archived = readVerdict(path.join(versionDir, check));
+    if (archived === undefined) continue; // a check still being archived
+    if (archived.scheduled === scheduled) return { archive: path.join(versionDir, check), verdict: archived.verdict, detail: archived.detail };
   }
   return undefined;
 }

@@ -33,9 +33,8 @@ export const RESULTS_DIR = 'reproducible-results';
 export const NODE_INFORMATION = 'node-information';
 /** Name of the file in a results directory whose presence says the directory is complete. */
 export const RESULT_MARKER = 'result';
-/** In an archived check: its reproducible.db record (written first), then its verdict file, the commit point. */
-export const RECORD_FILE = 'record.json';
-export const VERDICT_FILE = 'verdict';
+/** A build's log, gzipped, in its results directory. */
+export const BUILD_LOG = 'build.log.gz';
 
 export class Layout {
   readonly root: string;
@@ -96,22 +95,6 @@ export class Layout {
   /** Held while `schedule --auto` chooses and writes: two schedulers would both fill the same room in the queue. */
   get schedulerLockDir(): string {
     return path.join(this.locksDir, '_scheduler.lock');
-  }
-
-  /** main: where verdicts keep their artifacts. */
-  get archiveRoot(): string {
-    return path.join(this.root, 'archive');
-  }
-
-  /** A check's artifacts: archive/$SUITE/$ARCH/$PKG/$VERSION/$TIME, TIME being its ISO date with ':' and '.' as '-'. */
-  archiveDir(id: EntryId, checkedAt: string): string {
-    return path.join(this.archiveRoot, id.suite, id.arch, id.pkg, id.version, checkedAt.replace(/[:.]/g, '-'));
-  }
-
-  /** The time (ms since the epoch) an archive directory's name stands for (archiveDir's $TIME); undefined for another name. */
-  static archiveTimeOf(name: string): number | undefined {
-    const match = /^(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z$/.exec(name);
-    return match ? Date.parse(`${match[1]}T${match[2]}:${match[3]}:${match[4]}.${match[5]}Z`) : undefined;
   }
 
   /** Held while a `watch` agent serves NODE: tells main's jobs (await-result) that someone will build what they ship. */

@@ -105,3 +105,30 @@ export async function sourcesOfPackages(db: SqlSession, names: readonly string[]
   }
   return found;
 }
+
+/** Which packages the catalogue lists, to tell a package gone from it (archive prune, check). */
+export interface CatalogueMembership {
+  /** Whether suite/arch has a catalogue at all: one never imported (or emptied) says nothing of its packages. */
+  covers(suite: string, architecture: string): boolean;
+  has(suite: string, architecture: string, name: string): boolean;
+  /** A package the catalogue of a covered suite/arch no longer lists. */
+  isGone(suite: string, architecture: string, name: string): boolean;
+}
+
+export async function catalogueMembership(db: SqlSession): Promise<CatalogueMembership> {
+  return membershipOf(await db.all<CatalogueName>('SELECT name, suite, architecture FROM sources'));
+}
+
+export interface CatalogueName {
+  readonly name: string;
+  readonly suite: string;
+  readonly architecture: string;
+}
+
+export function membershipOf(rows: readonly CatalogueName[]): CatalogueMembership {
+  const listed = new Set(rows.map((r) => `${r.suite}/${r.architecture}/${r.name}`));
+  const covered = new Set(rows.map((r) => `${r.suite}/${r.architecture}`));
+  const covers = (suite: string, architecture: string) => covered.has(`${suite}/${architecture}`);
+  const has = (suite: string, architecture: string, name: string) => listed.has(`${suite}/${architecture}/${name}`);
+  return { covers, has, isGone: (suite, architecture, name) => covers(suite, architecture) && !has(suite, architecture, name) };
+}

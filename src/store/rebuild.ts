@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Layout, RECORD_FILE, VERDICT_FILE } from '../spool/layout.js';
+import type { Layout } from '../spool/layout.js';
+import { RECORD_FILE, VERDICT_FILE } from '../archive/format.js';
 import { readArchivedRecord, walkArchive } from '../archive/checks.js';
 import { type StoreRecord, applyRecord } from './records.js';
 import type { SqlSession } from './session.js';

@@ -48,10 +48,10 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
     await store.write((db) => db.run('DELETE FROM result_history WHERE journal_id = ?', [key])); // archive-without-row
     await store.write((db) =>
       db.run(
-        "INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, build_date) VALUES (?, 'ghost', '1.0', 'bookworm', 'amd64', 'FTBFS', ?)",
-        ['check archive/bookworm/amd64/ghost/1.0/2026-12-01T00-00-00-000Z', new Date().toISOString()],
+        "INSERT INTO result_history (journal_id, name, version, suite, architecture, verdict, build_date) VALUES (?, 'steady', '1.0', 'bookworm', 'amd64', 'FTBFS', ?)",
+        ['check archive/bookworm/amd64/steady/1.0/2026-12-01T00-00-00-000Z', new Date().toISOString()],
       ),
-    ); // row-without-archive
+    ); // row-without-archive (of a package in the catalogue: a gone one's checks go with archive prune)
     await store.write((db) =>
       db.run("INSERT INTO results (name, version, suite, architecture, verdict, build_date) VALUES ('gone', '1.0', 'bookworm', 'amd64', 'reproducible', ?)", [
         new Date().toISOString(),
@@ -59,6 +59,9 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
     ); // result-not-in-catalogue
     const dead = path.join(s.root, 'archive/bookworm/amd64/steady/1.0/2026-11-01T00-00-00-000Z');
     fs.mkdirSync(path.join(dead, 'build1'), { recursive: true }); // unconcluded-archive
+    const edited = path.join(s.root, 'archive/bookworm/amd64/wobbly/1.0/2026-11-02T00-00-00-000Z');
+    fs.mkdirSync(edited, { recursive: true });
+    fs.writeFileSync(path.join(edited, 'verdict'), 'Source: wobbly\nVerdict: fine\n'); // unreadable-verdict
     writeEntry(s.layout, SCHEDULED, id('twice'));
     writeEntry(s.layout, FAILED, id('twice')); // entry-in-two-states
 
@@ -74,7 +77,7 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
     const dashboard = await run('--json', 'dashboard');
     assert.equal(dashboard.status, 0, dashboard.stderr);
     const index = fs.readFileSync(path.join(s.root, 'dashboard', 'index.html'), 'utf8');
-    assert.match(index, /<span class="finding-count">8<\/span> findings/, 'the dashboard shows what the last check found');
+    assert.match(index, /<span class="finding-count">9<\/span> findings/, 'the dashboard shows what the last check found');
     for (const c of FINDING_CLASSES) assert.ok(index.includes(`<td>${c}</td>`), `${c} on the dashboard`);
 
     const repaired = await run('--json', 'check', '--repair');

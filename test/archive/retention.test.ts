@@ -4,29 +4,20 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pruneArchive } from '../../src/archive/retention.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { membershipOf } from '../../src/store/catalogue.js';
 import { Layout } from '../../src/spool/layout.js';
+import { archiveRoot } from '../../src/archive/format.js';
+import { DAY, archivedCheck, debsOf } from '../helpers/archive.js';
+import type { Verdict } from '../../src/store/records.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { cli, cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00.000Z');
-const DAY = 86_400_000;
+/** No catalogue imported: nothing counts as gone. */
+const NO_CATALOGUE = membershipOf([]);
 
-/** An archived check of pkg, `daysAgo` old: both builds with a .deb and a .buildinfo, and its verdict file unless unconcluded. */
-function archived(layout: Layout, pkg: string, daysAgo: number, verdict: string | undefined): string {
-  const dir = layout.archiveDir({ suite: 'bookworm', arch: 'amd64', pkg, version: '1.0' }, new Date(NOW - daysAgo * DAY).toISOString());
-  for (const build of ['build1', 'build2']) {
-    fs.mkdirSync(path.join(dir, build), { recursive: true });
-    fs.writeFileSync(path.join(dir, build, `${pkg}_1.0_all.deb`), 'x'.repeat(1000));
-    fs.writeFileSync(path.join(dir, build, `${pkg}_1.0_amd64.buildinfo`), 'Format: 1.0\n');
-    fs.writeFileSync(path.join(dir, build, 'build.log.gz'), 'log');
-  }
-  fs.writeFileSync(path.join(dir, 'record.json'), '{}');
-  if (verdict) fs.writeFileSync(path.join(dir, 'verdict'), `Source: ${pkg}\nVerdict: ${verdict}\n`);
-  return dir;
-}
-
-const debs = (dir: string) =>
-  ['build1', 'build2'].flatMap((b) => (fs.existsSync(path.join(dir, b)) ? fs.readdirSync(path.join(dir, b)).filter((n) => n.endsWith('.deb')) : []));
+/** An archived check of pkg, `daysAgo` old (its verdict file unless unconcluded). */
+const archived = (layout: Layout, pkg: string, daysAgo: number, verdict: Verdict | undefined) => archivedCheck(layout, pkg, NOW - daysAgo * DAY, verdict);
 
 describe('archive prune', () => {
   it("keeps .debs only for an unreproducible package's latest check, removes old and dead checks, and keeps every record and log", () => {
@@ -43,29 +34,29 @@ describe('archive prune', () => {
     const concluding = archived(layout, 'busy', 0.01, undefined);
     const settings = DEFAULT_SETTINGS.archive;
 
-    const planned = pruneArchive(layout, settings, NOW, true);
+    const planned = pruneArchive(layout, settings, NOW, true, NO_CATALOGUE);
     assert.ok(planned.length > 0);
-    assert.deepEqual(debs(steadyOld), ['steady_1.0_all.deb', 'steady_1.0_all.deb'], 'a dry run changes nothing');
+    assert.deepEqual(debsOf(steadyOld), ['steady_1.0_all.deb', 'steady_1.0_all.deb'], 'a dry run changes nothing');
 
-    const pruned = pruneArchive(layout, settings, NOW, false);
+    const pruned = pruneArchive(layout, settings, NOW, false, NO_CATALOGUE);
     assert.deepEqual(
-      pruned.map((p) => `${p.action} ${path.relative(layout.archiveRoot, p.dir)}`).sort(),
-      planned.map((p) => `${p.action} ${path.relative(layout.archiveRoot, p.dir)}`).sort(),
+      pruned.map((p) => `${p.action} ${path.relative(archiveRoot(layout), p.dir)}`).sort(),
+      planned.map((p) => `${p.action} ${path.relative(archiveRoot(layout), p.dir)}`).sort(),
       'the dry run said exactly this',
     );
     for (const dir of [steadyOld, steadyNew, wobblyOld, ancientLatest, staleWobbly]) {
-      assert.deepEqual(debs(dir), [], `${path.relative(layout.archiveRoot, dir)} keeps no .deb`);
+      assert.deepEqual(debsOf(dir), [], `${path.relative(archiveRoot(layout), dir)} keeps no .deb`);
       assert.ok(fs.existsSync(path.join(dir, 'record.json')) && fs.existsSync(path.join(dir, 'build1', 'build.log.gz')));
       assert.ok(
         fs.readdirSync(path.join(dir, 'build2')).some((n) => n.endsWith('.buildinfo')),
         'the .buildinfo holds the sha256 of every .deb',
       );
     }
-    assert.equal(debs(wobblyNew).length, 2, "an unreproducible package's latest check keeps its .debs");
+    assert.equal(debsOf(wobblyNew).length, 2, "an unreproducible package's latest check keeps its .debs");
     assert.equal(fs.existsSync(ancient), false, 'older than archiveKeepDays and not the latest: removed');
     assert.equal(fs.existsSync(dead), false, 'killed before its verdict, days ago: removed');
     assert.equal(fs.existsSync(concluding), true, 'a check without its verdict yet, minutes old, may be concluding: kept');
-    assert.deepEqual(pruneArchive(layout, settings, NOW, false), [], 'a second run finds nothing');
+    assert.deepEqual(pruneArchive(layout, settings, NOW, false, NO_CATALOGUE), [], 'a second run finds nothing');
   });
 
   it('killed while removing a check, leaves it out of view, and the next run finishes the removal', () => {
@@ -101,9 +92,9 @@ describe('two archive prunes at once', () => {
     assert.equal(b.status, 0, b.stderr);
     for (const dir of kept) {
       assert.deepEqual(fs.readdirSync(path.dirname(dir)), [path.basename(dir)], 'only the latest check left, whole');
-      assert.deepEqual(debs(dir), []);
+      assert.deepEqual(debsOf(dir), []);
     }
-    assert.deepEqual(pruneArchive(layout, DEFAULT_SETTINGS.archive, Date.now(), false), [], 'nothing left for a third');
+    assert.deepEqual(pruneArchive(layout, DEFAULT_SETTINGS.archive, Date.now(), false, NO_CATALOGUE), [], 'nothing left for a third');
   });
 });
 
@@ -122,11 +113,11 @@ describe('archive prune after a real local check', () => {
     assert.equal(checked.status, 0, checked.stderr);
     const { archive } = fromJson<{ archive: string }>(checked.stdout);
     const before = (await run('--json', 'show', 'steady')).stdout;
-    assert.ok(debs(archive).length > 0, 'the check archived its .debs');
+    assert.ok(debsOf(archive).length > 0, 'the check archived its .debs');
     const pruned = await run('--json', 'archive', 'prune');
     assert.equal(pruned.status, 0, pruned.stderr);
     assert.ok(fromJson<{ bytes: number }>(pruned.stdout).bytes > 0);
-    assert.deepEqual(debs(archive), []);
+    assert.deepEqual(debsOf(archive), []);
     assert.equal((await run('--json', 'show', 'steady')).stdout, before, 'show answers the same');
   });
 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { type NodeRunner, checkNext } from '../../src/builder/check.js';
 import { SpoolError } from '../../src/errors.js';
-import { RECORD_FILE, SCHEDULED } from '../../src/spool/layout.js';
+import { SCHEDULED } from '../../src/spool/layout.js';
+import { RECORD_FILE, VERDICT_FILE, checkDir, formatVerdict } from '../../src/archive/format.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { census, id, sandbox, writeEntry } from '../helpers/spool.js';
@@ -23,9 +24,12 @@ describe('a concluded check whose archived record no store takes (archived by an
     const scheduled = '2026-11-30T10:00:00.000Z';
     const entry = id('hello');
     writeEntry(spool.layout, SCHEDULED, entry, { Scheduled: scheduled, 'Last-Failure': 'check failed: killed after its verdict' });
-    const archive = spool.layout.archiveDir(entry, '2026-11-30T11:00:00.000Z');
+    const archive = checkDir(spool.layout, entry, '2026-11-30T11:00:00.000Z');
     fs.mkdirSync(archive, { recursive: true });
-    fs.writeFileSync(path.join(archive, 'verdict'), `Source: hello\nVerdict: reproducible\nScheduled: ${scheduled}\n`);
+    fs.writeFileSync(
+      path.join(archive, VERDICT_FILE),
+      formatVerdict({ source: 'hello', version: '1.0-1', suite: 'bookworm', architecture: 'amd64', verdict: 'reproducible', scheduled, date: scheduled }),
+    );
     const poison = { kind: 'result', source: { name: 'hello', version: '1.0-1', suite: 'bookworm', architecture: 'amd64' }, verdict: 'bogus' };
     fs.writeFileSync(path.join(archive, RECORD_FILE), JSON.stringify({ ...poison, buildDate: scheduled, builds: [] }));
     const store = new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });

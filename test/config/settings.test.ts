@@ -20,7 +20,7 @@ describe('settings', () => {
       catalogue: { sourcesIndexMaxAgeMs: 21_600_000 },
       database: { waitMs: 120_000, pollMs: 10, queryTimeoutMs: 600_000 },
       history: { foldAfterDays: 365, backupKeepDays: 30 },
-      archive: { keepDebsDays: 30, archiveKeepDays: 365, abandonedMaxAgeMs: 2 * 24 * 3600 * 1000 },
+      archive: { keepDebsDays: 30, archiveKeepDays: 365, goneGraceDays: 30, abandonedMaxAgeMs: 2 * 24 * 3600 * 1000 },
       build: { buildTimeoutMs: 57_600_000, diffoscopeTimeoutMs: 1_800_000, diffoscopeMaxReportBytes: 41_943_040, chrootCreateTimeoutMs: 3_600_000 },
       ssh: {
         connectTimeoutSeconds: 10,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { FINDING_CLASSES, type Finding, REPAIRABLE, findBreakages, writeFindings } from '../../archive/consistency.js';
-import { removeCheck } from '../../archive/retention.js';
+import { removeCheck } from '../../archive/remove-check.js';
 import { readArchivedRecord } from '../../archive/checks.js';
 import { EXIT_CODES, SpoolError } from '../../errors.js';
 import { spoolStatus } from '../../spool/inspect.js';

@@ -1,4 +1,5 @@
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
+import { archiveRoot } from '../../archive/format.js';
 import { builtArchitectures } from '../../config/config.js';
 import { parseSourcesIndex, type RejectedStanza } from '../../debian/sources-index.js';
 import { hostArchitecture } from '../../debian/host.js';
@@ -18,7 +19,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const store = await storeOf(ctx);
   const archived = archivedRecords(ctx.spool.layout);
-  ctx.out.progress(`${archived.records.length} concluded checks in ${ctx.spool.layout.archiveRoot}; applying them to ${store.describe()}`);
+  ctx.out.progress(`${archived.records.length} concluded checks in ${archiveRoot(ctx.spool.layout)}; applying them to ${store.describe()}`);
   for (const { file, problem } of archived.unreadable) ctx.out.progress(`not applied: ${file} is ${problem}`);
   const added = await store.write((db) => applyArchived(db, archived));
   const catalogue: Array<{ suite: string; architecture: string; added: number }> = [];

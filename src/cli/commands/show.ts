@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { describeDifferingFile } from '../../builder/diffoscope.js';
 import { archivedDifferingFiles } from '../../dashboard/artifacts.js';
+import { checkDir } from '../../archive/format.js';
 import { SpoolError } from '../../errors.js';
 import { CorruptEntryError } from '../../spool/entry.js';
 import { formatId } from '../../spool/identity.js';
@@ -56,7 +57,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
     };
   });
   const checks = verdicts.map((v) => {
-    const archive = spool.layout.archiveDir({ suite: v.suite, arch: v.architecture, pkg: v.name, version: v.version }, v.buildDate);
+    const archive = checkDir(spool.layout, { suite: v.suite, arch: v.architecture, pkg: v.name, version: v.version }, v.buildDate);
     const artifacts = fs.existsSync(archive) ? archive : null;
     return { ...v, artifacts, differingFiles: artifacts ? archivedDifferingFiles(artifacts) : [] };
   });
