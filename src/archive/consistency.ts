@@ -13,7 +13,7 @@ import { catalogueMembership } from '../store/catalogue.js';
 import { writeFileAtomic } from '../durable/atomic.js';
 import { errnoCode } from '../errors.js';
 import type { ArchiveSettings } from '../config/settings.js';
-import { type Layout, RESULT_MARKER } from '../spool/layout.js';
+import { BUILD_LOG, type Layout, RESULT_MARKER } from '../spool/layout.js';
 import { BUILD_NUMBERS } from '../spool/build-status.js';
 import { RECORD_FILE, REPORT_NAMES, VerdictFileError, buildDir, buildDirName } from './format.js';
 import { listDir } from '../spool/walk.js';
@@ -25,16 +25,25 @@ export const FINDING_CLASSES = [
   'unreproducible-without-report',
   'report-without-unreproducible',
   'built-without-buildinfo',
+  'build-without-log',
   'archive-without-row',
   'row-without-archive',
   'result-not-in-catalogue',
   'unconcluded-archive',
   'unreadable-verdict',
+  'half-removed-check',
+  'orphan-build-directory',
   'entry-in-two-states',
 ] as const;
 export type FindingClass = (typeof FINDING_CLASSES)[number];
 /** What `check --repair` fixes; the others need a person (or a new check). */
-export const REPAIRABLE: readonly FindingClass[] = ['archive-without-row', 'unconcluded-archive', 'entry-in-two-states'];
+export const REPAIRABLE: readonly FindingClass[] = [
+  'archive-without-row',
+  'unconcluded-archive',
+  'half-removed-check',
+  'orphan-build-directory',
+  'entry-in-two-states',
+];
 
 export interface Finding {
   readonly class: FindingClass;
@@ -47,7 +56,14 @@ export interface Finding {
 function archiveFindings(layout: Layout, settings: ArchiveSettings, now: number): { findings: Finding[]; keys: Map<string, string> } {
   const findings: Finding[] = [];
   const keys = new Map<string, string>();
-  for (const check of walkArchive(layout).checks) {
+  const walked = walkArchive(layout);
+  for (const dir of walked.removing)
+    findings.push({
+      class: 'half-removed-check',
+      subject: layout.relative(dir),
+      detail: 'renamed aside by an archive prune that was killed before removing it',
+    });
+  for (const check of walked.checks) {
     const subject = layout.relative(check.dir);
     let verdict: string | undefined;
     try {
@@ -70,7 +86,10 @@ function archiveFindings(layout: Layout, settings: ArchiveSettings, now: number)
       findings.push({ class: 'report-without-unreproducible', subject, detail: `${verdict}, with ${reports.join(', ')}` });
     for (const n of BUILD_NUMBERS) {
       const dir = buildDir(check.dir, n);
-      if (!fs.existsSync(path.join(dir, RESULT_MARKER)) || readResultMarker(dir).get('Status') !== 'built') continue;
+      if (!fs.existsSync(path.join(dir, RESULT_MARKER))) continue;
+      if (!fs.existsSync(path.join(dir, BUILD_LOG)))
+        findings.push({ class: 'build-without-log', subject: `${subject}/${buildDirName(n)}`, detail: `a build that ran, no ${BUILD_LOG}` });
+      if (readResultMarker(dir).get('Status') !== 'built') continue;
       if (!listDir(dir).some((d) => d.name.endsWith('.buildinfo')))
         findings.push({ class: 'built-without-buildinfo', subject: `${subject}/${buildDirName(n)}`, detail: 'built, no .buildinfo' });
     }
@@ -86,6 +105,8 @@ export interface CheckInput {
   readonly now: number;
   /** Entries found in two states (spool status' duplicates). */
   readonly duplicates: readonly string[];
+  /** Results and build directories nobody will fetch or finish (what a dry-run reap would remove), with why. */
+  readonly orphans: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
 }
 
 export async function findBreakages(db: SqlSession, input: CheckInput): Promise<Finding[]> {
@@ -125,6 +146,7 @@ export async function findBreakages(db: SqlSession, input: CheckInput): Promise<
       subject: `${r.suite}/${r.architecture}/${r.name}`,
       detail: 'a verdict for a package the catalogue no longer has',
     });
+  for (const orphan of input.orphans) findings.push({ class: 'orphan-build-directory', subject: orphan.path, detail: `${orphan.reason}: reap removes it` });
   for (const duplicate of input.duplicates) findings.push({ class: 'entry-in-two-states', subject: duplicate, detail: 'a crash leftover: reap resolves it' });
   return findings;
 }

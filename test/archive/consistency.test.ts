@@ -62,6 +62,11 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
     const edited = path.join(s.root, 'archive/bookworm/amd64/wobbly/1.0/2026-11-02T00-00-00-000Z');
     fs.mkdirSync(edited, { recursive: true });
     fs.writeFileSync(path.join(edited, 'verdict'), 'Source: wobbly\nVerdict: fine\n'); // unreadable-verdict
+    const removing = path.join(s.root, 'archive/bookworm/amd64/steady/1.0/.removing-2026-10-01T00-00-00-000Z');
+    fs.mkdirSync(path.join(removing, 'build1'), { recursive: true }); // half-removed-check
+    fs.rmSync(path.join(wobbly, 'build2', 'build.log.gz')); // build-without-log
+    const orphan = s.layout.resultsPath('node9', id('orphan'));
+    fs.mkdirSync(orphan, { recursive: true }); // orphan-build-directory: results without a marker, nobody's
     writeEntry(s.layout, SCHEDULED, id('twice'));
     writeEntry(s.layout, FAILED, id('twice')); // entry-in-two-states
 
@@ -77,7 +82,7 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
     const dashboard = await run('--json', 'dashboard');
     assert.equal(dashboard.status, 0, dashboard.stderr);
     const index = fs.readFileSync(path.join(s.root, 'dashboard', 'index.html'), 'utf8');
-    assert.match(index, /<span class="finding-count">9<\/span> findings/, 'the dashboard shows what the last check found');
+    assert.match(index, new RegExp(`<span class="finding-count">${FINDING_CLASSES.length}</span> findings`), 'the dashboard shows what the last check found');
     for (const c of FINDING_CLASSES) assert.ok(index.includes(`<td>${c}</td>`), `${c} on the dashboard`);
 
     const repaired = await run('--json', 'check', '--repair');
@@ -86,5 +91,7 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
     assert.deepEqual(after.repaired.map((f) => f.class).sort(), [...REPAIRABLE].sort());
     assert.deepEqual(after.findings.map((f) => f.class).sort(), FINDING_CLASSES.filter((c) => !REPAIRABLE.includes(c)).sort());
     assert.equal(fs.existsSync(dead), false);
+    assert.equal(fs.existsSync(removing), false, 'the half-removed check is removed');
+    assert.equal(fs.existsSync(orphan), false, 'the orphan results directory is reaped');
   });
 });

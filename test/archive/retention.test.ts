@@ -71,6 +71,14 @@ describe('archive prune', () => {
       fs.readdirSync(versionDir).some((n) => n.startsWith('.removing-')),
       'renamed aside, not half-removed in place',
     );
+    const checked = cli(s.root, ['--json', 'check']);
+    assert.equal(checked.status, 1, checked.stderr);
+    const findings = fromJson<{ findings: Array<{ class: string; subject: string }> }>(checked.stdout).findings;
+    assert.deepEqual(
+      findings.filter((f) => f.class === 'half-removed-check').map((f) => path.basename(f.subject)),
+      fs.readdirSync(versionDir).filter((n) => n.startsWith('.removing-')),
+      'check names it (and --repair removes it)',
+    );
     const again = cli(s.root, ['--json', 'archive', 'prune']);
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(fs.readdirSync(versionDir), [path.basename(latest)]);
