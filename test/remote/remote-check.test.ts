@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Layout } from '../../src/spool/layout.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
-import { CLI, PROJECT, census, cliAsync, sandbox } from '../helpers/spool.js';
+import { CLI, PROJECT, census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
 import type { TamperMode } from '../helpers/tampering-node.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { until } from '../helpers/until.js';
@@ -24,11 +24,14 @@ type ConfigFile = { nodes: Record<string, Record<string, unknown>>; thresholds?:
 
 let mirror: Mirror;
 const nodes: TestSshd[] = [];
+/** `held` builds until this file exists: a build the test keeps running as long as it needs, whatever the load. */
+const HOLD_RELEASE = path.join(tempDir('hold'), 'release');
 before(async () => {
   mirror = await startMirror([
     { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
     { name: 'wobbly', version: '1:1.0', build: ['mkdir -p out', 'umask > out/umask', 'hostname > out/hostname'] },
     { name: 'slowish', version: '1.0', build: ['sleep 3.3', 'mkdir -p out', 'echo done > out/data'] },
+    { name: 'held', version: '1.0', build: [`while [ ! -e ${HOLD_RELEASE} ]; do sleep 0.1; done`, 'mkdir -p out', 'echo done > out/data'] },
   ]);
   nodes.push(await startSshd(), await startSshd());
 });
@@ -250,23 +253,24 @@ describe('a check over ssh on two nodes', () => {
 
   it('lets a remote build outlive a SIGKILLed main job: the rerun waits for it (exit 4, Attempt unchanged), then completes once', async () => {
     const main = await mainNode();
-    assert.equal((await main.run('schedule', 'slowish', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    assert.equal((await main.run('schedule', 'held', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const job = spawn(process.execPath, [CLI, '--root', main.root, '--config', path.join(main.dir, 'repro-spool.json'), 'build', '--job', 'job1'], {
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => job.on('exit', resolve));
-    const pending = path.join(main.roots[0]!.root, 'reproducible-builds/pending/bookworm/amd64/slowish/1.0');
+    const pending = path.join(main.roots[0]!.root, 'reproducible-builds/pending/bookworm/amd64/held/1.0');
     await until(() => fs.existsSync(pending), 'build 1 started on node1');
     job.kill('SIGKILL');
     await exited;
     assert.equal((await main.run('reap')).status, 0);
-    const scheduled = path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/slowish/1.0');
+    const scheduled = path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/held/1.0');
     const attempt = () => /^Attempt: ([0-9]+)$/m.exec(fs.readFileSync(scheduled, 'utf8'))?.[1];
     assert.equal(attempt(), '2', 'the dead job counts as an attempt');
     const busy = await main.run('build', '--job', 'job1');
     assert.equal(busy.status, 4, busy.stderr);
     assert.match(busy.stderr, /node1 is still building a copy of this entry/);
     assert.equal(attempt(), '2', 'waiting for the orphan is not an attempt');
+    fs.writeFileSync(HOLD_RELEASE, '');
     await until(() => !fs.existsSync(pending), 'the orphaned build 1 finished on node1');
     await assertRerunChecksOnce(main);
   });
