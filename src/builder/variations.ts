@@ -11,6 +11,8 @@ export interface VariationRow {
   readonly name: string;
   readonly first: string;
   readonly second: string;
+  /** How the builders apply it. */
+  readonly applied: string;
 }
 
 export const DEFAULT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
@@ -38,23 +40,108 @@ const BUILD_USERS: Record<BuildNumber, BuildUser> = {
   2: { name: 'pbuilder2', uid: 2222, gid: 2222 },
 };
 
-export function variationTable(arch: string, cpus = os.cpus().length): VariationRow[] {
-  return [
-    { name: 'TERM, COLUMNS', first: 'unset', second: 'linux, 77' },
-    { name: 'SHELL', first: '/bin/sh', second: '/bin/bash' },
-    { name: 'TZ', first: 'Etc/GMT+12', second: 'Etc/GMT-14' },
-    { name: 'LANG, LC_ALL, LANGUAGE', first: 'C, unset, en_US:en', second: `${secondLocale(arch)}, ${secondLocale(arch)}, ${secondLocale(arch).slice(0, 2)}` },
-    { name: 'HOME', first: '/nonexistent/first-build', second: '/nonexistent/second-build' },
-    { name: 'PATH, CAPTURE_ENVIRONMENT', first: 'default, unset', second: `default:${CAPTURE_PATH}, set` },
-    { name: 'umask', first: '0022', second: '0002' },
-    { name: 'hostname, domainname', first: "the node's", second: 'i-capture-the-hostname, i-capture-the-domainname' },
-    { name: 'build path', first: '…/1st/$PKG-$VERSION', second: '…/2/$PKG-$VERSION/2nd' },
-    { name: 'DEB_BUILD_OPTIONS parallel, nice', first: `parallel=${cpus}, 10`, second: `parallel=${cpus + 1}, 11` },
-    { name: 'build user (name, uid, gid)', first: userText(BUILD_USERS[1]), second: userText(BUILD_USERS[2]) },
-    { name: 'kernel personality (uname -r)', first: "the node's", second: '2.6.x (setarch --uname-2.6)' },
-    { name: 'clock', first: 'now', second: "+398 days: faketime, or the node's own clock run ahead (per node)" },
-    { name: 'disorderfs', first: 'off', second: `shuffled directory entries (not applied: ${DISORDERFS_SKIPPED})` },
-  ];
+/** What a build's values depend on: its architecture and the CPU count of the node that runs it (unknown where no node is in view). */
+export interface BuildContext {
+  readonly arch: string;
+  readonly cpus: number | undefined;
+}
+
+/**
+ * One variation, declared once: `give` is what build 1 and build 2 get (a part of their
+ * profile, which every builder applies), and `show` reads that part back for the table
+ * the dashboard and `show` print. A variation added here is applied and shown.
+ */
+interface Variation {
+  readonly name: string;
+  /** How the builders apply it. */
+  readonly applied: string;
+  give(n: BuildNumber, ctx: BuildContext): ProfilePart;
+  show(profile: BuildProfile, n: BuildNumber, ctx: BuildContext): string;
+}
+
+type ProfilePart = Partial<Omit<BuildProfile, 'env'>> & { readonly env?: Readonly<Record<string, string>> };
+
+/** The environment variables a row sets, shown in its order, 'unset' for one a build does not get. */
+function environment(name: string, values: (n: BuildNumber, ctx: BuildContext) => Readonly<Record<string, string | undefined>>): Variation {
+  const vars = name.split(', ');
+  const set = (n: BuildNumber, ctx: BuildContext) =>
+    Object.fromEntries(Object.entries(values(n, ctx)).filter((pair): pair is [string, string] => pair[1] !== undefined));
+  return {
+    name,
+    applied: 'environment',
+    give: (n, ctx) => ({ env: set(n, ctx) }),
+    show: (profile) => vars.map((v) => profile.env[v] ?? 'unset').join(', '),
+  };
+}
+
+const perBuild =
+  <T>(first: T, second: T) =>
+  (n: BuildNumber) =>
+    n === 1 ? first : second;
+
+export const VARIATIONS: readonly Variation[] = [
+  environment('TERM, COLUMNS', perBuild({}, { TERM: 'linux', COLUMNS: '77' })),
+  environment('SHELL', perBuild({ SHELL: '/bin/sh' }, { SHELL: '/bin/bash' })),
+  environment('TZ', perBuild({ TZ: 'Etc/GMT+12' }, { TZ: 'Etc/GMT-14' })),
+  environment('LANG, LC_ALL, LANGUAGE', (n, { arch }) =>
+    n === 1 ? { LANG: 'C', LANGUAGE: 'en_US:en' } : { LANG: secondLocale(arch), LC_ALL: secondLocale(arch), LANGUAGE: secondLocale(arch).slice(0, 2) },
+  ),
+  environment('HOME', perBuild({ HOME: '/nonexistent/first-build' }, { HOME: '/nonexistent/second-build' })),
+  environment(
+    'PATH, CAPTURE_ENVIRONMENT',
+    perBuild({ PATH: DEFAULT_PATH }, { PATH: `${DEFAULT_PATH}:${CAPTURE_PATH}`, CAPTURE_ENVIRONMENT: 'I capture the environment' }),
+  ),
+  {
+    name: 'DEB_BUILD_OPTIONS parallel',
+    applied: 'environment',
+    // The count is the building node's: build 2 gets one more than its node has.
+    give: (n, { cpus }) => ({ env: { DEB_BUILD_OPTIONS: `parallel=${(cpus ?? 1) + (n === 1 ? 0 : 1)}` } }),
+    show: (profile, n, { cpus }) => (cpus === undefined ? `parallel=the node's CPU count${n === 1 ? '' : ' + 1'}` : (profile.env.DEB_BUILD_OPTIONS ?? 'unset')),
+  },
+  { name: 'nice', applied: 'nice -n', give: perBuild({ nice: 10 }, { nice: 11 }), show: (p) => String(p.nice) },
+  { name: 'umask', applied: 'umask in the build shell', give: perBuild({ umask: '0022' }, { umask: '0002' }), show: (p) => p.umask },
+  {
+    name: 'hostname, domainname',
+    applied: 'a UTS namespace',
+    give: perBuild({}, { hostname: 'i-capture-the-hostname', domainname: 'i-capture-the-domainname' }),
+    show: (p) => (p.hostname === undefined ? "the node's" : `${p.hostname}, ${p.domainname}`),
+  },
+  {
+    name: 'build path',
+    applied: 'the source tree unpacked there',
+    give: perBuild<ProfilePart>(
+      { sourceDir: (base, pkg, version) => `${base}/1st/${pkg}-${version}` },
+      { sourceDir: (base, pkg, version) => `${base}/2/${pkg}-${version}/2nd` },
+    ),
+    show: (p) => p.sourceDir('…', '$PKG', '$VERSION'),
+  },
+  { name: 'build user (name, uid, gid)', applied: 'setpriv in the chroot', give: (n) => ({ user: BUILD_USERS[n] }), show: (p) => userText(p.user) },
+  {
+    name: 'kernel personality (uname -r)',
+    applied: 'setarch --uname-2.6',
+    give: perBuild({ uname26: false }, { uname26: true }),
+    show: (p) => (p.uname26 ? '2.6.x (setarch --uname-2.6)' : "the node's"),
+  },
+  {
+    name: 'clock',
+    applied: "faketime, or the node's own clock",
+    give: perBuild({}, { faketime: '+398d' }),
+    show: (p) => (p.faketime === undefined ? 'now' : `+398 days: faketime, or the node's own clock run ahead (per node)`),
+  },
+  {
+    name: 'disorderfs',
+    applied: 'a FUSE mount over the build tree',
+    give: perBuild({ disorderfs: false }, { disorderfs: true }),
+    show: (p) => (p.disorderfs ? `shuffled directory entries (not applied: ${DISORDERFS_SKIPPED})` : 'off'),
+  },
+];
+
+/** The table of what differs, derived from the profiles: `cpus` the nodes' CPU counts where known. */
+export function variationTable(arch: string, cpus: { readonly first?: number; readonly second?: number } = {}): VariationRow[] {
+  const first = { arch, cpus: cpus.first };
+  const second = { arch, cpus: cpus.second };
+  const [one, two] = [profileOf(1, first), profileOf(2, second)];
+  return VARIATIONS.map((v) => ({ name: v.name, first: v.show(one, 1, first), second: v.show(two, 2, second), applied: v.applied }));
 }
 
 function userText(user: BuildUser): string {
@@ -86,49 +173,13 @@ export interface BuildProfile {
   sourceDir(base: string, pkg: string, upstreamVersion: string): string;
 }
 
+/** Everything build n applies on a node with `cpus` CPUs: the variations' parts together. */
 export function buildProfile(build: BuildNumber, arch: string, cpus = os.cpus().length): BuildProfile {
-  if (build === 1) {
-    return {
-      env: {
-        SHELL: '/bin/sh',
-        TZ: 'Etc/GMT+12',
-        LANG: 'C',
-        LANGUAGE: 'en_US:en',
-        HOME: '/nonexistent/first-build',
-        PATH: DEFAULT_PATH,
-        DEB_BUILD_OPTIONS: `parallel=${cpus}`,
-      },
-      umask: '0022',
-      nice: 10,
-      disorderfs: false,
-      user: BUILD_USERS[1],
-      uname26: false,
-      sourceDir: (base, pkg, version) => `${base}/1st/${pkg}-${version}`,
-    };
-  }
-  const locale = secondLocale(arch);
-  return {
-    env: {
-      TERM: 'linux',
-      COLUMNS: '77',
-      SHELL: '/bin/bash',
-      TZ: 'Etc/GMT-14',
-      LANG: locale,
-      LC_ALL: locale,
-      LANGUAGE: locale.slice(0, 2),
-      HOME: '/nonexistent/second-build',
-      PATH: `${DEFAULT_PATH}:${CAPTURE_PATH}`,
-      CAPTURE_ENVIRONMENT: 'I capture the environment',
-      DEB_BUILD_OPTIONS: `parallel=${cpus + 1}`,
-    },
-    umask: '0002',
-    hostname: 'i-capture-the-hostname',
-    domainname: 'i-capture-the-domainname',
-    nice: 11,
-    faketime: '+398d',
-    disorderfs: true,
-    user: BUILD_USERS[2],
-    uname26: true,
-    sourceDir: (base, pkg, version) => `${base}/2/${pkg}-${version}/2nd`,
-  };
+  return profileOf(build, { arch, cpus });
+}
+
+function profileOf(n: BuildNumber, ctx: BuildContext): BuildProfile {
+  const parts = VARIATIONS.map((v) => v.give(n, ctx));
+  const profile = Object.assign({ disorderfs: false, uname26: false }, ...parts) as BuildProfile;
+  return { ...profile, env: Object.assign({}, ...parts.map((p) => p.env ?? {})) as Record<string, string> };
 }

@@ -21,9 +21,9 @@ const NOT_ENVIRONMENT = /^SPOOL_/;
 export function variationsSection(pairs: readonly NodePair[], info: InfoByNode): Html {
   const arches = [...new Set(pairs.map((p) => p.arch))];
   const tables = arches.map((arch) => {
-    const rows = variationTable(arch).map((v) => html`<tr><td>${v.name}</td><td>${v.first}</td><td>${v.second}</td></tr>`);
+    const rows = variationTable(arch).map((v) => html`<tr><td>${v.name}</td><td>${v.first}</td><td>${v.second}</td><td class="muted">${v.applied}</td></tr>`);
     return html`<table class="variations" data-arch="${arch}"><caption>varied by the builder (${arch})</caption><tr><th>variation</th><th>1st build</th>
-<th>2nd build</th></tr>${rows}</table>`;
+<th>2nd build</th><th>applied by</th></tr>${rows}</table>`;
   });
   return html`<h2 id="variations">What differs between the 1st and 2nd build</h2>${tables}${pairs.map((p) => pairTable(p, info))}`;
 }
