@@ -38,7 +38,7 @@ import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
 import { type GroupResult, type Spawner, runInGroup } from '../process/group.js';
 import { logTail } from './log-follower.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
-import { type BuildProfile, DISORDERFS_SKIPPED, buildProfile, profileVariations } from './variations.js';
+import { type BuildProfile, buildProfile, recordedVariations } from './variations.js';
 
 export interface ChrootSettings {
   /** Where the base chroot tarballs are. */
@@ -268,13 +268,7 @@ async function buildInChroot(
   });
   const applied = Stanza.of([
     ...result.applied,
-    ...profileVariations(profile),
-    ['hostname', profile.hostname === undefined ? undefined : `${profile.hostname}, ${profile.domainname}`],
-    ['Build-User', `${profile.user.name} (uid ${profile.user.uid}, gid ${profile.user.gid})`],
-    ['Kernel', profile.uname26 ? 'uname -r 2.6.x (setarch --uname-2.6)' : "the node's"],
-    ['Clock', clockApplied(profile, places.clock)],
-    ['disorderfs', profile.disorderfs ? `skipped: ${DISORDERFS_SKIPPED}` : undefined],
-    ['Build-Path', profile.sourceDir('/build', entry.id.pkg, upstream)],
+    ...recordedVariations(profile, { skipped: {}, clock: clockApplied(profile, places.clock), buildPath: profile.sourceDir('/build', entry.id.pkg, upstream) }),
   ]);
   const { verdict, run } = result;
   if (run.timedOut) return { status: 'timeout', exitCode: run.exitCode, files: {}, applied };
@@ -356,11 +350,13 @@ async function buildOnHost(
     const unmet = /Unmet build dependencies: (.+)$/m.exec(fs.readFileSync(logFile, 'utf8'))?.[1]?.trim();
     return { ...failed('depwait', deps), unsatisfiable: unmet };
   }
-  const { command, args, applied } = buildCommand(profile, fakedClock(profile, clock));
+  const { command, args, skipped } = buildCommand(profile, fakedClock(profile, clock));
   faultPoint('build:before-dpkg-buildpackage');
   const build = await step(command, args, sourceDir, { ...profile.env });
-  const variations = Stanza.of([['Builder', 'host (no isolation: development only)'], ...applied.map((a) => [a.name, a.value] as const)]);
-  variations.set('Build-Path', path.relative(workdir, sourceDir));
+  const variations = Stanza.of([
+    ['Builder', 'host (no isolation: development only)'],
+    ...recordedVariations(profile, { skipped, clock: clockApplied(profile, clock), buildPath: path.relative(workdir, sourceDir) }),
+  ]);
   if (build.timedOut || build.exitCode !== 0) return { ...failed('FTBFS', build), applied: variations };
   return { status: 'built', exitCode: 0, files: buildOutputs(path.dirname(sourceDir)), applied: variations };
 }

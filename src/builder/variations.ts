@@ -51,18 +51,33 @@ export interface BuildContext {
  * profile, which every builder applies), and `show` reads that part back for the table
  * the dashboard and `show` print. A variation added here is applied and shown.
  */
-interface Variation {
-  readonly name: string;
+interface Variation<Name extends string = string> {
+  readonly name: Name;
   /** How the builders apply it. */
   readonly applied: string;
   give(n: BuildNumber, ctx: BuildContext): ProfilePart;
   show(profile: BuildProfile, n: BuildNumber, ctx: BuildContext): string;
+  /** Its lines in the results' `variations` file: what this build applied. */
+  record(profile: BuildProfile, ctx: RecordContext): ReadonlyArray<readonly [field: string, value: string | undefined]>;
+}
+
+/** What a builder tells the `variations` file beyond the profile. */
+export interface RecordContext {
+  /** Variations this builder could not apply here, with why. */
+  readonly skipped: Partial<Readonly<Record<VariationName, string>>>;
+  /** How the clock of this build was moved (it depends on the node's clock mode). */
+  readonly clock: string | undefined;
+  /** Where the tree was built, as this builder names it. */
+  readonly buildPath: string;
 }
 
 type ProfilePart = Partial<Omit<BuildProfile, 'env'>> & { readonly env?: Readonly<Record<string, string>> };
 
 /** The environment variables a row sets, shown in its order, 'unset' for one a build does not get. */
-function environment(name: string, values: (n: BuildNumber, ctx: BuildContext) => Readonly<Record<string, string | undefined>>): Variation {
+function environment<Name extends string>(
+  name: Name,
+  values: (n: BuildNumber, ctx: BuildContext) => Readonly<Record<string, string | undefined>>,
+): Variation<Name> {
   const vars = name.split(', ');
   const set = (n: BuildNumber, ctx: BuildContext) =>
     Object.fromEntries(Object.entries(values(n, ctx)).filter((pair): pair is [string, string] => pair[1] !== undefined));
@@ -71,6 +86,7 @@ function environment(name: string, values: (n: BuildNumber, ctx: BuildContext) =
     applied: 'environment',
     give: (n, ctx) => ({ env: set(n, ctx) }),
     show: (profile) => vars.map((v) => profile.env[v] ?? 'unset').join(', '),
+    record: (profile) => vars.map((v) => [v, profile.env[v]] as const),
   };
 }
 
@@ -79,7 +95,7 @@ const perBuild =
   (n: BuildNumber) =>
     n === 1 ? first : second;
 
-export const VARIATIONS: readonly Variation[] = [
+export const VARIATIONS = [
   environment('TERM, COLUMNS', perBuild({}, { TERM: 'linux', COLUMNS: '77' })),
   environment('SHELL', perBuild({ SHELL: '/bin/sh' }, { SHELL: '/bin/bash' })),
   environment('TZ', perBuild({ TZ: 'Etc/GMT+12' }, { TZ: 'Etc/GMT-14' })),
@@ -97,14 +113,22 @@ export const VARIATIONS: readonly Variation[] = [
     // The count is the building node's: build 2 gets one more than its node has.
     give: (n, { cpus }) => ({ env: { DEB_BUILD_OPTIONS: `parallel=${(cpus ?? 1) + (n === 1 ? 0 : 1)}` } }),
     show: (profile, n, { cpus }) => (cpus === undefined ? `parallel=the node's CPU count${n === 1 ? '' : ' + 1'}` : (profile.env.DEB_BUILD_OPTIONS ?? 'unset')),
+    record: (profile) => [['DEB_BUILD_OPTIONS', profile.env.DEB_BUILD_OPTIONS]],
   },
-  { name: 'nice', applied: 'nice -n', give: perBuild({ nice: 10 }, { nice: 11 }), show: (p) => String(p.nice) },
-  { name: 'umask', applied: 'umask in the build shell', give: perBuild({ umask: '0022' }, { umask: '0002' }), show: (p) => p.umask },
+  { name: 'nice', applied: 'nice -n', give: perBuild({ nice: 10 }, { nice: 11 }), show: (p) => String(p.nice), record: (p) => [['nice', String(p.nice)]] },
+  {
+    name: 'umask',
+    applied: 'umask in the build shell',
+    give: perBuild({ umask: '0022' }, { umask: '0002' }),
+    show: (p) => p.umask,
+    record: (p) => [['umask', p.umask]],
+  },
   {
     name: 'hostname, domainname',
     applied: 'a UTS namespace',
     give: perBuild({}, { hostname: 'i-capture-the-hostname', domainname: 'i-capture-the-domainname' }),
     show: (p) => (p.hostname === undefined ? "the node's" : `${p.hostname}, ${p.domainname}`),
+    record: (p) => [['hostname', p.hostname === undefined ? undefined : `${p.hostname}, ${p.domainname}`]],
   },
   {
     name: 'build path',
@@ -114,27 +138,38 @@ export const VARIATIONS: readonly Variation[] = [
       { sourceDir: (base, pkg, version) => `${base}/2/${pkg}-${version}/2nd` },
     ),
     show: (p) => p.sourceDir('…', '$PKG', '$VERSION'),
+    record: (_p, ctx) => [['Build-Path', ctx.buildPath]],
   },
-  { name: 'build user (name, uid, gid)', applied: 'setpriv in the chroot', give: (n) => ({ user: BUILD_USERS[n] }), show: (p) => userText(p.user) },
+  {
+    name: 'build user (name, uid, gid)',
+    applied: 'setpriv in the chroot',
+    give: (n) => ({ user: BUILD_USERS[n] }),
+    show: (p) => userText(p.user),
+    record: (p) => [['Build-User', `${p.user.name} (uid ${p.user.uid}, gid ${p.user.gid})`]],
+  },
   {
     name: 'kernel personality (uname -r)',
     applied: 'setarch --uname-2.6',
     give: perBuild({ uname26: false }, { uname26: true }),
     show: (p) => (p.uname26 ? '2.6.x (setarch --uname-2.6)' : "the node's"),
+    record: (p) => [['Kernel', p.uname26 ? 'uname -r 2.6.x (setarch --uname-2.6)' : "the node's"]],
   },
   {
     name: 'clock',
     applied: "faketime, or the node's own clock",
     give: perBuild({}, { faketime: '+398d' }),
     show: (p) => (p.faketime === undefined ? 'now' : `+398 days: faketime, or the node's own clock run ahead (per node)`),
+    record: (_p, ctx) => [['Clock', ctx.clock]],
   },
   {
     name: 'disorderfs',
     applied: 'a FUSE mount over the build tree',
     give: perBuild({ disorderfs: false }, { disorderfs: true }),
     show: (p) => (p.disorderfs ? `shuffled directory entries (not applied: ${DISORDERFS_SKIPPED})` : 'off'),
+    record: (p) => [['disorderfs', p.disorderfs ? `skipped: ${DISORDERFS_SKIPPED}` : undefined]],
   },
-];
+] as const satisfies readonly Variation[];
+export type VariationName = (typeof VARIATIONS)[number]['name'];
 
 /** The table of what differs, derived from the profiles: `cpus` the nodes' CPU counts where known. */
 export function variationTable(arch: string, cpus: { readonly first?: number; readonly second?: number } = {}): VariationRow[] {
@@ -151,9 +186,12 @@ function userText(user: BuildUser): string {
 /** Why build 2 runs without disorderfs (measured: see README.md, "Builds and verdicts"). */
 export const DISORDERFS_SKIPPED = "FUSE is not usable inside the build's user namespace: the chroot has no /dev/fuse and the host's is root-only (0600)";
 
-/** What every builder applies of a profile the same way, as the results' `variations` record it: the environment, umask and nice level. */
-export function profileVariations(profile: BuildProfile): Array<[string, string]> {
-  return [...Object.entries(profile.env), ['umask', profile.umask], ['nice', String(profile.nice)]];
+/** The results' `variations` lines of a build: each row's, or `skipped: why` where this builder could not apply it. */
+export function recordedVariations(profile: BuildProfile, ctx: RecordContext): Array<[string, string]> {
+  return VARIATIONS.flatMap((v: Variation<VariationName>) => {
+    const why = ctx.skipped[v.name];
+    return v.record(profile, ctx).flatMap(([field, value]): Array<[string, string]> => (value === undefined ? [] : [[field, why ? `skipped: ${why}` : value]]));
+  });
 }
 
 /** Everything the builder applies for one build. */
@@ -179,7 +217,7 @@ export function buildProfile(build: BuildNumber, arch: string, cpus = os.cpus().
 }
 
 function profileOf(n: BuildNumber, ctx: BuildContext): BuildProfile {
-  const parts = VARIATIONS.map((v) => v.give(n, ctx));
+  const parts: ProfilePart[] = VARIATIONS.map((v: Variation<VariationName>) => v.give(n, ctx));
   const profile = Object.assign({ disorderfs: false, uname26: false }, ...parts) as BuildProfile;
   return { ...profile, env: Object.assign({}, ...parts.map((p) => p.env ?? {})) as Record<string, string> };
 }

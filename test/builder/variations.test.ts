@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { wrapperScript } from '../../src/builder/sbuild/scripts.js';
-import { DEFAULT_PATH, VARIATIONS, buildProfile, variationTable } from '../../src/builder/variations.js';
+import { DEFAULT_PATH, VARIATIONS, buildProfile, recordedVariations, variationTable } from '../../src/builder/variations.js';
 import { BUILD_NUMBERS } from '../../src/spool/build-status.js';
 
 describe('the variations, declared once', () => {
@@ -77,5 +77,23 @@ describe('the variations, declared once', () => {
       assert.equal(script.includes(`hostname 'i-capture-the-hostname'`), n === 2);
       assert.equal(script.includes(`faketime -f '+398d'`), n === 2);
     }
+  });
+
+  it("write each build's lines of the results' variations file, and say skipped where a builder could not apply one", () => {
+    const profile = buildProfile(2, 'amd64', 4);
+    const lines = new Map(recordedVariations(profile, { skipped: {}, clock: 'faketime +398d', buildPath: '/build/2/hello-2.10/2nd' }));
+    assert.equal(lines.get('umask'), '0002');
+    assert.equal(lines.get('TERM'), 'linux');
+    assert.equal(lines.get('DEB_BUILD_OPTIONS'), 'parallel=5');
+    assert.equal(lines.get('Build-User'), 'pbuilder2 (uid 2222, gid 2222)');
+    assert.equal(lines.get('Clock'), 'faketime +398d');
+    assert.equal(lines.get('Build-Path'), '/build/2/hello-2.10/2nd');
+    assert.match(lines.get('disorderfs')!, /^skipped: FUSE/);
+    const host = new Map(recordedVariations(profile, { skipped: { 'hostname, domainname': 'unshare --uts needs root' }, clock: 'off', buildPath: '2/x' }));
+    assert.equal(host.get('hostname'), 'skipped: unshare --uts needs root');
+    assert.equal(host.get('Clock'), 'off');
+    const one = new Map(recordedVariations(buildProfile(1, 'amd64', 4), { skipped: {}, clock: undefined, buildPath: '1st/x' }));
+    assert.equal(one.has('TERM'), false, 'a variable build 1 does not get is not written');
+    assert.equal(one.has('hostname'), false);
   });
 });
