@@ -13,8 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError } from '../errors.js';
-import { fsyncDir, tempOwner, tempPath } from '../durable/atomic.js';
-import { processStart } from '../durable/process-identity.js';
+import { fsyncDir, isDeadTemp, tempPath } from '../durable/atomic.js';
 import { holdSingletonLock } from '../spool/singleton-lock.js';
 import type { Spool } from '../spool/spool.js';
 import { secondLocales } from '../builder/variations.js';
@@ -101,7 +100,6 @@ export async function createChroot(spool: Spool, settings: CreateSettings): Prom
 /** Temps (and their logs) of creators that are gone: a crash mid-create. */
 function removeDeadTemps(dir: string): void {
   for (const name of fs.readdirSync(dir)) {
-    const owner = tempOwner(name.replace(/\.log$/, ''));
-    if (owner && processStart(owner.pid) !== owner.pidStart) fs.rmSync(path.join(dir, name), { force: true });
+    if (isDeadTemp(name.replace(/\.log$/, ''))) fs.rmSync(path.join(dir, name), { force: true });
   }
 }

@@ -39,7 +39,8 @@ import { indexBody } from './index-page.js';
 import { readFindings } from '../archive/consistency.js';
 import { listBody, listPath } from './list-page.js';
 import { type PackageSource, packageBody } from './package-page.js';
-import { type PagesWritten, openPackagePages, writePage } from './pages-writer.js';
+import { type PagesWritten, openPackagePages } from './pages-writer.js';
+import { publishFile, removeDeadTemps } from '../durable/publish.js';
 import { type SuiteArch, suiteOverview } from './stats.js';
 import type { NodePair } from './variations-view.js';
 
@@ -92,6 +93,7 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
     const packagesDir = path.join(outDir, 'packages');
     ensureDirInside(path.dirname(outDir), packagesDir);
 
+    removeDeadTemps(outDir);
     const catalogue = await catalogueSizes(db);
     const verdicts = await latestVerdictCounts(db);
     const tested = [...new Map(verdicts.map((v) => [suiteArchKey(v), { suite: v.suite, architecture: v.architecture }])).values()];
@@ -112,10 +114,10 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
       now: main.clock.now(),
       consistency: readFindings(main.layout),
     });
-    writePage(index, page('repro-spool dashboard', body, generatedAt));
+    await publishFile(index, page('repro-spool dashboard', body, generatedAt));
     const queued = queuedEntries(main);
     const now = main.clock.now();
-    writePage(
+    await publishFile(
       path.join(outDir, QUEUE_PAGE),
       page(
         'repro-spool queue',
@@ -183,7 +185,7 @@ async function writePackagePages(
       );
     }
   }
-  return { written: pages.finish(), checks: [...perPackage.values()].reduce((sum, p) => sum + p.checks, 0) };
+  return { written: await pages.finish(), checks: [...perPackage.values()].reduce((sum, p) => sum + p.checks, 0) };
 }
 
 /** Names in chunks of at most CHECKS_PER_RENDER checks (a package with more is a chunk of its own). */
@@ -236,7 +238,8 @@ async function writeLists(db: SqlSession, outDir: string, tested: readonly Suite
     for (const [verdict, packages] of byVerdict) {
       const file = path.join(outDir, listPath(suite, architecture, verdict));
       ensureDirInside(outDir, path.dirname(file));
-      writePage(file, page(`${suite}/${architecture} ${verdict}`, listBody(suite, architecture, verdict, packages, latest.length), generatedAt));
+      removeDeadTemps(path.dirname(file));
+      await publishFile(file, page(`${suite}/${architecture} ${verdict}`, listBody(suite, architecture, verdict, packages, latest.length), generatedAt));
       written.add(file);
     }
   }

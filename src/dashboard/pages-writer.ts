@@ -2,7 +2,7 @@
  * Package pages are rewritten only when what they show changed: a manifest beside them
  * keeps each page's signature (its verdicts, its place in the spool, its archived checks,
  * and the page format), so regenerating after a few new verdicts writes a few files, not
- * one per package. Writes go to a temp name and are renamed, many at once (small-file
+ * one per package. Pages are published (durable/publish.ts), many at once (small-file
  * writes wait on the disk, not the CPU); a corrupt or missing manifest just means every
  * page is written again.
  */
@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError, errnoCode, quoteValue } from '../errors.js';
+import { publishFile, removeDeadTemps } from '../durable/publish.js';
 import { isPackageName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
 
@@ -34,10 +35,11 @@ export interface PackagePages {
   due(pages: readonly PageSignature[]): PageSignature[];
   write(pages: readonly { readonly name: string; readonly text: string }[]): Promise<void>;
   /** Removes the pages of packages no batch had, and keeps the signatures for the next run. */
-  finish(): PagesWritten & { readonly total: number };
+  finish(): Promise<PagesWritten & { readonly total: number }>;
 }
 
 export function openPackagePages(dir: string, format: string): PackagePages {
+  removeDeadTemps(dir);
   const before = readManifest(dir, format);
   const present = new Set(
     listDir(dir)
@@ -64,29 +66,19 @@ export function openPackagePages(dir: string, format: string): PackagePages {
           // A name from reproducible.db becomes a file name only if it is a package name (no '/', no '..').
           if (!isPackageName(page.name))
             throw new SpoolError('integrity', `reproducible.db holds the package name ${quoteValue(page.name)}: no page is written for it`);
-          const file = path.join(dir, `${page.name}.html`);
-          const temp = `${file}.${process.pid}.tmp`;
-          await fs.promises.writeFile(temp, page.text);
-          await fs.promises.rename(temp, file);
+          await publishFile(path.join(dir, `${page.name}.html`), page.text);
         }
       };
       await Promise.all(Array.from({ length: PARALLEL_WRITES }, worker));
       written += pages.length;
     },
-    finish: () => {
+    finish: async () => {
       const stale = [...present].filter((name) => !signatures.has(name));
       for (const name of stale) fs.rmSync(path.join(dir, `${name}.html`), { force: true });
-      writePage(path.join(dir, MANIFEST), JSON.stringify({ format, pages: Object.fromEntries(signatures) }));
+      await publishFile(path.join(dir, MANIFEST), JSON.stringify({ format, pages: Object.fromEntries(signatures) }));
       return { written, unchanged, removed: stale.length, total: signatures.size };
     },
   };
-}
-
-/** One file of the site, replaced whole (temp beside it, then rename); not fsynced: the site is derived data. */
-export function writePage(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text);
-  fs.renameSync(temp, file);
 }
 
 function readManifest(dir: string, format: string): Map<string, string> {

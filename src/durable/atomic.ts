@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SpoolError, TargetExistsError, errnoCode } from '../errors.js';
 import { faultPoint } from './fault.js';
-import { ownStart } from './process-identity.js';
+import { ownStart, processStart } from './process-identity.js';
 
 /** Where writes may go: under root, with temps in tmpDir (same filesystem, so no EXDEV). */
 export interface WriteScope {
@@ -77,6 +77,12 @@ export function tempPath(tmpDir: string, label: string): string {
 export function tempOwner(name: string): { pid: number; pidStart: string } | undefined {
   const match = /^([0-9]+)\.([0-9]+)\.[0-9a-f]{12}\./.exec(name);
   return match ? { pid: Number(match[1]), pidStart: match[2]! } : undefined;
+}
+
+/** Whether name is a temp of ours whose writer is gone (a crash mid-write): safe to remove. */
+export function isDeadTemp(name: string): boolean {
+  const owner = tempOwner(name);
+  return owner !== undefined && processStart(owner.pid) !== owner.pidStart;
 }
 
 /** Creates file (never an existing one) with data, fsynced; on failure (ENOSPC…) nothing is left. */

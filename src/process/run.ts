@@ -24,6 +24,10 @@ export interface QuickRunOptions {
   readonly discardOutput?: boolean;
   /** The environment, when not this process's own (a password for pg_dump stays off the command line). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Read stdin from this open file instead of input (a filter over a file too large to hold: bzip2 of an export). */
+  readonly stdinFd?: number;
+  /** Write stdout to this open file instead of capturing it. */
+  readonly stdoutFd?: number;
 }
 
 export function runQuick(command: string, args: readonly string[], options: QuickRunOptions = {}): QuickRun {
@@ -31,7 +35,7 @@ export function runQuick(command: string, args: readonly string[], options: Quic
     input: options.input,
     timeout: options.timeoutMs,
     maxBuffer: options.maxBytes ?? 64 << 20,
-    stdio: options.discardOutput ? 'ignore' : 'pipe',
+    stdio: options.discardOutput ? 'ignore' : [options.stdinFd ?? 'pipe', options.stdoutFd ?? 'pipe', 'pipe'],
     env: options.env,
   });
   return { exitCode: run.status, stdout: run.stdout ?? Buffer.alloc(0), stderr: run.stderr ?? Buffer.alloc(0), error: run.error };

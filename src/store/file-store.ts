@@ -29,9 +29,8 @@ import type { QuarantinedRecord, Store, StoreSettings } from './store.js';
 import { systemClock } from '../clock.js';
 import { SpoolError, errnoCode } from '../errors.js';
 import { sleep } from '../retry.js';
-import { fsyncDir, replaceFileDurably, tempOwner, tempPath, writeDurable } from '../durable/atomic.js';
+import { fsyncDir, isDeadTemp, replaceFileDurably, tempPath, writeDurable } from '../durable/atomic.js';
 import { faultPoint } from '../durable/fault.js';
-import { processStart } from '../durable/process-identity.js';
 import { openDatabase } from './database.js';
 import { type Generation, Generations } from './generations.js';
 import { applyRecord, parseRecord, type StoreRecord, validateRecord } from './records.js';
@@ -292,8 +291,7 @@ export class FileStore implements Store {
     for (const [dir, keep] of checks) {
       if (!fs.existsSync(dir)) continue;
       for (const name of fs.readdirSync(dir)) {
-        const owner = tempOwner(name);
-        if (owner && keep(name) && processStart(owner.pid) !== owner.pidStart) fs.rmSync(path.join(dir, name), { force: true });
+        if (keep(name) && isDeadTemp(name)) fs.rmSync(path.join(dir, name), { force: true });
       }
     }
   }
