@@ -126,6 +126,13 @@ export function suiteOf(ctx: CommandContext, flag: string | undefined): string {
   return validateName('suite', suite);
 }
 
+/** Where the dashboard and the published files go: --out, else "publish.dir" (relative to the configuration file), else $ROOT/dashboard. */
+export function publishDirOf(ctx: CommandContext, flag: string | undefined): string {
+  if (flag) return path.resolve(flag);
+  const configured = ctx.config.publish.dir;
+  return configured ? path.resolve(ctx.configDir, configured) : path.join(ctx.spool.layout.root, 'dashboard');
+}
+
 /** --arch, else this machine's dpkg architecture. */
 export function archOf(flag: string | undefined): string {
   return validateName('architecture', flag ?? hostArchitecture());

@@ -218,10 +218,26 @@ export function buildProgram(): Command {
         'write the static HTML dashboard (variations, nodes, verdicts over time, durations, recent builds, a page per package) from the ' +
           'spool and reproducible.db',
       )
-      .option('--out <dir>', 'where to write it (default: $ROOT/dashboard)')
+      .option('--out <dir>', 'where to write it (default: "publish.dir" of the configuration, else $ROOT/dashboard)')
       .action(lazy(() => import('./commands/dashboard.js'))),
     'repro-spool dashboard && xdg-open var/workspace/dashboard/index.html',
     '*/15 * * * * repro-spool --config /etc/repro-spool.json dashboard --out /var/www/reproducible',
+  );
+
+  const exporter = program.command('export').description('main: publish the results in the formats of the system this project replaces');
+  withExamples(
+    exporter
+      .command('json')
+      .description(
+        "write reproducible.json (every package's latest verdict per suite and architecture) and reproducible-tracker.json (the tracker suite, " +
+          "one entry per package, as tracker.debian.org reads it), each with its .bz2, in the original's format and status words " +
+          '(README.md, "Published files"); each file is replaced whole, so a reader sees the previous export or this one',
+      )
+      .option('--out <dir>', 'where to write them; outside the root is fine (default: "publish.dir" of the configuration, else $ROOT/dashboard)')
+      .option('--tracker-suite <suite>', 'the suite of reproducible-tracker.json (default: "publish.trackerSuite", else the first of "suites")')
+      .action(lazy(() => import('./commands/export-json.js'))),
+    'repro-spool --root /srv/workspace export json',
+    'repro-spool export json --out /var/www/reproducible --tracker-suite trixie --json',
   );
 
   withExamples(

@@ -126,6 +126,19 @@ export const ConfigSchema = z
     database: z.string().min(1).optional(),
     /** Packages never built ("PKG [SUITE/ARCH ...] # reason" per line); default: $ROOT/blacklist. */
     blacklist: z.string().min(1).optional(),
+    /** export json: where the published files go and which suite the tracker file covers. */
+    publish: z
+      .object({
+        /** Default: the dashboard's directory ($ROOT/dashboard), which links them; relative to this file. */
+        dir: z.string().min(1).optional(),
+        /** The suite of reproducible-tracker.json (the original: testing); default: the first of "suites". */
+        trackerSuite: z
+          .string()
+          .refine((v) => isName('suite', v), { message: 'expected a suite name' })
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     /** schedule --auto: queue caps, re-test and retry ages, per-category limits per run. */
     scheduler: SchedulerSchema.prefault({}),
     thresholds: z

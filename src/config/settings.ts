@@ -83,6 +83,11 @@ export interface HealthSettings {
   readonly recheckMs: number;
 }
 
+export interface PublishSettings {
+  /** bzip2 -9 of one published file: about 10 s for 280,000 rows here. */
+  readonly compressTimeoutMs: number;
+}
+
 /** The chokidar watchers of `status --watch`, `await-result` and `watch`: events are hints, a full rescan runs on a timer too. */
 export interface WatchSettings {
   readonly rescanMs: number;
@@ -102,6 +107,7 @@ export interface Settings {
   readonly health: HealthSettings;
   readonly watch: WatchSettings;
   readonly scheduler: SchedulerSettings;
+  readonly publish: PublishSettings;
 }
 
 /** Not configurable: generous bounds that only a broken or hostile mirror reaches. */
@@ -114,6 +120,8 @@ const REMOTE_MARGIN_SECONDS = 3600;
 const CHROOT_CREATE_TIMEOUT_MS = 3600_000;
 /** node-information's whole output stays well under this; a build's answer is one line. */
 const REMOTE_OUTPUT_MAX_BYTES = 1024 * 1024;
+
+const COMPRESS_TIMEOUT_MS = 600_000;
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
 
@@ -163,6 +171,7 @@ export function resolveSettings(config: Config): Settings {
     health: { offlineAfterFailures: t.nodeOfflineAfterFailures, recheckMs: ms(t.nodeRecheckSeconds) },
     watch: { rescanMs: ms(t.watchRescanSeconds), debounceMs: ms(t.watchDebounceSeconds), parallelBuilds: t.watchParallelBuilds },
     scheduler: resolveScheduler(config.scheduler),
+    publish: { compressTimeoutMs: COMPRESS_TIMEOUT_MS },
   };
 }
 

@@ -1,5 +1,7 @@
 /** The dashboard's front page: variations, nodes, each suite/arch against its whole catalogue and over time, builds in progress, durations, recent builds. */
+import fs from 'node:fs';
 import path from 'node:path';
+import { PUBLISHED_FILES } from '../publish/export.js';
 import { age } from '../clock.js';
 import { artifactsOf, differingFilesOf } from './artifacts.js';
 import { historyChart } from './chart.js';
@@ -42,7 +44,22 @@ ${suitesSection(input.suites, input.days)}
 ${buildingSection(data.building)}
 ${durationsSection(input.durations, input.durationSample)}
 ${recentSection(input)}
-${consistencySection(input.consistency)}`;
+${consistencySection(input.consistency)}
+${publishedSection(input.outDir)}`;
+}
+
+/** The files `export json` publishes beside the pages, for tracker.debian.org and other consumers (README.md, "Published files"). */
+function publishedSection(outDir: string): Html {
+  const title = html`<h2 id="published">Published files</h2>`;
+  const present = PUBLISHED_FILES.flatMap((name) => {
+    const stat = fs.statSync(path.join(outDir, name), { throwIfNoEntry: false });
+    return stat ? [{ name, stat }] : [];
+  });
+  if (present.length === 0) return html`${title}<p class="muted">\`repro-spool export json\` has not published them here yet.</p>`;
+  const rows = present.map(
+    ({ name, stat }) => html`<tr><td><a href="${href(name)}">${name}</a></td><td>${stat.size} bytes</td><td>${stat.mtime.toISOString()}</td></tr>`,
+  );
+  return html`${title}<table class="published"><tr><th>file</th><th>size</th><th>written</th></tr>${rows}</table>`;
 }
 
 /** At most this many findings are listed; the count says how many there are. */

@@ -2,7 +2,7 @@
  * What Jenkins and cron run, generated from the configuration so that the job list has
  * one source: Jenkins Job Builder YAML (one job per configured job, running
  * `repro-spool build --job NAME`, and the scheduler), and the crontab of the main node
- * (reaper, scheduler, node information, dashboard, chroots) and of each build node.
+ * (reaper, scheduler, node information, dashboard and published files, chroots) and of each build node.
  */
 import { type Config, type JobConfig, builtArchitectures } from '../config/config.js';
 import { shellWord } from '../transport/quote.js';
@@ -73,7 +73,8 @@ export function render(config: Config, format: RenderFormat, options: RenderOpti
         '>> /var/log/repro-spool/schedule.log 2>&1',
       // Half-hourly: the dashboard shows each node's queue as collect-info last brought it.
       `7,37 * * * * ${base} collect-info --json >> /var/log/repro-spool/collect-info.log 2>&1`,
-      `*/15 * * * * ${base} dashboard --json >> /var/log/repro-spool/dashboard.log 2>&1`,
+      // The published files (reproducible.json, the tracker file) after the pages that link them, whether or not the pages were written.
+      `*/15 * * * * { ${base} dashboard --json; ${base} export json --json; } >> /var/log/repro-spool/dashboard.log 2>&1`,
       // Daily, at a quiet minute: checks older than historyFoldAfterDays become daily counts.
       `29 4 * * * ${base} db fold --json >> /var/log/repro-spool/db-fold.log 2>&1`,
       // Daily: the archive bounded (no .debs but an unreproducible package's latest, old checks removed).

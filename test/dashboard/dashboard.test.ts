@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,7 +11,7 @@ import { openSpool } from '../../src/spool/spool.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { launchChromium } from '../helpers/browser.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
-import { PROJECT, SHA, cliAsync, id, sandbox, writeEntry } from '../helpers/spool.js';
+import { PROJECT, SHA, cliAsync, fromJson, id, sandbox, writeEntry } from '../helpers/spool.js';
 
 const SCREENSHOTS = path.join(PROJECT, 'test-output', 'dashboard');
 let mirror: Mirror;
@@ -96,6 +97,32 @@ describe('the dashboard in headless Chromium', () => {
       recordFailure(spool, 'node2', 'ssh: connect to host 127.0.0.1 port 2202: Connection refused', { offlineAfterFailures: 3, recheckMs: 900_000 });
     writeEntry(s.layout, nodePlace('node1'), id('hello', '2.10-3'), { 'Dsc-Sha256': SHA });
 
+    // The published files of these real checks, read as tracker.debian.org reads them, then linked by the dashboard beside them.
+    const exported = await run('--json', 'export', 'json');
+    assert.equal(exported.status, 0, exported.stderr);
+    const exportedSummary = fromJson<{ rows: number; trackerPackages: number; trackerSuite: string }>(exported.stdout);
+    assert.deepEqual([exportedSummary.rows, exportedSummary.trackerPackages, exportedSummary.trackerSuite], [3, 3, 'bookworm']);
+    const tracker = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import bz2,json,sys; print(json.dumps([[e["package"], e["status"]] for e in json.loads(bz2.open(sys.argv[1]).read())]))',
+        path.join(s.root, 'dashboard', 'reproducible-tracker.json.bz2'),
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.deepEqual(JSON.parse(tracker.stdout), [
+      ['needy', 'depwait'],
+      ['steady', 'reproducible'],
+      ['wobbly', 'FTBR'],
+    ]);
+    const elsewhere = path.join(s.dir, 'www');
+    assert.equal((await run('export', 'json', '--out', elsewhere)).status, 0, '--out outside the root');
+    assert.equal(
+      fs.readFileSync(path.join(elsewhere, 'reproducible.json'), 'utf8'),
+      fs.readFileSync(path.join(s.root, 'dashboard', 'reproducible.json'), 'utf8'),
+    );
+
     const generated = await run('--json', 'dashboard');
     assert.equal(generated.status, 0, generated.stderr);
     const summary = JSON.parse(generated.stdout) as { index: string; packagePages: { written: number; total: number } };
@@ -145,6 +172,11 @@ describe('the dashboard in headless Chromium', () => {
       await page.locator('table.durations tr[data-node="local1"] td').nth(2).textContent(),
       '2',
       "steady's and wobbly's: needy's depwait is no build duration",
+    );
+    assert.deepEqual(
+      await page.locator('table.published a').allTextContents(),
+      ['reproducible.json', 'reproducible.json.bz2', 'reproducible-tracker.json', 'reproducible-tracker.json.bz2'],
+      'the published files are linked',
     );
     const recent = await page.locator('table.recent').textContent();
     assert.match(recent ?? '', /wobbly.*1:1\.0.*unreproducible.*wobbly_1\.0_all\.deb.*diffoscope\.html/s);

@@ -51,7 +51,11 @@ describe('jobs render', () => {
     const result = cli(s.root, ['--config', EXAMPLE, 'jobs', 'render', '--format', 'cron', '--command', '/usr/local/bin/repro-spool']);
     assert.match(result.stdout, /^\*\/5 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ reap --json >> /m);
     assert.match(result.stdout, /^7,37 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ collect-info --json >> /m);
-    assert.match(result.stdout, /^\*\/15 \* \* \* \* \/usr\/local\/bin\/repro-spool --config \S+ dashboard --json >> /m);
+    assert.match(
+      result.stdout,
+      /^\*\/15 \* \* \* \* \{ \/usr\/local\/bin\/repro-spool --config \S+ dashboard --json; \/usr\/local\/bin\/repro-spool --config \S+ export json --json; \} >> /m,
+      'the published files after the dashboard that links them',
+    );
     assert.match(
       result.stdout,
       /^43 \*\/2 \* \* \* \{ \/usr\/local\/bin\/repro-spool --config \S+ sources import --suite bookworm --arch amd64 --arch armhf --json; \/usr\/local\/bin\/repro-spool --config \S+ schedule --auto --json; \} >> \/var\/log\/repro-spool\/schedule\.log 2>&1$/m,

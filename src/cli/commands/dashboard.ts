@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { generateDashboard } from '../../dashboard/generate.js';
-import { contextOf, knownMirrorOf, storeOf } from '../context.js';
+import { contextOf, knownMirrorOf, publishDirOf, storeOf } from '../context.js';
 
 interface Options {
   out?: string;
@@ -9,7 +8,7 @@ interface Options {
 
 export async function run(options: Options, command: Command): Promise<void> {
   const ctx = contextOf(command);
-  const outDir = path.resolve(options.out ?? path.join(ctx.spool.layout.root, 'dashboard'));
+  const outDir = publishDirOf(ctx, options.out);
   const started = performance.now();
   const summary = await generateDashboard(ctx.spool, ctx.config, await storeOf(ctx), outDir, {
     mirrorOf: (suite) => knownMirrorOf(ctx, suite),
