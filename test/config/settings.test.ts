@@ -47,6 +47,7 @@ describe('settings', () => {
         },
         manualDailyLimit: 500,
       },
+      publish: { compressTimeoutMs: 600_000 },
     });
   });
 
