@@ -240,6 +240,22 @@ export function buildProgram(): Command {
     'repro-spool export json --out /var/www/reproducible --tracker-suite trixie --json',
   );
 
+  const notes = program.command('notes').description("main: the reproducible-notes repository's packages.yml and issues.yml");
+  withExamples(
+    notes
+      .command('import')
+      .description(
+        'validate packages.yml and issues.yml strictly (exit 2 naming the file, the line and the value; nothing is stored then) and replace ' +
+          "reproducible.db's notes with them; a note applies to a package's tested versions from its own version on; notes of packages " +
+          'neither in the catalogue nor tested are reported',
+      )
+      .requiredOption('--packages <file>', 'packages.yml: PKG: {version, comments, bugs: [N…], issues: [NAME…]}')
+      .requiredOption('--issues <file>', 'issues.yml: NAME: {description, url}')
+      .action(lazy(() => import('./commands/notes-import.js'))),
+    'repro-spool --root /srv/workspace notes import --packages notes/packages.yml --issues notes/issues.yml',
+    'cd /srv/reproducible-notes && git pull -q && repro-spool notes import --packages packages.yml --issues issues.yml --json',
+  );
+
   withExamples(
     idOptions(program.command('forget').argument('<pkg>').argument('<version>'))
       .description("node: remove an entry's copies and results after its main job died (run by main before shipping again)")

@@ -19,6 +19,9 @@ export const TABLES = [
   { name: 'builds', key: ['journal_id', 'build_number'] },
   { name: 'node_info', key: ['node', 'key'] },
   { name: 'verdict_days', key: ['day', 'suite', 'architecture', 'verdict'] },
+  { name: 'notes', key: ['name'] },
+  { name: 'note_issues', key: ['issue', 'name'] },
+  { name: 'issues', key: ['name'] },
   // Appended to by every record: copied summed up, and only into a database that has none
   // yet (a second copy would count every change twice; a table copy is one transaction).
   { name: 'verdict_changes', key: [], appendOnly: true },

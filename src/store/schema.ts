@@ -64,6 +64,13 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE result_history ADD COLUMN reason TEXT;
    ALTER TABLE result_history ADD COLUMN requester TEXT;
    CREATE INDEX results_by_date ON results (suite, architecture, build_date);`,
+  // The reproducible-notes files (notes import): a note per package, its issues, and the
+  // issues' descriptions. Replaced whole by each import; not in the archive, so a database
+  // rebuilt from the archive gets them back by importing the files again.
+  `CREATE TABLE notes (
+     name TEXT PRIMARY KEY, version TEXT, comments TEXT, bugs TEXT NOT NULL, imported_at TEXT NOT NULL);
+   CREATE TABLE note_issues (name TEXT NOT NULL, issue TEXT NOT NULL, PRIMARY KEY (issue, name));
+   CREATE TABLE issues (name TEXT PRIMARY KEY, description TEXT NOT NULL, url TEXT);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
