@@ -34,13 +34,16 @@ import { suiteArchKey, verdictDays } from '../store/verdict-days.js';
 import { listDir } from '../spool/walk.js';
 import { listArchived } from './artifacts.js';
 import { type DashboardData, type NodeInfo, readNodeInfo, readSpools } from './data.js';
-import { page } from './html.js';
+import { type Html, page } from './html.js';
 import { indexBody } from './index-page.js';
 import { readFindings } from '../archive/consistency.js';
-import { listBody, listPath } from './list-page.js';
+import { NEED_NOTES, listBody, listPath, noNotesBody, noNotesListPath } from './list-page.js';
 import { type PackageSource, packageBody } from './package-page.js';
 import { type PagesWritten, openPackagePages } from './pages-writer.js';
 import { publishFile, removeDeadTemps } from '../durable/publish.js';
+import { issueDefinitions, notedPackages, notesOf, notesWithIssues, packagesByIssue } from '../store/notes.js';
+import { INFRASTRUCTURE_ISSUES, isInfrastructureFailure, noteApplies } from '../notes/applies.js';
+import { ISSUES_INDEX, type AffectedPackage, issueBody, issuePagePath, issuesIndexBody } from './issue-page.js';
 import { type SuiteArch, suiteOverview } from './stats.js';
 import type { NodePair } from './variations-view.js';
 
@@ -64,7 +67,7 @@ export interface DashboardSummary {
 }
 
 /** Bump when a package page's layout changes, so that every page is written again. */
-const PAGE_FORMAT = 'package-page-3';
+const PAGE_FORMAT = 'package-page-4';
 
 export interface DashboardOptions {
   /** The mirror a suite's sources come from, for links to each package's .dsc; undefined: no link. */
@@ -98,6 +101,7 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
     const verdicts = await latestVerdictCounts(db);
     const tested = [...new Map(verdicts.map((v) => [suiteArchKey(v), { suite: v.suite, architecture: v.architecture }])).values()];
     await writeLists(db, outDir, tested, generatedAt);
+    await writeIssuePages(db, outDir, generatedAt);
     // Once per suite, not per package: without a configured mirror it is read from the apt sources.
     const mirrors = new Map([...catalogue.keys()].map((key) => key.split('/')[0]!).map((suite) => [suite, options.mirrorOf(suite)]));
     const pages = await writePackagePages(db, data, packagesDir, generatedAt, mirrors);
@@ -155,6 +159,7 @@ async function writePackagePages(
   const names = [...new Set([...perPackage.keys(), ...data.inSpool.keys()])].sort();
   for (let start = 0; start < names.length; start += NAMES_PER_BATCH) {
     const batch = names.slice(start, start + NAMES_PER_BATCH);
+    const notes = await notesOf(db, batch);
     const sources = new Map<string, PackageSource[]>();
     for (const s of await sourcesOfPackages(db, batch)) {
       const mirror = mirrors.get(s.suite);
@@ -172,6 +177,7 @@ async function writePackagePages(
           JSON.stringify(data.inSpool.get(name) ?? []),
           [...(data.archived.get(name) ?? [])].join(' '),
           JSON.stringify(sources.get(name) ?? []),
+          JSON.stringify(notes.get(name) ?? null),
         ].join('|'),
       })),
     );
@@ -181,7 +187,10 @@ async function writePackagePages(
     )) {
       const checks = await checksOfPackages(db, chunk);
       await pages.write(
-        chunk.map((name) => ({ name, text: page(name, packageBody(name, checks.get(name)!, data, dir, sources.get(name) ?? []), generatedAt) })),
+        chunk.map((name) => ({
+          name,
+          text: page(name, packageBody(name, checks.get(name)!, data, dir, sources.get(name) ?? [], notes.get(name)), generatedAt),
+        })),
       );
     }
   }
@@ -227,8 +236,18 @@ function pairsOf(config: Config, info: NodeInfo, main: Spool): NodePair[] {
 /** One page per suite/arch/verdict present, from each package's latest verdict; list pages of verdicts no package has any more are removed. */
 async function writeLists(db: SqlSession, outDir: string, tested: readonly SuiteArch[], generatedAt: string): Promise<void> {
   const written = new Set<string>();
+  const noted = await notedPackages(db);
+  const infrastructure = await notesWithIssues(db, INFRASTRUCTURE_ISSUES);
+  const publish = async (relative: string, title: string, body: Html) => {
+    const file = path.join(outDir, relative);
+    ensureDirInside(outDir, path.dirname(file));
+    removeDeadTemps(path.dirname(file));
+    await publishFile(file, page(title, body, generatedAt));
+    written.add(file);
+  };
   for (const { suite, architecture } of tested) {
-    const latest = await latestVerdicts(db, suite, architecture);
+    // An FTBFS the notes blame on the test infrastructure is not the package's: kept out of the FTBFS list, as the original does.
+    const latest = (await latestVerdicts(db, suite, architecture)).filter((r) => !isInfrastructureFailure(r.verdict, r.version, infrastructure.get(r.name)));
     const byVerdict = new Map<string, typeof latest>();
     for (const row of latest) {
       const list = byVerdict.get(row.verdict);
@@ -236,12 +255,14 @@ async function writeLists(db: SqlSession, outDir: string, tested: readonly Suite
       else byVerdict.set(row.verdict, [row]);
     }
     for (const [verdict, packages] of byVerdict) {
-      const file = path.join(outDir, listPath(suite, architecture, verdict));
-      ensureDirInside(outDir, path.dirname(file));
-      removeDeadTemps(path.dirname(file));
-      await publishFile(file, page(`${suite}/${architecture} ${verdict}`, listBody(suite, architecture, verdict, packages, latest.length), generatedAt));
-      written.add(file);
+      await publish(
+        listPath(suite, architecture, verdict),
+        `${suite}/${architecture} ${verdict}`,
+        listBody(suite, architecture, verdict, packages, latest.length, noted),
+      );
     }
+    const withoutNotes = latest.filter((r) => NEED_NOTES.includes(r.verdict) && !noted.has(r.name));
+    await publish(noNotesListPath(suite, architecture), `${suite}/${architecture} without notes`, noNotesBody(suite, architecture, withoutNotes));
   }
   const walk = (dir: string): void => {
     for (const entry of listDir(dir)) {
@@ -251,4 +272,31 @@ async function writeLists(db: SqlSession, outDir: string, tested: readonly Suite
     }
   };
   walk(path.join(outDir, 'lists'));
+}
+
+/** issues/index.html and a page per issue; pages of issues no longer defined are removed. */
+async function writeIssuePages(db: SqlSession, outDir: string, generatedAt: string): Promise<void> {
+  const issues = await issueDefinitions(db);
+  const tagged = await packagesByIssue(db);
+  const notes = await notesOf(db, [...new Set(tagged.map((t) => t.name))]);
+  const affected = new Map<string, AffectedPackage[]>();
+  for (const t of tagged) {
+    const note = notes.get(t.name);
+    if (t.version === null || t.suite === null || t.architecture === null || t.verdict === null || !note || !noteApplies(note, t.version)) continue;
+    const list = affected.get(t.issue) ?? [];
+    list.push({ name: t.name, version: t.version, suite: t.suite, architecture: t.architecture, verdict: t.verdict });
+    affected.set(t.issue, list);
+  }
+  const dir = path.join(outDir, path.dirname(ISSUES_INDEX));
+  ensureDirInside(outDir, dir);
+  removeDeadTemps(dir);
+  const written = new Set<string>();
+  for (const issue of issues) {
+    const file = path.join(outDir, issuePagePath(issue.name));
+    await publishFile(file, page(issue.name, issueBody(issue, affected.get(issue.name) ?? []), generatedAt));
+    written.add(file);
+  }
+  await publishFile(path.join(outDir, ISSUES_INDEX), page('issues', issuesIndexBody(issues, affected), generatedAt));
+  written.add(path.join(outDir, ISSUES_INDEX));
+  for (const entry of listDir(dir)) if (entry.name.endsWith('.html') && !written.has(path.join(dir, entry.name))) fs.rmSync(path.join(dir, entry.name));
 }

@@ -7,6 +7,7 @@ import { artifactsOf, differingFilesOf } from './artifacts.js';
 import { historyChart } from './chart.js';
 import { listPath } from './list-page.js';
 import { QUEUE_PAGE } from './queue-page.js';
+import { ISSUES_INDEX } from './issue-page.js';
 import { type BuildingNow, type DashboardData, type NodeView } from './data.js';
 import type { PastVerdict } from '../store/history.js';
 import type { Durations } from '../store/overview.js';
@@ -37,7 +38,7 @@ export function indexBody(input: IndexInput): Html {
   const duplicates = data.main.duplicates.length ? `, ${data.main.duplicates.length} in two states (run reap)` : '';
   return html`<h1>repro-spool: reproducible builds</h1>
 <p>main spool: <a href="${QUEUE_PAGE}">${counts.scheduled ?? 0} scheduled</a> (the queue), ${counts.failed ?? 0} failed,
-${data.main.quarantined} quarantined${duplicates}.</p>
+${data.main.quarantined} quarantined${duplicates}. <a href="${ISSUES_INDEX}">Issues</a> from the notes.</p>
 ${variationsSection(input.pairs, data.nodeInfo)}
 ${nodesSection(data.nodes, input.now)}
 ${suitesSection(input.suites, input.days)}

@@ -5,7 +5,8 @@
  * Rows are read a page at a time and written as they come, so memory stays bounded by a
  * page whatever the archive's size. Each file is published whole (durable/publish.ts):
  * a reader sees the previous export or this one. The .bz2 is made from the file just
- * published, as the original does, so both always hold the same data.
+ * published, as the original does, so both always hold the same data. FTBFS verdicts
+ * that the notes blame on the test infrastructure are left out (notes/applies.ts).
  */
 import path from 'node:path';
 import type { Store } from '../store/store.js';
@@ -15,6 +16,9 @@ import { JsonListWriter } from './python-json.js';
 import { PUBLISHED_STATUS, PUBLISHED_VERDICTS } from './status.js';
 import { type PublishedRow, trackerEntry } from './tracker.js';
 import type { SqlSession } from '../store/session.js';
+import { notesWithIssues } from '../store/notes.js';
+import type { PackageNote } from '../notes/notes-file.js';
+import { INFRASTRUCTURE_ISSUES, isInfrastructureFailure } from '../notes/applies.js';
 
 export const REPRODUCIBLE_JSON = 'reproducible.json';
 export const TRACKER_JSON = 'reproducible-tracker.json';
@@ -58,13 +62,16 @@ function publishedRow(r: PublishedResult): PublishedRow {
   };
 }
 
-/** Every published row (of one suite, if given) in key order, a page at a time. */
-async function* publishedRows(db: SqlSession, suite?: string): AsyncGenerator<PublishedRow[]> {
+/**
+ * Every published row (of one suite, if given) in key order, a page at a time; an FTBFS
+ * that the notes blame on the test infrastructure is left out, as the original does.
+ */
+async function* publishedRows(db: SqlSession, infrastructure: ReadonlyMap<string, PackageNote>, suite?: string): AsyncGenerator<PublishedRow[]> {
   let after: PublishedResult | undefined;
   for (;;) {
     const page = await publishedResultsPage(db, { verdicts: PUBLISHED_VERDICTS, suite, after, limit: PAGE_ROWS });
     if (page.length === 0) return;
-    yield page.map(publishedRow);
+    yield page.filter((r) => !isInfrastructureFailure(r.verdict, r.version, infrastructure.get(r.name))).map(publishedRow);
     after = page[page.length - 1];
   }
 }
@@ -90,9 +97,13 @@ async function publishList(target: string, pages: AsyncIterable<readonly unknown
 }
 
 /** The tracker suite's rows grouped by package (a package's rows may span two pages), one entry each. */
-async function* trackerEntries(db: SqlSession, suite: string): AsyncGenerator<ReturnType<typeof trackerEntry>[]> {
+async function* trackerEntries(
+  db: SqlSession,
+  infrastructure: ReadonlyMap<string, PackageNote>,
+  suite: string,
+): AsyncGenerator<ReturnType<typeof trackerEntry>[]> {
   let pending: PublishedRow[] = [];
-  for await (const rows of publishedRows(db, suite)) {
+  for await (const rows of publishedRows(db, infrastructure, suite)) {
     const entries = [];
     for (const row of rows) {
       if (pending.length > 0 && pending[0]!.package !== row.package) {
@@ -111,8 +122,9 @@ export async function exportJson(store: Store, options: ExportOptions): Promise<
   return store.read(async (db) => {
     const json = path.join(options.outDir, REPRODUCIBLE_JSON);
     const tracker = path.join(options.outDir, TRACKER_JSON);
-    const rows = await publishList(json, publishedRows(db), options);
-    const trackerPackages = await publishList(tracker, trackerEntries(db, options.trackerSuite), options);
+    const infrastructure = await notesWithIssues(db, INFRASTRUCTURE_ISSUES);
+    const rows = await publishList(json, publishedRows(db, infrastructure), options);
+    const trackerPackages = await publishList(tracker, trackerEntries(db, infrastructure, options.trackerSuite), options);
     return {
       outDir: options.outDir,
       files: PUBLISHED_FILES.map((name) => path.join(options.outDir, name)),

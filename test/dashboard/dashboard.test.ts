@@ -43,6 +43,9 @@ async function open(file: string): Promise<{ page: Page; problems: string[] }> {
   return { page, problems };
 }
 
+/** Links the notes make to elsewhere: Debian's bug tracker, an issue's URL. */
+const EXTERNAL = ['https://bugs.debian.org/', 'https://example.org/'];
+
 /** Every link is a file of the site, or (a .dsc) on the configured mirror, and it exists. */
 async function assertLinksResolve(page: Page): Promise<number> {
   const hrefs = await page.$$eval('a[href]', (links) => links.map((a) => (a as HTMLAnchorElement).href));
@@ -51,6 +54,7 @@ async function assertLinksResolve(page: Page): Promise<number> {
       assert.equal((await fetch(href)).status, 200, `${href} is on the mirror`);
       continue;
     }
+    if (EXTERNAL.some((prefix) => href.startsWith(prefix))) continue; // the notes' bugs and issue URLs: not fetched (no network here)
     assert.ok(href.startsWith('file://'), `${href} stays on this machine`);
     assert.ok(fs.existsSync(fileURLToPath(href.split('#')[0]!)), `${href} points at an existing file`);
   }
@@ -123,6 +127,39 @@ describe('the dashboard in headless Chromium', () => {
       fs.readFileSync(path.join(s.root, 'dashboard', 'reproducible.json'), 'utf8'),
     );
 
+    // Notes as the reproducible-notes repository has them: wobbly's written for an older version (it applies), steady's for a later one (it does not).
+    const packagesYml = path.join(s.dir, 'packages.yml');
+    const issuesYml = path.join(s.dir, 'issues.yml');
+    fs.writeFileSync(
+      packagesYml,
+      [
+        'wobbly:',
+        '  version: 1:0.9',
+        '  issues:',
+        '  - umask_in_output',
+        '  bugs:',
+        '  - 1012345',
+        '  comments: |',
+        '    The umask of the build <b>ends up</b> in /usr/share/wobbly/umask.',
+        'steady:',
+        '  version: 2.0',
+        '  issues: [umask_in_output]',
+        'ghost:',
+        '  version: 1.0',
+        '  comments: not in the archive any more',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(issuesYml, 'umask_in_output:\n  description: The build umask is recorded in a file.\n  url: https://example.org/umask\n');
+    const broken = path.join(s.dir, 'broken.yml');
+    fs.writeFileSync(broken, 'wobbly:\n  version: 1:0.9\n  bugs:\n  - not-a-bug\n');
+    const refusedNotes = await run('notes', 'import', '--packages', broken, '--issues', issuesYml);
+    assert.equal(refusedNotes.status, 2);
+    assert.match(refusedNotes.stderr, /broken\.yml:4: wobbly: bugs: "not-a-bug": expected a Debian bug number/);
+    const imported = await run('--json', 'notes', 'import', '--packages', packagesYml, '--issues', issuesYml);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.deepEqual(fromJson(imported.stdout), { notes: 3, issues: 1, withoutVersion: [], unknownPackages: ['ghost'] });
+
     const generated = await run('--json', 'dashboard');
     assert.equal(generated.status, 0, generated.stderr);
     const summary = JSON.parse(generated.stdout) as { index: string; packagePages: { written: number; total: number } };
@@ -192,6 +229,18 @@ describe('the dashboard in headless Chromium', () => {
       'the differing package and the path inside it',
     );
     assert.equal(await page.locator('ul.sources a').getAttribute('href'), `${mirror.url}/${mirror.dsc.wobbly!.path}`, 'the .dsc on the configured mirror');
+    assert.match((await page.locator('div.notes p').first().textContent()) ?? '', /written for version 1:0\.9; applies to bookworm\/amd64 1:1\.0/);
+    assert.equal(await page.locator('div.notes pre.comments').textContent(), 'The umask of the build <b>ends up</b> in /usr/share/wobbly/umask.\n', 'as text');
+    assert.deepEqual(await page.locator('div.notes ul.bugs a').allTextContents(), ['#1012345']);
+    await page.locator('div.notes ul.issues a', { hasText: 'umask_in_output' }).click();
+    assert.equal(await page.locator('h1').textContent(), 'umask_in_output');
+    assert.deepEqual(
+      await page.locator('table.affected[data-verdict="unreproducible"] a').allTextContents(),
+      ['wobbly'],
+      "steady's note is for a later version than the tested one: not listed",
+    );
+    await assertLinksResolve(page);
+    await page.goBack();
     assert.equal((await assertLinksResolve(page)) >= 6, true);
     await page.goto(pathToFileURL(path.join(path.dirname(summary.index), 'packages', 'needy.html')).href);
     assert.match(
@@ -203,6 +252,9 @@ describe('the dashboard in headless Chromium', () => {
     await page.locator('table.suites a', { hasText: '1 (25.0%)' }).last().click();
     assert.equal(await page.locator('h1').textContent(), 'bookworm/amd64: unreproducible');
     assert.deepEqual(await page.locator('table.list a').allTextContents(), ['wobbly'], 'the list of unreproducible packages');
+    assert.equal(await page.locator('table.list tr[data-package="wobbly"] td.noted').textContent(), 'notes');
+    await page.locator('a', { hasText: 'without notes' }).click();
+    assert.equal(await page.locator('table.list a').count(), 0, 'the only unreproducible package has notes');
     await assertLinksResolve(page);
     await page.goto(pathToFileURL(path.join(path.dirname(summary.index), 'packages', 'hello.html')).href);
     assert.match((await page.locator('body').textContent()) ?? '', /bookworm\/amd64 2\.10-3: node1/);

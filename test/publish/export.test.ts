@@ -12,6 +12,8 @@ import { exportJson } from '../../src/publish/export.js';
 import { FileStore } from '../../src/store/file-store.js';
 import type { StoreRecord, Verdict } from '../../src/store/records.js';
 import { tempDir } from '../helpers/spool.js';
+import { replaceNotes } from '../../src/store/notes.js';
+import { INFRASTRUCTURE_ISSUES } from '../../src/notes/applies.js';
 
 const SETTINGS = { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 60_000, pollMs: 5 };
 
@@ -114,6 +116,43 @@ describe('export json', () => {
     await store.record([result('hello', '1.0', 'trixie', 'amd64', 'reproducible', '2026-12-02T00:00:00.000Z')]);
     await exportJson(store, { outDir: out, trackerSuite: 'trixie', compressTimeoutMs: 60_000 });
     assert.equal((JSON.parse(fs.readFileSync(path.join(out, 'reproducible.json'), 'utf8')) as unknown[]).length, 1);
+    await store.close();
+  });
+
+  it('leaves out an FTBFS that a note blames on the test infrastructure, as the original does, for the version the note covers', async () => {
+    const dir = tempDir('export');
+    const store = new FileStore(path.join(dir, 'reproducible.db'), SETTINGS);
+    const at = '2026-12-01T00:00:00.000Z';
+    await store.record([
+      result('jenkins-broke-it', '2.0', 'trixie', 'amd64', 'FTBFS', at),
+      result('jenkins-broke-it', '2.0', 'trixie', 'arm64', 'unreproducible', at),
+      result('fixed-since', '1.0', 'trixie', 'amd64', 'FTBFS', at),
+      result('really-broken', '1.0', 'trixie', 'amd64', 'FTBFS', at),
+    ]);
+    await store.write((db) =>
+      replaceNotes(
+        db,
+        [
+          { name: 'jenkins-broke-it', version: '1.0', bugs: [], issues: [INFRASTRUCTURE_ISSUES[0]!] },
+          { name: 'fixed-since', version: '1.1', bugs: [], issues: [INFRASTRUCTURE_ISSUES[0]!] }, // written for a later version: says nothing of 1.0
+          { name: 'really-broken', version: '1.0', bugs: [], issues: ['captures_build_path'] },
+        ],
+        [],
+        at,
+      ),
+    );
+    const out = path.join(dir, 'out');
+    await exportJson(store, { outDir: out, trackerSuite: 'trixie', compressTimeoutMs: 60_000 });
+    assert.deepEqual(asTrackerReads(path.join(out, 'reproducible.json')).plain, [
+      ['fixed-since', 'FTBFS'],
+      ['jenkins-broke-it', 'FTBR'],
+      ['really-broken', 'FTBFS'],
+    ]);
+    assert.deepEqual(asTrackerReads(path.join(out, 'reproducible-tracker.json')).plain, [
+      ['fixed-since', 'FTBFS'],
+      ['jenkins-broke-it', 'FTBR'],
+      ['really-broken', 'FTBFS'],
+    ]);
     await store.close();
   });
 

@@ -223,7 +223,7 @@ describe('reproducible.db in PostgreSQL', () => {
     assert.doesNotMatch(refused.stderr, /\n\s+at /);
   });
 
-  it('is what the CLI uses when the configuration names it: build, show, status and dashboard', async () => {
+  it('is what the CLI uses when the configuration names it: build, show, status, notes import, dashboard and export json', async () => {
     const url = await server.newDatabase();
     const s = sandbox('pg-cli');
     const config = writeConfig(s.dir, { root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'], database: url });
@@ -236,9 +236,19 @@ describe('reproducible.db in PostgreSQL', () => {
     const shown = fromJson<{ verdicts: Array<{ verdict: string; builds: unknown[] }> }>((await run('--json', 'show', 'steady')).stdout);
     assert.deepEqual([shown.verdicts[0]?.verdict, shown.verdicts[0]?.builds.length], ['reproducible', 2]);
     assert.equal((await run('status')).status, 0);
+    const notes = path.join(s.dir, 'packages.yml');
+    const issues = path.join(s.dir, 'issues.yml');
+    fs.writeFileSync(notes, 'steady:\n  version: 0.9\n  issues: [ftbfs_in_jenkins_setup]\n');
+    fs.writeFileSync(issues, 'ftbfs_in_jenkins_setup:\n  description: the infrastructure failed\n');
+    const imported = await run('--json', 'notes', 'import', '--packages', notes, '--issues', issues);
+    assert.equal(imported.status, 0, imported.stderr);
     const dashboard = await run('--json', 'dashboard');
     assert.equal(dashboard.status, 0, dashboard.stderr);
     assert.equal(fromJson(dashboard.stdout).results, 1);
+    assert.ok(fs.existsSync(path.join(s.root, 'dashboard', 'issues', 'ftbfs_in_jenkins_setup.html')));
+    const exported = await run('--json', 'export', 'json', '--out', path.join(s.dir, 'www'));
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.equal(fromJson(exported.stdout).rows, 1, 'a reproducible verdict is published whatever its notes say');
   });
 
   it('db migrate copies an embedded reproducible.db whole, history included, idempotently, and the CLI then reads it there', async () => {
