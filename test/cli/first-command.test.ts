@@ -45,5 +45,16 @@ describe("the README's first command in a clone inside a 0700 home directory", (
     assert.equal(verdict.verdict, 'reproducible', result.stderr);
     assert.ok(path.resolve(clone, verdict.archive).startsWith(path.join(clone, 'var/workspace/archive/')), verdict.archive);
     assert.equal(fs.statSync(home).mode & 0o777, 0o700, 'nobody had to open the home to other users');
+    // The real check published as tracker.debian.org reads it, then the dashboard that links it.
+    const exported = await run(clone, ['--json', 'export', 'json']);
+    assert.equal(exported.status, 0, exported.stderr);
+    const tracker = fromJson<Array<{ package: string; status: string; architecture_details: Array<{ architecture: string }> }>>(
+      fs.readFileSync(path.join(clone, 'var/workspace/dashboard/reproducible-tracker.json'), 'utf8'),
+    );
+    assert.deepEqual(
+      tracker.map((e) => [e.package, e.status, e.architecture_details.map((d) => d.architecture)]),
+      [['cowsay', 'reproducible', [arch]]],
+    );
+    assert.equal((await run(clone, ['dashboard'])).status, 0);
   });
 });
