@@ -25,6 +25,7 @@ import type { Spool } from '../spool/spool.js';
 import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
 import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
+import { type VerdictEventSettings, spoolVerdictEvents } from '../notify/verdict-events.js';
 import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, validateRecord } from '../store/records.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
@@ -52,6 +53,8 @@ export interface CheckSettings {
    * was nobody's failure); once the verdict is being recorded, it finishes.
    */
   readonly signal?: AbortSignal;
+  /** Which verdicts are events (src/notify/); undefined: none are spooled. */
+  readonly notify?: VerdictEventSettings;
 }
 
 /** The check was stopped before its verdict and its entry handed back: nothing lost, nothing counted. */
@@ -111,7 +114,10 @@ export async function checkNext(
         if (error instanceof SpoolError && error.kind === 'integrity') await requeue(main, lock, entry.id, error.message, { countsAsAttempt: true });
         throw error;
       }
-      if (record) await settings.store.record([record]); // its own key: a no-op if the dead job got that far
+      if (record) {
+        await spoolEvents(main, settings, record); // the events' ids come from the record's key: spooled once however often this runs
+        await settings.store.record([record]); // its own key: a no-op if the dead job got that far
+      }
       removeEntry(main, lock, entry.id);
       return { id: entry.id, verdict: concluded.verdict as Verdict, detail: concluded.detail, builds: [], archive: concluded.archive, concludedEarlier: true };
     } finally {
@@ -244,6 +250,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   });
   fsyncDir(archive);
   faultPoint('check:after-verdict');
+  await spoolEvents(main, settings, record);
   await settings.store.record([record]);
   faultPoint('check:before-remove');
   removeEntry(main, lock, entry.id);
@@ -256,6 +263,12 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     diffoscope: report,
     archive,
   };
+}
+
+/** The notification events of a committed verdict, spooled before it is recorded (so that the previous verdict is still the latest). */
+async function spoolEvents(main: Spool, settings: CheckSettings, record: StoreRecord): Promise<void> {
+  if (settings.notify) await spoolVerdictEvents(main, settings.store, record, settings.notify);
+  faultPoint('check:after-events');
 }
 
 /** What a concluded check recorded, or was about to record (none in archives of checks that recorded first). */

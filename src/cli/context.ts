@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { validateText } from '../schedule/place.js';
 import path from 'node:path';
+import { type Subscriptions, loadSubscriptions } from '../notify/subscriptions.js';
+import type { VerdictEventSettings } from '../notify/verdict-events.js';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { loadConfig, resolveRoot, type Config } from '../config/config.js';
 import { type Settings, resolveSettings } from '../config/settings.js';
@@ -131,6 +133,18 @@ export function publishDirOf(ctx: CommandContext, flag: string | undefined): str
   if (flag) return path.resolve(flag);
   const configured = ctx.config.publish.dir;
   return configured ? path.resolve(ctx.configDir, configured) : path.join(ctx.spool.layout.root, 'dashboard');
+}
+
+/** The maintainers' opt-in to digests: "notify.subscriptions" (relative to the configuration file), else $ROOT/notify-subscriptions. */
+export function subscriptionsOf(ctx: CommandContext): Subscriptions {
+  const configured = ctx.config.notify.subscriptions;
+  return loadSubscriptions(configured ? path.resolve(ctx.configDir, configured) : path.join(ctx.spool.layout.root, 'notify-subscriptions'));
+}
+
+/** What a check spools as notification events; undefined (none) when no notify.command would deliver them. */
+export function verdictEventsOf(ctx: CommandContext): VerdictEventSettings | undefined {
+  if (!ctx.settings.notify.command) return undefined;
+  return { regressionSuites: ctx.settings.notify.regressionSuites, subscriptions: subscriptionsOf(ctx) };
 }
 
 /** --arch, else this machine's dpkg architecture. */

@@ -139,6 +139,18 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Notifications: events spooled under $ROOT/events/ and delivered by notify.command (README.md, "Notifications"). */
+    notify: z
+      .object({
+        /** The hook, run without a shell with the event as JSON on stdin; none: events wait in events/pending/. */
+        command: z.array(commandWord).min(1).optional(),
+        /** Suites whose regressions are events (the original: unstable only). */
+        regressionSuites: z.array(z.string().refine((v) => isName('suite', v), { message: 'expected a suite name' })).default(['unstable']),
+        /** Maintainers' opt-in to the daily digest ("PKG ADDRESS…" per line); default: $ROOT/notify-subscriptions; relative to this file. */
+        subscriptions: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** schedule --auto: queue caps, re-test and retry ages, per-category limits per run. */
     scheduler: SchedulerSchema.prefault({}),
     thresholds: z
@@ -178,6 +190,12 @@ export const ConfigSchema = z
         archiveKeepDays: count(365, 1, 36_500),
         // archive prune: a package gone from its suite/arch's catalogue keeps its checks this long (a removal may be undone).
         goneGraceDays: count(30, 0, 36_500),
+        // notify deliver: one run of the hook, its tries within a run, the first backoff (doubled, up to notifyMaxBackoffSeconds across runs).
+        notifyTimeoutSeconds: seconds(60),
+        notifyRetries: count(2, 0, 20),
+        notifyBackoffSeconds: seconds(5),
+        notifyMaxBackoffSeconds: seconds(3600),
+        notifyKeepDeliveredDays: count(7, 1, 36_500),
       })
       .strict()
       .refine((t) => t.lockUpdateSeconds * 2 <= t.lockStaleSeconds, {

@@ -81,6 +81,19 @@ export interface SshSettings {
 export interface HealthSettings {
   readonly offlineAfterFailures: number;
   readonly recheckMs: number;
+  /** A node going offline or back is a notification event (only when a notify.command will deliver it). */
+  readonly events?: boolean;
+}
+
+export interface NotifySettings {
+  readonly command?: readonly string[];
+  readonly regressionSuites: readonly string[];
+  /** One run of the hook: past it, its process group is ended and the try failed. */
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly keepDeliveredDays: number;
 }
 
 export interface PublishSettings {
@@ -108,6 +121,7 @@ export interface Settings {
   readonly watch: WatchSettings;
   readonly scheduler: SchedulerSettings;
   readonly publish: PublishSettings;
+  readonly notify: NotifySettings;
 }
 
 /** Not configurable: generous bounds that only a broken or hostile mirror reaches. */
@@ -168,10 +182,19 @@ export function resolveSettings(config: Config): Settings {
       maxOutputBytes: REMOTE_OUTPUT_MAX_BYTES,
       resultsMaxBytes: t.resultsMaxBytes,
     },
-    health: { offlineAfterFailures: t.nodeOfflineAfterFailures, recheckMs: ms(t.nodeRecheckSeconds) },
+    health: { offlineAfterFailures: t.nodeOfflineAfterFailures, recheckMs: ms(t.nodeRecheckSeconds), events: config.notify.command !== undefined },
     watch: { rescanMs: ms(t.watchRescanSeconds), debounceMs: ms(t.watchDebounceSeconds), parallelBuilds: t.watchParallelBuilds },
     scheduler: resolveScheduler(config.scheduler),
     publish: { compressTimeoutMs: COMPRESS_TIMEOUT_MS },
+    notify: {
+      command: config.notify.command,
+      regressionSuites: config.notify.regressionSuites,
+      timeoutMs: ms(t.notifyTimeoutSeconds),
+      retries: t.notifyRetries,
+      backoffMs: ms(t.notifyBackoffSeconds),
+      maxBackoffMs: ms(t.notifyMaxBackoffSeconds),
+      keepDeliveredDays: t.notifyKeepDeliveredDays,
+    },
   };
 }
 

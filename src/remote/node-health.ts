@@ -15,6 +15,8 @@ import { isName, validateName } from '../spool/names.js';
 import { listDir } from '../spool/walk.js';
 import type { Spool } from '../spool/spool.js';
 import type { HealthSettings } from '../config/settings.js';
+import { type NotifyEvent, makeEvent } from '../notify/events.js';
+import { spoolEvent } from '../notify/spool-event.js';
 
 export interface NodeHealth {
   readonly node: string;
@@ -83,18 +85,36 @@ export function recordFailure(spool: Spool, node: string, reason: string, settin
   } finally {
     fs.closeSync(fd);
   }
-  return readHealth(spool, node, settings)!;
+  const health = readHealth(spool, node, settings)!;
+  // Every failure of an offline node spools the same event (its id is the node and the time it went offline): one file, told once.
+  if (settings.events && health.offlineSince) spoolEvent(spool, nodeEvent('node-offline', health, health.offlineSince));
+  return health;
 }
 
-export function recordSuccess(spool: Spool, node: string): void {
+export function recordSuccess(spool: Spool, node: string, settings: HealthSettings): void {
+  const health = readHealth(spool, node, settings);
+  // Spooled before the log goes: a crash in between leaves the node offline, and the next success tells it again (same id).
+  if (settings.events && health?.offlineSince) spoolEvent(spool, nodeEvent('node-online', health, new Date(spool.clock.now()).toISOString()));
   fs.rmSync(healthPath(spool, node), { force: true });
+}
+
+function nodeEvent(kind: 'node-offline' | 'node-online', health: NodeHealth, at: string): NotifyEvent {
+  const offline = kind === 'node-offline';
+  return makeEvent(kind, `${health.node}/${health.offlineSince}`, {
+    at,
+    summary: offline
+      ? `node ${health.node} is offline since ${health.offlineSince} (${health.failures} failures, last: ${health.lastFailure})`
+      : `node ${health.node} is back (offline since ${health.offlineSince})`,
+    recipients: [],
+    data: { node: health.node, offlineSince: health.offlineSince, failures: health.failures, lastFailure: health.lastFailure },
+  });
 }
 
 /** Runs a step against a node, counting connection failures and untrustworthy answers, and clearing them on success. */
 export async function tracked<T>(spool: Spool, node: string, settings: HealthSettings, step: () => Promise<T>): Promise<T> {
   try {
     const value = await step();
-    recordSuccess(spool, node);
+    recordSuccess(spool, node, settings);
     return value;
   } catch (error) {
     if ((error instanceof NodeUnreachableError || error instanceof NodeIntegrityError) && error.node === node)

@@ -36,6 +36,10 @@ export const RESULT_MARKER = 'result';
 /** A build's log, gzipped, in its results directory. */
 export const BUILD_LOG = 'build.log.gz';
 
+/** Where a notification event is: waiting, delivered, its delivery attempts so far, or set aside unreadable. */
+export const EVENT_PLACES = ['pending', 'delivered', 'attempts', 'unreadable'] as const;
+export type EventPlace = (typeof EVENT_PLACES)[number];
+
 export class Layout {
   readonly root: string;
 
@@ -61,6 +65,10 @@ export class Layout {
   }
   get quarantineDir(): string {
     return path.join(this.root, 'quarantine');
+  }
+  /** Notification events: events/pending/$ID.json until delivered, then events/delivered/ (src/notify/). */
+  eventsDir(state: EventPlace): string {
+    return path.join(this.root, 'events', state);
   }
 
   placeDir(place: Place): string {
@@ -95,6 +103,11 @@ export class Layout {
   /** Held while `schedule --auto` chooses and writes: two schedulers would both fill the same room in the queue. */
   get schedulerLockDir(): string {
     return path.join(this.locksDir, '_scheduler.lock');
+  }
+
+  /** Held while `notify deliver` runs the hook: one deliverer at a time (a second would only deliver twice). */
+  get notifyLockDir(): string {
+    return path.join(this.locksDir, '_notify.lock');
   }
 
   /** Held while a `watch` agent serves NODE: tells main's jobs (await-result) that someone will build what they ship. */

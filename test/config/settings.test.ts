@@ -30,7 +30,7 @@ describe('settings', () => {
         maxOutputBytes: 1024 * 1024,
         resultsMaxBytes: 16 * 1024 ** 3,
       },
-      health: { offlineAfterFailures: 3, recheckMs: 900_000 },
+      health: { offlineAfterFailures: 3, recheckMs: 900_000, events: false },
       watch: { rescanMs: 30_000, debounceMs: 100, parallelBuilds: 1 },
       scheduler: {
         queueMax: { byArch: {}, fallback: 2000 },
@@ -48,6 +48,15 @@ describe('settings', () => {
         manualDailyLimit: 500,
       },
       publish: { compressTimeoutMs: 600_000 },
+      notify: {
+        command: undefined,
+        regressionSuites: ['unstable'],
+        timeoutMs: 60_000,
+        retries: 2,
+        backoffMs: 5_000,
+        maxBackoffMs: 3_600_000,
+        keepDeliveredDays: 7,
+      },
     });
   });
 

@@ -40,8 +40,33 @@ describe('node health on the main node', () => {
     );
     now += 60_000;
     assert.doesNotThrow(() => assertUsable(spool, 'node2', settings), 'due for its recheck');
-    recordSuccess(spool, 'node2');
+    recordSuccess(spool, 'node2', settings);
     assert.deepEqual(listHealth(spool, settings), []);
+  });
+
+  it('spools one event when a node goes offline however often it fails after, and one when it is back', () => {
+    const s = sandbox('health-events');
+    let now = Date.parse('2026-11-25T03:00:00Z');
+    const spool = openSpool(s.root, {}, { now: () => now });
+    const withEvents = { ...settings, events: true };
+    for (let i = 0; i < 6; i++, now += 1000) recordFailure(spool, 'node2', 'Connection refused', withEvents);
+    const pending = () =>
+      fs
+        .readdirSync(spool.layout.eventsDir('pending'))
+        .map((f) => JSON.parse(fs.readFileSync(path.join(spool.layout.eventsDir('pending'), f), 'utf8')) as { kind: string; summary: string });
+    assert.deepEqual(
+      pending().map((e) => e.kind),
+      ['node-offline'],
+    );
+    assert.match(pending()[0]!.summary, /^node node2 is offline since 2026-11-25T03:00:02.000Z/);
+    recordSuccess(spool, 'node2', withEvents);
+    recordSuccess(spool, 'node2', withEvents);
+    assert.deepEqual(
+      pending()
+        .map((e) => e.kind)
+        .sort(),
+      ['node-offline', 'node-online'],
+    );
   });
 
   it('counts a failure by its type and node, never by the wording of its message', async () => {

@@ -27,6 +27,7 @@ import {
   requesterOf,
   storeOf,
   suiteOf,
+  verdictEventsOf,
 } from '../context.js';
 import { forPeople } from '../output.js';
 import { type BuildNumber, parseBuildNumber } from '../../spool/build-status.js';
@@ -63,7 +64,7 @@ export async function run(targets: string[], options: Options, command: Command)
   const signal = stopOnSignal(ctx);
   const verdict = await localCheck(
     ctx.spool,
-    { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx) },
+    { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), notify: verdictEventsOf(ctx) },
     { suite, arch, pkg: pkg || undefined },
   );
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
@@ -79,7 +80,14 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   const verdict = await remoteCheck(
     ctx.spool,
     ctx.config,
-    { store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), signal: stopOnSignal(ctx), ssh: ctx.settings.ssh, health: ctx.settings.health },
+    {
+      store: await storeOf(ctx),
+      diffoscope: diffoscopeSettings(ctx),
+      signal: stopOnSignal(ctx),
+      ssh: ctx.settings.ssh,
+      health: ctx.settings.health,
+      notify: verdictEventsOf(ctx),
+    },
     pair,
     { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) },
   );
