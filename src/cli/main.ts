@@ -256,6 +256,31 @@ export function buildProgram(): Command {
     'cd /srv/reproducible-notes && git pull -q && repro-spool notes import --packages packages.yml --issues issues.yml --json',
   );
 
+  const notify = program.command('notify').description('main: notification events (regressions, nodes offline or back, manual requests finished, digests)');
+  withExamples(
+    notify
+      .command('deliver')
+      .description(
+        'give each event waiting in events/pending/ to notify.command (the event as JSON on stdin; its id in REPRO_SPOOL_EVENT_ID for the hook ' +
+          'to deduplicate: delivery is at-least-once), retrying with backoff; exit 1 when one could not be delivered (it waits for the next run)',
+      )
+      .action(lazy(() => import('./commands/notify-deliver.js'))),
+    'repro-spool --root /srv/workspace notify deliver',
+    '* * * * * repro-spool --config /etc/repro-spool.json notify deliver --json',
+  );
+  withExamples(
+    notify
+      .command('digest')
+      .description(
+        "spool each subscribed package's daily digest: its status changes of one UTC day, leaving out changes to or from depwait and E404 " +
+          '(subscriptions: notify.subscriptions, else $ROOT/notify-subscriptions, "PKG ADDRESS…" per line)',
+      )
+      .option('--day <YYYY-MM-DD>', 'the day (default: yesterday, UTC)')
+      .action(lazy(() => import('./commands/notify-digest.js'))),
+    'repro-spool --root /srv/workspace notify digest',
+    'repro-spool notify digest --day 2026-12-03 --json',
+  );
+
   withExamples(
     idOptions(program.command('forget').argument('<pkg>').argument('<version>'))
       .description("node: remove an entry's copies and results after its main job died (run by main before shipping again)")

@@ -75,6 +75,13 @@ export function render(config: Config, format: RenderFormat, options: RenderOpti
       `7,37 * * * * ${base} collect-info --json >> /var/log/repro-spool/collect-info.log 2>&1`,
       // The published files (reproducible.json, the tracker file) after the pages that link them, whether or not the pages were written.
       `*/15 * * * * { ${base} dashboard --json; ${base} export json --json; } >> /var/log/repro-spool/dashboard.log 2>&1`,
+      // Every minute: spooled notification events to notify.command (a failing hook never holds up a check; it is retried here).
+      ...(config.notify.command
+        ? [
+            `* * * * * ${base} notify deliver --json >> /var/log/repro-spool/notify.log 2>&1`,
+            `3 0 * * * ${base} notify digest --json >> /var/log/repro-spool/notify.log 2>&1`,
+          ]
+        : []),
       // Daily, at a quiet minute: checks older than historyFoldAfterDays become daily counts.
       `29 4 * * * ${base} db fold --json >> /var/log/repro-spool/db-fold.log 2>&1`,
       // Daily: the archive bounded (no .debs but an unreproducible package's latest, old checks removed).

@@ -25,6 +25,8 @@ export interface GroupRun {
   readonly onStart?: (pgid: number) => void;
   /** Ends the group like the timeout does; already aborted, the group is ended as soon as it runs. */
   readonly signal?: AbortSignal;
+  /** Given on stdin (a notification hook's event), then stdin is closed; default: no stdin. */
+  readonly input?: string;
 }
 
 export interface GroupResult {
@@ -38,7 +40,17 @@ export function runInGroup(run: GroupRun, spawner: Spawner = realSpawner): Promi
   const started = performance.now();
   const log = fs.openSync(run.logFile, 'a');
   return new Promise((resolve, reject) => {
-    const child = spawner.spawn(run.command, run.args, { cwd: run.cwd, env: run.env, detached: true, stdio: ['ignore', log, log] });
+    const child = spawner.spawn(run.command, run.args, {
+      cwd: run.cwd,
+      env: run.env,
+      detached: true,
+      stdio: [run.input === undefined ? 'ignore' : 'pipe', log, log],
+    });
+    if (run.input !== undefined) {
+      // A command that exits without reading its stdin (EPIPE) is judged by its exit status; any other error is the run's.
+      child.stdin?.on('error', (error: NodeJS.ErrnoException) => error.code !== 'EPIPE' && reject(error));
+      child.stdin?.end(run.input);
+    }
     let timedOut = false;
     let killer: NodeJS.Timeout | undefined;
     const end = () => {

@@ -64,6 +64,19 @@ describe('jobs render', () => {
     assert.equal(spawnSync('sh', ['-n', '-c', line.replace(/^(\S+ ){5}/, '')]).status, 0, 'the whole line, redirection included, is one valid sh command');
   });
 
+  it('delivers notification events every minute and spools the digests daily, only where a notify.command delivers them', () => {
+    const s = sandbox('render-notify');
+    const render = (config: Record<string, unknown>) => {
+      const file = path.join(s.dir, 'c.json');
+      fs.writeFileSync(file, JSON.stringify(config));
+      return cli(s.root, ['--config', file, 'jobs', 'render', '--format', 'cron', '--command', 'repro-spool']).stdout;
+    };
+    assert.doesNotMatch(render({}), /notify (deliver|digest)/);
+    const lines = render({ notify: { command: ['/usr/local/lib/repro-spool/sendmail'] } });
+    assert.match(lines, /^\* \* \* \* \* repro-spool --config \S+ notify deliver --json >> \/var\/log\/repro-spool\/notify\.log 2>&1$/m);
+    assert.match(lines, /^3 0 \* \* \* repro-spool --config \S+ notify digest --json >> /m);
+  });
+
   it("escapes every % (cron's newline) in paths and node commands, so each line runs as written", () => {
     const s = sandbox('render-percent');
     const config = path.join(s.dir, '100%.json');
