@@ -25,6 +25,8 @@ const TEMP_SUFFIX = '.publishing';
 
 /** A published file being written: chunks appended, then committed whole or abandoned. */
 export interface Publication {
+  /** The temp's descriptor, for a program that writes it itself (bzip2's stdout). */
+  readonly fd: number;
   write(chunk: string | Uint8Array): Promise<void>;
   /** fsync, rename over the target, fsync the directory: from here readers see the new file. */
   commit(): Promise<void>;
@@ -45,6 +47,7 @@ export async function openPublication(target: string): Promise<Publication> {
     await handle.close();
   };
   return {
+    fd: handle.fd,
     // writeFile on a handle appends from its position, looping until all of it is written.
     write: (chunk) => handle.writeFile(chunk),
     commit: async () => {
@@ -85,30 +88,19 @@ export async function publishFile(target: string, data: string | Uint8Array): Pr
  * file, so memory stays flat whatever the size; no npm bzip2 compressor is kept up.
  */
 export async function publishBzip2(source: string, target: string, timeoutMs: number): Promise<void> {
-  const dir = path.dirname(target);
-  const temp = tempPath(dir, `${path.basename(target)}${TEMP_SUFFIX}`);
   const input = fs.openSync(source, 'r');
   try {
-    const output = fs.openSync(temp, 'wx', PUBLISHED_MODE);
-    try {
-      const run = runQuick('bzip2', ['-9c'], { stdinFd: input, stdoutFd: output, timeoutMs });
-      if (run.error || run.exitCode !== 0) {
-        const why = run.error ? run.error.message : `exited ${run.exitCode ?? 'on a signal'}: ${run.stderr.toString('utf8').trim()}`;
-        throw new SpoolError('failed', `bzip2 -9c of ${source} failed (${why}); ${target} is left as it was`);
-      }
-      fs.fchmodSync(output, PUBLISHED_MODE);
-      fs.fsyncSync(output);
-    } finally {
-      fs.closeSync(output);
+    const publication = await openPublication(target);
+    const run = runQuick('bzip2', ['-9c'], { stdinFd: input, stdoutFd: publication.fd, timeoutMs });
+    if (run.error || run.exitCode !== 0) {
+      await publication.abort();
+      const why = run.error ? run.error.message : `exited ${run.exitCode ?? 'on a signal'}: ${run.stderr.toString('utf8').trim()}`;
+      throw new SpoolError('failed', `bzip2 -9c of ${source} failed (${why}); ${target} is left as it was`);
     }
-    fs.renameSync(temp, target);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw error;
+    await publication.commit();
   } finally {
     fs.closeSync(input);
   }
-  fsyncDir(dir);
 }
 
 /** Removes the temps that crashed publishers left in dir; returns how many. */
