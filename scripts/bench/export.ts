@@ -19,7 +19,8 @@ import { FileStore } from '../../src/store/file-store.js';
 import { exportJson, publishedDate } from '../../src/publish/export.js';
 import { pythonJson } from '../../src/publish/python-json.js';
 import { PUBLISHED_STATUS } from '../../src/publish/status.js';
-import { type PublishedRow, trackerEntry } from '../../src/publish/tracker.js';
+import { trackerEntry } from '../../src/publish/tracker.js';
+import { groupBy } from '../../src/group-by.js';
 import type { Verdict } from '../../src/store/records.js';
 
 const SETTINGS = { lockStaleMs: 60_000, lockUpdateMs: 15_000, waitMs: 600_000, pollMs: 5 };
@@ -42,8 +43,10 @@ async function runVariant(variant: VariantName, dbFile: string, out: string): Pr
           ? [{ package: r.name, version: r.version, suite: r.suite, architecture: r.architecture, status, build_date: publishedDate(r.build_date) }]
           : [];
       });
-      const byPackage = new Map<string, PublishedRow[]>();
-      for (const row of list.filter((r) => r.suite === 'trixie')) byPackage.set(row.package, [...(byPackage.get(row.package) ?? []), row]);
+      const byPackage = groupBy(
+        list.filter((r) => r.suite === 'trixie'),
+        (r) => r.package,
+      );
       fs.mkdirSync(out, { recursive: true });
       for (const [name, data] of [
         ['reproducible.json', list],

@@ -32,6 +32,7 @@ import type { SqlSession } from '../store/session.js';
 import type { Store } from '../store/store.js';
 import { suiteArchKey, verdictDays } from '../store/verdict-days.js';
 import { listDir } from '../spool/walk.js';
+import { groupBy } from '../group-by.js';
 import { listArchived } from './artifacts.js';
 import { type DashboardData, type NodeInfo, readNodeInfo, readSpools } from './data.js';
 import { type Html, page } from './html.js';
@@ -160,14 +161,13 @@ async function writePackagePages(
   for (let start = 0; start < names.length; start += NAMES_PER_BATCH) {
     const batch = names.slice(start, start + NAMES_PER_BATCH);
     const notes = await notesOf(db, batch);
-    const sources = new Map<string, PackageSource[]>();
-    for (const s of await sourcesOfPackages(db, batch)) {
-      const mirror = mirrors.get(s.suite);
-      const source = { ...s, dscUrl: mirror && `${mirror}/${s.dscPath}` };
-      const list = sources.get(s.name);
-      if (list) list.push(source);
-      else sources.set(s.name, [source]);
-    }
+    const sources = groupBy(
+      (await sourcesOfPackages(db, batch)).map((s): PackageSource & { name: string } => {
+        const mirror = mirrors.get(s.suite);
+        return { ...s, dscUrl: mirror && `${mirror}/${s.dscPath}` };
+      }),
+      (s) => s.name,
+    );
     const due = pages.due(
       batch.map((name) => ({
         name,
@@ -248,12 +248,7 @@ async function writeLists(db: SqlSession, outDir: string, tested: readonly Suite
   for (const { suite, architecture } of tested) {
     // An FTBFS the notes blame on the test infrastructure is not the package's: kept out of the FTBFS list, as the original does.
     const latest = (await latestVerdicts(db, suite, architecture)).filter((r) => !isInfrastructureFailure(r.verdict, r.version, infrastructure.get(r.name)));
-    const byVerdict = new Map<string, typeof latest>();
-    for (const row of latest) {
-      const list = byVerdict.get(row.verdict);
-      if (list) list.push(row);
-      else byVerdict.set(row.verdict, [row]);
-    }
+    const byVerdict = groupBy(latest, (row) => row.verdict);
     for (const [verdict, packages] of byVerdict) {
       await publish(
         listPath(suite, architecture, verdict),
@@ -279,14 +274,12 @@ async function writeIssuePages(db: SqlSession, outDir: string, generatedAt: stri
   const issues = await issueDefinitions(db);
   const tagged = await packagesByIssue(db);
   const notes = await notesOf(db, [...new Set(tagged.map((t) => t.name))]);
-  const affected = new Map<string, AffectedPackage[]>();
-  for (const t of tagged) {
+  const applying = tagged.flatMap((t): Array<AffectedPackage & { issue: string }> => {
     const note = notes.get(t.name);
-    if (t.version === null || t.suite === null || t.architecture === null || t.verdict === null || !note || !noteApplies(note, t.version)) continue;
-    const list = affected.get(t.issue) ?? [];
-    list.push({ name: t.name, version: t.version, suite: t.suite, architecture: t.architecture, verdict: t.verdict });
-    affected.set(t.issue, list);
-  }
+    if (t.version === null || t.suite === null || t.architecture === null || t.verdict === null || !note || !noteApplies(note, t.version)) return [];
+    return [{ issue: t.issue, name: t.name, version: t.version, suite: t.suite, architecture: t.architecture, verdict: t.verdict }];
+  });
+  const affected = groupBy(applying, (a) => a.issue);
   const dir = path.join(outDir, path.dirname(ISSUES_INDEX));
   ensureDirInside(outDir, dir);
   removeDeadTemps(dir);

@@ -8,6 +8,7 @@ import { type Html, href, html } from './html.js';
 import type { IssueDefinition } from '../notes/notes-file.js';
 import { isIssueName } from '../notes/notes-file.js';
 import { SpoolError, quoteValue } from '../errors.js';
+import { groupBy } from '../group-by.js';
 
 export const ISSUES_INDEX = 'issues/index.html';
 
@@ -26,9 +27,7 @@ export interface AffectedPackage {
 }
 
 export function issueBody(issue: IssueDefinition, affected: readonly AffectedPackage[]): Html {
-  const byVerdict = new Map<string, AffectedPackage[]>();
-  for (const a of affected) byVerdict.set(a.verdict, [...(byVerdict.get(a.verdict) ?? []), a]);
-  const sections = [...byVerdict]
+  const sections = [...groupBy(affected, (a) => a.verdict)]
     .sort((a, b) => b[1].length - a[1].length)
     .map(
       ([

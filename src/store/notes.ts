@@ -4,6 +4,7 @@
  */
 import { type SqlSession, inChunks, placeholders, valueRows } from './session.js';
 import type { IssueDefinition, PackageNote } from '../notes/notes-file.js';
+import { groupBy } from '../group-by.js';
 
 /** Rows per INSERT: well under the bound-value limit at five columns. */
 const ROWS_PER_INSERT = 1000;
@@ -43,13 +44,14 @@ export async function notesOf(db: SqlSession, names: readonly string[]): Promise
       `SELECT name, issue FROM note_issues WHERE name IN (${placeholders(chunk)}) ORDER BY issue`,
       chunk,
     );
+    const issuesOf = groupBy(tags, (t) => t.name);
     for (const r of rows) {
       notes.set(r.name, {
         name: r.name,
         version: r.version ?? undefined,
         comments: r.comments ?? undefined,
         bugs: JSON.parse(r.bugs) as number[],
-        issues: tags.filter((t) => t.name === r.name).map((t) => t.issue),
+        issues: (issuesOf.get(r.name) ?? []).map((t) => t.issue),
       });
     }
   }

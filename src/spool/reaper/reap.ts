@@ -5,6 +5,7 @@
  */
 import { idKey } from '../identity.js';
 import { holdSingletonLock } from '../singleton-lock.js';
+import { groupBy } from '../../group-by.js';
 import type { Spool } from '../spool.js';
 import { type WalkedEntry, walkEntries } from '../walk.js';
 import type { ReapContext } from './actions.js';
@@ -52,14 +53,7 @@ export async function reap(spool: Spool, options: ReapOptions = {}): Promise<Rea
 }
 
 function groupByIdentity(entries: readonly WalkedEntry[]): Map<string, WalkedEntry[]> {
-  const groups = new Map<string, WalkedEntry[]>();
-  for (const entry of entries) {
-    const key = idKey(entry.id);
-    const group = groups.get(key);
-    if (group) group.push(entry);
-    else groups.set(key, [entry]);
-  }
-  return groups;
+  return groupBy(entries, (entry) => idKey(entry.id));
 }
 
 function lockReaper(spool: Spool, guard: ReapContext['guard']): Promise<() => Promise<void>> {
