@@ -5,7 +5,6 @@
  * whole site is derived data that the next run rewrites. Package pages are rewritten only
  * when their content changed (pages-writer.ts); pages of packages gone are removed.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { LOCAL_NODES } from '../builder/local-check.js';
 import type { Config } from '../config/config.js';
@@ -31,11 +30,11 @@ import { QUEUE_PAGE, queueBody } from './queue-page.js';
 import type { SqlSession } from '../store/session.js';
 import type { Store } from '../store/store.js';
 import { suiteArchKey, verdictDays } from '../store/verdict-days.js';
-import { listDir } from '../spool/walk.js';
 import { groupBy } from '../group-by.js';
 import { listArchived } from './artifacts.js';
 import { type DashboardData, type NodeInfo, readNodeInfo, readSpools } from './data.js';
-import { type Html, page } from './html.js';
+import { page } from './html.js';
+import { openSitePart } from './site-part.js';
 import { indexBody } from './index-page.js';
 import { readFindings } from '../archive/consistency.js';
 import { NEED_NOTES, listBody, listPath, noNotesBody, noNotesListPath } from './list-page.js';
@@ -235,38 +234,23 @@ function pairsOf(config: Config, info: NodeInfo, main: Spool): NodePair[] {
 
 /** One page per suite/arch/verdict present, from each package's latest verdict; list pages of verdicts no package has any more are removed. */
 async function writeLists(db: SqlSession, outDir: string, tested: readonly SuiteArch[], generatedAt: string): Promise<void> {
-  const written = new Set<string>();
+  const lists = openSitePart(outDir, 'lists', generatedAt);
   const noted = await notedPackages(db);
   const infrastructure = await notesWithIssues(db, INFRASTRUCTURE_ISSUES);
-  const publish = async (relative: string, title: string, body: Html) => {
-    const file = path.join(outDir, relative);
-    ensureDirInside(outDir, path.dirname(file));
-    removeDeadTemps(path.dirname(file));
-    await publishFile(file, page(title, body, generatedAt));
-    written.add(file);
-  };
   for (const { suite, architecture } of tested) {
     // An FTBFS the notes blame on the test infrastructure is not the package's: kept out of the FTBFS list, as the original does.
     const latest = (await latestVerdicts(db, suite, architecture)).filter((r) => !isInfrastructureFailure(r.verdict, r.version, infrastructure.get(r.name)));
-    const byVerdict = groupBy(latest, (row) => row.verdict);
-    for (const [verdict, packages] of byVerdict) {
-      await publish(
+    for (const [verdict, packages] of groupBy(latest, (row) => row.verdict)) {
+      await lists.publish(
         listPath(suite, architecture, verdict),
         `${suite}/${architecture} ${verdict}`,
         listBody(suite, architecture, verdict, packages, latest.length, noted),
       );
     }
     const withoutNotes = latest.filter((r) => NEED_NOTES.includes(r.verdict) && !noted.has(r.name));
-    await publish(noNotesListPath(suite, architecture), `${suite}/${architecture} without notes`, noNotesBody(suite, architecture, withoutNotes));
+    await lists.publish(noNotesListPath(suite, architecture), `${suite}/${architecture} without notes`, noNotesBody(suite, architecture, withoutNotes));
   }
-  const walk = (dir: string): void => {
-    for (const entry of listDir(dir)) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.html') && !written.has(full)) fs.rmSync(full);
-    }
-  };
-  walk(path.join(outDir, 'lists'));
+  lists.finish();
 }
 
 /** issues/index.html and a page per issue; pages of issues no longer defined are removed. */
@@ -280,16 +264,8 @@ async function writeIssuePages(db: SqlSession, outDir: string, generatedAt: stri
     return [{ issue: t.issue, name: t.name, version: t.version, suite: t.suite, architecture: t.architecture, verdict: t.verdict }];
   });
   const affected = groupBy(applying, (a) => a.issue);
-  const dir = path.join(outDir, path.dirname(ISSUES_INDEX));
-  ensureDirInside(outDir, dir);
-  removeDeadTemps(dir);
-  const written = new Set<string>();
-  for (const issue of issues) {
-    const file = path.join(outDir, issuePagePath(issue.name));
-    await publishFile(file, page(issue.name, issueBody(issue, affected.get(issue.name) ?? []), generatedAt));
-    written.add(file);
-  }
-  await publishFile(path.join(outDir, ISSUES_INDEX), page('issues', issuesIndexBody(issues, affected), generatedAt));
-  written.add(path.join(outDir, ISSUES_INDEX));
-  for (const entry of listDir(dir)) if (entry.name.endsWith('.html') && !written.has(path.join(dir, entry.name))) fs.rmSync(path.join(dir, entry.name));
+  const pages = openSitePart(outDir, path.dirname(ISSUES_INDEX), generatedAt);
+  for (const issue of issues) await pages.publish(issuePagePath(issue.name), issue.name, issueBody(issue, affected.get(issue.name) ?? []));
+  await pages.publish(ISSUES_INDEX, 'issues', issuesIndexBody(issues, affected));
+  pages.finish();
 }
