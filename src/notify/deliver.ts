@@ -17,9 +17,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { moveNoReplace, tempPath, writeFileAtomic } from '../durable/atomic.js';
+import { ensureDirInside, moveNoReplace, tempPath, writeFileAtomic } from '../durable/atomic.js';
 import { faultPoint } from '../durable/fault.js';
-import { SpoolError, errnoCode } from '../errors.js';
+import { SpoolError, TargetExistsError, errnoCode } from '../errors.js';
 import { type GroupRun, type Spawner, realSpawner, runInGroup } from '../process/group.js';
 import { retrying } from '../retry.js';
 import { holdSingletonLock } from '../spool/singleton-lock.js';
@@ -129,7 +129,7 @@ function readState(spool: Spool, id: string): DeliveryState | undefined {
 /** Runs the hook once; undefined when it exited 0, else why not (with the end of its output). */
 async function runHook(spool: Spool, command: readonly string[], event: NotifyEvent, timeoutMs: number, spawner: Spawner): Promise<string | undefined> {
   const log = tempPath(spool.layout.tmpDir, 'notify-hook.log');
-  fs.mkdirSync(spool.layout.tmpDir, { recursive: true });
+  ensureDirInside(spool.layout.root, spool.layout.tmpDir);
   const run: GroupRun = {
     command: command[0]!,
     args: command.slice(1),
@@ -164,7 +164,7 @@ function markDelivered(spool: Spool, id: string): void {
   try {
     moveNoReplace(spool.layout, pending, eventPath(spool, 'delivered', id), 'event-delivered');
   } catch (error) {
-    if (errnoCode(error) !== 'EEXIST' && !(error instanceof SpoolError && fs.existsSync(eventPath(spool, 'delivered', id)))) throw error;
+    if (!(error instanceof TargetExistsError)) throw error;
     fs.rmSync(pending, { force: true });
   }
   fs.rmSync(eventPath(spool, 'attempts', id), { force: true });

@@ -14,7 +14,7 @@ import { type PublishedResult, publishedResultsPage } from '../store/published.j
 import { openPublication, publishBzip2, removeDeadTemps } from '../durable/publish.js';
 import { JsonListWriter } from './python-json.js';
 import { PUBLISHED_STATUS, PUBLISHED_VERDICTS } from './status.js';
-import { type PublishedRow, trackerEntry } from './tracker.js';
+import { type PublishedRow, type TrackerEntry, trackerEntry } from './tracker.js';
 import type { SqlSession } from '../store/session.js';
 import { notesWithIssues } from '../store/notes.js';
 import type { PackageNote } from '../notes/notes-file.js';
@@ -97,11 +97,7 @@ async function publishList(target: string, pages: AsyncIterable<readonly unknown
 }
 
 /** The tracker suite's rows grouped by package (a package's rows may span two pages), one entry each. */
-async function* trackerEntries(
-  db: SqlSession,
-  infrastructure: ReadonlyMap<string, PackageNote>,
-  suite: string,
-): AsyncGenerator<ReturnType<typeof trackerEntry>[]> {
+async function* trackerEntries(db: SqlSession, infrastructure: ReadonlyMap<string, PackageNote>, suite: string): AsyncGenerator<TrackerEntry[]> {
   let pending: PublishedRow[] = [];
   for await (const rows of publishedRows(db, infrastructure, suite)) {
     const entries = [];

@@ -24,7 +24,7 @@ nover:
 const ISSUES = `captures_build_path:
   description: |
     The build path ends up in the output.
-  url: https://reproducible-builds.org/docs/build-path/
+  url: https://example.org/docs/build-path/
 randomness_in_binaries_generated_by_ocamlopt:
   description: ocamlopt output is not deterministic.
 `;
@@ -50,7 +50,7 @@ describe('the notes files', () => {
     assert.deepEqual(
       issues.map((i) => [i.name, i.url]),
       [
-        ['captures_build_path', 'https://reproducible-builds.org/docs/build-path/'],
+        ['captures_build_path', 'https://example.org/docs/build-path/'],
         ['randomness_in_binaries_generated_by_ocamlopt', undefined],
       ],
     );
