@@ -13,6 +13,7 @@ import { FileStore } from '../../src/store/file-store.js';
 import type { StoreRecord } from '../../src/store/records.js';
 import { processStat } from '../../src/durable/process-identity.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { until } from '../helpers/until.js';
 import { PROJECT, cliAsync, fromJson, sandbox, tempDir, writeConfig } from '../helpers/spool.js';
 
 let mirror: Mirror;
@@ -126,6 +127,28 @@ describe('notifications', () => {
     assert.deepEqual([node.accepted().filter((a) => a === id).length, node.tries(id), node.pending()], [1, 2, []], 'given twice, accepted once');
     assert.equal(new Set(node.accepted()).size, node.accepted().length, 'no event accepted twice');
     assert.ok(fs.existsSync(path.join(node.root, 'events', 'delivered', `${id}.json`)));
+  });
+
+  it('two deliverers at once: one delivers, the other exits 4; one paused past the stale time loses the lock, and the event is still accepted once', async () => {
+    const node = installation({ lockStaleSeconds: 2, lockUpdateSeconds: 1 });
+    assert.equal((await regress(node)).status, 0);
+    const id = node.pending()[0]!.replace(/\.json$/, '');
+    // The first freezes (event loop and lock refreshes too) right after its first hook accepted an event.
+    const paused = node.run(['--json', 'notify', 'deliver'], { REPRO_SPOOL_STALL: 'notify:after-hook:8000' });
+    await until(() => node.accepted().length > 0, 'the first deliverer reached its hook');
+    const [givenTwice] = node.accepted();
+    assert.equal((await node.run(['notify', 'deliver'])).status, 4, 'a live holder: busy');
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // the paused deliverer's lock is stale now, and it is still paused
+    const takeover = await node.run(['--json', 'notify', 'deliver']);
+    assert.equal(takeover.status, 0, takeover.stderr);
+    const first = await paused;
+    assert.ok(first.status === 0 || first.status === 4, `the paused one finishes or says it lost the lock: ${first.stderr}`);
+    assert.equal(node.accepted().filter((a) => a === id).length, 1, 'accepted once');
+    assert.equal(node.tries(givenTwice!), 2, 'the event the paused one had not marked delivered was given again by the new holder');
+    assert.deepEqual(node.pending(), []);
+    assert.ok(fs.existsSync(path.join(node.root, 'events', 'delivered', `${id}.json`)));
+    assert.equal(new Set(node.accepted()).size, node.accepted().length, 'no event accepted twice');
+    assert.deepEqual(fs.readdirSync(path.join(node.root, 'events', 'pending')), [], 'nothing left pending, nothing in two places');
   });
 
   it('a check whose hook hangs still finishes, and the hung hook is ended with its process group at the timeout', async () => {
