@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildCommand } from '../../src/builder/build-command.js';
 import { localCheck } from '../../src/builder/local-check.js';
-import { buildProfile } from '../../src/builder/variations.js';
+import { ALL_VARIED, buildProfile } from '../../src/builder/variations.js';
 import { SCHEDULED } from '../../src/spool/layout.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { enqueue } from '../../src/spool/transitions/enqueue.js';
@@ -92,6 +92,7 @@ const results = await compare(
             killGraceMs: 5000,
             store,
             diffoscope: { timeoutMs: 600_000, maxReportBytes: 40 << 20, killGraceMs: 5000 },
+            varied: ALL_VARIED,
           },
           { pkg: record.name },
         );

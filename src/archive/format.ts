@@ -20,6 +20,7 @@ import { type BuildNumber, BUILD_NUMBERS, parseBuildNumber } from '../spool/buil
 import type { EntryId } from '../spool/identity.js';
 import type { Layout } from '../spool/layout.js';
 import { type Verdict, VERDICTS } from '../store/records.js';
+import { EXPLAIN_OUTCOMES, type ExplainOutcome } from '../explain/search.js';
 
 export const RECORD_FILE = 'record.json';
 export const VERDICT_FILE = 'verdict';
@@ -85,6 +86,13 @@ export interface ArchivedVerdict {
   readonly detail?: string;
   readonly unsatisfiable?: string;
   readonly failsOnlyIn?: BuildNumber;
+  /** The variations build 2 did not vary (chosen off by the `variations` key or `--vary`); none: it varied all. */
+  readonly notVaried?: readonly string[];
+  /** An explanation (explain): the date of the check it explains, its outcome, its culprits and the builds it ran. */
+  readonly explains?: string;
+  readonly explained?: ExplainOutcome;
+  readonly culprits?: ReadonlyArray<readonly string[]>;
+  readonly explainBuilds?: number;
   readonly date: string;
   readonly differing?: readonly string[];
   readonly onlyInBuild1?: readonly string[];
@@ -110,6 +118,32 @@ const oneOf = <T extends string>(words: readonly T[]): Codec<T> => ({
 });
 
 const names: Codec<readonly string[]> = { format: (v) => v.join(' ') || undefined, parse: (t) => t.split(/\s+/).filter(Boolean) };
+
+const commaNames: Codec<readonly string[]> = {
+  format: (v) => v.join(', ') || undefined,
+  parse: (t) =>
+    t
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+};
+
+/** Culprit groups: "clock, build-path", a group that differs only together as "locale+umask". */
+const culpritGroups: Codec<ReadonlyArray<readonly string[]>> = {
+  format: (groups) => groups.map((g) => g.join('+')).join(', ') || undefined,
+  parse: (t) =>
+    t
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean)
+      .map((g) => g.split('+')),
+};
+
+const count: Codec<number> = {
+  format: String,
+  parse: (t) => (/^\d+$/.test(t) ? Number(t) : undefined),
+  expected: 'a whole number',
+};
 
 /** "build N", the build that failed alone. */
 const buildReference: Codec<BuildNumber> = {
@@ -160,6 +194,11 @@ const VERDICT_FIELDS: FieldTable = {
   detail: ['Detail', text],
   unsatisfiable: ['Unsatisfiable', text],
   failsOnlyIn: ['Fails-Only-In', buildReference],
+  notVaried: ['Not-Varied', commaNames],
+  explains: ['Explains', text],
+  explained: ['Explained', oneOf(EXPLAIN_OUTCOMES)],
+  culprits: ['Culprits', culpritGroups],
+  explainBuilds: ['Explain-Builds', count],
   date: ['Date', text],
   differing: ['Differing', names],
   onlyInBuild1: ['Only-In-Build-1', names],

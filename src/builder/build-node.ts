@@ -38,7 +38,9 @@ import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
 import { type GroupResult, type Spawner, runInGroup } from '../process/group.js';
 import { logTail } from './log-follower.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
-import { type BuildProfile, buildProfile, recordedVariations } from './variations.js';
+import { type BuildProfile, type Varied, buildProfile, recordedVariations } from './variations.js';
+import { parseVaried } from './variation-spec.js';
+import { cpuAffinity, personalityPrefix } from './personality.js';
 
 export interface ChrootSettings {
   /** Where the base chroot tarballs are. */
@@ -144,6 +146,7 @@ export async function buildNext(
       }
     }
     const clock = clockOf(entry, settings);
+    const varied = parseVaried(entry.fields.get('Variations'), `the Variations of ${formatId(entry.id)}`);
     let outcome: Outcome | 'unreachable';
     try {
       outcome = await withFetchedSource(
@@ -155,8 +158,8 @@ export async function buildNext(
           fetched.outcome !== 'fetched'
             ? fetchFailure(fetched, logFile)
             : tarball
-              ? buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock }, settings)
-              : buildOnHost(entry, fetched, lock, workdir, logFile, buildNumber, clock, settings),
+              ? buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock, varied }, settings)
+              : buildOnHost(entry, fetched, lock, { workdir, logFile, buildNumber, clock, varied }, settings),
       );
     } catch (error) {
       if (settings.signal?.aborted) throw error;
@@ -226,13 +229,18 @@ function clockApplied(profile: BuildProfile, clock: ClockMode): string | undefin
   return clock === 'node' ? "the node's own clock (run ahead by its operator)" : 'off';
 }
 
-interface ChrootBuildPlaces {
-  readonly tarball: ChrootTarball;
+/** Where one build runs and what it varies. */
+interface BuildPlaces {
   readonly workdir: string;
-  readonly scratch: string;
   readonly logFile: string;
   readonly buildNumber: BuildNumber;
   readonly clock: ClockMode;
+  readonly varied: Varied;
+}
+
+interface ChrootBuildPlaces extends BuildPlaces {
+  readonly tarball: ChrootTarball;
+  readonly scratch: string;
 }
 
 async function buildInChroot(
@@ -242,7 +250,8 @@ async function buildInChroot(
   places: ChrootBuildPlaces,
   settings: BuilderSettings,
 ): Promise<Outcome> {
-  const profile = buildProfile(places.buildNumber, entry.id.arch);
+  const profile = buildProfile(places.buildNumber, entry.id.arch, undefined, places.varied);
+  const affinity = cpuAffinity(profile);
   const { tarball } = places;
   const upstream = upstreamOf(entry.id.version);
   const label = `build ${places.buildNumber} of ${entry.id.pkg} ${entry.id.version}`;
@@ -253,6 +262,7 @@ async function buildInChroot(
     pkg: entry.id.pkg,
     upstreamVersion: upstream,
     profile,
+    wrappers: [...affinity.prefix, ...personalityPrefix(profile)],
     clock: fakedClock(profile, places.clock),
     workdir: path.join(places.workdir, 'sbuild'),
     unpackDir: places.scratch,
@@ -268,7 +278,12 @@ async function buildInChroot(
   });
   const applied = Stanza.of([
     ...result.applied,
-    ...recordedVariations(profile, { skipped: {}, clock: clockApplied(profile, places.clock), buildPath: profile.sourceDir('/build', entry.id.pkg, upstream) }),
+    ...recordedVariations(profile, {
+      skipped: affinity.skipped ? { cpus: affinity.skipped } : {},
+      clock: clockApplied(profile, places.clock),
+      buildPath: profile.sourceDir('/build', entry.id.pkg, upstream),
+      cpus: affinity.recorded,
+    }),
   ]);
   const { verdict, run } = result;
   if (run.timedOut) return { status: 'timeout', exitCode: run.exitCode, files: {}, applied };
@@ -311,13 +326,11 @@ async function buildOnHost(
   entry: Entry,
   fetched: Extract<FetchResult, { outcome: 'fetched' }>,
   lock: EntryLock,
-  workdir: string,
-  logFile: string,
-  buildNumber: BuildNumber,
-  clock: ClockMode,
+  places: BuildPlaces,
   settings: BuilderSettings,
 ): Promise<Outcome> {
-  const profile = buildProfile(buildNumber, entry.id.arch);
+  const { workdir, logFile, clock } = places;
+  const profile = buildProfile(places.buildNumber, entry.id.arch, undefined, places.varied);
   const upstream = upstreamOf(entry.id.version);
   const sourceDir = profile.sourceDir(workdir, entry.id.pkg, upstream);
   fs.mkdirSync(path.dirname(sourceDir), { recursive: true });
@@ -350,12 +363,12 @@ async function buildOnHost(
     const unmet = /Unmet build dependencies: (.+)$/m.exec(fs.readFileSync(logFile, 'utf8'))?.[1]?.trim();
     return { ...failed('depwait', deps), unsatisfiable: unmet };
   }
-  const { command, args, skipped } = buildCommand(profile, fakedClock(profile, clock));
+  const { command, args, skipped, cpus } = buildCommand(profile, fakedClock(profile, clock));
   faultPoint('build:before-dpkg-buildpackage');
   const build = await step(command, args, sourceDir, { ...profile.env });
   const variations = Stanza.of([
     ['Builder', 'host (no isolation: development only)'],
-    ...recordedVariations(profile, { skipped, clock: clockApplied(profile, clock), buildPath: path.relative(workdir, sourceDir) }),
+    ...recordedVariations(profile, { skipped, clock: clockApplied(profile, clock), buildPath: path.relative(workdir, sourceDir), cpus }),
   ]);
   if (build.timedOut || build.exitCode !== 0) return { ...failed('FTBFS', build), applied: variations };
   return { status: 'built', exitCode: 0, files: buildOutputs(path.dirname(sourceDir)), applied: variations };

@@ -13,7 +13,7 @@ import { Deb822Error, parseStanza, stripSignature } from '../debian/deb822.js';
 import { checksumLines, isPlainFileName } from '../debian/dsc.js';
 import { SpoolError } from '../errors.js';
 import { ensureDirInside, fsyncDir, writeFileAtomic } from '../durable/atomic.js';
-import { type Entry, attemptOf } from '../spool/entry.js';
+import { type Entry, attemptOf, withFields } from '../spool/entry.js';
 import { faultPoint } from '../durable/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
@@ -33,6 +33,8 @@ import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, di
 import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
 import { BUILD_NUMBERS, type BuildNumber } from '../spool/build-status.js';
+import { notVaried, type Varied } from './variations.js';
+import { formatVaried, parseVaried } from './variation-spec.js';
 
 /** How entries reach one node and come back: the local spool next door, or ssh. */
 export interface NodeRunner {
@@ -55,6 +57,8 @@ export interface CheckSettings {
   readonly signal?: AbortSignal;
   /** Which verdicts are events (src/notify/); undefined: none are spooled. */
   readonly notify?: VerdictEventSettings;
+  /** What build 2 varies, unless the entry's Variations field says (the `variations` key and `--vary`). */
+  readonly varied: Varied;
 }
 
 /** The check was stopped before its verdict and its entry handed back: nothing lost, nothing counted. */
@@ -100,7 +104,8 @@ export async function checkNext(
   const taken = await pick(main, { node: runners[0].node, suite: request.suite, arch: request.arch, pkg: request.pkg, job: settings.job });
   if (!taken) return undefined;
   const { lock } = taken;
-  let entry = taken.entry;
+  // The choice travels in the entry (to the nodes, and back to scheduled/ if the check is handed back).
+  let entry = taken.entry.fields.has('Variations') ? taken.entry : withFields(taken.entry, [['Variations', formatVaried(settings.varied)]]);
   // Handed back before: maybe only the removal of a concluded check was missing.
   const concluded = entry.fields.get('Last-Failure') !== undefined ? concludedCheck(main.layout, entry) : undefined;
   if (concluded) {
@@ -225,6 +230,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
       .filter(Boolean)
       .join('; ') || undefined;
   const rows = builds.map((b) => buildRow(b, settings.job, now));
+  const off = notVaried(parseVaried(entry.fields.get('Variations'), `the Variations of ${formatId(entry.id)}`));
   for (const build of builds) fs.renameSync(build.results, buildDir(archive, build.buildNumber));
   const explained = { detail, unsatisfiable, failsOnlyIn, differingFiles: differing };
   const source = { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch };
@@ -234,26 +240,15 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     source,
     verdict,
     detail,
+    ...(off.length > 0 && { notVaried: off }),
     buildDate: now.toISOString(),
     builds: rows,
     scheduling: schedulingOf(entry),
   };
-  // The verdict file is the commit point. Before it: the record it implies, so that whoever
-  // finishes this check (the next check, if this job dies) records exactly this, once (its
-  // key makes a second recording a no-op). After it: the record, then the entry's removal.
-  // Validated first: a record the store refuses must never become a verdict.
-  validateRecord(record);
-  writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
-  lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
-  writeFileAtomic(main.layout, path.join(archive, VERDICT_FILE), formatVerdict(archivedVerdict(entry, verdict, explained, comparison, report, now)), {
-    noReplace: true,
+  await commitVerdict(main, settings, lock, entry.id, archive, record, {
+    ...archivedVerdict(entry, verdict, explained, comparison, report, now),
+    notVaried: off,
   });
-  fsyncDir(archive);
-  faultPoint('check:after-verdict');
-  await spoolEvents(main, settings, record);
-  await settings.store.record([record]);
-  faultPoint('check:before-remove');
-  removeEntry(main, lock, entry.id);
   return {
     id: entry.id,
     verdict,
@@ -263,6 +258,34 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     diffoscope: report,
     archive,
   };
+}
+
+/**
+ * The verdict file is the commit point of a check (or an explanation). Before it: the
+ * record it implies, so that whoever finishes this check (the next check, if this job
+ * dies) records exactly this, once (its key makes a second recording a no-op). After it:
+ * the record, then the entry's removal. Validated first: a record the store refuses must
+ * never become a verdict.
+ */
+export async function commitVerdict(
+  main: Spool,
+  settings: CheckSettings,
+  lock: EntryLock,
+  id: EntryId,
+  archive: string,
+  record: StoreRecord,
+  verdict: ArchivedVerdict,
+): Promise<void> {
+  validateRecord(record);
+  writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
+  lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
+  writeFileAtomic(main.layout, path.join(archive, VERDICT_FILE), formatVerdict(verdict), { noReplace: true });
+  fsyncDir(archive);
+  faultPoint('check:after-verdict');
+  await spoolEvents(main, settings, record);
+  await settings.store.record([record]);
+  faultPoint('check:before-remove');
+  removeEntry(main, lock, id);
 }
 
 /** The notification events of a committed verdict, spooled before it is recorded (so that the previous verdict is still the latest). */

@@ -8,6 +8,8 @@ import os from 'node:os';
 import type { BuildNumber } from '../spool/build-status.js';
 
 export interface VariationRow {
+  /** What `--vary` and the `variations` key call it. */
+  readonly id: VariationId;
   readonly name: string;
   readonly first: string;
   readonly second: string;
@@ -51,8 +53,16 @@ export interface BuildContext {
  * profile, which every builder applies), and `show` reads that part back for the table
  * the dashboard and `show` print. A variation added here is applied and shown.
  */
-interface Variation<Name extends string = string> {
-  readonly name: Name;
+interface Variation<Id extends string = string> {
+  /** What `--vary`, the `variations` key and an entry's Variations field call it: lower case, no spaces. */
+  readonly id: Id;
+  /** How the table shows it. */
+  readonly name: string;
+  /**
+   * How often it is what makes a package unreproducible, roughly (weights, not counts):
+   * explain tries the likelier ones first. A poor guess costs a build, never a wrong answer.
+   */
+  readonly prior: number;
   /** How the builders apply it. */
   readonly applied: string;
   give(n: BuildNumber, ctx: BuildContext): ProfilePart;
@@ -64,25 +74,31 @@ interface Variation<Name extends string = string> {
 /** What a builder tells the `variations` file beyond the profile. */
 export interface RecordContext {
   /** Variations this builder could not apply here, with why. */
-  readonly skipped: Partial<Readonly<Record<VariationName, string>>>;
+  readonly skipped: Partial<Readonly<Record<VariationId, string>>>;
   /** How the clock of this build was moved (it depends on the node's clock mode). */
   readonly clock: string | undefined;
   /** Where the tree was built, as this builder names it. */
   readonly buildPath: string;
+  /** The CPUs this build ran on, as applied (cpu-affinity.ts). */
+  readonly cpus: string;
 }
 
 type ProfilePart = Partial<Omit<BuildProfile, 'env'>> & { readonly env?: Readonly<Record<string, string>> };
 
 /** The environment variables a row sets, shown in its order, 'unset' for one a build does not get. */
-function environment<Name extends string>(
-  name: Name,
+function environment<Id extends string>(
+  id: Id,
+  name: string,
+  prior: number,
   values: (n: BuildNumber, ctx: BuildContext) => Readonly<Record<string, string | undefined>>,
-): Variation<Name> {
+): Variation<Id> {
   const vars = name.split(', ');
   const set = (n: BuildNumber, ctx: BuildContext) =>
     Object.fromEntries(Object.entries(values(n, ctx)).filter((pair): pair is [string, string] => pair[1] !== undefined));
   return {
+    id,
     name,
+    prior,
     applied: 'environment',
     give: (n, ctx) => ({ env: set(n, ctx) }),
     show: (profile) => vars.map((v) => profile.env[v] ?? 'unset').join(', '),
@@ -96,18 +112,22 @@ const perBuild =
     n === 1 ? first : second;
 
 export const VARIATIONS = [
-  environment('TERM, COLUMNS', perBuild({}, { TERM: 'linux', COLUMNS: '77' })),
-  environment('SHELL', perBuild({ SHELL: '/bin/sh' }, { SHELL: '/bin/bash' })),
-  environment('TZ', perBuild({ TZ: 'Etc/GMT+12' }, { TZ: 'Etc/GMT-14' })),
-  environment('LANG, LC_ALL, LANGUAGE', (n, { arch }) =>
+  environment('terminal', 'TERM, COLUMNS', 1, perBuild({}, { TERM: 'linux', COLUMNS: '77' })),
+  environment('shell', 'SHELL', 1, perBuild({ SHELL: '/bin/sh' }, { SHELL: '/bin/bash' })),
+  environment('timezone', 'TZ', 4, perBuild({ TZ: 'Etc/GMT+12' }, { TZ: 'Etc/GMT-14' })),
+  environment('locale', 'LANG, LC_ALL, LANGUAGE', 4, (n, { arch }) =>
     n === 1 ? { LANG: 'C', LANGUAGE: 'en_US:en' } : { LANG: secondLocale(arch), LC_ALL: secondLocale(arch), LANGUAGE: secondLocale(arch).slice(0, 2) },
   ),
-  environment('HOME', perBuild({ HOME: '/nonexistent/first-build' }, { HOME: '/nonexistent/second-build' })),
+  environment('home', 'HOME', 1, perBuild({ HOME: '/nonexistent/first-build' }, { HOME: '/nonexistent/second-build' })),
   environment(
+    'exec-path',
     'PATH, CAPTURE_ENVIRONMENT',
+    1,
     perBuild({ PATH: DEFAULT_PATH }, { PATH: `${DEFAULT_PATH}:${CAPTURE_PATH}`, CAPTURE_ENVIRONMENT: 'I capture the environment' }),
   ),
   {
+    id: 'parallel',
+    prior: 2,
     name: 'DEB_BUILD_OPTIONS parallel',
     applied: 'environment',
     // The count is the building node's: build 2 gets one more than its node has.
@@ -115,8 +135,27 @@ export const VARIATIONS = [
     show: (profile, n, { cpus }) => (cpus === undefined ? `parallel=the node's CPU count${n === 1 ? '' : ' + 1'}` : (profile.env.DEB_BUILD_OPTIONS ?? 'unset')),
     record: (profile) => [['DEB_BUILD_OPTIONS', profile.env.DEB_BUILD_OPTIONS]],
   },
-  { name: 'nice', applied: 'nice -n', give: perBuild({ nice: 10 }, { nice: 11 }), show: (p) => String(p.nice), record: (p) => [['nice', String(p.nice)]] },
   {
+    id: 'cpus',
+    prior: 2,
+    name: 'CPU count (affinity)',
+    applied: 'taskset -c',
+    give: perBuild<ProfilePart>({ cpus: 'all' }, { cpus: 'one fewer' }),
+    show: (p) => (p.cpus === 'all' ? "all the node's" : "one fewer than the node's (at least 1)"),
+    record: (_p, ctx) => [['CPUs', ctx.cpus]],
+  },
+  {
+    id: 'nice',
+    name: 'nice',
+    prior: 0.5,
+    applied: 'nice -n',
+    give: perBuild({ nice: 10 }, { nice: 11 }),
+    show: (p) => String(p.nice),
+    record: (p) => [['nice', String(p.nice)]],
+  },
+  {
+    id: 'umask',
+    prior: 3,
     name: 'umask',
     applied: 'umask in the build shell',
     give: perBuild({ umask: '0022' }, { umask: '0002' }),
@@ -124,6 +163,8 @@ export const VARIATIONS = [
     record: (p) => [['umask', p.umask]],
   },
   {
+    id: 'hostname',
+    prior: 2,
     name: 'hostname, domainname',
     applied: 'a UTS namespace',
     give: perBuild({}, { hostname: 'i-capture-the-hostname', domainname: 'i-capture-the-domainname' }),
@@ -131,6 +172,8 @@ export const VARIATIONS = [
     record: (p) => [['hostname', p.hostname === undefined ? undefined : `${p.hostname}, ${p.domainname}`]],
   },
   {
+    id: 'build-path',
+    prior: 10,
     name: 'build path',
     applied: 'the source tree unpacked there',
     give: perBuild<ProfilePart>(
@@ -141,6 +184,8 @@ export const VARIATIONS = [
     record: (_p, ctx) => [['Build-Path', ctx.buildPath]],
   },
   {
+    id: 'user',
+    prior: 2,
     name: 'build user (name, uid, gid)',
     applied: 'setpriv in the chroot',
     give: (n) => ({ user: BUILD_USERS[n] }),
@@ -148,6 +193,8 @@ export const VARIATIONS = [
     record: (p) => [['Build-User', `${p.user.name} (uid ${p.user.uid}, gid ${p.user.gid})`]],
   },
   {
+    id: 'kernel',
+    prior: 2,
     name: 'kernel personality (uname -r)',
     applied: 'setarch --uname-2.6',
     give: perBuild({ uname26: false }, { uname26: true }),
@@ -155,6 +202,17 @@ export const VARIATIONS = [
     record: (p) => [['Kernel', p.uname26 ? 'uname -r 2.6.x (setarch --uname-2.6)' : "the node's"]],
   },
   {
+    id: 'aslr',
+    prior: 1,
+    name: 'address space layout randomization',
+    applied: 'setarch --addr-no-randomize',
+    give: perBuild({ aslr: false }, { aslr: true }),
+    show: (p) => (p.aslr ? "the node's (on)" : 'off (setarch --addr-no-randomize)'),
+    record: (p) => [['ASLR', p.aslr ? "the node's" : 'off (setarch --addr-no-randomize)']],
+  },
+  {
+    id: 'clock',
+    prior: 8,
     name: 'clock',
     applied: "faketime, or the node's own clock",
     give: perBuild({}, { faketime: '+398d' }),
@@ -162,6 +220,8 @@ export const VARIATIONS = [
     record: (_p, ctx) => [['Clock', ctx.clock]],
   },
   {
+    id: 'disorderfs',
+    prior: 4,
     name: 'disorderfs',
     applied: 'a FUSE mount over the build tree',
     give: perBuild({ disorderfs: false }, { disorderfs: true }),
@@ -169,14 +229,35 @@ export const VARIATIONS = [
     record: (p) => [['disorderfs', p.disorderfs ? `skipped: ${DISORDERFS_SKIPPED}` : undefined]],
   },
 ] as const satisfies readonly Variation[];
-export type VariationName = (typeof VARIATIONS)[number]['name'];
+export type VariationId = (typeof VARIATIONS)[number]['id'];
+
+/** The variations build 2 varies: the others it gets as build 1 does. */
+export type Varied = ReadonlySet<VariationId>;
+export const VARIATION_IDS: readonly VariationId[] = VARIATIONS.map((v) => v.id);
+export const ALL_VARIED: Varied = new Set(VARIATION_IDS);
+
+/** The variations not in `varied`, in the table's order. */
+export function notVaried(varied: Varied): VariationId[] {
+  return VARIATION_IDS.filter((id) => !varied.has(id));
+}
+
+/** Which build's part of a row build n gets: build 2 gets build 1's where it does not vary the row. */
+function partOf(n: BuildNumber, id: VariationId, varied: Varied): BuildNumber {
+  return n === 2 && !varied.has(id) ? 1 : n;
+}
 
 /** The table of what differs, derived from the profiles: `cpus` the nodes' CPU counts where known. */
-export function variationTable(arch: string, cpus: { readonly first?: number; readonly second?: number } = {}): VariationRow[] {
+export function variationTable(arch: string, cpus: { readonly first?: number; readonly second?: number } = {}, varied: Varied = ALL_VARIED): VariationRow[] {
   const first = { arch, cpus: cpus.first };
   const second = { arch, cpus: cpus.second };
-  const [one, two] = [profileOf(1, first), profileOf(2, second)];
-  return VARIATIONS.map((v) => ({ name: v.name, first: v.show(one, 1, first), second: v.show(two, 2, second), applied: v.applied }));
+  const [one, two] = [profileOf(1, first, varied), profileOf(2, second, varied)];
+  return VARIATIONS.map((v: Variation<VariationId>) => ({
+    id: v.id,
+    name: v.name,
+    first: v.show(one, 1, first),
+    second: varied.has(v.id) ? v.show(two, 2, second) : `${v.show(two, 1, second)} (not varied)`,
+    applied: v.applied,
+  }));
 }
 
 function userText(user: BuildUser): string {
@@ -188,14 +269,22 @@ export const DISORDERFS_SKIPPED = "FUSE is not usable inside the build's user na
 
 /** The results' `variations` lines of a build: each row's, or `skipped: why` where this builder could not apply it. */
 export function recordedVariations(profile: BuildProfile, ctx: RecordContext): Array<[string, string]> {
-  return VARIATIONS.flatMap((v: Variation<VariationName>) => {
-    const why = ctx.skipped[v.name];
-    return v.record(profile, ctx).flatMap(([field, value]): Array<[string, string]> => (value === undefined ? [] : [[field, why ? `skipped: ${why}` : value]]));
-  });
+  const off = notVaried(profile.varied);
+  return [
+    ...VARIATIONS.flatMap((v: Variation<VariationId>) => {
+      const why = ctx.skipped[v.id];
+      return v
+        .record(profile, ctx)
+        .flatMap(([field, value]): Array<[string, string]> => (value === undefined ? [] : [[field, why ? `skipped: ${why}` : value]]));
+    }),
+    ...(off.length > 0 ? ([['Not-Varied', off.join(', ')]] as Array<[string, string]>) : []),
+  ];
 }
 
 /** Everything the builder applies for one build. */
 export interface BuildProfile {
+  /** What this check's build 2 varies (the same in both builds' profiles: the `variations` file says it). */
+  readonly varied: Varied;
   readonly env: Readonly<Record<string, string>>;
   readonly umask: string;
   readonly hostname?: string;
@@ -207,17 +296,21 @@ export interface BuildProfile {
   readonly user: BuildUser;
   /** Run under `setarch --uname-2.6`, so `uname -r` says 2.6.x. */
   readonly uname26: boolean;
+  /** Address space layout randomization as the node has it; false: off, by `setarch --addr-no-randomize`. */
+  readonly aslr: boolean;
+  /** Every CPU the node lets the build use, or one fewer (taskset). */
+  readonly cpus: 'all' | 'one fewer';
   /** Source tree location below the build base. */
   sourceDir(base: string, pkg: string, upstreamVersion: string): string;
 }
 
-/** Everything build n applies on a node with `cpus` CPUs: the variations' parts together. */
-export function buildProfile(build: BuildNumber, arch: string, cpus = os.cpus().length): BuildProfile {
-  return profileOf(build, { arch, cpus });
+/** Everything build n applies on a node with `cpus` CPUs, varying `varied`: the variations' parts together. */
+export function buildProfile(build: BuildNumber, arch: string, cpus = os.cpus().length, varied: Varied = ALL_VARIED): BuildProfile {
+  return profileOf(build, { arch, cpus }, varied);
 }
 
-function profileOf(n: BuildNumber, ctx: BuildContext): BuildProfile {
-  const parts: ProfilePart[] = VARIATIONS.map((v: Variation<VariationName>) => v.give(n, ctx));
-  const profile = Object.assign({ disorderfs: false, uname26: false }, ...parts) as BuildProfile;
-  return { ...profile, env: Object.assign({}, ...parts.map((p) => p.env ?? {})) as Record<string, string> };
+function profileOf(n: BuildNumber, ctx: BuildContext, varied: Varied): BuildProfile {
+  const parts: ProfilePart[] = VARIATIONS.map((v: Variation<VariationId>) => v.give(partOf(n, v.id, varied), ctx));
+  const profile = Object.assign({ disorderfs: false, uname26: false, aslr: true, cpus: 'all' }, ...parts) as BuildProfile;
+  return { ...profile, varied, env: Object.assign({}, ...parts.map((p) => p.env ?? {})) as Record<string, string> };
 }

@@ -85,9 +85,13 @@ export function buildProgram(): Command {
       .option('--node <node>', 'for build 1|2: this node (default: $REPRO_SPOOL_NODE or the config)')
       .option('--job <name>', "main: check on the configured job's two nodes")
       .option('--entry <id>', 'for build 1|2: build only SUITE/ARCH/PKG/VERSION (what a main job that shares the node asks for)')
+      .option('--vary <spec>', "what build 2 varies, changing the config's choice: -NAME stops varying one, +NAME varies one again, =A,B exactly these")
+      .option('--dry-run', 'print the variations that would apply, as a table; build nothing')
       .action(lazy(() => import('./commands/build.js'))),
     'repro-spool build hello',
     'repro-spool build hello=2.10-3 --suite bookworm --json',
+    'repro-spool build hello=2.10-3 --vary=-clock',
+    'repro-spool build hello --vary=-clock,-build-path --dry-run',
     'repro-spool --root /srv/workspace build 1 --node profitbricks-build1-amd64',
     'repro-spool --config /etc/repro-spool.json build profitbricks-build1-amd64 profitbricks-build2-amd64',
     'repro-spool --config /etc/repro-spool.json build --job reproducible_build_amd64_1',

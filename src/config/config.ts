@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { CONTROL_CHARACTERS, SpoolError, errnoCode } from '../errors.js';
 import { isName } from '../spool/names.js';
 import { BUILDERS, CLOCK_MODES } from '../builder/modes.js';
+import { ALL_VARIED } from '../builder/variations.js';
+import { applySpec } from '../builder/variation-spec.js';
 import { SchedulerSchema } from './scheduler.js';
 
 /** The embedded default: a spool under ./var, for a local check without any setup. */
@@ -120,6 +122,18 @@ export const ConfigSchema = z
     builder: z.enum(BUILDERS).default('sbuild'),
     /** How this machine varies the clock of build 2 (the local check, or a node whose entry says nothing). */
     clock: z.enum(CLOCK_MODES).default('faketime'),
+    /** What build 2 varies, as a change of "all of them": "-disorderfs,-cpus" or "=clock,build-path" (README.md, "Choosing variations"). */
+    variations: z
+      .string()
+      .superRefine((spec, ctx) => {
+        try {
+          applySpec(ALL_VARIED, spec, 'variations');
+        } catch (error) {
+          if (!(error instanceof SpoolError)) throw error;
+          ctx.addIssue({ code: 'custom', message: error.message });
+        }
+      })
+      .optional(),
     /** The base chroots of the sbuild builder. */
     chroots: ChrootsSchema.prefault({}),
     /** reproducible.db; default: $ROOT/reproducible.db. */

@@ -8,6 +8,8 @@
 import type { Thresholds } from '../spool/spool.js';
 import { type Config, ConfigSchema } from './config.js';
 import { type SchedulerSettings, resolveScheduler } from './scheduler.js';
+import { ALL_VARIED, type Varied } from '../builder/variations.js';
+import { applySpec } from '../builder/variation-spec.js';
 
 /** Downloads from the mirror: the Sources index, a .dsc, a source package's files. */
 export interface DownloadSettings {
@@ -61,6 +63,8 @@ export interface BuildSettings {
   readonly diffoscopeMaxReportBytes: number;
   /** mmdebstrap making a base chroot: about a minute here; an hour means a stuck mirror. */
   readonly chrootCreateTimeoutMs: number;
+  /** What build 2 varies: every variation, changed by the `variations` key. */
+  readonly varied: Varied;
 }
 
 /** ssh to build nodes. */
@@ -173,6 +177,7 @@ export function resolveSettings(config: Config): Settings {
       diffoscopeTimeoutMs: ms(t.diffoscopeTimeoutSeconds),
       diffoscopeMaxReportBytes: t.diffoscopeMaxReportBytes,
       chrootCreateTimeoutMs: CHROOT_CREATE_TIMEOUT_MS,
+      varied: config.variations === undefined ? ALL_VARIED : applySpec(ALL_VARIED, config.variations, 'variations'),
     },
     ssh: {
       connectTimeoutSeconds: t.sshConnectTimeoutSeconds,

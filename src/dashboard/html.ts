@@ -54,6 +54,7 @@ export function page(title: string, body: Html, generatedAt: string): string {
 export const VERDICT_COLOURS: Readonly<Record<Verdict, string>> = {
   reproducible: '#2a2',
   unreproducible: '#e80',
+  nondeterministic: '#d5a',
   FTBFS: '#c22',
   depwait: '#75b',
   E404: '#777',

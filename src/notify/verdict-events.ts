@@ -15,7 +15,7 @@ import { spoolEvent } from './spool-event.js';
 import type { Subscriptions } from './subscriptions.js';
 
 const REGRESSIONS: Readonly<Partial<Record<Verdict, readonly Verdict[]>>> = {
-  reproducible: ['unreproducible', 'FTBFS', 'timeout'],
+  reproducible: ['unreproducible', 'nondeterministic', 'FTBFS', 'timeout'],
   unreproducible: ['FTBFS'],
 };
 

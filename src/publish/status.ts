@@ -11,6 +11,7 @@ import type { Verdict } from '../store/records.js';
 export const PUBLISHED_STATUS: Readonly<Record<Verdict, string | undefined>> = {
   reproducible: 'reproducible',
   unreproducible: 'FTBR', // "failed to build reproducibly"
+  nondeterministic: 'FTBR', // differs from itself under the same variations: it fails to build reproducibly too
   FTBFS: 'FTBFS',
   depwait: 'depwait',
   timeout: 'timeout',

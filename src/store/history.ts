@@ -5,6 +5,7 @@
  * suite/arch and date), their builds by journal id, a bounded number at a time.
  */
 import { type SqlSession, type SqlValue, inChunks, placeholders } from './session.js';
+import type { RecordedExplanation } from './records.js';
 
 export interface PastBuild {
   readonly buildNumber: number;
@@ -31,6 +32,10 @@ export interface PastVerdict {
   readonly category: string | null;
   readonly reason: string | null;
   readonly requester: string | null;
+  /** The variations build 2 did not vary; empty: every one (and every check recorded before schema 8). */
+  readonly notVaried: string[];
+  /** What an explanation found (explain); null for a check. */
+  readonly explanation: RecordedExplanation | null;
   readonly builds: PastBuild[];
 }
 
@@ -41,7 +46,8 @@ export interface HistoryFilter {
   readonly architecture?: string;
 }
 
-const CHECK_COLUMNS = 'journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date, category, reason, requester';
+const CHECK_COLUMNS =
+  'journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date, category, reason, requester, not_varied, explanation';
 
 interface CheckRow {
   readonly journal_id: string;
@@ -57,6 +63,8 @@ interface CheckRow {
   readonly category: string | null;
   readonly reason: string | null;
   readonly requester: string | null;
+  readonly not_varied: string | null;
+  readonly explanation: string | null;
 }
 
 /** The checks with their single builds, in the order given. */
@@ -103,6 +111,8 @@ async function withBuilds(db: SqlSession, checks: readonly CheckRow[]): Promise<
     category: c.category,
     reason: c.reason,
     requester: c.requester,
+    notVaried: c.not_varied ? c.not_varied.split(', ') : [],
+    explanation: c.explanation ? (JSON.parse(c.explanation) as RecordedExplanation) : null,
     builds: builds.get(c.journal_id) ?? [],
   }));
 }

@@ -9,8 +9,20 @@ import { z } from 'zod';
 import { SpoolError } from '../errors.js';
 import { BUILD_NUMBERS, BUILD_STATUSES, type BuildNumber } from '../spool/build-status.js';
 import { isName, isPackageName, isVersion } from '../spool/names.js';
+import { EXPLAIN_OUTCOMES, type ExplainOutcome } from '../explain/search.js';
 
-export const VERDICTS = ['reproducible', 'unreproducible', 'FTBFS', 'depwait', 'E404', 'checksum-mismatch', 'not-for-us', 'timeout', 'blacklisted'] as const;
+export const VERDICTS = [
+  'reproducible',
+  'unreproducible',
+  'nondeterministic',
+  'FTBFS',
+  'depwait',
+  'E404',
+  'checksum-mismatch',
+  'not-for-us',
+  'timeout',
+  'blacklisted',
+] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 export interface SourceKey {
@@ -28,6 +40,14 @@ export interface BuildRow {
   readonly durationSeconds: number;
   readonly exitCode: number | null;
   readonly status: string;
+}
+
+export interface RecordedExplanation {
+  readonly outcome: ExplainOutcome;
+  readonly culprits: ReadonlyArray<readonly string[]>;
+  readonly builds: number;
+  /** The date of the check it explains. */
+  readonly explains: string;
 }
 
 /** Why a check was scheduled and by whom (the entry's Category, Reason and Requester), carried on to its verdict. */
@@ -54,6 +74,10 @@ export type StoreRecord =
       readonly source: SourceKey;
       readonly verdict: Verdict;
       readonly detail?: string;
+      /** The variations build 2 did not vary; absent: every one. */
+      readonly notVaried?: readonly string[];
+      /** An explanation's findings (explain): which variations make the difference, found in how many builds. */
+      readonly explanation?: RecordedExplanation;
       readonly buildDate: string;
       readonly builds: readonly BuildRow[];
       readonly scheduling?: Scheduling;
@@ -69,6 +93,7 @@ const sourceKey = z.object({
   suite: grammar((v) => isName('suite', v), 'a suite name'),
   architecture: grammar((v) => isName('architecture', v), 'an architecture name'),
 });
+const variationName = grammar((v) => /^[a-z][a-z0-9-]*$/.test(v), 'a variation name');
 const instant = grammar((v) => !Number.isNaN(Date.parse(v)), 'an ISO 8601 time');
 const buildRow = z.object({
   buildNumber: z.literal(BUILD_NUMBERS),
@@ -96,6 +121,16 @@ const storeRecord = z.discriminatedUnion('kind', [
     source: sourceKey,
     verdict: z.enum(VERDICTS),
     detail: z.string().optional(),
+    notVaried: z.array(variationName).optional(),
+    explanation: z
+      .object({
+        outcome: z.enum(EXPLAIN_OUTCOMES),
+        culprits: z.array(z.array(variationName).min(1)),
+        builds: z.number().int().min(0),
+        explains: instant,
+      })
+      .strict()
+      .optional(),
     buildDate: instant,
     builds: z.array(buildRow).max(2),
     scheduling: scheduling.optional(),
@@ -169,19 +204,21 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
       const s = record.source;
       const checkId = record.key ?? journalId;
       const node = (n: BuildNumber) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
+      const notVaried = record.notVaried?.length ? record.notVaried.join(', ') : null;
+      const explanation = record.explanation ? JSON.stringify(record.explanation) : null;
       await db.run(
-        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail, not_varied)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name, suite, architecture) DO UPDATE SET
            version = excluded.version, verdict = excluded.verdict, node1 = excluded.node1, node2 = excluded.node2,
-           build_date = excluded.build_date, detail = excluded.detail
+           build_date = excluded.build_date, detail = excluded.detail, not_varied = excluded.not_varied
          WHERE excluded.build_date >= results.build_date`,
-        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null],
+        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null, notVaried],
       );
       const inserted = await db.all<{ journal_id: string }>(
         `INSERT INTO result_history
-           (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail, category, reason, requester)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
+           (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail, category, reason, requester, not_varied, explanation)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
         [
           checkId,
           s.name,
@@ -196,6 +233,8 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
           record.scheduling?.category ?? null,
           record.scheduling?.reason ?? null,
           record.scheduling?.requester ?? null,
+          notVaried,
+          explanation,
         ],
       );
       // Counted once, with the check: a record applied again inserts nothing. After the

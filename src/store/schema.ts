@@ -71,6 +71,11 @@ export const MIGRATIONS: readonly string[] = [
      name TEXT PRIMARY KEY, version TEXT, comments TEXT, bugs TEXT NOT NULL, imported_at TEXT NOT NULL);
    CREATE TABLE note_issues (name TEXT NOT NULL, issue TEXT NOT NULL, PRIMARY KEY (issue, name));
    CREATE TABLE issues (name TEXT PRIMARY KEY, description TEXT NOT NULL, url TEXT);`,
+  // What build 2 did not vary (the variations chosen off, comma-separated); NULL: it varied every one.
+  // An explanation's findings (explain), as the JSON of its record's explanation.
+  `ALTER TABLE results ADD COLUMN not_varied TEXT;
+   ALTER TABLE result_history ADD COLUMN not_varied TEXT;
+   ALTER TABLE result_history ADD COLUMN explanation TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

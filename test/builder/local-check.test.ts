@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { FileStore } from '../../src/store/file-store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
-import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
+import { assertCpuCounts, assertPersonalities, assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
 import { census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
 import { enqueueArgs } from '../helpers/spool.js';
 import { fromJson } from '../helpers/spool.js';
@@ -23,6 +23,8 @@ const RECORD = [
   'pwd > out/cwd',
   'date +%Z > out/tz',
   'date +%Y > out/year',
+  'cat /proc/self/personality > out/personality',
+  'nproc > out/nproc',
 ];
 before(async () => {
   mirror = await startMirror([
@@ -174,6 +176,8 @@ describe('the local two-build check', () => {
     assert.equal(debContents(archive, 2, 'hostname'), 'i-capture-the-hostname');
     assert.equal(debContents(archive, 2, 'domainname'), 'i-capture-the-domainname');
     assert.notEqual(debContents(archive, 1, 'hostname'), 'i-capture-the-hostname');
+    assertPersonalities(debContents(archive, 1, 'personality'), debContents(archive, 2, 'personality'));
+    assertCpuCounts(debContents(archive, 1, 'nproc'), debContents(archive, 2, 'nproc'));
     assert.match(debContents(archive, 1, 'cwd'), /\/1st\/wobbly-1\.0~rc1$/);
     assert.match(debContents(archive, 2, 'cwd'), /\/2\/wobbly-1\.0~rc1\/2nd$/);
     assert.equal(

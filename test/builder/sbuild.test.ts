@@ -15,7 +15,7 @@ import { FileStore } from '../../src/store/file-store.js';
 import { testChroot } from '../helpers/chroot.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
-import { assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
+import { assertCpuCounts, assertPersonalities, assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
 import { CLI, census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
 import { enqueueArgs } from '../helpers/spool.js';
 import { fromJson } from '../helpers/spool.js';
@@ -41,6 +41,8 @@ function proberRules(port: number): string[] {
     'hostname > out/hostname',
     'domainname > out/domainname',
     'uname -r > out/uname',
+    'cat /proc/self/personality > out/personality',
+    'nproc > out/nproc',
     'pwd > out/cwd',
     'date +%Y > out/year',
     `(touch ${host.root}/written-by-a-build && echo wrote) > out/spool 2>&1 || true`,
@@ -173,6 +175,8 @@ describe('a build in a fresh copy of the base chroot', () => {
     assert.deepEqual([read(2, 'user'), read(2, 'uid'), read(2, 'gid')], ['pbuilder2', '2222', '2222']);
     assert.equal(read(1, 'uname'), os.release(), "build 1 sees the node's kernel");
     assert.match(read(2, 'uname'), /^2\.6\./, 'build 2 runs under setarch --uname-2.6');
+    assertPersonalities(read(1, 'personality'), read(2, 'personality'));
+    assertCpuCounts(read(1, 'nproc'), read(2, 'nproc'));
     assert.equal(read(2, 'hostname'), 'i-capture-the-hostname');
     assert.equal(read(2, 'domainname'), 'i-capture-the-domainname');
     assert.notEqual(read(1, 'hostname'), 'i-capture-the-hostname');
@@ -192,6 +196,8 @@ describe('a build in a fresh copy of the base chroot', () => {
     assert.match(recorded, /^Build-User: pbuilder2 \(uid 2222, gid 2222\)$/m);
     assert.match(recorded, /^Clock: faketime \+398d$/m);
     assert.match(recorded, /^disorderfs: skipped: FUSE/m);
+    assert.match(recorded, /^ASLR: the node's$/m);
+    assert.match(fs.readFileSync(path.join(verdict.archive, 'build1', 'variations'), 'utf8'), /^ASLR: off \(setarch --addr-no-randomize\)$/m);
     assert.match(fs.readFileSync(path.join(verdict.archive, 'diffoscope.txt'), 'utf8'), /usr\/share\/prober\/uname/);
   });
 

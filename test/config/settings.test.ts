@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigSchema } from '../../src/config/config.js';
 import { DEFAULT_SETTINGS, resolveSettings } from '../../src/config/settings.js';
 import { openSpool } from '../../src/spool/spool.js';
+import { ALL_VARIED } from '../../src/builder/variations.js';
 
 describe('settings', () => {
   it('resolves the defaults the README documents, in the units the code uses', () => {
@@ -21,7 +22,13 @@ describe('settings', () => {
       database: { waitMs: 120_000, pollMs: 10, queryTimeoutMs: 600_000 },
       history: { foldAfterDays: 365, backupKeepDays: 30 },
       archive: { keepDebsDays: 30, archiveKeepDays: 365, goneGraceDays: 30, abandonedMaxAgeMs: 2 * 24 * 3600 * 1000 },
-      build: { buildTimeoutMs: 57_600_000, diffoscopeTimeoutMs: 1_800_000, diffoscopeMaxReportBytes: 41_943_040, chrootCreateTimeoutMs: 3_600_000 },
+      build: {
+        buildTimeoutMs: 57_600_000,
+        diffoscopeTimeoutMs: 1_800_000,
+        diffoscopeMaxReportBytes: 41_943_040,
+        chrootCreateTimeoutMs: 3_600_000,
+        varied: ALL_VARIED,
+      },
       ssh: {
         connectTimeoutSeconds: 10,
         retries: 2,

@@ -1,5 +1,6 @@
 /** What the tests expect each build to have seen, read back from inside the built packages. */
 import assert from 'node:assert/strict';
+import { allowedCpus } from '../../src/builder/personality.js';
 
 /** `env | sort` output as a map. */
 export function parseEnv(text: string): Record<string, string> {
@@ -19,4 +20,22 @@ export function assertVariedEnvironments(one: Record<string, string>, two: Recor
   assert.deepEqual([one.SHELL, two.SHELL], ['/bin/sh', '/bin/bash']);
   assert.match(one.DEB_BUILD_OPTIONS!, /parallel=(\d+)/);
   assert.equal(Number(/parallel=(\d+)/.exec(two.DEB_BUILD_OPTIONS!)![1]), Number(/parallel=(\d+)/.exec(one.DEB_BUILD_OPTIONS!)![1]) + 1);
+}
+
+const ADDR_NO_RANDOMIZE = 0x0040000;
+const UNAME26 = 0x0020000;
+
+/** /proc/self/personality as builds 1 and 2 saw it: ASLR off in build 1, uname 2.6 in build 2. */
+export function assertPersonalities(one: string, two: string): void {
+  const [a, b] = [parseInt(one, 16), parseInt(two, 16)];
+  assert.equal(a & ADDR_NO_RANDOMIZE, ADDR_NO_RANDOMIZE, `build 1 runs without ASLR (personality ${one})`);
+  assert.equal(b & ADDR_NO_RANDOMIZE, 0, `build 2 runs with the node's ASLR (personality ${two})`);
+  assert.equal(b & UNAME26, UNAME26, `build 2 runs under --uname-2.6 (personality ${two})`);
+}
+
+/** nproc as builds 1 and 2 saw it: every CPU this machine lets the tests use, then one fewer. */
+export function assertCpuCounts(one: string, two: string): void {
+  const allowed = allowedCpus().length;
+  assert.equal(Number(one), allowed, 'build 1 may use every CPU');
+  assert.equal(Number(two), allowed > 1 ? allowed - 1 : allowed, 'build 2 one fewer (taskset)');
 }

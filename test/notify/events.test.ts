@@ -34,6 +34,8 @@ const check = (suite: string, verdict: string, buildDate: string): PastVerdict =
   category: null,
   reason: null,
   requester: null,
+  notVaried: [],
+  explanation: null,
   builds: [],
 });
 

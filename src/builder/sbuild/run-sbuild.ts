@@ -11,7 +11,6 @@
  * with it everything in the namespace, the setsid'd build included.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { ChrootTarball } from '../../chroot/tarballs.js';
 import { SpoolError } from '../../errors.js';
@@ -30,6 +29,8 @@ export interface SbuildRequest {
   readonly pkg: string;
   readonly upstreamVersion: string;
   readonly profile: BuildProfile;
+  /** What runs sbuild, so that the whole build inherits it (taskset, setarch). */
+  readonly wrappers: readonly string[];
   /** The faketime offset when this build fakes its clock. */
   readonly clock: string | undefined;
   /** This build's own space, which only this user needs to reach: the outputs and sbuild's HOME. */
@@ -130,9 +131,8 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
     '--nolog',
     request.dscFile,
   ];
-  const personality = profile.uname26 ? ['setarch', os.machine(), '--uname-2.6'] : [];
   const pidNamespace = mayUnsharePid() ? ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc'] : [];
-  const [command, ...args] = [...pidNamespace, ...personality, ...sbuild] as [string, ...string[]];
+  const [command, ...args] = [...pidNamespace, ...request.wrappers, ...sbuild] as [string, ...string[]];
   const follower = request.onStage
     ? followLog(request.logFile, (line) => {
         const stage = /^\| ([A-Z][^|]*?)\s*\|$/.exec(line)?.[1];

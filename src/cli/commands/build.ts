@@ -30,6 +30,8 @@ import {
   verdictEventsOf,
 } from '../context.js';
 import { forPeople } from '../output.js';
+import { type Varied, notVaried, variationTable } from '../../builder/variations.js';
+import { applySpec, formatVaried } from '../../builder/variation-spec.js';
 import { type BuildNumber, parseBuildNumber } from '../../spool/build-status.js';
 
 interface Options {
@@ -38,6 +40,24 @@ interface Options {
   node?: string;
   job?: string;
   entry?: string;
+  vary?: string;
+  dryRun?: boolean;
+}
+
+/** What build 2 of this command's checks varies: the configuration's choice changed by --vary. */
+function variedOf(ctx: CommandContext, options: Options): Varied {
+  return options.vary === undefined ? ctx.settings.build.varied : applySpec(ctx.settings.build.varied, options.vary, `--vary=${options.vary}`);
+}
+
+/** --dry-run: the table of what each build would get, and nothing built. */
+function printVariations(ctx: CommandContext, arch: string, varied: Varied): void {
+  const table = variationTable(arch, {}, varied);
+  ctx.out.result({ arch, varied: formatVaried(varied), notVaried: notVaried(varied), variations: table }, () =>
+    [
+      `what build 2 varies on ${arch}${notVaried(varied).length ? ` (not varied: ${notVaried(varied).join(', ')})` : ' (everything)'}:`,
+      ...table.map((row) => `  ${row.id.padEnd(12)} ${row.name}: build 1 ${row.first}; build 2 ${row.second}`),
+    ].join('\n'),
+  );
 }
 
 export function parseEntryId(text: string): EntryId {
@@ -58,13 +78,15 @@ export async function run(targets: string[], options: Options, command: Command)
   const ctx = contextOf(command, 'create'); // the README's first command: it makes ./var a spool
   const suite = suiteOf(ctx, options.suite);
   const arch = archOf(options.arch);
+  const varied = variedOf(ctx, options);
+  if (options.dryRun) return printVariations(ctx, arch, varied);
   if (pkg) await ensureScheduled(ctx, suite, arch, pkg, version);
   // The local check is the first thing a new user runs: it makes the chroot it needs (a node never does: it fails clearly).
   if (ctx.config.builder === 'sbuild') await ensureChroot(ctx, suite, arch);
   const signal = stopOnSignal(ctx);
   const verdict = await localCheck(
     ctx.spool,
-    { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), notify: verdictEventsOf(ctx) },
+    { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), notify: verdictEventsOf(ctx), varied },
     { suite, arch, pkg: pkg || undefined },
   );
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
@@ -77,6 +99,8 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   targets.forEach((t) => validateName('node', t));
   const ctx = contextOf(command);
   const pair = resolvePair(ctx.config, options.job, targets);
+  const varied = variedOf(ctx, options);
+  if (options.dryRun) return printVariations(ctx, ctx.config.nodes[pair.node1]!.arch, varied);
   const verdict = await remoteCheck(
     ctx.spool,
     ctx.config,
@@ -87,6 +111,7 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
       ssh: ctx.settings.ssh,
       health: ctx.settings.health,
       notify: verdictEventsOf(ctx),
+      varied,
     },
     pair,
     { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) },
@@ -96,6 +121,9 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
 }
 
 async function buildOnThisNode(buildNumber: BuildNumber, options: Options, command: Command): Promise<void> {
+  if (options.vary !== undefined || options.dryRun) {
+    throw new SpoolError('usage', `--vary and --dry-run are main's: build ${buildNumber} varies what its entry's Variations field says`);
+  }
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx);
   const only = options.entry === undefined ? undefined : parseEntryId(options.entry);

@@ -12,7 +12,8 @@ import { judgeLock } from '../../spool/lock.js';
 import { validatePackageName, validateVersion } from '../../spool/names.js';
 import { readEntryFile } from '../../spool/read-entry.js';
 import { hasResultMarker } from '../../spool/results.js';
-import { variationTable } from '../../builder/variations.js';
+import { ALL_VARIED, variationTable } from '../../builder/variations.js';
+import { parseVaried } from '../../builder/variation-spec.js';
 import { verdictHistory } from '../../store/history.js';
 import { contextOf, optionalName, storeOf } from '../context.js';
 import { forPeople, table } from '../output.js';
@@ -38,18 +39,20 @@ export async function run(pkg: string, version: string | undefined, options: Opt
     const lock = judgeLock(spool, e);
     let fields: Record<string, string> | undefined;
     let corrupt: string | undefined;
+    let varied = ALL_VARIED;
     try {
       const entry = readEntryFile(e.path, e, placeFromName(e.state));
       fields = entry && Object.fromEntries(entry.fields.entries());
+      varied = parseVaried(fields?.Variations, `the Variations of ${formatId(e)}`);
     } catch (error) {
-      if (!(error instanceof CorruptEntryError)) throw error;
-      corrupt = error.message;
+      if (!(error instanceof CorruptEntryError) && !(error instanceof SpoolError && error.kind === 'integrity')) throw error;
+      corrupt = (error).message;
     }
     const node = fields?.Node;
     const results = node ? spool.layout.resultsPath(node, e) : undefined;
     return {
       ...e,
-      variations: variationTable(e.arch),
+      variations: variationTable(e.arch, {}, varied),
       fields,
       corrupt,
       lock: { health: lock.health, reason: lock.reason, owner: lock.owner },
@@ -86,6 +89,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
               [
                 `  ${c.buildDate}  ${c.version}  ${c.suite}/${c.architecture}  ${c.verdict}`,
                 ...(c.detail ? [`    ${c.detail}`] : []),
+                ...(c.notVaried.length > 0 ? [`    not varied: ${c.notVaried.join(', ')}`] : []),
                 ...c.builds.map(
                   (b) =>
                     `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}` +
