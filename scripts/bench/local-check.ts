@@ -93,6 +93,7 @@ const results = await compare(
             store,
             diffoscope: { timeoutMs: 600_000, maxReportBytes: 40 << 20, killGraceMs: 5000 },
             varied: ALL_VARIED,
+            explainMaxBuilds: 24,
           },
           { pkg: record.name },
         );

@@ -126,7 +126,14 @@ export async function buildNext(
   if (!taken) return undefined;
   const { entry, lock } = taken;
   discardStaleResults(spool, node, entry.id, settings);
-  const workdir = path.join(spool.layout.root, 'build', `${buildNumber}-${lock.token}`);
+  // The host builder builds inside its workdir: a name of the entry alone (this node builds an
+  // entry once at a time, under its lock), so that builds of it on this node share their
+  // build path and differ only where the profile says (explain's trials would all differ else).
+  const workdir =
+    settings.builder === 'host'
+      ? path.join(spool.layout.root, 'build', `host-${entry.id.suite}_${entry.id.arch}_${entry.id.pkg}_${entry.id.version}`)
+      : path.join(spool.layout.root, 'build', `${buildNumber}-${lock.token}`);
+  fs.rmSync(workdir, { recursive: true, force: true }); // a killed build's, if the reaper has not been yet
   // Recorded before it exists: a crash right after mkdir still leaves it to the reaper.
   const scratch = settings.builder === 'sbuild' ? path.join(settings.chroots.unpackDir, `repro-spool-${lock.token}`) : undefined;
   lock.update({ workdir, scratch });

@@ -9,8 +9,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Deb822Error, parseStanza, stripSignature } from '../debian/deb822.js';
-import { checksumLines, isPlainFileName } from '../debian/dsc.js';
 import { SpoolError } from '../errors.js';
 import { ensureDirInside, fsyncDir, writeFileAtomic } from '../durable/atomic.js';
 import { type Entry, attemptOf, withFields } from '../spool/entry.js';
@@ -26,9 +24,11 @@ import { advance } from '../spool/transitions/advance.js';
 import { pick } from '../spool/transitions/pick.js';
 import { nextAttempt, requeue } from '../spool/transitions/requeue.js';
 import { type VerdictEventSettings, spoolVerdictEvents } from '../notify/verdict-events.js';
-import { type BuildRow, type Scheduling, type StoreRecord, type Verdict, validateRecord } from '../store/records.js';
+import { type BuildRow, type RecordedExplanation, type Scheduling, type StoreRecord, type Verdict, validateRecord } from '../store/records.js';
+import { EXPLAIN_FIELD, explainEntry } from '../explain/explain.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
+import { reportPair } from './report-pair.js';
 import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles } from './diffoscope.js';
 import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
@@ -59,6 +59,10 @@ export interface CheckSettings {
   readonly notify?: VerdictEventSettings;
   /** What build 2 varies, unless the entry's Variations field says (the `variations` key and `--vary`). */
   readonly varied: Varied;
+  /** The most trial builds one explanation may run (explain). */
+  readonly explainMaxBuilds: number;
+  /** Progress of long work, for people (stderr). */
+  readonly progress?: (message: string) => void;
 }
 
 /** The check was stopped before its verdict and its entry handed back: nothing lost, nothing counted. */
@@ -92,6 +96,8 @@ export interface CheckVerdict {
   /** From the diffoscope report: each differing file (a .deb, the .buildinfo) and the paths inside it that differ. */
   readonly differingFiles?: DifferingFile[];
   readonly archive: string;
+  /** An explanation's findings (explain): which variations make the difference. */
+  readonly explanation?: RecordedExplanation;
 }
 
 /** Checks the next scheduled entry on runners[0] then runners[1]; undefined when nothing is scheduled. */
@@ -147,6 +153,7 @@ export async function checkNext(
       if (entry.fields.get('Last-Failure') !== undefined) await runner.clearLeftovers(entry.id);
       fs.rmSync(main.layout.resultsPath(runner.node, entry.id), { recursive: true, force: true });
     }
+    if (entry.fields.get(EXPLAIN_FIELD) !== undefined) return await explainEntry(main, settings, lock, entry, runners[0]);
     const builds: NodeBuild[] = [];
     const stopCheck = () => {
       if (settings.signal?.aborted) throw new CheckStoppedError(entry.id);
@@ -307,41 +314,6 @@ function removeEntry(main: Spool, lock: EntryLock, id: EntryId): void {
   for (const location of locate(main.layout, id)) fs.unlinkSync(location.path);
 }
 
-/**
- * What diffoscope compares: the two builds as a whole (their .changes, which list every
- * .deb and the .buildinfo: one report, and the difference that explains shows up beside
- * the -dbgsym one), else the first differing file.
- */
-function reportPair(first: string, second: string, comparison: Comparison): readonly [string, string] | undefined {
-  const changes = (dir: string) => fs.readdirSync(dir).filter((name) => name.endsWith('.changes'));
-  const [a, b] = [changes(first), changes(second)];
-  if (a.length === 1 && b.length === 1 && comparison.differing.length > 0 && changesStaysInside(first, a[0]!) && changesStaysInside(second, b[0]!)) {
-    return [path.join(first, a[0]!), path.join(second, b[0]!)];
-  }
-  const name = comparison.differing[0];
-  return name === undefined ? undefined : [path.join(first, name), path.join(second, name)];
-}
-
-/**
- * diffoscope opens every file a .changes lists, relative to it: only a .changes whose files
- * are plain names of regular files beside it is given to it (a node's .changes listing
- * ../../dev/zero would have diffoscope read main's files until its timeout).
- */
-function changesStaysInside(dir: string, name: string): boolean {
-  let listed: string[];
-  try {
-    const { body, firstLine } = stripSignature(fs.readFileSync(path.join(dir, name), 'utf8'));
-    const fields = parseStanza(body, firstLine);
-    // Checksums-Sha256 lines are "sha256 size name" (checked plain), Files lines "md5 size section priority name".
-    const files = (fields.get('Files') ?? '').split('\n').flatMap((line) => line.trim().split(/\s+/).slice(4));
-    listed = [...checksumLines(fields, 'Checksums-Sha256', firstLine).map((f) => f.name), ...files];
-  } catch (error) {
-    if (error instanceof Deb822Error) return false;
-    throw error;
-  }
-  return listed.every((file) => isPlainFileName(file) && fs.lstatSync(path.join(dir, file), { throwIfNoEntry: false })?.isFile() === true);
-}
-
 function archivedVerdict(
   entry: Entry,
   verdict: Verdict,
@@ -371,7 +343,7 @@ function archivedVerdict(
 }
 
 /** Why the entry was scheduled and by whom, as the scheduler wrote it into the entry; undefined for an entry that says nothing. */
-function schedulingOf(entry: Entry): Scheduling | undefined {
+export function schedulingOf(entry: Entry): Scheduling | undefined {
   const scheduling = { category: entry.fields.get('Category'), reason: entry.fields.get('Reason'), requester: entry.fields.get('Requester') };
   return Object.values(scheduling).some((v) => v !== undefined) ? scheduling : undefined;
 }

@@ -99,6 +99,24 @@ export function buildProgram(): Command {
 
   withExamples(
     program
+      .command('explain')
+      .argument('<pkg>', 'the package whose latest check was unreproducible')
+      .argument('[nodes...]', 'NODE1 NODE2: run the trial builds over ssh on NODE1 (default: locally)')
+      .description(
+        'explain: which variations make the latest unreproducible check of PKG differ: a control build, then trial builds varying halves ' +
+          '(the likelier first), then diffoscope on the culprit alone. Verdict nondeterministic when the control differs already',
+      )
+      .option('--suite <suite>', "suite (default: the configuration's first, else this system's)")
+      .option('--arch <arch>', "architecture (default: this machine's)")
+      .option('--job <name>', "main: run on the configured job's first node")
+      .action(lazy(() => import('./commands/explain.js'))),
+    'repro-spool explain hello',
+    'repro-spool --json explain hello --suite bookworm',
+    'repro-spool --config /etc/repro-spool.json explain hello --job reproducible_build_amd64_1',
+  );
+
+  withExamples(
+    program
       .command('pick')
       .description("main: move the next scheduled entry to NODE's directory (its outbox)")
       .requiredOption('--node <node>', 'node the entry is picked for')

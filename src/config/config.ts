@@ -185,6 +185,8 @@ export const ConfigSchema = z
         buildTimeoutSeconds: seconds(16 * 3600), // below maxBuildSeconds: a longer build is the reaper's
         diffoscopeTimeoutSeconds: seconds(1800),
         diffoscopeMaxReportBytes: count(40 * 1024 * 1024, 1024, 1 << 30),
+        // explain: the most trial builds one explanation runs (one culprit of 17 takes about 6).
+        explainMaxBuilds: count(24, 1, 200),
         // What main takes from a node for one build (its .debs, .buildinfo, log): more is refused unread.
         resultsMaxBytes: count(16 * 1024 ** 3, 1024 * 1024, 1024 ** 4),
         // One download from start to end, beside the idle timeout: a server trickling a byte a second ends here.

@@ -65,6 +65,8 @@ export interface BuildSettings {
   readonly chrootCreateTimeoutMs: number;
   /** What build 2 varies: every variation, changed by the `variations` key. */
   readonly varied: Varied;
+  /** The most trial builds one explanation (explain) may run. */
+  readonly explainMaxBuilds: number;
 }
 
 /** ssh to build nodes. */
@@ -178,6 +180,7 @@ export function resolveSettings(config: Config): Settings {
       diffoscopeMaxReportBytes: t.diffoscopeMaxReportBytes,
       chrootCreateTimeoutMs: CHROOT_CREATE_TIMEOUT_MS,
       varied: config.variations === undefined ? ALL_VARIED : applySpec(ALL_VARIED, config.variations, 'variations'),
+      explainMaxBuilds: t.explainMaxBuilds,
     },
     ssh: {
       connectTimeoutSeconds: t.sshConnectTimeoutSeconds,

@@ -56,7 +56,7 @@ export async function remoteCheck(
   config: Config,
   settings: RemoteCheckSettings,
   pair: RemotePair,
-  request: { suite?: string },
+  request: { suite?: string; pkg?: string },
 ): Promise<CheckVerdict | undefined> {
   const stop = path.join(main.layout.root, STOP_FILE);
   if (fs.existsSync(stop)) throw new SpoolError('nothingToDo', `paused by ${stop}: ${fs.readFileSync(stop, 'utf8').trim() || 'no reason given'}`);
@@ -69,5 +69,5 @@ export async function remoteCheck(
     new RemoteRunner(main, pair.node1, one, new SshTransport(pair.node1, one, { ...settings.ssh, signal: settings.signal }), health, settings.ssh),
     new RemoteRunner(main, pair.node2, two, new SshTransport(pair.node2, two, { ...settings.ssh, signal: settings.signal }), health, settings.ssh),
   ] as const;
-  return checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch });
+  return checkNext(main, { ...settings, job: pair.job }, runners, { suite: request.suite, arch: one.arch, pkg: request.pkg });
 }

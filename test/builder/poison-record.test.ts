@@ -34,7 +34,7 @@ describe('a concluded check whose archived record no store takes (archived by an
     const poison = { kind: 'result', source: { name: 'hello', version: '1.0-1', suite: 'bookworm', architecture: 'amd64' }, verdict: 'bogus' };
     fs.writeFileSync(path.join(archive, RECORD_FILE), JSON.stringify({ ...poison, buildDate: scheduled, builds: [] }));
     const store = new FileStore(path.join(s.root, 'reproducible.db'), { lockStaleMs: 10_000, lockUpdateMs: 2_000, waitMs: 10_000, pollMs: 5 });
-    const settings = { store, job: 'job1', diffoscope: { timeoutMs: 1000, maxReportBytes: 1024, killGraceMs: 100 }, varied: ALL_VARIED };
+    const settings = { store, job: 'job1', diffoscope: { timeoutMs: 1000, maxReportBytes: 1024, killGraceMs: 100 }, varied: ALL_VARIED, explainMaxBuilds: 24 };
     const runners = [neverBuilds('node1'), neverBuilds('node2')] as const;
     for (let attempt = 1; attempt <= 3; attempt++) {
       await assert.rejects(

@@ -28,6 +28,7 @@ describe('settings', () => {
         diffoscopeMaxReportBytes: 41_943_040,
         chrootCreateTimeoutMs: 3_600_000,
         varied: ALL_VARIED,
+        explainMaxBuilds: 24,
       },
       ssh: {
         connectTimeoutSeconds: 10,

@@ -1,7 +1,7 @@
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
-import type { CheckVerdict } from '../../builder/check.js';
+import type { CheckSettings, CheckVerdict } from '../../builder/check.js';
 import { describeDifferingFile } from '../../builder/diffoscope.js';
 import { localCheck } from '../../builder/local-check.js';
 import { ensureChroot } from './chroot.js';
@@ -86,7 +86,7 @@ export async function run(targets: string[], options: Options, command: Command)
   const signal = stopOnSignal(ctx);
   const verdict = await localCheck(
     ctx.spool,
-    { ...builderSettings(ctx, suite), signal, store: await storeOf(ctx), diffoscope: diffoscopeSettings(ctx), notify: verdictEventsOf(ctx), varied },
+    { ...builderSettings(ctx, suite), ...(await checkSettingsOf(ctx, varied)), signal },
     { suite, arch, pkg: pkg || undefined },
   );
   if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
@@ -104,15 +104,7 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   const verdict = await remoteCheck(
     ctx.spool,
     ctx.config,
-    {
-      store: await storeOf(ctx),
-      diffoscope: diffoscopeSettings(ctx),
-      signal: stopOnSignal(ctx),
-      ssh: ctx.settings.ssh,
-      health: ctx.settings.health,
-      notify: verdictEventsOf(ctx),
-      varied,
-    },
+    { ...(await checkSettingsOf(ctx, varied)), signal: stopOnSignal(ctx), ssh: ctx.settings.ssh, health: ctx.settings.health },
     pair,
     { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) },
   );
@@ -148,7 +140,7 @@ async function buildOnThisNode(buildNumber: BuildNumber, options: Options, comma
  * first such signal stops the check or build cleanly (its process group ended, its entry
  * handed back by the code that holds it); a second one ends the process at once.
  */
-function stopOnSignal(ctx: CommandContext): AbortSignal {
+export function stopOnSignal(ctx: CommandContext): AbortSignal {
   const controller = new AbortController();
   for (const name of ['SIGTERM', 'SIGINT'] as const) {
     process.once(name, () => {
@@ -169,6 +161,18 @@ export function builderSettings(ctx: CommandContext, suite: string): BuilderSett
     download: ctx.settings.download,
     buildTimeoutMs: ctx.settings.build.buildTimeoutMs,
     killGraceMs: ctx.spool.thresholds.killGraceMs,
+  };
+}
+
+/** What every check of this command needs, local or over ssh, but its stop signal. */
+export async function checkSettingsOf(ctx: CommandContext, varied: Varied): Promise<Omit<CheckSettings, 'job'>> {
+  return {
+    store: await storeOf(ctx),
+    diffoscope: diffoscopeSettings(ctx),
+    notify: verdictEventsOf(ctx),
+    varied,
+    explainMaxBuilds: ctx.settings.build.explainMaxBuilds,
+    progress: (message) => ctx.out.progress(message),
   };
 }
 
@@ -226,11 +230,13 @@ async function ensureScheduled(ctx: CommandContext, suite: string, arch: string,
   }
 }
 
-function describe(v: CheckVerdict): string {
+export function describe(v: CheckVerdict): string {
   const earlier = v.concludedEarlier ? ' (recorded by an earlier check that died before removing its entry; only the removal was left)' : '';
   const lines = [`${formatId(v.id)}: ${v.verdict}${earlier}`];
   if (v.detail) lines.push(`  ${v.detail}`);
-  for (const b of v.builds) lines.push(`  build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
+  const label = (b: CheckVerdict['builds'][number]) =>
+    !v.explanation ? `build ${b.buildNumber}` : v.explanation.outcome === 'nondeterministic' ? 'the control build' : 'the build of the culprit alone';
+  for (const b of v.builds) lines.push(`  ${label(b)} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);
   if (v.comparison?.environmentChanged.length)
     lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);

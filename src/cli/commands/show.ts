@@ -46,7 +46,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
       varied = parseVaried(fields?.Variations, `the Variations of ${formatId(e)}`);
     } catch (error) {
       if (!(error instanceof CorruptEntryError) && !(error instanceof SpoolError && error.kind === 'integrity')) throw error;
-      corrupt = (error).message;
+      corrupt = error.message;
     }
     const node = fields?.Node;
     const results = node ? spool.layout.resultsPath(node, e) : undefined;
