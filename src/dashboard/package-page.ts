@@ -59,7 +59,9 @@ export function packageBody(
   const history = [...rows].reverse().map((r) => {
     const differing = differingFilesOf(data.layout, data.archived, r);
     return html`<tr><td>${r.buildDate}</td><td>${r.version}</td><td>${r.suite}/${r.architecture}</td>
-<td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}</td>
+<td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}${
+      r.notVaried.length ? html`<br><small class="not-varied">not varied: ${r.notVaried.join(', ')}</small>` : ''
+    }</td>
 <td>${r.builds.map((b) => html`build ${b.buildNumber} on ${b.node}: ${b.status}, ${b.durationSeconds.toFixed(1)} s<br>`)}</td>
 <td class="differing">${differing.map((f) => html`<div>${describeDifferingFile(f)}</div>`)}</td><td>${artifactLinks(data, pageDir, r)}</td></tr>`;
   });

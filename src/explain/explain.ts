@@ -10,15 +10,17 @@
  * Lock: the entry's job lock, held by checkNext throughout. The explanation is a check
  * directory of its own (build1/ linked from the explained check, build2/ the reported
  * trial, its reports, record.json and the verdict file: the commit point, as for a check).
- * A crash leaves the entry to the reaper (back to scheduled/, then explained again from
- * the start) and a directory without a verdict, whose trial-N/ directories the archive
- * check removes once abandoned.
+ * Fault point explain:after-trial. A crash leaves the entry to the reaper (back to
+ * scheduled/, Explain field and all, then explained again from the start by the next job
+ * or `explain`) and a directory without a verdict with its trialN/ directories, which
+ * archive prune removes once abandoned (abandonedMaxAgeSeconds).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ArchivedVerdict, buildDir, checkDir, reportPaths } from '../archive/format.js';
 import { readVerdict } from '../archive/checks.js';
 import { ensureDirInside } from '../durable/atomic.js';
+import { faultPoint } from '../durable/fault.js';
 import { SpoolError } from '../errors.js';
 import { type Entry, withFields } from '../spool/entry.js';
 import { formatId } from '../spool/identity.js';
@@ -87,6 +89,7 @@ export async function explainEntry(main: Spool, settings: CheckSettings, lock: E
     const dir = path.join(archive, `trial${trials.length + 1}`);
     fs.renameSync(build.results, dir);
     trials.push({ varied: subset, dir, build: { ...build, results: dir } });
+    faultPoint('explain:after-trial');
     settings.progress?.(`trial ${trials.length} (${subset.length ? subset.join(', ') : 'nothing varied'}): ${build.status}`);
     // A build that fails where build 1 built is a difference too.
     return build.status !== 'built' || compareBuilds(explained.first, dir).verdict === 'unreproducible';

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { census, cliAsync, fromJson, sandbox, writeConfig } from '../helpers/spool.js';
 import { VARIATIONS } from '../../src/builder/variations.js';
+import { Layout } from '../../src/spool/layout.js';
 
 let mirror: Mirror;
 before(async () => {
@@ -31,13 +32,18 @@ interface Explained {
   explanation: { outcome: string; culprits: string[][]; builds: number };
 }
 
-async function explain(pkg: string): Promise<{ explained: Explained; root: string; run: (...args: string[]) => ReturnType<typeof cliAsync> }> {
+async function checked(pkg: string) {
   const s = sandbox(`explain-${pkg}`);
   const config = writeConfig(s.dir, { root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'] });
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
-  const checked = await run('--json', 'build', pkg, '--arch', 'amd64');
-  assert.equal(checked.status, 0, checked.stderr);
-  assert.equal(fromJson<{ verdict: string }>(checked.stdout).verdict, 'unreproducible');
+  const check = await run('--json', 'build', pkg, '--arch', 'amd64');
+  assert.equal(check.status, 0, check.stderr);
+  assert.equal(fromJson<{ verdict: string }>(check.stdout).verdict, 'unreproducible');
+  return { s, config, run };
+}
+
+async function explain(pkg: string): Promise<{ explained: Explained; root: string; run: (...args: string[]) => ReturnType<typeof cliAsync> }> {
+  const { s, run } = await checked(pkg);
   const result = await run('--json', 'explain', pkg, '--arch', 'amd64');
   assert.equal(result.status, 0, result.stderr);
   assert.equal(census(s.layout).entries.size, 0, 'the explanation left no entry behind');
@@ -80,12 +86,42 @@ describe('explain', () => {
   });
 
   it('says nondeterministic after the control build alone, everywhere the verdict appears', async () => {
-    const { explained, run } = await explain('noisy');
+    const { explained, run, root } = await explain('noisy');
     assert.equal(explained.verdict, 'nondeterministic');
     assert.equal(explained.explanation.builds, 1);
     const shown = fromJson<{ verdicts: Array<{ verdict: string }> }>((await run('--json', 'show', 'noisy')).stdout);
     assert.equal(shown.verdicts[0]!.verdict, 'nondeterministic');
     assert.equal((await run('dashboard')).status, 0);
+    const page = fs.readFileSync(path.join(root, 'dashboard/packages/noisy.html'), 'utf8');
+    assert.match(page, /class="verdict v-nondeterministic">nondeterministic</);
+    assert.match(page, /nondeterministic: build 1&#39;s own profile gave different packages again \(1 build\)|nondeterministic: build 1's own profile/);
     assert.equal((await run('export', 'json')).status, 0);
   });
+
+  for (const fault of ['explain:after-trial', 'build:before-complete', 'check:after-verdict']) {
+    it(`SIGKILL at ${fault}: a reap hands the explanation back, and explain finishes it once, with nothing left in any spool`, async () => {
+      const { s, config, run } = await checked('zoned');
+      const killed = await cliAsync(s.root, ['--config', config, 'explain', 'zoned', '--arch', 'amd64'], { REPRO_SPOOL_FAULT: fault });
+      assert.equal(killed.signal, 'SIGKILL', `reached ${fault}: ${killed.stderr}`);
+      assert.equal((await run('reap')).status, 0);
+      const waiting = census(s.layout);
+      assert.deepEqual([...waiting.entries.values()], [['scheduled']], 'the explanation waits in scheduled/, once');
+      const again = await run('--json', 'explain', 'zoned', '--arch', 'amd64');
+      assert.equal(again.status, 0, again.stderr);
+      const done = fromJson<Explained & { concludedEarlier?: boolean }>(again.stdout);
+      if (fault === 'check:after-verdict') assert.equal(done.concludedEarlier, true, 'only the recording and the removal were left');
+      else assert.deepEqual(done.explanation.culprits, [['timezone']]);
+      assert.equal(census(s.layout).entries.size, 0);
+      for (const local of ['local1', 'local2']) {
+        const left = census(new Layout(path.join(s.root, 'nodes', local)));
+        assert.deepEqual([left.entries.size, left.results.size, left.locks.length], [0, 0, 0], `${local} spool empty`);
+      }
+      const shown = fromJson<{ verdicts: Array<{ explanation: { culprits: string[][] } | null }> }>((await run('--json', 'show', 'zoned')).stdout);
+      assert.deepEqual(
+        shown.verdicts.filter((v) => v.explanation).map((v) => v.explanation!.culprits),
+        [[['timezone']]],
+        'one explanation recorded, not two',
+      );
+    });
+  }
 });
