@@ -20,6 +20,7 @@ import { listDir } from '../spool/walk.js';
 import type { SqlSession } from '../store/session.js';
 import { readResultMarker } from '../spool/results.js';
 import { readVerdict, walkArchive } from './checks.js';
+import { isDifferingVerdict } from '../store/records.js';
 
 export const FINDING_CLASSES = [
   'unreproducible-without-report',
@@ -80,10 +81,9 @@ function archiveFindings(layout: Layout, settings: ArchiveSettings, now: number)
     }
     if (fs.existsSync(path.join(check.dir, RECORD_FILE))) keys.set(`check ${subject}`, subject);
     const reports = REPORT_NAMES.filter((name) => fs.existsSync(path.join(check.dir, name)));
-    if (verdict === 'unreproducible' && reports.length === 0)
-      findings.push({ class: 'unreproducible-without-report', subject, detail: 'no diffoscope report' });
-    if (verdict !== 'unreproducible' && reports.length > 0)
-      findings.push({ class: 'report-without-unreproducible', subject, detail: `${verdict}, with ${reports.join(', ')}` });
+    const differs = isDifferingVerdict(verdict);
+    if (differs && reports.length === 0) findings.push({ class: 'unreproducible-without-report', subject, detail: 'no diffoscope report' });
+    if (!differs && reports.length > 0) findings.push({ class: 'report-without-unreproducible', subject, detail: `${verdict}, with ${reports.join(', ')}` });
     for (const n of BUILD_NUMBERS) {
       const dir = buildDir(check.dir, n);
       if (!fs.existsSync(path.join(dir, RESULT_MARKER))) continue;

@@ -13,7 +13,8 @@
  * added to it is added to both.
  */
 import path from 'node:path';
-import { type DiffoscopeOutcome, type DifferingFile, DIFFOSCOPE_OUTCOMES, describeDifferingFile } from '../builder/diffoscope.js';
+import { type DiffoscopeOutcome, DIFFOSCOPE_OUTCOMES } from '../builder/diffoscope.js';
+import { CAUSES_SEPARATOR, type DifferingFile, describeDifferingFile } from '../builder/diffoscope-report.js';
 import { Stanza } from '../debian/deb822.js';
 import { SpoolError } from '../errors.js';
 import { type BuildNumber, BUILD_NUMBERS, parseBuildNumber } from '../spool/build-status.js';
@@ -26,13 +27,13 @@ export const RECORD_FILE = 'record.json';
 export const VERDICT_FILE = 'verdict';
 export const REMOVING_PREFIX = '.removing-';
 export const GONE_MARK = '.gone-since';
-/** diffoscope's reports in a check directory; the text one is also what Differing-Files is read from. */
-export const REPORT_FILES = { html: 'diffoscope.html', text: 'diffoscope.txt' } as const;
+/** diffoscope's reports in a check directory; the JSON one is what Differing-Files and its cause tags are read from. */
+export const REPORT_FILES = { html: 'diffoscope.html', text: 'diffoscope.txt', json: 'diffoscope.json' } as const;
 export const REPORT_NAMES: readonly string[] = Object.values(REPORT_FILES);
 
 /** The reports' paths in a check directory (diffoscope writes them there). */
-export function reportPaths(check: string): { readonly html: string; readonly text: string } {
-  return { html: path.join(check, REPORT_FILES.html), text: path.join(check, REPORT_FILES.text) };
+export function reportPaths(check: string): { readonly [K in keyof typeof REPORT_FILES]: string } {
+  return { html: path.join(check, REPORT_FILES.html), text: path.join(check, REPORT_FILES.text), json: path.join(check, REPORT_FILES.json) };
 }
 
 export function archiveRoot(layout: Layout): string {
@@ -158,14 +159,15 @@ const changedLines: Codec<readonly string[]> = {
   parse: (t) => t.split('\n').slice(1).filter(Boolean),
 };
 
-/** A line per differing file, "NAME: ./path ./path…" (what diffoscope found different inside it), under an empty first line. */
+/** A line per differing file, "NAME: ./path ./path… | cause; cause" (what diffoscope found different inside it, and why), under an empty first line. */
 const differingFileLines: Codec<readonly DifferingFile[]> = {
   format: (files) => (files.length ? `\n${files.map(describeDifferingFile).join('\n')}` : undefined),
   parse: (t) =>
     t
       .split('\n')
       .filter((line) => line.trim() !== '')
-      .map((line) => {
+      .map((whole) => {
+        const [line, causes] = whole.split(CAUSES_SEPARATOR, 2) as [string, string | undefined];
         const at = line.includes(':') ? line.indexOf(':') : line.length; // package file names hold no ':'
         return {
           file: line.slice(0, at).trim(),
@@ -174,6 +176,7 @@ const differingFileLines: Codec<readonly DifferingFile[]> = {
             .trim()
             .split(/\s+/)
             .filter(Boolean),
+          ...(causes !== undefined && { causes: causes.split('; ').filter(Boolean) }),
         };
       }),
 };

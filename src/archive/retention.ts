@@ -27,6 +27,7 @@ import { pruneGone } from './gone.js';
 import { removeCheck } from './remove-check.js';
 import type { ArchiveSettings } from '../config/settings.js';
 import { isPackageFile } from '../builder/compare.js';
+import { isDifferingVerdict } from '../store/records.js';
 
 /**
  * keep-unreadable frees nothing: a check whose verdict file is not one is left whole for a
@@ -85,7 +86,7 @@ export function pruneArchive(layout: Layout, settings: ArchiveSettings, now: num
           removeCheck(check.dir),
         );
       } else {
-        const keep = check.verdict === 'unreproducible' && check.dir === latest && ageDays <= settings.keepDebsDays;
+        const keep = isDifferingVerdict(check.verdict) && check.dir === latest && ageDays <= settings.keepDebsDays;
         if (!keep) dropDebs(pruned, dryRun, check.dir, check.verdict);
       }
     }
@@ -98,7 +99,7 @@ function dropDebs(pruned: Pruned[], dryRun: boolean, dir: string, verdict: strin
     listDir(build).flatMap((d) => (d.isFile() && isPackageFile(d.name) ? [path.join(build, d.name)] : [])),
   );
   if (debs.length === 0) return;
-  const reason = verdict === 'unreproducible' ? 'unreproducible, but not the latest check or older than keepDebsDays' : `${verdict}: compared already`;
+  const reason = isDifferingVerdict(verdict) ? `${verdict}, but not the latest check or older than keepDebsDays` : `${verdict}: compared already`;
   act(
     pruned,
     dryRun,

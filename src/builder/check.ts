@@ -29,7 +29,8 @@ import { EXPLAIN_FIELD, explainEntry } from '../explain/explain.js';
 import type { Store } from '../store/store.js';
 import { type Comparison, compareBuilds } from './compare.js';
 import { reportPair } from './report-pair.js';
-import { type DiffoscopeOutcome, type DiffoscopeSettings, type DifferingFile, diffoscope, differingFiles } from './diffoscope.js';
+import { type DiffoscopeOutcome, type DiffoscopeSettings, diffoscope } from './diffoscope.js';
+import { type DifferingFile, readJsonReport } from './diffoscope-report.js';
 import { concludedCheck } from '../spool/concluded.js';
 import type { NodeBuild } from './build-node.js';
 import { BUILD_NUMBERS, type BuildNumber } from '../spool/build-status.js';
@@ -226,7 +227,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     const pair = reportPair(first.results, second.results, comparison);
     if (pair) report = await diffoscope(pair[0], pair[1], reports, settings.diffoscope);
   }
-  const differing = report === 'written' ? differingFiles(fs.readFileSync(reports.text, 'utf8')) : undefined;
+  const differing = report === 'written' ? differingFilesOf(reports.json, now) : undefined;
   const failed = builds.find((b) => b.status !== 'built');
   const unsatisfiable = failed && readResultMarker(failed.results).get('Unsatisfiable');
   const detail =
@@ -293,6 +294,11 @@ export async function commitVerdict(
   await settings.store.record([record]);
   faultPoint('check:before-remove');
   removeEntry(main, lock, id);
+}
+
+/** What the JSON report says differs, and why; undefined when diffoscope left none (killed, or an older diffoscope). */
+export function differingFilesOf(json: string, checkedAt: Date): DifferingFile[] | undefined {
+  return fs.existsSync(json) ? readJsonReport(fs.readFileSync(json, 'utf8'), checkedAt) : undefined;
 }
 
 /** The notification events of a committed verdict, spooled before it is recorded (so that the previous verdict is still the latest). */

@@ -53,7 +53,7 @@ export interface BuildContext {
  * profile, which every builder applies), and `show` reads that part back for the table
  * the dashboard and `show` print. A variation added here is applied and shown.
  */
-interface Variation<Id extends string = string> {
+export interface Variation<Id extends string = string> {
   /** What `--vary`, the `variations` key and an entry's Variations field call it: lower case, no spaces. */
   readonly id: Id;
   /** How the table shows it. */
@@ -63,6 +63,12 @@ interface Variation<Id extends string = string> {
    * explain tries the likelier ones first. A poor guess costs a build, never a wrong answer.
    */
   readonly prior: number;
+  /**
+   * What shows in build 2's lines of a diffoscope diff when this variation leaked into its
+   * output (its capture values), given when the check ran: cause tags, hints beside
+   * explain's proof. None for a variation that leaves no recognisable trace.
+   */
+  readonly canary?: (checkedAt: Date) => RegExp;
   /** How the builders apply it. */
   readonly applied: string;
   give(n: BuildNumber, ctx: BuildContext): ProfilePart;
@@ -91,6 +97,7 @@ function environment<Id extends string>(
   name: string,
   prior: number,
   values: (n: BuildNumber, ctx: BuildContext) => Readonly<Record<string, string | undefined>>,
+  canary?: RegExp,
 ): Variation<Id> {
   const vars = name.split(', ');
   const set = (n: BuildNumber, ctx: BuildContext) =>
@@ -99,6 +106,7 @@ function environment<Id extends string>(
     id,
     name,
     prior,
+    ...(canary && { canary: () => canary }),
     applied: 'environment',
     give: (n, ctx) => ({ env: set(n, ctx) }),
     show: (profile) => vars.map((v) => profile.env[v] ?? 'unset').join(', '),
@@ -106,24 +114,38 @@ function environment<Id extends string>(
   };
 }
 
+/** How far build 2's clock runs ahead: over a year, so the year differs, and 33 days more, so the month and day do too. */
+const CLOCK_AHEAD_DAYS = 398;
+
 const perBuild =
   <T>(first: T, second: T) =>
   (n: BuildNumber) =>
     n === 1 ? first : second;
 
 export const VARIATIONS = [
-  environment('terminal', 'TERM, COLUMNS', 1, perBuild({}, { TERM: 'linux', COLUMNS: '77' })),
-  environment('shell', 'SHELL', 1, perBuild({ SHELL: '/bin/sh' }, { SHELL: '/bin/bash' })),
-  environment('timezone', 'TZ', 4, perBuild({ TZ: 'Etc/GMT+12' }, { TZ: 'Etc/GMT-14' })),
-  environment('locale', 'LANG, LC_ALL, LANGUAGE', 4, (n, { arch }) =>
-    n === 1 ? { LANG: 'C', LANGUAGE: 'en_US:en' } : { LANG: secondLocale(arch), LC_ALL: secondLocale(arch), LANGUAGE: secondLocale(arch).slice(0, 2) },
+  environment('terminal', 'TERM, COLUMNS', 1, perBuild({}, { TERM: 'linux', COLUMNS: '77' }), /\bTERM=linux\b|\bCOLUMNS=77\b/),
+  environment('shell', 'SHELL', 1, perBuild({ SHELL: '/bin/sh' }, { SHELL: '/bin/bash' }), /\bSHELL=\/bin\/bash\b/),
+  // Etc/GMT-14 is UTC+14: its offset, or its name, in the output.
+  environment('timezone', 'TZ', 4, perBuild({ TZ: 'Etc/GMT+12' }, { TZ: 'Etc/GMT-14' }), /\+14:?00\b|GMT-14\b/),
+  environment(
+    'locale',
+    'LANG, LC_ALL, LANGUAGE',
+    4,
+    (n, { arch }) =>
+      n === 1 ? { LANG: 'C', LANGUAGE: 'en_US:en' } : { LANG: secondLocale(arch), LC_ALL: secondLocale(arch), LANGUAGE: secondLocale(arch).slice(0, 2) },
+    new RegExp(
+      secondLocales()
+        .map((l) => l.split('.')[0])
+        .join('|'),
+    ),
   ),
-  environment('home', 'HOME', 1, perBuild({ HOME: '/nonexistent/first-build' }, { HOME: '/nonexistent/second-build' })),
+  environment('home', 'HOME', 1, perBuild({ HOME: '/nonexistent/first-build' }, { HOME: '/nonexistent/second-build' }), /\/nonexistent\/second-build/),
   environment(
     'exec-path',
     'PATH, CAPTURE_ENVIRONMENT',
     1,
     perBuild({ PATH: DEFAULT_PATH }, { PATH: `${DEFAULT_PATH}:${CAPTURE_PATH}`, CAPTURE_ENVIRONMENT: 'I capture the environment' }),
+    /\/i\/capture\/the\/path|I capture the environment/,
   ),
   {
     id: 'parallel',
@@ -155,6 +177,7 @@ export const VARIATIONS = [
   },
   {
     id: 'umask',
+    canary: () => /\brw[-x]rw[-x]r[-w][-x]\b/, // group-writable: umask 0002
     prior: 3,
     name: 'umask',
     applied: 'umask in the build shell',
@@ -164,6 +187,7 @@ export const VARIATIONS = [
   },
   {
     id: 'hostname',
+    canary: () => /i-capture-the-(host|domain)name/,
     prior: 2,
     name: 'hostname, domainname',
     applied: 'a UTS namespace',
@@ -173,6 +197,7 @@ export const VARIATIONS = [
   },
   {
     id: 'build-path',
+    canary: () => /\/2nd\b/,
     prior: 10,
     name: 'build path',
     applied: 'the source tree unpacked there',
@@ -185,6 +210,7 @@ export const VARIATIONS = [
   },
   {
     id: 'user',
+    canary: () => new RegExp(`\\b(${BUILD_USERS[2].name}|${BUILD_USERS[2].uid})\\b`),
     prior: 2,
     name: 'build user (name, uid, gid)',
     applied: 'setpriv in the chroot',
@@ -194,6 +220,7 @@ export const VARIATIONS = [
   },
   {
     id: 'kernel',
+    canary: () => /\b2\.6\.\d+/,
     prior: 2,
     name: 'kernel personality (uname -r)',
     applied: 'setarch --uname-2.6',
@@ -212,11 +239,14 @@ export const VARIATIONS = [
   },
   {
     id: 'clock',
+    // The year build 2's clock showed: 398 days after it ran (up to a day before the check ended).
+    canary: (checkedAt) =>
+      new RegExp(`\\b(${[0, 1].map((d) => new Date(checkedAt.getTime() + (CLOCK_AHEAD_DAYS - d) * 86_400_000).getUTCFullYear()).join('|')})\\b`),
     prior: 8,
     name: 'clock',
     applied: "faketime, or the node's own clock",
-    give: perBuild({}, { faketime: '+398d' }),
-    show: (p) => (p.faketime === undefined ? 'now' : `+398 days: faketime, or the node's own clock run ahead (per node)`),
+    give: perBuild({}, { faketime: `+${CLOCK_AHEAD_DAYS}d` }),
+    show: (p) => (p.faketime === undefined ? 'now' : `+${CLOCK_AHEAD_DAYS} days: faketime, or the node's own clock run ahead (per node)`),
     record: (_p, ctx) => [['Clock', ctx.clock]],
   },
   {

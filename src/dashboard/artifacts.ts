@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DifferingFile } from '../builder/diffoscope.js';
+import type { DifferingFile } from '../builder/diffoscope-report.js';
 import { BUILD_LOG, type Layout } from '../spool/layout.js';
 import { readVerdict, walkArchive } from '../archive/checks.js';
 import { BUILD_DIR_NAMES, REPORT_NAMES, VerdictFileError, checkDir } from '../archive/format.js';

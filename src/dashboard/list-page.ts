@@ -5,7 +5,7 @@
  */
 import { type Html, href, html } from './html.js';
 import type { LatestVerdict } from '../store/overview.js';
-import { VERDICTS } from '../store/records.js';
+import { DIFFERING_VERDICTS, VERDICTS } from '../store/records.js';
 import { isName } from '../spool/names.js';
 import { SpoolError, quoteValue } from '../errors.js';
 
@@ -33,7 +33,7 @@ function listDir(suite: string, architecture: string, verdict: string): string {
 }
 
 /** The verdicts whose packages most need a note explaining them. */
-export const NEED_NOTES: readonly string[] = ['unreproducible', 'FTBFS'];
+export const NEED_NOTES: readonly string[] = [...DIFFERING_VERDICTS, 'FTBFS'];
 const NO_NOTES = 'no-notes';
 
 export function noNotesListPath(suite: string, architecture: string): string {

@@ -2,7 +2,7 @@
  * A page per source package: its source in the archive, its note (comments, issues, bugs),
  * where it is in the spool now, every verdict with its builds, what differs and its artifacts.
  */
-import { describeDifferingFile } from '../builder/diffoscope.js';
+import { describeDifferingFile } from '../builder/diffoscope-report.js';
 import { differingFilesOf } from './artifacts.js';
 import type { DashboardData } from './data.js';
 import type { PastVerdict } from '../store/history.js';

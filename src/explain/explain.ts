@@ -27,9 +27,10 @@ import { formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import type { Spool } from '../spool/spool.js';
 import type { RecordedExplanation, StoreRecord } from '../store/records.js';
-import { type CheckSettings, type CheckVerdict, type NodeRunner, commitVerdict, schedulingOf } from '../builder/check.js';
+import { type CheckSettings, type CheckVerdict, type NodeRunner, commitVerdict, differingFilesOf, schedulingOf } from '../builder/check.js';
 import { compareBuilds, isPackageFile } from '../builder/compare.js';
-import { diffoscope, differingFiles } from '../builder/diffoscope.js';
+import { diffoscope } from '../builder/diffoscope.js';
+import { causeIds } from '../builder/diffoscope-report.js';
 import { reportPair } from '../builder/report-pair.js';
 import { ALL_VARIED, VARIATIONS, type VariationId, notVaried } from '../builder/variations.js';
 import { formatVaried } from '../builder/variation-spec.js';
@@ -38,6 +39,9 @@ import { type SearchResult, findCulprits } from './search.js';
 
 /** The entry field that makes an entry an explanation: the date of the check it explains. */
 export const EXPLAIN_FIELD = 'Explain';
+
+/** How much likelier a variation named by a cause tag is taken to be: enough to be tried alone first. */
+const HINT_WEIGHT = 1000;
 
 const priorOf = new Map(VARIATIONS.map((v) => [v.id, v.prior]));
 
@@ -94,7 +98,10 @@ export async function explainEntry(main: Spool, settings: CheckSettings, lock: E
     // A build that fails where build 1 built is a difference too.
     return build.status !== 'built' || compareBuilds(explained.first, dir).verdict === 'unreproducible';
   };
-  const search = await findCulprits(varied, (id) => priorOf.get(id) ?? 1, differs, settings.explainMaxBuilds);
+  // The check's cause tags are hints: the variations they name are tried first (the proof is still the builds).
+  const hinted = new Set(causeIds(explained.verdict.differingFiles ?? []));
+  const prior = (id: VariationId) => (priorOf.get(id) ?? 1) * (hinted.has(id) ? HINT_WEIGHT : 1);
+  const search = await findCulprits(varied, prior, differs, settings.explainMaxBuilds);
 
   // Keep build 1 (linked: the explained check may be pruned first) and the trial worth a report.
   const reported = reportedTrial(search, trials);
@@ -106,7 +113,7 @@ export async function explainEntry(main: Spool, settings: CheckSettings, lock: E
   const comparison = second ? compareBuilds(buildDir(archive, 1), second) : undefined;
   const pair = second && comparison ? reportPair(buildDir(archive, 1), second, comparison) : undefined;
   const report = pair ? await diffoscope(pair[0], pair[1], reportPaths(archive), settings.diffoscope) : undefined;
-  const differing = report === 'written' ? differingFiles(fs.readFileSync(reportPaths(archive).text, 'utf8')) : undefined;
+  const differing = report === 'written' ? differingFilesOf(reportPaths(archive).json, now) : undefined;
 
   const verdict = search.outcome === 'nondeterministic' ? 'nondeterministic' : 'unreproducible';
   const detail = explanationDetail(search);

@@ -25,6 +25,13 @@ export const VERDICTS = [
 ] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
+/** The verdicts of two builds that built and differ: they come with a diffoscope report and keep their .debs a while. */
+export const DIFFERING_VERDICTS: readonly Verdict[] = ['unreproducible', 'nondeterministic'];
+
+export function isDifferingVerdict(verdict: string | undefined): boolean {
+  return (DIFFERING_VERDICTS as readonly (string | undefined)[]).includes(verdict);
+}
+
 export interface SourceKey {
   readonly name: string;
   readonly version: string;

@@ -7,6 +7,7 @@ import { FAILED, SCHEDULED } from '../../src/spool/layout.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { cliAsync, fromJson, id, sandbox, writeConfig, writeEntry } from '../helpers/spool.js';
+import { REPORT_NAMES } from '../../src/archive/format.js';
 
 let mirror: Mirror;
 before(async () => {
@@ -42,7 +43,7 @@ describe('check: do the archive, reproducible.db and the spool agree?', () => {
     const steady = archives.steady!;
     const wobbly = archives.wobbly!;
     fs.copyFileSync(path.join(wobbly, 'diffoscope.txt'), path.join(steady, 'diffoscope.txt')); // report-without-unreproducible
-    for (const report of ['diffoscope.txt', 'diffoscope.html']) fs.rmSync(path.join(wobbly, report)); // unreproducible-without-report
+    for (const report of REPORT_NAMES) fs.rmSync(path.join(wobbly, report), { force: true }); // unreproducible-without-report
     for (const name of fs.readdirSync(path.join(steady, 'build1'))) if (name.endsWith('.buildinfo')) fs.rmSync(path.join(steady, 'build1', name));
     const key = `check ${path.relative(fs.realpathSync(s.root), fs.realpathSync(steady))}`;
     await store.write((db) => db.run('DELETE FROM result_history WHERE journal_id = ?', [key])); // archive-without-row

@@ -61,7 +61,7 @@ async function check(node: Awaited<ReturnType<typeof mainNode>>, pkg: string) {
     verdict: string;
     archive: string;
     diffoscope?: string;
-    differingFiles?: Array<{ file: string; members: string[] }>;
+    differingFiles?: Array<{ file: string; members: string[]; causes?: string[] }>;
     builds: Array<{ status: string; buildNumber: number; results: string }>;
     comparison?: { differing: string[]; environmentChanged: string[] };
   };
@@ -156,14 +156,19 @@ describe('the local two-build check', () => {
       pathy.differingFiles?.some((f) => f.members.includes('./usr/share/pathy/pathy')),
       JSON.stringify(pathy.differingFiles),
     );
+    assert.ok(
+      pathy.differingFiles?.some((f) => f.causes?.includes('build-path (DW_AT_comp_dir)')),
+      `the cause tagged from the JSON report: ${JSON.stringify(pathy.differingFiles)}`,
+    );
     const dated = await check(node, 'dated');
     assert.equal(dated.verdict, 'unreproducible');
     const year = new Date().getUTCFullYear();
     const dateReport = fs.readFileSync(path.join(dated.archive, 'diffoscope.txt'), 'utf8');
     assert.match(dateReport, new RegExp(`-${year}\\n[│ ]*\\+(${year + 1}|${year + 2})\\n`), 'the year of build 1, then the year faketime gave build 2');
     assert.deepEqual(dated.differingFiles?.find((f) => f.file.endsWith('.deb'))?.members, ['./usr/share/dated/built-in']);
+    assert.deepEqual(dated.differingFiles?.find((f) => f.file.endsWith('.deb'))?.causes, ['clock (./usr/share/dated/built-in)']);
     const human = await node.run('build', 'dated', '--arch', 'amd64');
-    assert.match(human.stdout, /differs: dated_1\.0_all\.deb: \.\/usr\/share\/dated\/built-in/);
+    assert.match(human.stdout, /differs: dated_1\.0_all\.deb: \.\/usr\/share\/dated\/built-in \| clock \(\.\/usr\/share\/dated\/built-in\)$/m);
     const artifacts = /^ {2}artifacts: (.+)$/m.exec(human.stdout)?.[1];
     assert.ok(artifacts && fs.existsSync(path.join(artifacts, 'diffoscope.txt')), `artifacts: ${artifacts} works from the current directory`);
   });

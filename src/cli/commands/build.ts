@@ -2,7 +2,7 @@ import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings'
 import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
 import type { CheckSettings, CheckVerdict } from '../../builder/check.js';
-import { describeDifferingFile } from '../../builder/diffoscope.js';
+import { describeDifferingFile } from '../../builder/diffoscope-report.js';
 import { localCheck } from '../../builder/local-check.js';
 import { ensureChroot } from './chroot.js';
 import { type RejectedStanza, parseSourcesIndex } from '../../debian/sources-index.js';

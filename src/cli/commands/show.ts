@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
-import { describeDifferingFile } from '../../builder/diffoscope.js';
+import { describeDifferingFile } from '../../builder/diffoscope-report.js';
 import { archivedDifferingFiles } from '../../dashboard/artifacts.js';
 import { checkDir } from '../../archive/format.js';
 import { SpoolError } from '../../errors.js';
