@@ -6,7 +6,8 @@
  * searched without cause tags and with the culprit tagged (the report named it).
  * Then the same on real builds: generated packages from a local mirror, each differing
  * by one or two variations, checked and explained with the host builder, wall time of the
- * explanation against the check's own two builds. Usage: node --import tsx scripts/bench/explain.ts
+ * explanation against the check's own two builds.
+ * Usage: node --import tsx scripts/bench/explain.ts [--search-only]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -98,4 +99,4 @@ async function realSet(): Promise<void> {
 }
 
 await generatedSet();
-await realSet();
+if (!process.argv.includes('--search-only')) await realSet();

@@ -38,9 +38,10 @@ import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
 import { type GroupResult, type Spawner, runInGroup } from '../process/group.js';
 import { logTail } from './log-follower.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
-import { type BuildProfile, type Varied, buildProfile, recordedVariations } from './variations.js';
+import { type BuildProfile, DISORDERFS_SKIPPED, type Varied, buildProfile, recordedVariations } from './variations.js';
 import { parseVaried } from './variation-spec.js';
 import { cpuAffinity, personalityPrefix } from './personality.js';
+import { disorderfsUnusable, mountDisorderfs, unmountDisorderfs, unmountUnder } from './disorderfs.js';
 
 export interface ChrootSettings {
   /** Where the base chroot tarballs are. */
@@ -210,6 +211,7 @@ export async function buildNext(
     return { id: entry.id, node, buildNumber, status: outcome.status, results, durationSeconds };
   } finally {
     await lock.release();
+    unmountUnder(workdir); // a disorderfs mount left up by a step that threw (removing through it would fail)
     fs.rmSync(workdir, { recursive: true, force: true });
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -286,7 +288,7 @@ async function buildInChroot(
   const applied = Stanza.of([
     ...result.applied,
     ...recordedVariations(profile, {
-      skipped: affinity.skipped ? { cpus: affinity.skipped } : {},
+      skipped: { ...(affinity.skipped && { cpus: affinity.skipped }), ...(profile.disorderfs && { disorderfs: DISORDERFS_SKIPPED }) },
       clock: clockApplied(profile, places.clock),
       buildPath: profile.sourceDir('/build', entry.id.pkg, upstream),
       cpus: affinity.recorded,
@@ -341,6 +343,11 @@ async function buildOnHost(
   const upstream = upstreamOf(entry.id.version);
   const sourceDir = profile.sourceDir(workdir, entry.id.pkg, upstream);
   fs.mkdirSync(path.dirname(sourceDir), { recursive: true });
+  // disorderfs: the tree is unpacked aside and mounted, shuffled, at the build path.
+  const disorderfsSkipped = profile.disorderfs ? disorderfsUnusable() : undefined;
+  const shuffled = profile.disorderfs && disorderfsSkipped === undefined;
+  const tree = shuffled ? path.join(workdir, 'disorderfs-root', path.basename(sourceDir)) : sourceDir;
+  fs.mkdirSync(path.dirname(tree), { recursive: true });
   const step = (command: string, args: string[], cwd: string, env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C' }) =>
     runInGroup(
       {
@@ -363,19 +370,31 @@ async function buildOnHost(
     applied: new Stanza(),
   });
 
-  const unpack = await step('dpkg-source', ['--no-check', '-x', fetched.dscFile, sourceDir], path.dirname(sourceDir));
+  const unpack = await step('dpkg-source', ['--no-check', '-x', fetched.dscFile, tree], path.dirname(tree));
   if (unpack.exitCode !== 0) return failed('FTBFS', unpack);
-  const deps = await step('dpkg-checkbuilddeps', [], sourceDir);
+  const deps = await step('dpkg-checkbuilddeps', [], tree);
   if (deps.exitCode !== 0) {
     const unmet = /Unmet build dependencies: (.+)$/m.exec(fs.readFileSync(logFile, 'utf8'))?.[1]?.trim();
     return { ...failed('depwait', deps), unsatisfiable: unmet };
   }
   const { command, args, skipped, cpus } = buildCommand(profile, fakedClock(profile, clock));
-  faultPoint('build:before-dpkg-buildpackage');
-  const build = await step(command, args, sourceDir, { ...profile.env });
+  if (shuffled) mountDisorderfs(tree, sourceDir);
+  let build: GroupResult;
+  try {
+    if (shuffled) faultPoint('build:after-disorderfs-mount');
+    faultPoint('build:before-dpkg-buildpackage');
+    build = await step(command, args, sourceDir, { ...profile.env });
+  } finally {
+    if (shuffled) unmountDisorderfs(sourceDir);
+  }
   const variations = Stanza.of([
     ['Builder', 'host (no isolation: development only)'],
-    ...recordedVariations(profile, { skipped, clock: clockApplied(profile, clock), buildPath: path.relative(workdir, sourceDir), cpus }),
+    ...recordedVariations(profile, {
+      skipped: { ...skipped, ...(disorderfsSkipped && { disorderfs: disorderfsSkipped }) },
+      clock: clockApplied(profile, clock),
+      buildPath: path.relative(workdir, sourceDir),
+      cpus,
+    }),
   ]);
   if (build.timedOut || build.exitCode !== 0) return { ...failed('FTBFS', build), applied: variations };
   return { status: 'built', exitCode: 0, files: buildOutputs(path.dirname(sourceDir)), applied: variations };

@@ -13,7 +13,8 @@
  * - A culprit found, the rest of the set is tried without it: if that still differs,
  *   there is another culprit and the search goes on in the rest.
  * - Where no single variation differs alone (two that only matter together), the group is
- *   minimized by leaving one out at a time (delta debugging's 1-minimal set).
+ *   minimized by leaving out halves, then quarters, then single members while the rest
+ *   still differs (delta debugging's 1-minimal set).
  *
  * reprotest's --auto-build tries each variation in turn: 3 + n builds. Here one culprit
  * costs about 1 + log2(n), and the priors make the common culprits cheaper still.
@@ -80,27 +81,35 @@ export async function findCulprits<Id extends string>(
     return [order.slice(0, best), order.slice(best)];
   };
 
-  /** A group that differs alone (built), within `set`, which differs or is assumed to; undefined: the assumption was wrong. */
-  const narrow = async (set: readonly Id[]): Promise<Id[] | undefined> => {
+  /**
+   * A group that differs alone (built), within `set`, which differs (verified: built here)
+   * or is assumed to; undefined: the assumption was wrong, and the nearest verified set
+   * above is minimized instead (the halves act together, or the difference is not here).
+   */
+  const narrow = async (set: readonly Id[], verified: boolean): Promise<Id[] | undefined> => {
     if (set.length === 1) return (await test(set)) ? [...set] : undefined;
     const [likelier, rest] = split(set);
-    if (await test(likelier)) return (await narrow(likelier)) ?? (await minimize(likelier));
-    const found = await narrow(rest);
+    if (await test(likelier)) return (await narrow(likelier, true)) ?? (await minimize(likelier));
+    const found = await narrow(rest, false);
     if (found) return found;
-    // Neither half alone: is it the other half as a whole, or do the halves act together?
-    if (await test(rest)) return minimize(rest);
-    return (await test(set)) ? minimize(set) : undefined;
+    return verified ? minimize(set) : undefined;
   };
 
-  /** `set` differs (built): leaves out one member at a time while it still differs. */
+  /**
+   * `set` differs (built): leaves out chunks while the rest still differs, halves first,
+   * then quarters, down to single members (delta debugging's complement step): a group of
+   * k among n costs about 2k·log2(n) builds instead of n.
+   */
   const minimize = async (set: readonly Id[]): Promise<Id[]> => {
-    let group = [...set];
-    for (const id of [...set].sort((a, b) => prior(a) - prior(b))) {
-      if (group.length === 1) break;
-      const without = group.filter((x) => x !== id);
-      if (await test(without)) group = without;
+    let group = [...set].sort((a, b) => prior(a) - prior(b)); // the unlikely ones are dropped first
+    for (let size = Math.ceil(group.length / 2); ; size = Math.ceil(size / 2)) {
+      for (let i = 0; i < group.length && group.length > 1;) {
+        const without = [...group.slice(0, i), ...group.slice(i + size)];
+        if (without.length > 0 && (await test(without))) group = without;
+        else i += size;
+      }
+      if (size === 1 || group.length === 1) return group;
     }
-    return group;
   };
 
   // The check's build 2 (every variation) differed, but on the second node: narrowing starts
@@ -109,12 +118,14 @@ export async function findCulprits<Id extends string>(
   try {
     if (await test([])) return { outcome: 'nondeterministic', culprits: [], trials };
     let remaining = [...all];
+    let verified = false; // the whole set differed on the second node; each rest below was built here
     while (remaining.length > 0) {
-      const found = await narrow(remaining);
+      const found = (await narrow(remaining, verified)) ?? (!verified && (await test(remaining)) ? await minimize(remaining) : undefined);
       if (!found) break;
       culprits.push(found);
       remaining = remaining.filter((id) => !found.includes(id));
       if (remaining.length === 0 || !(await test(remaining))) break;
+      verified = true;
     }
   } catch (error) {
     if (!(error instanceof BudgetSpent)) throw error;

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FileStore } from '../../src/store/file-store.js';
+import { disorderfsMountsUnder, disorderfsUnusable } from '../../src/builder/disorderfs.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { until } from '../helpers/until.js';
 import { assertCpuCounts, assertPersonalities, assertVariedEnvironments, parseEnv } from '../helpers/variations.js';
@@ -25,6 +26,7 @@ const RECORD = [
   'date +%Y > out/year',
   'cat /proc/self/personality > out/personality',
   'nproc > out/nproc',
+  'stat -f -c %T . > out/fstype',
 ];
 before(async () => {
   mirror = await startMirror([
@@ -192,7 +194,11 @@ describe('the local two-build check', () => {
     );
     const recorded = fs.readFileSync(path.join(archive, 'build2', 'variations'), 'utf8');
     assert.match(recorded, /^umask: 0002$/m);
-    assert.match(recorded, /^disorderfs: skipped: /m);
+    if (disorderfsUnusable() === undefined) {
+      assert.match(recorded, /^disorderfs: shuffled directory entries \(disorderfs --shuffle-dirents=yes\)$/m);
+      assert.deepEqual([debContents(archive, 1, 'fstype') === 'fuseblk', debContents(archive, 2, 'fstype')], [false, 'fuseblk'], 'build 2 ran on disorderfs');
+    } else assert.match(recorded, /^disorderfs: skipped: /m);
+    assert.deepEqual(disorderfsMountsUnder(node.root), [], 'unmounted after the build');
   });
 
   it('says a mistyped package is not in the suite, and downloads the Sources index again only once the catalogue is old', async () => {
@@ -307,6 +313,26 @@ describe('a build SIGKILLed in the middle', () => {
     const layout = new (await import('../../src/spool/layout.js')).Layout(s.root);
     assert.equal(census(layout).entries.size, 0);
     assert.equal(census(layout).results.size, 1);
+  });
+});
+
+describe('a host build 2 killed with its disorderfs mount up', () => {
+  it("leaves the mount to the node's reaper, which unmounts it before removing the build directory", { skip: disorderfsUnusable() }, async () => {
+    const node = await mainNode();
+    const killed = await cliAsync(node.root, ['--config', path.join(node.dir, 'repro-spool.json'), 'build', 'wobbly', '--arch', 'amd64'], {
+      REPRO_SPOOL_FAULT: 'build:after-disorderfs-mount',
+    });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    assert.equal(disorderfsMountsUnder(node.root).length, 1, 'the mount outlived its build');
+    const reaped = await node.run('--json', 'reap');
+    assert.equal(reaped.status, 0, reaped.stderr);
+    // The next check clears what the dead one left on its nodes (forget runs the node spool's reaper).
+    const rerun = await node.run('--json', 'build', 'wobbly', '--arch', 'amd64');
+    assert.equal(rerun.status, 0, rerun.stderr);
+    assert.equal(fromJson(rerun.stdout).verdict, 'unreproducible');
+    assert.deepEqual(disorderfsMountsUnder(node.root), [], 'unmounted, and the rerun left none');
+    const local2 = path.join(node.root, 'nodes/local2/build');
+    assert.deepEqual(fs.existsSync(local2) ? fs.readdirSync(local2) : [], [], 'no build directory left');
   });
 });
 

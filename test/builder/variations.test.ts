@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { wrapperScript } from '../../src/builder/sbuild/scripts.js';
-import { ALL_VARIED, DEFAULT_PATH, VARIATIONS, VARIATION_IDS, buildProfile, recordedVariations, variationTable } from '../../src/builder/variations.js';
+import {
+  ALL_VARIED,
+  DEFAULT_PATH,
+  DISORDERFS_SKIPPED,
+  VARIATIONS,
+  VARIATION_IDS,
+  buildProfile,
+  recordedVariations,
+  variationTable,
+} from '../../src/builder/variations.js';
 import { applySpec, formatVaried, parseVaried } from '../../src/builder/variation-spec.js';
 import { allowedCpus, cpuAffinity, parseCpuList, personalityPrefix } from '../../src/builder/personality.js';
 import { SpoolError } from '../../src/errors.js';
@@ -93,7 +102,11 @@ describe('the variations, declared once', () => {
     assert.equal(lines.get('Build-User'), 'pbuilder2 (uid 2222, gid 2222)');
     assert.equal(lines.get('Clock'), 'faketime +398d');
     assert.equal(lines.get('Build-Path'), '/build/2/hello-2.10/2nd');
-    assert.match(lines.get('disorderfs')!, /^skipped: FUSE/);
+    assert.equal(lines.get('disorderfs'), 'shuffled directory entries (disorderfs --shuffle-dirents=yes)');
+    assert.match(
+      new Map(recordedVariations(profile, { skipped: { disorderfs: DISORDERFS_SKIPPED }, clock: undefined, buildPath: 'x', cpus: 'all' })).get('disorderfs')!,
+      /^skipped: sbuild's unshare mode gives the build no \/dev\/fuse/,
+    );
     const host = new Map(recordedVariations(profile, { skipped: { hostname: 'unshare --uts needs root' }, clock: 'off', buildPath: '2/x', cpus: 'all' }));
     assert.equal(host.get('hostname'), 'skipped: unshare --uts needs root');
     assert.equal(host.get('Clock'), 'off');

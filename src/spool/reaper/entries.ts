@@ -11,6 +11,7 @@
  *  - a lock that is overdue (older than maxBuildMs) is treated as dead after its holder is killed.
  */
 import fs from 'node:fs';
+import { unmountUnder } from '../../builder/disorderfs.js';
 import path from 'node:path';
 import { CorruptEntryError, type Entry, buildNumberOf, nodeOf } from '../entry.js';
 import type { EntryId } from '../identity.js';
@@ -148,7 +149,12 @@ function handBack(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement, 
     const workdir = owner.workdir;
     if (workdir && isInside(spool.layout.root, workdir) && fs.existsSync(workdir)) {
       steps.push(() =>
-        act(ctx, 'remove-workdir', workdir, `partial build of dead holder pid ${owner.pid}`, () => fs.rmSync(workdir, { recursive: true, force: true })),
+        act(ctx, 'remove-workdir', workdir, `partial build of dead holder pid ${owner.pid}`, () => {
+          // A killed host build 2 leaves its disorderfs mount (and daemon) up: unmounted first, or the removal fails on it.
+          const unmounted = unmountUnder(workdir);
+          fs.rmSync(workdir, { recursive: true, force: true });
+          return unmounted.length > 0 ? `unmounted ${unmounted.join(' ')}` : undefined;
+        }),
       );
     }
     // Outside the root (a tmpfs), so only a directory named after this very holder's token is ever removed.
