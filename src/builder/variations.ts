@@ -296,7 +296,8 @@ function userText(user: BuildUser): string {
 
 /** Why an sbuild build 2 runs without disorderfs (README.md, "Builds and verdicts"); the host builder mounts it where /dev/fuse allows. */
 export const DISORDERFS_SKIPPED =
-  "sbuild's unshare mode gives the build no /dev/fuse (its bind mounts are directories, and the host's device is root-only), so no FUSE mount can be made inside the build";
+  "sbuild's unshare mode gives the build no /dev/fuse (its bind mounts are directories, and the host's device is root-only), " +
+  'so no FUSE mount can be made inside the build';
 
 /** The results' `variations` lines of a build: each row's, or `skipped: why` where this builder could not apply it. */
 export function recordedVariations(profile: BuildProfile, ctx: RecordContext): Array<[string, string]> {
