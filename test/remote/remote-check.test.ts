@@ -30,6 +30,7 @@ before(async () => {
   mirror = await startMirror([
     { name: 'steady', version: '1.0', build: ['mkdir -p out', 'echo constant > out/data'] },
     { name: 'wobbly', version: '1:1.0', build: ['mkdir -p out', 'umask > out/umask', 'hostname > out/hostname'] },
+    { name: 'twofold', version: '1.0', build: ['mkdir -p out', 'umask > out/umask', 'date +%z > out/offset'] },
     { name: 'slowish', version: '1.0', build: ['sleep 3.3', 'mkdir -p out', 'echo done > out/data'] },
     { name: 'held', version: '1.0', build: [`while [ ! -e ${HOLD_RELEASE} ]; do sleep 0.1; done`, 'mkdir -p out', 'echo done > out/data'] },
   ]);
@@ -123,6 +124,24 @@ describe('a check over ssh on two nodes', () => {
     assert.deepEqual(
       rows.map((r) => `${r.name}:${r.build_number}@${r.node}`),
       ['steady:1@node1', 'steady:2@node2', 'wobbly:1@node1', 'wobbly:2@node2'],
+    );
+    assert.equal(census(main.layout).entries.size, 0);
+    assertNodesEmpty(main.roots);
+  });
+
+  it("explains over ssh: the trials run on the job's first node through the spool, and both culprits are found", async () => {
+    const main = await mainNode();
+    assert.equal((await main.run('schedule', 'twofold', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const checked = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(fromJson<{ verdict: string }>(checked.stdout).verdict, 'unreproducible', checked.stderr);
+    const result = await main.run('--json', 'explain', 'twofold', '--job', 'job1');
+    assert.equal(result.status, 0, result.stderr);
+    const explained = fromJson<{ builds: Array<{ node: string }>; explanation: { culprits: string[][]; builds: number } }>(result.stdout);
+    assert.deepEqual(explained.explanation.culprits.map((g) => g.join('+')).sort(), ['timezone', 'umask']);
+    assert.deepEqual(
+      explained.builds.map((b) => b.node),
+      ['node1'],
+      'the culprit alone was built on node1',
     );
     assert.equal(census(main.layout).entries.size, 0);
     assertNodesEmpty(main.roots);
