@@ -97,7 +97,7 @@ async function addVerdicts(count: number): Promise<void> {
   }
   await store.record(records);
 }
-const NO_MIRROR = { mirrorOf: () => undefined, health: DEFAULT_SETTINGS.health };
+const NO_MIRROR = { mirrorOf: () => undefined, health: DEFAULT_SETTINGS.health, varied: DEFAULT_SETTINGS.build.varied };
 const warmOut = path.join(work, 'warm');
 await generateDashboard(spool, config, store, warmOut, NO_MIRROR);
 const results = await compare(

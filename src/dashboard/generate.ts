@@ -36,6 +36,7 @@ import { type DashboardData, type NodeInfo, readNodeInfo, readSpools } from './d
 import { page } from './html.js';
 import { openSitePart } from './site-part.js';
 import { indexBody } from './index-page.js';
+import type { Varied } from '../builder/variations.js';
 import { readFindings } from '../archive/consistency.js';
 import { NEED_NOTES, listBody, listPath, noNotesBody, noNotesListPath } from './list-page.js';
 import { type PackageSource, packageBody } from './package-page.js';
@@ -74,6 +75,8 @@ export interface DashboardOptions {
   readonly mirrorOf: (suite: string) => string | undefined;
   /** When a failing node counts as offline. */
   readonly health: HealthSettings;
+  /** What build 2 varies (the `variations` key): the table says what is not. */
+  readonly varied: Varied;
 }
 
 /**
@@ -109,6 +112,7 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
     const body = indexBody({
       data,
       pairs,
+      varied: options.varied,
       suites: suiteOverview(verdicts, catalogue, [...data.inSpool.values()].flat()),
       days: await verdictDays(db),
       durations: await buildDurations(db, nodes, DURATION_SAMPLE),

@@ -16,10 +16,12 @@ import type { DaySnapshot } from '../store/verdict-days.js';
 import type { SuiteOverview } from './stats.js';
 import type { RecordedFindings } from '../archive/consistency.js';
 import { type NodePair, variationsSection } from './variations-view.js';
+import type { Varied } from '../builder/variations.js';
 
 export interface IndexInput {
   readonly data: DashboardData;
   readonly pairs: readonly NodePair[];
+  readonly varied: Varied;
   readonly suites: readonly SuiteOverview[];
   readonly days: ReadonlyMap<string, readonly DaySnapshot[]>;
   readonly durations: readonly Durations[];
@@ -39,7 +41,7 @@ export function indexBody(input: IndexInput): Html {
   return html`<h1>repro-spool: reproducible builds</h1>
 <p>main spool: <a href="${QUEUE_PAGE}">${counts.scheduled ?? 0} scheduled</a> (the queue), ${counts.failed ?? 0} failed,
 ${data.main.quarantined} quarantined${duplicates}. <a href="${ISSUES_INDEX}">Issues</a> from the notes.</p>
-${variationsSection(input.pairs, data.nodeInfo)}
+${variationsSection(input.pairs, data.nodeInfo, input.varied)}
 ${nodesSection(data.nodes, input.now)}
 ${suitesSection(input.suites, input.days)}
 ${buildingSection(data.building)}

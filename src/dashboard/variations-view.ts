@@ -3,7 +3,7 @@
  * varies on purpose (the code's table), and what differs between the two nodes a job
  * pairs, from their collected node information (differing rows highlighted).
  */
-import { variationTable } from '../builder/variations.js';
+import { type Varied, variationTable } from '../builder/variations.js';
 import { type Html, html } from './html.js';
 
 export interface NodePair {
@@ -18,12 +18,17 @@ export type InfoByNode = ReadonlyMap<string, { readonly collectedAt: string; rea
 /** Keys that describe the node's queue rather than its build environment. */
 const NOT_ENVIRONMENT = /^SPOOL_/;
 
-export function variationsSection(pairs: readonly NodePair[], info: InfoByNode): Html {
+export function variationsSection(pairs: readonly NodePair[], info: InfoByNode, varied: Varied): Html {
   const arches = [...new Set(pairs.map((p) => p.arch))];
   const tables = arches.map((arch) => {
-    const rows = variationTable(arch).map((v) => html`<tr><td>${v.name}</td><td>${v.first}</td><td>${v.second}</td><td class="muted">${v.applied}</td></tr>`);
-    return html`<table class="variations" data-arch="${arch}"><caption>varied by the builder (${arch})</caption><tr><th>variation</th><th>1st build</th>
-<th>2nd build</th><th>applied by</th></tr>${rows}</table>`;
+    const rows = variationTable(arch, {}, varied).map(
+      (v) =>
+        html`<tr class="${varied.has(v.id) ? 'varied' : 'not-varied'}"><td>${v.name}</td><td><code>${v.id}</code></td><td>${v.first}</td><td>${v.second}</td>
+<td class="muted">${v.applied}</td></tr>`,
+    );
+    return html`<table class="variations" data-arch="${arch}"><caption>varied by the builder (${arch}; the configuration's <code>variations</code>,
+changed per check by <code>--vary</code>)</caption>
+<tr><th>variation</th><th>--vary name</th><th>1st build</th><th>2nd build</th><th>applied by</th></tr>${rows}</table>`;
   });
   return html`<h2 id="variations">What differs between the 1st and 2nd build</h2>${tables}${pairs.map((p) => pairTable(p, info))}`;
 }

@@ -122,6 +122,7 @@ export async function explainEntry(main: Spool, settings: CheckSettings, lock: E
     culprits: search.culprits,
     builds: search.trials.length,
     explains: explained.verdict.date,
+    trials: search.trials,
   };
   const record: StoreRecord = {
     kind: 'result',

@@ -55,6 +55,8 @@ export interface RecordedExplanation {
   readonly builds: number;
   /** The date of the check it explains. */
   readonly explains: string;
+  /** Each trial build: what it varied, and whether its packages differed from build 1's. */
+  readonly trials?: ReadonlyArray<{ readonly varied: readonly string[]; readonly differs: boolean }>;
 }
 
 /** Why a check was scheduled and by whom (the entry's Category, Reason and Requester), carried on to its verdict. */
@@ -135,6 +137,10 @@ const storeRecord = z.discriminatedUnion('kind', [
         culprits: z.array(z.array(variationName).min(1)),
         builds: z.number().int().min(0),
         explains: instant,
+        trials: z
+          .array(z.object({ varied: z.array(variationName), differs: z.boolean() }).strict())
+          .max(200)
+          .optional(),
       })
       .strict()
       .optional(),

@@ -73,6 +73,7 @@ describe('the dashboard in headless Chromium', () => {
         builder: 'host',
         mirror: mirror.url,
         suites: ['bookworm'],
+        variations: '-nice',
         nodes: { node1: node(2201), node2: node(2202) },
         jobs: [{ name: 'amd64_1', arch: 'amd64', node1: 'node1', node2: 'node2' }],
       }),
@@ -175,6 +176,11 @@ describe('the dashboard in headless Chromium', () => {
     assert.deepEqual(await row('CLOCK_DRIFT').locator('td').allTextContents(), ['CLOCK_DRIFT (vs main at collection)', '+7 s', '+7 s']);
     assert.match((await row('CPU_MODEL').locator('td').nth(1).textContent()) ?? '', /^<script>alert\("owned"\)<\/script> EPYC$/, 'shown as text, never run');
     assert.match((await page.locator('table.variations').first().textContent()) ?? '', /umask\s*0022\s*0002/);
+    assert.deepEqual(
+      await page.locator('table.variations').first().locator('tr.not-varied td:nth-child(2)').allTextContents(),
+      ['nice'],
+      "the configuration's variations key: nice not varied",
+    );
 
     const nodeRow = (name: string) => page.locator(`table.nodes tr[data-node="${name}"] td`).allTextContents();
     const node1 = await nodeRow('node1');

@@ -29,7 +29,7 @@ interface Explained {
   verdict: string;
   detail: string;
   archive: string;
-  explanation: { outcome: string; culprits: string[][]; builds: number };
+  explanation: { outcome: string; culprits: string[][]; builds: number; trials: Array<{ varied: string[]; differs: boolean }> };
 }
 
 async function checked(pkg: string) {
@@ -89,6 +89,7 @@ describe('explain', () => {
     const { explained, run, root } = await explain('noisy');
     assert.equal(explained.verdict, 'nondeterministic');
     assert.equal(explained.explanation.builds, 1);
+    assert.deepEqual(explained.explanation.trials, [{ varied: [], differs: true }], 'the control, and nothing after it');
     const shown = fromJson<{ verdicts: Array<{ verdict: string }> }>((await run('--json', 'show', 'noisy')).stdout);
     assert.equal(shown.verdicts[0]!.verdict, 'nondeterministic');
     assert.equal((await run('dashboard')).status, 0);

@@ -13,6 +13,7 @@ export async function run(options: Options, command: Command): Promise<void> {
   const summary = await generateDashboard(ctx.spool, ctx.config, await storeOf(ctx), outDir, {
     mirrorOf: (suite) => knownMirrorOf(ctx, suite),
     health: ctx.settings.health,
+    varied: ctx.settings.build.varied,
   });
   const seconds = (performance.now() - started) / 1000;
   ctx.out.result(
