@@ -320,14 +320,8 @@ function removeEntry(main: Spool, lock: EntryLock, id: EntryId): void {
   for (const location of locate(main.layout, id)) fs.unlinkSync(location.path);
 }
 
-function archivedVerdict(
-  entry: Entry,
-  verdict: Verdict,
-  explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn' | 'differingFiles'>,
-  comparison: Comparison | undefined,
-  report: DiffoscopeOutcome | undefined,
-  now: Date,
-): ArchivedVerdict {
+/** What every verdict file says: which package, its verdict, when, and why it was scheduled (the entry's words). */
+export function verdictOf(entry: Entry, verdict: Verdict, now: Date): ArchivedVerdict {
   return {
     source: entry.id.pkg,
     version: entry.id.version,
@@ -338,8 +332,21 @@ function archivedVerdict(
     category: entry.fields.get('Category'),
     reason: entry.fields.get('Reason'),
     requester: entry.fields.get('Requester'),
-    ...explained,
     date: now.toISOString(),
+  };
+}
+
+function archivedVerdict(
+  entry: Entry,
+  verdict: Verdict,
+  explained: Pick<CheckVerdict, 'detail' | 'unsatisfiable' | 'failsOnlyIn' | 'differingFiles'>,
+  comparison: Comparison | undefined,
+  report: DiffoscopeOutcome | undefined,
+  now: Date,
+): ArchivedVerdict {
+  return {
+    ...verdictOf(entry, verdict, now),
+    ...explained,
     differing: comparison?.differing,
     onlyInBuild1: comparison?.onlyInFirst,
     onlyInBuild2: comparison?.onlyInSecond,

@@ -27,7 +27,7 @@ import { formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import type { Spool } from '../spool/spool.js';
 import type { RecordedExplanation, StoreRecord } from '../store/records.js';
-import { type CheckSettings, type CheckVerdict, type NodeRunner, commitVerdict, differingFilesOf, schedulingOf } from '../builder/check.js';
+import { type CheckSettings, type CheckVerdict, type NodeRunner, commitVerdict, differingFilesOf, schedulingOf, verdictOf } from '../builder/check.js';
 import { compareBuilds, isPackageFile } from '../builder/compare.js';
 import { diffoscope } from '../builder/diffoscope.js';
 import { causeIds } from '../builder/diffoscope-report.js';
@@ -137,22 +137,13 @@ export async function explainEntry(main: Spool, settings: CheckSettings, lock: E
     scheduling: schedulingOf(entry),
   };
   await commitVerdict(main, settings, lock, entry.id, archive, record, {
-    source: entry.id.pkg,
-    version: entry.id.version,
-    suite: entry.id.suite,
-    architecture: entry.id.arch,
-    verdict,
-    scheduled: entry.fields.get('Scheduled'),
-    category: entry.fields.get('Category'),
-    reason: entry.fields.get('Reason'),
-    requester: entry.fields.get('Requester'),
+    ...verdictOf(entry, verdict, now),
     detail,
     notVaried: notVaried(new Set(varied)),
     explains: explanation.explains,
     explained: explanation.outcome,
     culprits: explanation.culprits,
     explainBuilds: explanation.builds,
-    date: now.toISOString(),
     differing: comparison?.differing,
     differingFiles: differing,
     diffoscope: report,
