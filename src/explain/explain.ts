@@ -23,7 +23,7 @@ import { ensureDirInside } from '../durable/atomic.js';
 import { faultPoint } from '../durable/fault.js';
 import { SpoolError } from '../errors.js';
 import { type Entry, withFields } from '../spool/entry.js';
-import { formatId } from '../spool/identity.js';
+import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import type { Spool } from '../spool/spool.js';
 import type { RecordedExplanation, StoreRecord } from '../store/records.js';
@@ -50,33 +50,29 @@ export function describeCulprits(groups: ReadonlyArray<readonly string[]>): stri
   return groups.map((g) => g.join(' together with ')).join('; ');
 }
 
-/** The explained check: its directory, verdict and build 1, or exit 2/5 naming what is wrong with it. */
-function explainedCheck(main: Spool, entry: Entry): { dir: string; verdict: ArchivedVerdict; first: string } {
-  const date = entry.fields.get(EXPLAIN_FIELD)!;
+/**
+ * The explained check of `id` dated `date`: its directory, verdict and build 1, or exit
+ * 2/5 naming what is wrong with it (`explain` asks before it schedules, a job again).
+ */
+export function explainedCheck(main: Spool, id: EntryId, date: string): { dir: string; verdict: ArchivedVerdict; first: string } {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(date)) {
-    throw new SpoolError('integrity', `${formatId(entry.id)} has Explain ${JSON.stringify(date)}: expected the ISO date of a check (2026-12-04T03:00:00.000Z)`);
+    throw new SpoolError('integrity', `${formatId(id)} has Explain ${JSON.stringify(date)}: expected the ISO date of a check (2026-12-04T03:00:00.000Z)`);
   }
-  const dir = checkDir(main.layout, entry.id, date);
+  const dir = checkDir(main.layout, id, date);
   const verdict = readVerdict(dir);
-  if (!verdict) throw new SpoolError('usage', `${formatId(entry.id)}: no check of ${date} in ${main.layout.relative(dir)} to explain`);
+  if (!verdict) throw new SpoolError('usage', `${formatId(id)}: no check of ${date} in ${main.layout.relative(dir)} to explain`);
   if (verdict.verdict !== 'unreproducible') {
-    throw new SpoolError(
-      'usage',
-      `${formatId(entry.id)}: the check of ${date} is ${verdict.verdict}: only an unreproducible check has a difference to explain`,
-    );
+    throw new SpoolError('usage', `${formatId(id)}: the check of ${date} is ${verdict.verdict}: only an unreproducible check has a difference to explain`);
   }
   const first = buildDir(dir, 1);
   if (!fs.existsSync(first) || !fs.readdirSync(first).some(isPackageFile)) {
-    throw new SpoolError(
-      'usage',
-      `${formatId(entry.id)}: the check of ${date} no longer keeps build 1's packages (archive prune): check the package again first`,
-    );
+    throw new SpoolError('usage', `${formatId(id)}: the check of ${date} no longer keeps build 1's packages (archive prune): check the package again first`);
   }
   return { dir, verdict, first };
 }
 
 export async function explainEntry(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, runner: NodeRunner): Promise<CheckVerdict> {
-  const explained = explainedCheck(main, entry);
+  const explained = explainedCheck(main, entry.id, entry.fields.get(EXPLAIN_FIELD)!);
   const varied = [...ALL_VARIED].filter((id) => !(explained.verdict.notVaried ?? []).includes(id));
   const now = new Date(main.clock.now());
   const archive = checkDir(main.layout, entry.id, now.toISOString());

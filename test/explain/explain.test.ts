@@ -99,6 +99,21 @@ describe('explain', () => {
     assert.equal((await run('export', 'json')).status, 0);
   });
 
+  it('refuses what has nothing to explain before scheduling anything: no check, a reproducible one, pruned packages', async () => {
+    const { s, run } = await checked('zoned');
+    const never = await run('explain', 'named', '--arch', 'amd64');
+    assert.equal(never.status, 3, never.stderr);
+    assert.match(never.stderr, /named has no check in bookworm\/amd64: build it first/);
+    const latest = fromJson<{ verdicts: Array<{ buildDate: string; version: string }> }>((await run('--json', 'show', 'zoned')).stdout).verdicts[0]!;
+    const build1 = path.join(s.root, 'archive/bookworm/amd64/zoned/1.0', latest.buildDate.replace(/[:.]/g, '-'), 'build1');
+    for (const deb of fs.readdirSync(build1).filter((f) => f.endsWith('.deb'))) fs.rmSync(path.join(build1, deb));
+    const pruned = await run('explain', 'zoned', '--arch', 'amd64');
+    assert.equal(pruned.status, 2, pruned.stderr);
+    assert.match(pruned.stderr, /no longer keeps build 1's packages \(archive prune\): check the package again first/);
+    assert.equal(census(s.layout).entries.size, 0, 'nothing was scheduled');
+    assert.doesNotMatch(pruned.stderr, /\n\s+at /, 'no stack trace');
+  });
+
   for (const fault of ['explain:after-trial', 'build:before-complete', 'check:after-verdict']) {
     it(`SIGKILL at ${fault}: a reap hands the explanation back, and explain finishes it once, with nothing left in any spool`, async () => {
       const { s, config, run } = await checked('zoned');

@@ -7,7 +7,7 @@ import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings'
 import { SpoolError, TargetExistsError } from '../../errors.js';
 import { localCheck } from '../../builder/local-check.js';
 import { ALL_VARIED } from '../../builder/variations.js';
-import { EXPLAIN_FIELD } from '../../explain/explain.js';
+import { EXPLAIN_FIELD, explainedCheck } from '../../explain/explain.js';
 import { entryId, formatId } from '../../spool/identity.js';
 import { SCHEDULED } from '../../spool/layout.js';
 import { locate, readEntryFile } from '../../spool/read-entry.js';
@@ -74,6 +74,7 @@ async function scheduleExplanation(ctx: CommandContext, suite: string, arch: str
     );
   }
   const id = entryId(suite, arch, pkg, latest.version);
+  explainedCheck(ctx.spool, id, latest.buildDate); // its build 1 must still be there: refused now, not after a job picked it
   try {
     await enqueue(ctx.spool, SCHEDULED, {
       id,
