@@ -9,15 +9,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SpoolError } from '../errors.js';
-import { runQuick } from '../process/run.js';
+import { outputOf } from '../process/run.js';
+import { hasDisorderfs } from './tools.js';
 
 const FSTYPE = 'fuse.disorderfs';
 const TIMEOUT_MS = 30_000;
 
 /** Why this machine cannot mount disorderfs for a host build; undefined when it can. */
 export function disorderfsUnusable(): string | undefined {
-  if (runQuick('disorderfs', ['--version'], { discardOutput: true, timeoutMs: TIMEOUT_MS }).exitCode !== 0) return 'disorderfs is not installed';
+  if (!hasDisorderfs()) return 'disorderfs is not installed';
   try {
     fs.accessSync('/dev/fuse', fs.constants.R_OK | fs.constants.W_OK);
   } catch {
@@ -26,20 +26,16 @@ export function disorderfsUnusable(): string | undefined {
   return undefined;
 }
 
-/** Mounts `tree` at `mountpoint` with its directory entries shuffled; exit 1 naming disorderfs's complaint when it cannot. */
+/** Mounts `tree` at `mountpoint` with its directory entries shuffled; exit 1 naming the command and its complaint when it cannot (outputOf). */
 export function mountDisorderfs(tree: string, mountpoint: string): void {
   fs.mkdirSync(mountpoint, { recursive: true });
   // --multi-user: the build (another user on sbuild nodes, the invoking one here) may read it; entries shuffled, owners as they are.
-  const run = runQuick('disorderfs', ['--multi-user=yes', '--shuffle-dirents=yes', '--quiet', tree, mountpoint], { timeoutMs: TIMEOUT_MS });
-  if (run.exitCode !== 0) {
-    throw new SpoolError('failed', `disorderfs could not mount ${tree} at ${mountpoint}: ${run.error?.message ?? run.stderr.toString('utf8').trim()}`);
-  }
+  outputOf('disorderfs', ['--multi-user=yes', '--shuffle-dirents=yes', '--quiet', tree, mountpoint], { timeoutMs: TIMEOUT_MS });
 }
 
 export function unmountDisorderfs(mountpoint: string): void {
   // -z: lazily, so a process still inside (a killed build's) cannot keep it up.
-  const run = runQuick('fusermount', ['-u', '-z', mountpoint], { timeoutMs: TIMEOUT_MS });
-  if (run.exitCode !== 0) throw new SpoolError('failed', `fusermount -u ${mountpoint}: ${run.error?.message ?? run.stderr.toString('utf8').trim()}`);
+  outputOf('fusermount', ['-u', '-z', mountpoint], { timeoutMs: TIMEOUT_MS });
 }
 
 /** The disorderfs mount points at or below `dir`, deepest first (from /proc/self/mountinfo). */

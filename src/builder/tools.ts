@@ -12,3 +12,4 @@ function works(key: string, command: string, args: string[]): boolean {
 export const canUnshareUts = () => works('unshare', 'unshare', ['--uts', 'true']);
 export const hasFaketime = () => works('faketime', 'faketime', ['-f', '+1d', 'true']);
 export const hasDiffoscope = () => works('diffoscope', 'diffoscope', ['--version']);
+export const hasDisorderfs = () => works('disorderfs', 'disorderfs', ['--version']);
