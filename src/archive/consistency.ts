@@ -15,7 +15,7 @@ import { errnoCode } from '../errors.js';
 import type { ArchiveSettings } from '../config/settings.js';
 import { BUILD_LOG, type Layout, RESULT_MARKER } from '../spool/layout.js';
 import { BUILD_NUMBERS } from '../spool/build-status.js';
-import { RECORD_FILE, REPORT_NAMES, VerdictFileError, buildDir, buildDirName } from './format.js';
+import { CHECK_KEY_PREFIX, RECORD_FILE, REPORT_NAMES, VerdictFileError, buildDir, buildDirName, checkKey } from './format.js';
 import { listDir } from '../spool/walk.js';
 import type { SqlSession } from '../store/session.js';
 import { readResultMarker } from '../spool/results.js';
@@ -79,7 +79,7 @@ function archiveFindings(layout: Layout, settings: ArchiveSettings, now: number)
         findings.push({ class: 'unconcluded-archive', subject, detail: 'no verdict file: a check killed before its verdict' });
       continue;
     }
-    if (fs.existsSync(path.join(check.dir, RECORD_FILE))) keys.set(`check ${subject}`, subject);
+    if (fs.existsSync(path.join(check.dir, RECORD_FILE))) keys.set(checkKey(subject), subject);
     const reports = REPORT_NAMES.filter((name) => fs.existsSync(path.join(check.dir, name)));
     const differs = isDifferingVerdict(verdict);
     if (differs && reports.length === 0) findings.push({ class: 'unreproducible-without-report', subject, detail: 'no diffoscope report' });
@@ -111,7 +111,9 @@ export interface CheckInput {
 
 export async function findBreakages(db: SqlSession, input: CheckInput): Promise<Finding[]> {
   const { findings, keys } = archiveFindings(input.layout, input.settings, input.now);
-  const rows = await db.all<{ journal_id: string; build_date: string }>("SELECT journal_id, build_date FROM result_history WHERE journal_id LIKE 'check %'");
+  const rows = await db.all<{ journal_id: string; build_date: string }>('SELECT journal_id, build_date FROM result_history WHERE journal_id LIKE ?', [
+    `${CHECK_KEY_PREFIX}%`,
+  ]);
   const inDatabase = new Set(rows.map((r) => r.journal_id));
   const foldedBefore = new Date(input.now - input.foldAfterDays * 86_400_000).toISOString();
   const prunedBefore = new Date(input.now - input.settings.archiveKeepDays * 86_400_000).toISOString();
@@ -126,7 +128,7 @@ export async function findBreakages(db: SqlSession, input: CheckInput): Promise<
   };
   for (const row of rows) {
     // Older checks may be gone from the archive by archive prune, or from the database by db fold: not a breakage.
-    const subject = row.journal_id.slice('check '.length);
+    const subject = row.journal_id.slice(CHECK_KEY_PREFIX.length);
     if (!keys.has(row.journal_id) && row.build_date >= prunedBefore && row.build_date >= foldedBefore && !ofGonePackage(subject)) {
       findings.push({
         class: 'row-without-archive',

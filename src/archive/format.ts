@@ -40,6 +40,13 @@ export function archiveRoot(layout: Layout): string {
   return path.join(layout.root, 'archive');
 }
 
+/** What a concluded check's record is keyed by (its journal id in reproducible.db): its directory, relative to the root. */
+export const CHECK_KEY_PREFIX = 'check ';
+
+export function checkKey(relativeDir: string): string {
+  return `${CHECK_KEY_PREFIX}${relativeDir}`;
+}
+
 /** A check's directory (names in EntryId are validated, so it stays inside the archive). */
 export function checkDir(layout: Layout, id: EntryId, checkedAt: string): string {
   return path.join(archiveRoot(layout), id.suite, id.arch, id.pkg, id.version, checkedAt.replace(/[:.]/g, '-'));

@@ -16,7 +16,7 @@ import { faultPoint } from '../durable/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
-import { type ArchivedVerdict, RECORD_FILE, VERDICT_FILE, buildDir, checkDir, formatVerdict, reportPaths } from '../archive/format.js';
+import { type ArchivedVerdict, RECORD_FILE, VERDICT_FILE, buildDir, checkDir, checkKey, formatVerdict, reportPaths } from '../archive/format.js';
 import { readArchivedRecord } from '../archive/checks.js';
 import { readResultMarker } from '../spool/results.js';
 import type { Spool } from '../spool/spool.js';
@@ -241,18 +241,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   const off = notVaried(parseVaried(entry.fields.get('Variations'), `the Variations of ${formatId(entry.id)}`));
   for (const build of builds) fs.renameSync(build.results, buildDir(archive, build.buildNumber));
   const explained = { detail, unsatisfiable, failsOnlyIn, differingFiles: differing };
-  const source = { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch };
-  const record: StoreRecord = {
-    kind: 'result',
-    key: `check ${main.layout.relative(archive)}`,
-    source,
-    verdict,
-    detail,
-    ...(off.length > 0 && { notVaried: off }),
-    buildDate: now.toISOString(),
-    builds: rows,
-    scheduling: schedulingOf(entry),
-  };
+  const record = resultRecord(main, entry, archive, now, { verdict, detail, notVaried: off, builds: rows });
   await commitVerdict(main, settings, lock, entry.id, archive, record, {
     ...archivedVerdict(entry, verdict, explained, comparison, report, now),
     notVaried: off,
@@ -320,6 +309,26 @@ function removeEntry(main: Spool, lock: EntryLock, id: EntryId): void {
   for (const location of locate(main.layout, id)) fs.unlinkSync(location.path);
 }
 
+/** The record of a concluded check (or explanation) of `entry` archived in `archive`, keyed by that directory. */
+export function resultRecord(
+  main: Spool,
+  entry: Entry,
+  archive: string,
+  now: Date,
+  parts: Pick<Extract<StoreRecord, { kind: 'result' }>, 'verdict' | 'detail' | 'builds' | 'explanation'> & { readonly notVaried: readonly string[] },
+): StoreRecord {
+  const { notVaried: off, ...rest } = parts;
+  return {
+    kind: 'result',
+    key: checkKey(main.layout.relative(archive)),
+    source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch },
+    ...rest,
+    ...(off.length > 0 && { notVaried: off }),
+    buildDate: now.toISOString(),
+    scheduling: schedulingOf(entry),
+  };
+}
+
 /** What every verdict file says: which package, its verdict, when, and why it was scheduled (the entry's words). */
 export function verdictOf(entry: Entry, verdict: Verdict, now: Date): ArchivedVerdict {
   return {
@@ -356,7 +365,7 @@ function archivedVerdict(
 }
 
 /** Why the entry was scheduled and by whom, as the scheduler wrote it into the entry; undefined for an entry that says nothing. */
-export function schedulingOf(entry: Entry): Scheduling | undefined {
+function schedulingOf(entry: Entry): Scheduling | undefined {
   const scheduling = { category: entry.fields.get('Category'), reason: entry.fields.get('Reason'), requester: entry.fields.get('Requester') };
   return Object.values(scheduling).some((v) => v !== undefined) ? scheduling : undefined;
 }

@@ -26,13 +26,13 @@ import { type Entry, withFields } from '../spool/entry.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import type { Spool } from '../spool/spool.js';
-import type { RecordedExplanation, StoreRecord } from '../store/records.js';
-import { type CheckSettings, type CheckVerdict, type NodeRunner, commitVerdict, differingFilesOf, schedulingOf, verdictOf } from '../builder/check.js';
+import type { RecordedExplanation } from '../store/records.js';
+import { type CheckSettings, type CheckVerdict, type NodeRunner, commitVerdict, differingFilesOf, resultRecord, verdictOf } from '../builder/check.js';
 import { compareBuilds, isPackageFile } from '../builder/compare.js';
 import { diffoscope } from '../builder/diffoscope.js';
 import { causeIds } from '../builder/diffoscope-report.js';
 import { reportPair } from '../builder/report-pair.js';
-import { ALL_VARIED, VARIATIONS, type VariationId, notVaried } from '../builder/variations.js';
+import { VARIATIONS, VARIATION_IDS, type VariationId, notVaried } from '../builder/variations.js';
 import { formatVaried } from '../builder/variation-spec.js';
 import type { NodeBuild } from '../builder/build-node.js';
 import { type SearchResult, findCulprits } from './search.js';
@@ -73,7 +73,9 @@ export function explainedCheck(main: Spool, id: EntryId, date: string): { dir: s
 
 export async function explainEntry(main: Spool, settings: CheckSettings, lock: EntryLock, entry: Entry, runner: NodeRunner): Promise<CheckVerdict> {
   const explained = explainedCheck(main, entry.id, entry.fields.get(EXPLAIN_FIELD)!);
-  const varied = [...ALL_VARIED].filter((id) => !(explained.verdict.notVaried ?? []).includes(id));
+  // What the explained check varied: the search looks for its culprits among these, and they are what this explanation did not vary.
+  const varied = VARIATION_IDS.filter((id) => !(explained.verdict.notVaried ?? []).includes(id));
+  const off = notVaried(new Set(varied));
   const now = new Date(main.clock.now());
   const archive = checkDir(main.layout, entry.id, now.toISOString());
   ensureDirInside(main.layout.root, archive);
@@ -120,22 +122,11 @@ export async function explainEntry(main: Spool, settings: CheckSettings, lock: E
     explains: explained.verdict.date,
     trials: search.trials,
   };
-  const record: StoreRecord = {
-    kind: 'result',
-    key: `check ${main.layout.relative(archive)}`,
-    source: { name: entry.id.pkg, version: entry.id.version, suite: entry.id.suite, architecture: entry.id.arch },
-    verdict,
-    detail,
-    ...(explained.verdict.notVaried?.length && { notVaried: explained.verdict.notVaried }),
-    explanation,
-    buildDate: now.toISOString(),
-    builds: [],
-    scheduling: schedulingOf(entry),
-  };
+  const record = resultRecord(main, entry, archive, now, { verdict, detail, notVaried: off, explanation, builds: [] });
   await commitVerdict(main, settings, lock, entry.id, archive, record, {
     ...verdictOf(entry, verdict, now),
     detail,
-    notVaried: notVaried(new Set(varied)),
+    notVaried: off,
     explains: explanation.explains,
     explained: explanation.outcome,
     culprits: explanation.culprits,

@@ -52,9 +52,10 @@ function variedOf(ctx: CommandContext, options: Options): Varied {
 /** --dry-run: the table of what each build would get, and nothing built. */
 function printVariations(ctx: CommandContext, arch: string, varied: Varied): void {
   const table = variationTable(arch, {}, varied);
-  ctx.out.result({ arch, varied: formatVaried(varied), notVaried: notVaried(varied), variations: table }, () =>
+  const off = notVaried(varied);
+  ctx.out.result({ arch, varied: formatVaried(varied), notVaried: off, variations: table }, () =>
     [
-      `what build 2 varies on ${arch}${notVaried(varied).length ? ` (not varied: ${notVaried(varied).join(', ')})` : ' (everything)'}:`,
+      `what build 2 varies on ${arch}${off.length ? ` (not varied: ${off.join(', ')})` : ' (everything)'}:`,
       ...table.map((row) => `  ${row.id.padEnd(12)} ${row.name}: build 1 ${row.first}; build 2 ${row.second}`),
     ].join('\n'),
   );
