@@ -18,7 +18,22 @@ export interface VariationRow {
 }
 
 export const DEFAULT_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
-const CAPTURE_PATH = '/i/capture/the/path';
+
+/** Build 2's capture values: each is given once, and found again in a diff by its row's canary. */
+const CAPTURE = {
+  path: '/i/capture/the/path',
+  environment: 'I capture the environment',
+  home: '/nonexistent/second-build',
+  hostname: 'i-capture-the-hostname',
+  domainname: 'i-capture-the-domainname',
+  /** The last part of build 2's build path. */
+  buildDir: '2nd',
+} as const;
+
+/** A canary that is the values themselves, as they are. */
+function literally(...values: string[]): RegExp {
+  return new RegExp(values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+}
 
 /** The locale of build 2, per architecture, as tests.reproducible-builds.org varies it. */
 export function secondLocale(arch: string): string {
@@ -139,13 +154,13 @@ export const VARIATIONS = [
         .join('|'),
     ),
   ),
-  environment('home', 'HOME', 1, perBuild({ HOME: '/nonexistent/first-build' }, { HOME: '/nonexistent/second-build' }), /\/nonexistent\/second-build/),
+  environment('home', 'HOME', 1, perBuild({ HOME: '/nonexistent/first-build' }, { HOME: CAPTURE.home }), literally(CAPTURE.home)),
   environment(
     'exec-path',
     'PATH, CAPTURE_ENVIRONMENT',
     1,
-    perBuild({ PATH: DEFAULT_PATH }, { PATH: `${DEFAULT_PATH}:${CAPTURE_PATH}`, CAPTURE_ENVIRONMENT: 'I capture the environment' }),
-    /\/i\/capture\/the\/path|I capture the environment/,
+    perBuild({ PATH: DEFAULT_PATH }, { PATH: `${DEFAULT_PATH}:${CAPTURE.path}`, CAPTURE_ENVIRONMENT: CAPTURE.environment }),
+    literally(CAPTURE.path, CAPTURE.environment),
   ),
   {
     id: 'parallel',
@@ -187,23 +202,23 @@ export const VARIATIONS = [
   },
   {
     id: 'hostname',
-    canary: () => /i-capture-the-(host|domain)name/,
+    canary: () => literally(CAPTURE.hostname, CAPTURE.domainname),
     prior: 2,
     name: 'hostname, domainname',
     applied: 'a UTS namespace',
-    give: perBuild({}, { hostname: 'i-capture-the-hostname', domainname: 'i-capture-the-domainname' }),
+    give: perBuild({}, { hostname: CAPTURE.hostname, domainname: CAPTURE.domainname }),
     show: (p) => (p.hostname === undefined ? "the node's" : `${p.hostname}, ${p.domainname}`),
     record: (p) => [['hostname', p.hostname === undefined ? undefined : `${p.hostname}, ${p.domainname}`]],
   },
   {
     id: 'build-path',
-    canary: () => /\/2nd\b/,
+    canary: () => new RegExp(`/${CAPTURE.buildDir}\\b`), // the directory, not a name that starts with it
     prior: 10,
     name: 'build path',
     applied: 'the source tree unpacked there',
     give: perBuild<ProfilePart>(
       { sourceDir: (base, pkg, version) => `${base}/1st/${pkg}-${version}` },
-      { sourceDir: (base, pkg, version) => `${base}/2/${pkg}-${version}/2nd` },
+      { sourceDir: (base, pkg, version) => `${base}/2/${pkg}-${version}/${CAPTURE.buildDir}` },
     ),
     show: (p) => p.sourceDir('…', '$PKG', '$VERSION'),
     record: (_p, ctx) => [['Build-Path', ctx.buildPath]],
