@@ -53,12 +53,11 @@ export function readJsonReport(text: string, checkedAt: Date): DifferingFile[] |
     : FILE_NAME.test(base(root.source1))
       ? [{ name: base(root.source1), node: root }]
       : [];
+  const packageCanaries = VARIATIONS.flatMap((v: Variation<VariationId>) => (v.canary ? [{ id: v.id, canary: v.canary(checkedAt) }] : []));
   return files.map(({ name, node }) => {
     const members: string[] = [];
     const causes = new Map<string, string>();
-    const canaries = PACKAGE_NAME.test(name)
-      ? VARIATIONS.flatMap((v: Variation<VariationId>) => (v.canary ? [{ id: v.id, canary: v.canary(checkedAt) }] : []))
-      : [];
+    const canaries = PACKAGE_NAME.test(name) ? packageCanaries : [];
     const walk = (n: ReportNode, member: string | undefined) => {
       const here = n.source1.startsWith('./') ? n.source1 : member;
       if (n.source1.startsWith('./') && members.length < MAX_MEMBERS && !members.includes(n.source1)) members.push(n.source1);

@@ -89,7 +89,7 @@ export async function findCulprits<Id extends string>(
   const narrow = async (set: readonly Id[], verified: boolean): Promise<Id[] | undefined> => {
     if (set.length === 1) return (await test(set)) ? [...set] : undefined;
     const [likelier, rest] = split(set);
-    if (await test(likelier)) return (await narrow(likelier, true)) ?? (await minimize(likelier));
+    if (await test(likelier)) return narrow(likelier, true); // verified: it ends in minimize rather than fail
     const found = await narrow(rest, false);
     if (found) return found;
     return verified ? minimize(set) : undefined;
