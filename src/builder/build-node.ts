@@ -211,7 +211,7 @@ export async function buildNext(
     return { id: entry.id, node, buildNumber, status: outcome.status, results, durationSeconds };
   } finally {
     await lock.release();
-    unmountUnder(workdir); // a disorderfs mount left up by a step that threw (removing through it would fail)
+    if (settings.builder === 'host') unmountUnder(workdir); // a disorderfs mount left up by a step that threw (removing through it would fail)
     fs.rmSync(workdir, { recursive: true, force: true });
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
