@@ -106,7 +106,7 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
   } else if (
     keep.place.state === 'node' &&
     keep.place.node === ctx.thisNode &&
-    judgement.health === 'free' &&
+    noHolder(judgement) &&
     olderThan(ctx, keep.path, spool.thresholds.abandonedMaxAgeMs)
   ) {
     // A node's inbox entry nobody claimed for days: main gave up on it (it re-ships an entry only after forget) and has its own copy.
@@ -126,7 +126,10 @@ function plan(ctx: ReapContext, id: EntryId, walked: readonly WalkedEntry[], jud
       const reason = `${job} died after its verdict ${concluded.verdict} (${archive}): the next check finishes it`;
       steps.push(...handBack(ctx, keep, judgement, reason, { countsAsAttempt: false, neverFail: true }));
     } else {
-      const why = judgement.health === 'free' ? 'shipped and unlocked for longer than lockStaleMs, so no job is checking it' : judgement.reason;
+      const why =
+        judgement.health === 'free'
+          ? 'shipped and unlocked for longer than lockStaleMs, so no job is checking it'
+          : `${judgement.reason}, and shipped for longer than lockStaleMs with no job checking it`;
       steps.push(...handBack(ctx, keep, judgement, `${job} died: ${why}`, { neverFail: true }));
     }
   }
@@ -186,6 +189,15 @@ function isOverdue(ctx: ReapContext, owner: LockOwner | undefined): boolean {
   return Number.isFinite(since) && ctx.spool.clock.now() - since > ctx.spool.thresholds.maxBuildMs;
 }
 
+/**
+ * Nobody holds the entry: its lock is free, or stale and broken by this reap before it acts.
+ * A stale lock of a requeue, a forget or a reap that died before moving the entry counts as no
+ * lock at all, or this reap would only break it and leave the entry for the next reap.
+ */
+function noHolder(judgement: LockJudgement): boolean {
+  return judgement.health !== 'held';
+}
+
 /** A claim always holds its lock; unlocked for longer than the stale window, it was abandoned. */
 function deadJob(judgement: LockJudgement): boolean {
   return judgement.health === 'stale' && judgement.owner?.purpose === 'job';
@@ -200,7 +212,7 @@ function deadJob(judgement: LockJudgement): boolean {
  * normal; a node's spool is reaped with its name for that reason.
  */
 function unlockedOutbox(ctx: ReapContext, keep: ValidEntry, judgement: LockJudgement): boolean {
-  return ctx.thisNode === undefined && judgement.health === 'free' && unlockedTooLong(ctx, keep.path);
+  return ctx.thisNode === undefined && noHolder(judgement) && unlockedTooLong(ctx, keep.path);
 }
 
 function unlockedTooLong(ctx: ReapContext, file: string): boolean {

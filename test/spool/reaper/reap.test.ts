@@ -233,6 +233,30 @@ describe('reaper', () => {
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'in exactly one state');
   });
 
+  it("on main, hands back an outbox entry whose stale lock was not a job's (a requeue that died before moving it) in one reap, not two", async () => {
+    const s = sandbox('reap-stale-outbox');
+    writeEntry(s.layout, inbox, id('dropped'));
+    fs.mkdirSync(s.layout.lockDir(id('dropped')), { recursive: true });
+    const owner = `Token: t\nPurpose: requeue\nHost: elsewhere\nBoot-Id: b\nPid: 1\nPid-Start: 1\nSince: ${new Date().toISOString()}\n`;
+    fs.writeFileSync(s.layout.ownerPath(id('dropped')), owner);
+    const first = await reap(openSpool(s.root, FAST, later(5000)));
+    assert.deepEqual(
+      first.actions.map((a) => [a.action, a.outcome]),
+      [
+        ['break-lock', 'done'],
+        ['requeue', 'done'],
+      ],
+    );
+    assert.match(first.actions[1]!.reason, /lock not refreshed for \d+ s, and shipped for longer than lockStaleMs with no job checking it/);
+    const second = await reap(openSpool(s.root, FAST, later(5000)));
+    assert.deepEqual(
+      second.actions.filter((a) => a.action !== 'prune-dir'),
+      [],
+      'the second reap has nothing left to repair',
+    );
+    assert.deepEqual([...census(s.layout).entries.values()], [['scheduled']]);
+  });
+
   it('moves an entry to failed/ instead when its attempts are used up', async () => {
     const s = sandbox('reap-fail');
     writeEntry(s.layout, PENDING, id('hello'), { Attempt: '3' });
