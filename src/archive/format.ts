@@ -3,9 +3,10 @@
  *
  *   archive/$SUITE/$ARCH/$PKG/.gone-since         the date `archive prune` first saw $PKG gone from its catalogue (gone.ts)
  *   archive/$SUITE/$ARCH/$PKG/$VERSION/$TIME/   one check, $TIME its ISO date with ':' and '.' as '-'
- *     build1/ build2/        each build's results (BUILD_NUMBERS), as the node returned them
+ *     build1/ build2/        each build's results (BUILD_NUMBERS), as the node returned them, with its signed rebuild.link
  *     diffoscope.html/.txt   the report, for an unreproducible verdict
  *     record.json            its reproducible.db record, written first
+ *     verdict.link           main's signed in-toto statement of the builds' links, verdict and record (src/trust/)
  *     verdict                its verdict (VERDICT_FIELDS), the commit point
  *   .removing-$TIME          a check `archive prune` is removing
  *

@@ -37,6 +37,10 @@ import { buildCommand } from './build-command.js';
 import { type BuilderKind, CLOCK_MODES, type ClockMode } from './modes.js';
 import { type GroupResult, type Spawner, runInGroup } from '../process/group.js';
 import { logTail } from './log-follower.js';
+import { isBuildProduct } from './compare.js';
+import { type BuildFacts, signBuildLink } from '../trust/build-link.js';
+import { KeyDir } from '../trust/keys.js';
+import { REBUILD_LINK } from '../trust/link.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
 import { type BuildProfile, DISORDERFS_SKIPPED, type Varied, buildProfile, recordedVariations } from './variations.js';
 import { parseVaried } from './variation-spec.js';
@@ -155,19 +159,40 @@ export async function buildNext(
     }
     const clock = clockOf(entry, settings);
     const varied = parseVaried(entry.fields.get('Variations'), `the Variations of ${formatId(entry.id)}`);
-    let outcome: Outcome | 'unreachable';
+    // The build's in-toto link, signed by this node's key (made on first use); never by anything main sent.
+    const sign = (built: Outcome, source: BuildFacts['source']): string =>
+      signBuildLink(
+        {
+          id: entry.id,
+          node,
+          buildNumber,
+          status: built.status,
+          dscSha256: entry.fields.get('Dsc-Sha256') ?? '',
+          source,
+          variations: built.applied,
+          chroot: tarball,
+        },
+        built.files,
+        new KeyDir(spool.layout).signingKey(),
+      );
+    let outcome: (Outcome & { readonly link: string }) | 'unreachable';
     try {
       outcome = await withFetchedSource(
         spool,
         settings.mirror,
         { dscPath, dscSha256: entry.fields.get('Dsc-Sha256')! },
         { ...settings.download, signal: settings.signal },
-        (fetched) =>
-          fetched.outcome !== 'fetched'
-            ? fetchFailure(fetched, logFile)
-            : tarball
-              ? buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock, varied }, settings)
-              : buildOnHost(entry, fetched, lock, { workdir, logFile, buildNumber, clock, varied }, settings),
+        async (fetched) => {
+          if (fetched.outcome !== 'fetched') {
+            const failure = await fetchFailure(fetched, logFile);
+            return failure === 'unreachable' ? failure : { ...failure, link: sign(failure, undefined) };
+          }
+          const built = tarball
+            ? await buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock, varied }, settings)
+            : await buildOnHost(entry, fetched, lock, { workdir, logFile, buildNumber, clock, varied }, settings);
+          // Signed here, while the fetched source (the link's materials) is still there: it goes when this returns.
+          return { ...built, link: sign(built, { dscFile: fetched.dscFile, files: fetched.dsc.files.map((f) => f.name) }) };
+        },
       );
     } catch (error) {
       if (settings.signal?.aborted) throw error;
@@ -205,6 +230,7 @@ export async function buildNext(
       files: {
         ...outcome.files,
         variations: outcome.applied.toString(),
+        [REBUILD_LINK]: outcome.link,
         [BUILD_LOG]: zlib.gzipSync(fs.existsSync(logFile) ? fs.readFileSync(logFile) : ''),
       },
     });
@@ -315,7 +341,7 @@ async function buildInChroot(
 function buildOutputs(dir: string): Outcome['files'] {
   const files: Outcome['files'] = {};
   for (const name of fs.readdirSync(dir)) {
-    if (/\.(deb|udeb|buildinfo|changes)$/.test(name)) files[name] = { copyFrom: path.join(dir, name) };
+    if (isBuildProduct(name)) files[name] = { copyFrom: path.join(dir, name) };
   }
   return files;
 }

@@ -16,6 +16,9 @@ import { faultPoint } from '../durable/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
+import { KeyDir } from '../trust/keys.js';
+import { VERDICT_LINK } from '../trust/link.js';
+import { signVerdictLink } from '../trust/verdict-link.js';
 import { type ArchivedVerdict, RECORD_FILE, VERDICT_FILE, buildDir, checkDir, checkKey, formatVerdict, reportPaths } from '../archive/format.js';
 import { readArchivedRecord } from '../archive/checks.js';
 import { readResultMarker } from '../spool/results.js';
@@ -259,7 +262,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
 
 /**
  * The verdict file is the commit point of a check (or an explanation). Before it: the
- * record it implies, so that whoever finishes this check (the next check, if this job
+ * record it implies and main's signed statement of both (verdict.link), so that whoever finishes this check (the next check, if this job
  * dies) records exactly this, once (its key makes a second recording a no-op). After it:
  * the record, then the entry's removal. Validated first: a record the store refuses must
  * never become a verdict.
@@ -274,9 +277,12 @@ export async function commitVerdict(
   verdict: ArchivedVerdict,
 ): Promise<void> {
   validateRecord(record);
-  writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), JSON.stringify(record), { noReplace: true });
+  const texts = { record: JSON.stringify(record), verdict: formatVerdict(verdict) };
+  writeFileAtomic(main.layout, path.join(archive, RECORD_FILE), texts.record, { noReplace: true });
+  const statement = signVerdictLink(archive, id, verdict.verdict, texts, new KeyDir(main.layout).signingKey());
+  writeFileAtomic(main.layout, path.join(archive, VERDICT_LINK), statement, { noReplace: true });
   lock.assertHeld(); // a job stalled past the stale time has lost the entry: it must not conclude it too
-  writeFileAtomic(main.layout, path.join(archive, VERDICT_FILE), formatVerdict(verdict), { noReplace: true });
+  writeFileAtomic(main.layout, path.join(archive, VERDICT_FILE), texts.verdict, { noReplace: true });
   fsyncDir(archive);
   faultPoint('check:after-verdict');
   await spoolEvents(main, settings, record);

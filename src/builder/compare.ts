@@ -24,6 +24,11 @@ export function isPackageFile(name: string): boolean {
   return /\.u?deb$/.test(name);
 }
 
+/** What a build produces and its results keep: the packages, the .buildinfo and the .changes (a build link's products). */
+export function isBuildProduct(name: string): boolean {
+  return isPackageFile(name) || /\.(buildinfo|changes)$/.test(name);
+}
+
 export function compareBuilds(first: string, second: string): Comparison {
   const a = hashes(first);
   const b = hashes(second);

@@ -3,7 +3,8 @@
  * this machine, through the same spool and state machine as the remote case. Each local
  * node is a spool under $ROOT/nodes/ and the transport is a copy: entries are written
  * into the node spool's inbox, the node builds in this process as `build 1|2` would,
- * and its results are copied back (staged in tmp/, renamed into place whole).
+ * and its results are copied back (staged in tmp/, their signed link checked, renamed
+ * into place whole).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,9 @@ import { SpoolError } from '../errors.js';
 import { type BuilderSettings, type NodeBuild, buildNext } from './build-node.js';
 import { type CheckRequest, type CheckSettings, type CheckVerdict, type NodeRunner, checkNext } from './check.js';
 import type { BuildNumber } from '../spool/build-status.js';
+import { verifyBuildLink } from '../trust/build-link.js';
+import { KeyDir } from '../trust/keys.js';
+import { pinKeys, pinnedKeys } from '../trust/pins.js';
 
 export const LOCAL_NODES = ['local1', 'local2'] as const;
 
@@ -46,7 +50,16 @@ class LocalRunner implements NodeRunner {
     const build = await buildNext(this.spool, this.node, buildNumber, this.settings, entry.id);
     if (!build) throw new SpoolError('failed', `${formatId(entry.id)} vanished from ${this.node}'s inbox before it was built`);
     const fetched = this.main.layout.resultsPath(this.node, entry.id);
-    copyTree(this.main, build.results, fetched);
+    // The node spool is on this machine, so its keys are pinned as they are; its link is checked like a remote node's.
+    const keys = new KeyDir(this.spool.layout);
+    pinKeys(this.main.layout, this.node, [...keys.previous(), keys.signingKey()]);
+    copyTree(this.main, build.results, fetched, (staged) =>
+      verifyBuildLink(
+        staged,
+        { id: entry.id, node: this.node, buildNumber, status: build.status, dscSha256: entry.fields.get('Dsc-Sha256') ?? '' },
+        pinnedKeys(this.main.layout, this.node),
+      ),
+    );
     fs.rmSync(build.results, { recursive: true, force: true });
     return { ...build, results: fetched };
   }
@@ -61,10 +74,11 @@ export async function localCheck(
   return checkNext(main, { ...settings, job: 'local' }, runners, request);
 }
 
-/** Copies a results directory into the main spool: staged in tmp/, renamed into place whole. */
-function copyTree(main: Spool, source: string, target: string): void {
+/** Copies a results directory into the main spool: staged in tmp/, checked there, renamed into place whole. */
+function copyTree(main: Spool, source: string, target: string, check: (staged: string) => void): void {
   const staging = stageDirectory(main.layout, 'fetch', (dir) => {
     for (const name of fs.readdirSync(source)) copyDurable(path.join(source, name), path.join(dir, name));
+    check(dir);
   });
   placeDirectory(main.layout, staging, target);
 }

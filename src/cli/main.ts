@@ -408,6 +408,59 @@ export function buildProgram(): Command {
     'repro-spool archive prune --dry-run --json',
   );
 
+  const keys = program
+    .command('keys')
+    .description("the Ed25519 keys that sign every build (a node's) and every verdict (main's) as in-toto links, and the node keys main pins");
+  withExamples(
+    keys
+      .command('show')
+      .description(
+        "print this spool's public signing key (made on first use), current and previous, as PEM and as securesystemslib's key " +
+          "(what in-toto's tools load with --key-types ed25519); on main also each node's pinned keys and the key it last published",
+      )
+      .action(lazy(() => import('./commands/keys-show.js'))),
+    'repro-spool --root /srv/workspace keys show',
+    'repro-spool --config /etc/repro-spool.json --json keys show',
+  );
+  withExamples(
+    keys
+      .command('rotate')
+      .description('make a new signing key for this spool; the old public key stays listed as previous, so what it signed still verifies')
+      .option('--node <node>', "rotate a local check's node key instead (local1 or local2); a remote node rotates on its own spool")
+      .action(lazy(() => import('./commands/keys-rotate.js'))),
+    'repro-spool --root /srv/workspace keys rotate',
+    'repro-spool keys rotate --node local2 --json',
+  );
+  withExamples(
+    keys
+      .command('pin')
+      .argument('<node>', 'the node whose keys main accepts build links from')
+      .description(
+        'main: accept build links signed by the keys NODE published in its collected information (collect-info); until then its builds ' +
+          'are refused (exit 5). Compare the key id with `keys show` on the node, or give it with --key-id',
+      )
+      .option('--key-id <hex>', "pin only if the node's collected key id starts with these hex digits (at least 8)")
+      .action(lazy(() => import('./commands/keys-pin.js'))),
+    'repro-spool --config /etc/repro-spool.json keys pin profitbricks-build1-amd64 --key-id 3f9a0c1d',
+    'repro-spool --json keys pin node1',
+  );
+
+  withExamples(
+    program
+      .command('verify')
+      .argument('<target>', "a check's directory in the archive, or a package (its latest archived check)")
+      .description(
+        "verify a check's in-toto links against the published keys: main's statement of the verdict, and each build's link against the " +
+          'pinned key of the node that built it and the products kept; exit 0, or 5 naming what failed',
+      )
+      .option('--suite <suite>', 'with a package: only checks of this suite')
+      .option('--arch <arch>', 'with a package: only checks of this architecture')
+      .action(lazy(() => import('./commands/verify.js'))),
+    'repro-spool verify hello',
+    'repro-spool --json verify hello --suite bookworm --arch amd64',
+    'repro-spool verify var/workspace/archive/bookworm/amd64/hello/2.10-3/2026-12-04T10-00-00-000Z',
+  );
+
   const db = program.command('db').description('reproducible.db itself');
   withExamples(
     db

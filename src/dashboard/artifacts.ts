@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { DifferingFile } from '../builder/diffoscope-report.js';
 import { BUILD_LOG, type Layout } from '../spool/layout.js';
 import { readVerdict, walkArchive } from '../archive/checks.js';
+import { REBUILD_LINK, VERDICT_LINK } from '../trust/link.js';
 import { BUILD_DIR_NAMES, REPORT_NAMES, VerdictFileError, checkDir } from '../archive/format.js';
 import { listDir } from '../spool/walk.js';
 
@@ -38,7 +39,7 @@ export function listArchived(layout: Layout): Map<string, Set<string>> {
   return byPackage;
 }
 
-/** Build logs, .buildinfo files and diffoscope reports of one check, in a stable order. */
+/** Build logs, .buildinfo files, in-toto links and diffoscope reports of one check, in a stable order. */
 export function artifactsOf(layout: Layout, archived: ReadonlyMap<string, ReadonlySet<string>>, check: CheckKey): Artifact[] {
   const dir = checkDirOf(layout, check);
   if (!archived.get(check.name)?.has(dir)) return [];
@@ -49,7 +50,9 @@ export function artifactsOf(layout: Layout, archived: ReadonlyMap<string, Readon
       .sort();
     if (names.includes(BUILD_LOG)) found.push({ label: `${build} log`, file: path.join(dir, build, BUILD_LOG) });
     for (const name of names.filter((n) => n.endsWith('.buildinfo'))) found.push({ label: `${build} .buildinfo`, file: path.join(dir, build, name) });
+    if (names.includes(REBUILD_LINK)) found.push({ label: `${build} in-toto link`, file: path.join(dir, build, REBUILD_LINK) });
   }
+  if (fs.existsSync(path.join(dir, VERDICT_LINK))) found.push({ label: 'verdict in-toto link', file: path.join(dir, VERDICT_LINK) });
   for (const report of REPORT_NAMES) {
     if (fs.existsSync(path.join(dir, report))) found.push({ label: report, file: path.join(dir, report) });
   }

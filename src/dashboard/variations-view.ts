@@ -15,8 +15,8 @@ export interface NodePair {
 
 export type InfoByNode = ReadonlyMap<string, { readonly collectedAt: string; readonly values: Readonly<Record<string, string>> }>;
 
-/** Keys that describe the node's queue rather than its build environment. */
-const NOT_ENVIRONMENT = /^SPOOL_/;
+/** Keys that describe the node's queue or its signing keys rather than its build environment. */
+const NOT_ENVIRONMENT = /^(SPOOL_|SIGNING_KEY)/;
 
 export function variationsSection(pairs: readonly NodePair[], info: InfoByNode, varied: Varied): Html {
   const arches = [...new Set(pairs.map((p) => p.arch))];

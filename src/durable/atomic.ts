@@ -86,8 +86,8 @@ export function isDeadTemp(name: string): boolean {
 }
 
 /** Creates file (never an existing one) with data, fsynced; on failure (ENOSPC…) nothing is left. */
-export function writeDurable(file: string, data: string | Uint8Array, durable = true): void {
-  const fd = fs.openSync(file, 'wx', 0o644);
+export function writeDurable(file: string, data: string | Uint8Array, durable = true, mode = 0o644): void {
+  const fd = fs.openSync(file, 'wx', mode);
   try {
     fs.writeFileSync(fd, data);
     if (durable) fs.fsyncSync(fd);
@@ -170,6 +170,8 @@ export interface WriteOptions {
   readonly durable?: boolean;
   /** Prefix of the fault points this write passes (`<label>:after-temp`, `<label>:after-link`). */
   readonly faultLabel?: string;
+  /** The file's permissions (default 0644); 0600 for a private key, which is never readable by others, not even as a temp. */
+  readonly mode?: number;
 }
 
 /** Writes a complete file at target or nothing: temp, fsync, link or rename, fsync dir. */
@@ -178,7 +180,7 @@ export function writeFileAtomic(scope: WriteScope, target: string, data: string,
   ensureDirInside(scope.root, path.dirname(target));
   const temp = tempPath(scope.tmpDir, path.basename(target));
   const durable = options.durable ?? true;
-  writeDurable(temp, data, durable);
+  writeDurable(temp, data, durable, options.mode);
   if (options.faultLabel) faultPoint(`${options.faultLabel}:after-temp`);
   try {
     if (options.noReplace) {

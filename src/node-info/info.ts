@@ -12,6 +12,7 @@ import { spoolStatus } from '../spool/inspect.js';
 import { FIXED_STATES } from '../spool/layout.js';
 import type { Spool } from '../spool/spool.js';
 import type { ChrootTarball } from '../chroot/tarballs.js';
+import { KeyDir } from '../trust/keys.js';
 
 export type NodeInfo = Record<string, string>;
 
@@ -53,6 +54,26 @@ export function spoolInfo(spool: Spool): NodeInfo {
     SPOOL_OLDEST_PENDING_SECONDS: status.oldestPendingMs === null ? '' : String(Math.round(status.oldestPendingMs / 1000)),
   };
 }
+
+/**
+ * The keys this node signs its builds with (made now if it has none), for main to pin
+ * (`keys pin`): SIGNING_KEY its current public key, SIGNING_KEYS_PREVIOUS those it
+ * rotated away from, as hex. They identify the node, not its build environment, so they
+ * are never compared as variations either.
+ */
+export function signingInfo(spool: Spool): NodeInfo {
+  const keys = new KeyDir(spool.layout);
+  return {
+    [SIGNING_KEY_INFO]: keys.signingKey().public,
+    [PREVIOUS_KEYS_INFO]: keys
+      .previous()
+      .map((k) => k.public)
+      .join(' '),
+  };
+}
+
+export const SIGNING_KEY_INFO = 'SIGNING_KEY';
+export const PREVIOUS_KEYS_INFO = 'SIGNING_KEYS_PREVIOUS';
 
 /**
  * How this node builds: its builder, clock mode and base chroots (CHROOT_$SUITE_$ARCH =

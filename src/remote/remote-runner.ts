@@ -2,7 +2,8 @@
  * A build node reached over ssh (the seed's steps 4–7): the entry is placed atomically in
  * the node's inbox, `repro-spool build N` runs there (or, on a node whose watch agent
  * builds its inbox, `await-result` waits for it), and its results directory is copied
- * back into the main spool (staged in tmp/, renamed whole) and removed from the node.
+ * back into the main spool (staged in tmp/, checked against what main asked for and the
+ * node's signed link, renamed whole) and removed from the node.
  * Every remote command is built from quoted words: the node's configured command, its
  * root, and names that passed the spool's grammars.
  */
@@ -22,6 +23,8 @@ import type { HealthSettings, SshSettings } from '../config/settings.js';
 import { parseBuildAnswer, parseResultListing, verifyFetchedResults } from './fetched-results.js';
 import { tracked } from './node-health.js';
 import { nodeCommand } from './node-command.js';
+import { verifyBuildLink } from '../trust/build-link.js';
+import { pinnedKeys } from '../trust/pins.js';
 
 /** The class of the error a remote repro-spool reported with --json, if it said. */
 function errorType(stdout: string): string | undefined {
@@ -121,6 +124,11 @@ export class RemoteRunner implements NodeRunner {
         status: done.status,
         listed,
       });
+      verifyBuildLink(
+        staging,
+        { id: entry.id, node: this.node, buildNumber, status: done.status, dscSha256: entry.fields.get('Dsc-Sha256') ?? '' },
+        pinnedKeys(this.main.layout, this.node),
+      );
       placeDirectory(this.main.layout, staging, fetched);
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });

@@ -60,6 +60,14 @@ export class Layout {
   get localNodesDir(): string {
     return path.join(this.root, 'nodes');
   }
+  /** This spool's signing key and, on main, the node keys it pins (src/trust/keys.ts). */
+  get keysDir(): string {
+    return path.join(this.root, 'keys');
+  }
+  /** Held while `keys rotate` replaces this spool's signing key. */
+  get keysLockDir(): string {
+    return path.join(this.locksDir, '_keys.lock');
+  }
   get locksDir(): string {
     return path.join(this.root, 'locks');
   }
