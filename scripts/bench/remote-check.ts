@@ -14,6 +14,7 @@
  * (run `npm run build` first if dist/ is stale: the nodes and main run bin/repro-spool.js)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { pinNodeKeys } from '../../test/helpers/pin.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,13 +83,14 @@ async function freshMain(jobs: ReadonlyArray<readonly [string, string]>): Promis
   const nodes = Object.fromEntries(
     sshds.map((sshd, i) => [
       `node${i + 1}`,
-      { ...sshd.node, root: nodeRoots[i], command: [process.execPath, '--import', NOOP, CLI, '--config', path.join(sshd.dir, 'bench-node.json')] },
+      { ...sshd.node, root: nodeRoots[i]!, command: [process.execPath, '--import', NOOP, CLI, '--config', path.join(sshd.dir, 'bench-node.json')] },
     ]),
   );
   const config = path.join(dir, 'repro-spool.json');
   const jobList = jobs.map(([node1, node2], i) => ({ name: `job${i + 1}`, arch: 'amd64', node1, node2 }));
   fs.writeFileSync(config, JSON.stringify({ root, mirror: mirror!.url, suites: ['bookworm'], nodes, jobs: jobList }));
   const main = { root, config, nodeRoots };
+  pinNodeKeys(root, nodes);
   await cli(main, 'sources', 'import', '--suite', 'bookworm', '--arch', 'amd64');
   await cli(main, 'schedule', '--new', '--suite', 'bookworm', '--arch', 'amd64', '--limit', String(N));
   for (const sshd of sshds) warmMaster(sshd.node);

@@ -8,6 +8,7 @@
  * directories left; no stray processes. Used by test/remote/chaos.test.ts (bounded) and
  * scripts/soak/checks.ts (long).
  */
+import { pinNodeKeys } from './pin.js';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -87,6 +88,7 @@ export async function runCheckChaos(options: CheckChaosOptions): Promise<CheckCh
   };
   expectOk('sources import', await run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64'));
   expectOk('schedule', await run('schedule', ...options.packages, '--suite', 'bookworm', '--arch', 'amd64'));
+  pinNodeKeys(s.root, Object.fromEntries(nodeEntries.map((n) => [n.name, n])));
 
   const faults: Record<string, number> = {};
   const checks: Record<string, number> = {};

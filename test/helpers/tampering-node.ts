@@ -5,8 +5,13 @@
  * Usage (as a node's configured command): node --import tsx tampering-node.ts MODE CLI-WORDS…
  */
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isBuildProduct } from '../../src/builder/compare.js';
+import { Layout } from '../../src/spool/layout.js';
+import { KeyDir, type SigningKey } from '../../src/trust/keys.js';
+import { REBUILD_LINK, type SignedLink, hashFile, signLink } from '../../src/trust/link.js';
 
 export const TAMPER_MODES = [
   'status-reproducible',
@@ -17,6 +22,9 @@ export const TAMPER_MODES = [
   'symlink-in-results',
   'flood',
   'changes-escape',
+  'unlisted-product',
+  'altered-deb',
+  'foreign-key',
   'info-banner',
   'info-inject',
   'info-object',
@@ -35,6 +43,30 @@ function results(): string {
 
 function rewrite(file: string, change: (text: string) => string): void {
   fs.writeFileSync(file, change(fs.readFileSync(file, 'utf8')));
+}
+
+/** The node's own key: a compromised node has it, and signs whatever it tampered with. */
+function nodeKey(): SigningKey {
+  return new KeyDir(new Layout(results().slice(0, results().indexOf('/reproducible-results/')))).signingKey();
+}
+
+/** Signs the results' link again with key, over the products as they are now. */
+function resign(key: SigningKey): void {
+  const file = path.join(results(), REBUILD_LINK);
+  const link = JSON.parse(fs.readFileSync(file, 'utf8')) as SignedLink;
+  const products = Object.fromEntries(
+    fs
+      .readdirSync(results())
+      .filter(isBuildProduct)
+      .map((name) => [name, hashFile(path.join(results(), name))]),
+  );
+  fs.writeFileSync(file, signLink({ ...link.signed, products }, key));
+}
+
+function anotherKey(): SigningKey {
+  const { privateKey } = crypto.generateKeyPairSync('ed25519');
+  const own = nodeKey();
+  return { keyid: own.keyid, public: own.public, sign: (data) => crypto.sign(null, Buffer.from(data), privateKey).toString('hex') };
 }
 
 if (real.status === 0 && isBuild) {
@@ -69,6 +101,16 @@ if (real.status === 0 && isBuild) {
             .replace(/^Checksums-Sha256:$/m, `Checksums-Sha256:\n ${'0'.repeat(64)} 1 ../../../../../../dev/zero`),
         );
       }
+      resign(nodeKey());
+      break;
+    case 'unlisted-product':
+      fs.writeFileSync(path.join(results(), 'extra_1.0_all.deb'), 'not built here');
+      break;
+    case 'altered-deb':
+      for (const name of fs.readdirSync(results())) if (name.endsWith('.deb')) fs.appendFileSync(path.join(results(), name), 'x');
+      break;
+    case 'foreign-key':
+      resign(anotherKey());
       break;
   }
 }

@@ -14,6 +14,7 @@ import { until } from '../helpers/until.js';
 import { sleep } from '../../src/retry.js';
 import { fromJson } from '../helpers/spool.js';
 import { writeConfig } from '../helpers/spool.js';
+import { pinNodeKeys } from '../helpers/pin.js';
 
 /** A compromised node1: the real CLI behind a wrapper that tampers with what it answers (helpers/tampering-node.ts). */
 const TAMPERING_NODE = path.join(PROJECT, 'test/helpers/tampering-node.ts');
@@ -42,7 +43,7 @@ after(async () => {
 });
 
 /** A main node whose config reaches node1 and node2 over their real sshd, and a job pairing them. */
-async function mainNode(overrides: { node2Port?: number; node1Config?: object; node2Clock?: string; node1Tamper?: TamperMode } = {}) {
+async function mainNode(overrides: { node2Port?: number; node1Config?: object; node2Clock?: string; node1Tamper?: TamperMode; unpinned?: boolean } = {}) {
   const s = sandbox('remote');
   const nodeEntries = nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
@@ -76,6 +77,7 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object; n
   const config = write();
   const run = (...args: string[]) => cliAsync(s.root, ['--config', config, ...args]);
   assert.equal((await run('sources', 'import', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+  if (!overrides.unpinned) pinNodeKeys(s.root, Object.fromEntries(nodeEntries));
   const roots = nodeEntries.map(([, n]) => new Layout(n.root));
   return {
     ...s,
@@ -492,6 +494,9 @@ describe('a compromised node1 (the real CLI behind a wrapper that tampers with i
     ['no-deb', /say built but hold no \.deb/],
     ['symlink-in-results', /hold "etc\.deb", which is not a plain file \(find type l\)/],
     ['flood', /printed more than 1048576 bytes in answer to/],
+    ['unlisted-product', /do not match their rebuild\.link: "extra_1\.0_all\.deb" is not one of its products/],
+    ['altered-deb', /do not match their rebuild\.link: "steady_1\.0_all\.deb" has sha256 [0-9a-f]{64}, the link says/],
+    ['foreign-key', /have a rebuild\.link not signed by a key pinned for node1 \(signed by [0-9a-f]{16}; pinned: [0-9a-f]{16}\)/],
   ];
   for (const [mode, refusal] of refusals) {
     it(`refuses ${mode}: exit 5, no verdict, the entry back with Attempt 2, and a failure against node1's health`, async () => {
@@ -517,7 +522,7 @@ describe('a compromised node1 (the real CLI behind a wrapper that tampers with i
     });
   }
 
-  it('never hands diffoscope a .changes that names files outside the results (../../dev/zero): it compares the differing .deb', async () => {
+  it('never hands diffoscope a .changes that names files outside the results (../../dev/zero), even signed by the node: it compares the differing .deb', async () => {
     const main = await mainNode({ node1Tamper: 'changes-escape' });
     assert.equal((await main.run('schedule', 'wobbly', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const started = Date.now();
@@ -528,6 +533,42 @@ describe('a compromised node1 (the real CLI behind a wrapper that tampers with i
     assert.equal(verdict.diffoscope, 'written');
     assert.ok(Date.now() - started < 60_000, 'diffoscope did not read /dev/zero until its timeout');
     assert.doesNotMatch(fs.readFileSync(path.join(verdict.archive, 'diffoscope.txt'), 'utf8'), /dev\/zero/);
+  });
+});
+
+describe("the nodes' signing keys", () => {
+  it('refuses the builds of a node whose key is not pinned (exit 5, entry back), pins it from collect-info with the id shown on the node, then verifies', async () => {
+    const main = await mainNode({ unpinned: true });
+    assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const refused = await main.run('build', '--job', 'job1');
+    assert.equal(refused.status, 5, refused.stderr);
+    assert.match(refused.stderr, /node node1 has no pinned signing key, so its build 1 cannot be trusted: .*`repro-spool keys pin node1`/);
+    assert.match(fs.readFileSync(path.join(main.root, 'reproducible-builds/scheduled/bookworm/amd64/steady/1.0'), 'utf8'), /Attempt: 2\n/);
+    assert.equal(fs.existsSync(path.join(main.root, 'archive')), false, 'no verdict');
+
+    assert.equal((await main.run('keys', 'pin', 'node1')).status, 3, 'nothing collected yet: nothing to pin');
+    assert.equal((await main.run('collect-info')).status, 0);
+    // The operator reads the key id on the node itself (over its own ssh session: here, its spool).
+    const [, node1] = main.nodeEntries[0]!;
+    const onNode = spawnSync(node1.command[0], [...node1.command.slice(1), '--root', node1.root, '--json', 'keys', 'show'], { encoding: 'utf8' });
+    const nodeKey = fromJson<{ spool: string; current: { keyid: string } }>(onNode.stdout);
+    assert.equal(nodeKey.spool, 'node node1');
+    const shown = fromJson<{ nodes: Record<string, { pinned: unknown[]; collected: { keyid: string; pinned: boolean } }> }>(
+      (await main.run('--json', 'keys', 'show')).stdout,
+    );
+    assert.deepEqual(shown.nodes.node1, { pinned: [], collected: { keyid: nodeKey.current.keyid, pinned: false } });
+    const wrong = await main.run('keys', 'pin', 'node1', '--key-id', nodeKey.current.keyid.startsWith('0') ? '11111111' : '00000000');
+    assert.equal(wrong.status, 5, 'a key id that is not the collected one pins nothing');
+    assert.equal((await main.run('keys', 'pin', 'node1', '--key-id', nodeKey.current.keyid.slice(0, 12))).status, 0);
+    assert.equal((await main.run('keys', 'pin', 'node2')).status, 0);
+    const job = await main.run('--json', 'build', '--job', 'job1');
+    assert.equal(job.status, 0, job.stderr);
+    const verified = await main.run('--json', 'verify', 'steady');
+    assert.equal(verified.status, 0, verified.stdout);
+    assert.deepEqual(
+      fromJson<{ links: Array<{ signedFor: string; signer: string }> }>(verified.stdout).links.map((l) => l.signedFor),
+      ['main', 'node1', 'node2'],
+    );
   });
 });
 

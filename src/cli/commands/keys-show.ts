@@ -5,7 +5,7 @@
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { KeyDir, type PublicKey, publishedForm } from '../../trust/keys.js';
 import { collectedKeys, pinnedKeys, pinnedNodes } from '../../trust/pins.js';
-import { contextOf } from '../context.js';
+import { contextOf, thisNodeOf } from '../context.js';
 
 function ownKeys(keys: KeyDir) {
   return { current: publishedForm(keys.signingKey()), previous: keys.previous().map(publishedForm) };
@@ -14,9 +14,9 @@ function ownKeys(keys: KeyDir) {
 export async function run(_options: unknown, command: Command): Promise<void> {
   const ctx = contextOf(command);
   const own = ownKeys(new KeyDir(ctx.spool.layout));
-  const role = ctx.role;
-  if (role?.kind === 'node') {
-    ctx.out.result({ spool: `node ${role.node}`, ...own }, () => `node ${role.node}: ${describe(own)}`);
+  const node = thisNodeOf(undefined, ctx);
+  if (node !== undefined) {
+    ctx.out.result({ spool: `node ${node}`, ...own }, () => `node ${node}: ${describe(own)}`);
     return;
   }
   const names = [...new Set([...Object.keys(ctx.config.nodes), ...pinnedNodes(ctx.spool.layout)])].sort();
