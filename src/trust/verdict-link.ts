@@ -11,13 +11,18 @@ import { RECORD_FILE, VERDICT_FILE, buildDir, buildDirName } from '../archive/fo
 import { BUILD_NUMBERS } from '../spool/build-status.js';
 import type { EntryId } from '../spool/identity.js';
 import type { SigningKey } from './keys.js';
-import { type Hashes, REBUILD_LINK, VERDICT_STEP, hashFile, hashText, makeLink, signLink } from './link.js';
+import { type Hashes, REBUILD_LINK, VERDICT_LINK, VERDICT_STEP, hashFile, hashText, makeLink, signLink } from './link.js';
 
 /** The builds' links in a check's directory, by the name a verdict link lists them under (build1/rebuild.link). */
 export function buildLinksOf(check: string): Array<{ readonly name: string; readonly file: string }> {
   return BUILD_NUMBERS.map((n) => ({ name: `${buildDirName(n)}/${REBUILD_LINK}`, file: path.join(buildDir(check, n), REBUILD_LINK) })).filter((l) =>
     fs.existsSync(l.file),
   );
+}
+
+/** The in-toto links a check's directory holds, relative to it: main's statement first, then the builds'. */
+export function linkFilesOf(check: string): string[] {
+  return [...(fs.existsSync(path.join(check, VERDICT_LINK)) ? [VERDICT_LINK] : []), ...buildLinksOf(check).map((l) => l.name)];
 }
 
 export function signVerdictLink(

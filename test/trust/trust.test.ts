@@ -90,6 +90,9 @@ describe('signed builds', () => {
       ],
     );
 
+    const shownChecks = fromJson<{ verdicts: Array<{ links: string[] }> }>((await run('--json', 'show', 'signed')).stdout).verdicts;
+    assert.deepEqual(shownChecks[0]!.links, ['verdict.link', 'build1/rebuild.link', 'build2/rebuild.link'], 'show lists the links');
+
     // Debian's in-toto as the independent verifier, with the keys `keys show` publishes.
     const keys = fromJson<Shown>((await run('--json', 'keys', 'show')).stdout);
     const work = fs.mkdtempSync(path.join(s.dir, 'in-toto-'));

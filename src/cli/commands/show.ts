@@ -15,6 +15,7 @@ import { hasResultMarker } from '../../spool/results.js';
 import { ALL_VARIED, variationTable } from '../../builder/variations.js';
 import { parseVaried } from '../../builder/variation-spec.js';
 import { verdictHistory } from '../../store/history.js';
+import { linkFilesOf } from '../../trust/verdict-link.js';
 import { contextOf, optionalName, storeOf } from '../context.js';
 import { forPeople, table } from '../output.js';
 
@@ -62,7 +63,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
   const checks = verdicts.map((v) => {
     const archive = checkDir(spool.layout, { suite: v.suite, arch: v.architecture, pkg: v.name, version: v.version }, v.buildDate);
     const artifacts = fs.existsSync(archive) ? archive : null;
-    return { ...v, artifacts, differingFiles: artifacts ? archivedDifferingFiles(artifacts) : [] };
+    return { ...v, artifacts, differingFiles: artifacts ? archivedDifferingFiles(artifacts) : [], links: artifacts ? linkFilesOf(artifacts) : [] };
   });
   out.result({ entries: views, verdicts: checks }, () =>
     [
@@ -97,6 +98,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
                 ),
                 ...c.differingFiles.map((f) => `    differs: ${describeDifferingFile(f)}`),
                 ...(c.artifacts ? [`    artifacts: ${forPeople(c.artifacts)}`] : []),
+                ...(c.links.length > 0 ? [`    in-toto links: ${c.links.join(', ')} (checked by \`repro-spool verify\`)`] : []),
               ].join('\n'),
             ),
           ].join('\n'),
