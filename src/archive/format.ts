@@ -5,6 +5,7 @@
  *   archive/$SUITE/$ARCH/$PKG/$VERSION/$TIME/   one check, $TIME its ISO date with ':' and '.' as '-'
  *     build1/ build2/        each build's results (BUILD_NUMBERS), as the node returned them, with its signed rebuild.link
  *     diffoscope.html/.txt   the report, for an unreproducible verdict
+ *     versus-archive/        reports of build 1's .debs that differ from the archive's (versus-archive.ts)
  *     record.json            its reproducible.db record, written first
  *     verdict.link           main's signed in-toto statement of the builds' links, verdict and record (src/trust/)
  *     verdict                its verdict (VERDICT_FIELDS), the commit point
@@ -23,6 +24,7 @@ import type { EntryId } from '../spool/identity.js';
 import type { Layout } from '../spool/layout.js';
 import { type Verdict, VERDICTS } from '../store/records.js';
 import { EXPLAIN_OUTCOMES, type ExplainOutcome } from '../explain/search.js';
+import { type DebVersusArchive, formatVersusArchive, parseVersusArchive } from './versus-archive.js';
 
 export const RECORD_FILE = 'record.json';
 export const VERDICT_FILE = 'verdict';
@@ -109,6 +111,9 @@ export interface ArchivedVerdict {
   readonly environmentChanged?: readonly string[];
   readonly differingFiles?: readonly DifferingFile[];
   readonly diffoscope?: DiffoscopeOutcome;
+  /** Build 1's .debs against the archive's (versus-archive.ts); why they were not compared, if they were not. */
+  readonly versusArchive?: readonly DebVersusArchive[];
+  readonly versusArchiveUnavailable?: string;
 }
 
 /** A field's text both ways; parse gives undefined for a text that is not one, `expected` saying what would be. */
@@ -189,6 +194,13 @@ const differingFileLines: Codec<readonly DifferingFile[]> = {
       }),
 };
 
+/** A line per .deb of build 1, "NAME identical|differs|absent[ REPORT]", under an empty first line. */
+const versusArchiveLines: Codec<readonly DebVersusArchive[]> = {
+  format: (compared) => (compared.length ? `\n${formatVersusArchive(compared)}` : undefined),
+  parse: parseVersusArchive,
+  expected: 'lines "NAME identical|differs|absent[ REPORT]"',
+};
+
 type FieldTable = { readonly [K in keyof ArchivedVerdict]-?: readonly [field: string, codec: Codec<NonNullable<ArchivedVerdict[K]>>] };
 
 /** The verdict file's fields, in the order they are written. */
@@ -217,6 +229,8 @@ const VERDICT_FIELDS: FieldTable = {
   environmentChanged: ['Environment-Changed', changedLines],
   differingFiles: ['Differing-Files', differingFileLines],
   diffoscope: ['Diffoscope', oneOf(DIFFOSCOPE_OUTCOMES)],
+  versusArchive: ['Versus-Archive', versusArchiveLines],
+  versusArchiveUnavailable: ['Versus-Archive-Unavailable', text],
 };
 
 const REQUIRED: ReadonlyArray<keyof ArchivedVerdict> = ['source', 'version', 'suite', 'architecture', 'verdict', 'date'];

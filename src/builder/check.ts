@@ -17,6 +17,7 @@ import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
 import { KeyDir } from '../trust/keys.js';
+import { type DebVersusArchive, type VersusArchiveSettings, archiveIndex, compareWithArchive } from '../archive/versus-archive.js';
 import { VERDICT_LINK } from '../trust/link.js';
 import { signVerdictLink } from '../trust/verdict-link.js';
 import { type ArchivedVerdict, RECORD_FILE, VERDICT_FILE, buildDir, checkDir, checkKey, formatVerdict, reportPaths } from '../archive/format.js';
@@ -67,6 +68,8 @@ export interface CheckSettings {
   readonly explainMaxBuilds: number;
   /** Progress of long work, for people (stderr). */
   readonly progress?: (message: string) => void;
+  /** Where build 1's .debs are compared with the archive's; undefined: they are not (compareWithArchive off). */
+  readonly versusArchive?: VersusArchiveSettings;
 }
 
 /** The check was stopped before its verdict and its entry handed back: nothing lost, nothing counted. */
@@ -102,6 +105,9 @@ export interface CheckVerdict {
   readonly archive: string;
   /** An explanation's findings (explain): which variations make the difference. */
   readonly explanation?: RecordedExplanation;
+  /** Build 1's .debs against the archive's, or why they were not compared. */
+  readonly versusArchive?: readonly DebVersusArchive[];
+  readonly versusArchiveUnavailable?: string;
 }
 
 /** Checks the next scheduled entry on runners[0] then runners[1]; undefined when nothing is scheduled. */
@@ -244,20 +250,44 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
   const off = notVaried(parseVaried(entry.fields.get('Variations'), `the Variations of ${formatId(entry.id)}`));
   for (const build of builds) fs.renameSync(build.results, buildDir(archive, build.buildNumber));
   const explained = { detail, unsatisfiable, failsOnlyIn, differingFiles: differing };
-  const record = resultRecord(main, entry, archive, now, { verdict, detail, notVaried: off, builds: rows });
+  const against = first.status === 'built' && settings.versusArchive ? await againstArchive(main, settings, entry.id, archive) : {};
+  const record = resultRecord(main, entry, archive, now, { verdict, detail, notVaried: off, builds: rows, versusArchive: against.versusArchive });
   await commitVerdict(main, settings, lock, entry.id, archive, record, {
     ...archivedVerdict(entry, verdict, explained, comparison, report, now),
     notVaried: off,
+    ...against,
   });
   return {
     id: entry.id,
     verdict,
     ...explained,
+    ...against,
     builds: builds.map((b) => ({ ...b, results: buildDir(archive, b.buildNumber) })),
     comparison,
     diffoscope: report,
     archive,
   };
+}
+
+/** Build 1's .debs against the archive's; a mirror that cannot say (down, unsigned where a signature is required) leaves the verdict as it is. */
+async function againstArchive(
+  main: Spool,
+  settings: CheckSettings,
+  id: EntryId,
+  archive: string,
+): Promise<{ versusArchive?: DebVersusArchive[]; versusArchiveUnavailable?: string }> {
+  const versus = settings.versusArchive!;
+  try {
+    const index = await archiveIndex(main, id.suite, id.arch, versus);
+    const compared = await compareWithArchive(buildDir(archive, 1), archive, id.suite, index, versus);
+    const differs = compared.filter((c) => c.outcome === 'differs').length;
+    if (differs > 0) settings.progress?.(`${formatId(id)}: ${differs} of ${compared.length} .debs differ from the archive's`);
+    return { versusArchive: compared };
+  } catch (error) {
+    if (!(error instanceof SpoolError)) throw error;
+    settings.progress?.(`${formatId(id)}: not compared with the archive: ${error.message}`);
+    return { versusArchiveUnavailable: error.message.replace(/\s+/g, ' ') };
+  }
 }
 
 /**
@@ -321,7 +351,9 @@ export function resultRecord(
   entry: Entry,
   archive: string,
   now: Date,
-  parts: Pick<Extract<StoreRecord, { kind: 'result' }>, 'verdict' | 'detail' | 'builds' | 'explanation'> & { readonly notVaried: readonly string[] },
+  parts: Pick<Extract<StoreRecord, { kind: 'result' }>, 'verdict' | 'detail' | 'builds' | 'explanation' | 'versusArchive'> & {
+    readonly notVaried: readonly string[];
+  },
 ): StoreRecord {
   const { notVaried: off, ...rest } = parts;
   return {

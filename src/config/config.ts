@@ -109,6 +109,8 @@ export const ConfigSchema = z
     mirrorKeyring: z.string().min(1).default('/usr/share/keyrings/debian-archive-keyring.gpg'),
     /** A mirror serving no InRelease is refused (exit 5) instead of used unverified. */
     requireSignedIndex: z.boolean().default(false),
+    /** Compare each check's build 1 .debs with the archive's in the suite's Packages index on the mirror (src/archive/versus-archive.ts). */
+    compareWithArchive: z.boolean().default(true),
     /** Suites this installation tests; the first is the default of commands. Default: this system's own. */
     suites: z
       .array(z.string().refine((v) => isName('suite', v), { message: 'expected a suite name' }))
@@ -182,6 +184,8 @@ export const ConfigSchema = z
         databaseWaitSeconds: seconds(120),
         databaseQueryTimeoutSeconds: seconds(600),
         sourcesIndexMaxAgeSeconds: seconds(6 * 3600),
+        // The archive comparison's Packages index is fetched again once it is older than this.
+        packagesIndexMaxAgeSeconds: seconds(6 * 3600),
         buildTimeoutSeconds: seconds(16 * 3600), // below maxBuildSeconds: a longer build is the reaper's
         diffoscopeTimeoutSeconds: seconds(1800),
         diffoscopeMaxReportBytes: count(40 * 1024 * 1024, 1024, 1 << 30),

@@ -28,6 +28,8 @@ export interface DownloadSettings {
 export interface CatalogueSettings {
   /** `build PKG` imports the Sources index again for a package it lacks only if the catalogue is older than this. */
   readonly sourcesIndexMaxAgeMs: number;
+  /** The archive comparison fetches the suite's Packages index again only once its copy is older than this. */
+  readonly packagesIndexMaxAgeMs: number;
 }
 
 export interface DatabaseSettings {
@@ -165,7 +167,7 @@ export function resolveSettings(config: Config): Settings {
       maxBytes: INDEX_MAX_BYTES,
       dscMaxBytes: DSC_MAX_BYTES,
     },
-    catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds) },
+    catalogue: { sourcesIndexMaxAgeMs: ms(t.sourcesIndexMaxAgeSeconds), packagesIndexMaxAgeMs: ms(t.packagesIndexMaxAgeSeconds) },
     database: { waitMs: ms(t.databaseWaitSeconds), pollMs: DATABASE_POLL_MS, queryTimeoutMs: ms(t.databaseQueryTimeoutSeconds) },
     history: { foldAfterDays: t.historyFoldAfterDays, backupKeepDays: t.backupKeepDays },
     archive: {

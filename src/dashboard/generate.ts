@@ -22,6 +22,7 @@ import {
   checksPerPackage,
   latestOfPackages,
   latestVerdictCounts,
+  versusArchiveCounts,
   latestVerdicts,
   oldestResults,
 } from '../store/overview.js';
@@ -113,7 +114,7 @@ export async function generateDashboard(main: Spool, config: Config, store: Stor
       data,
       pairs,
       varied: options.varied,
-      suites: suiteOverview(verdicts, catalogue, [...data.inSpool.values()].flat()),
+      suites: suiteOverview(verdicts, catalogue, [...data.inSpool.values()].flat(), await versusArchiveCounts(db)),
       days: await verdictDays(db),
       durations: await buildDurations(db, nodes, DURATION_SAMPLE),
       durationSample: DURATION_SAMPLE,

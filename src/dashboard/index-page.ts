@@ -110,7 +110,9 @@ function suitesSection(suites: readonly SuiteOverview[], days: ReadonlyMap<strin
 ${of(c.tested)}${of(c.untested)}${of(c.scheduled)}${of(c.building)}${of(c.failed)}${verdicts.map((v) => {
       const n = c.byVerdict[v] ?? 0;
       return html`<td class="num">${n > 0 ? html`<a href="${href(listPath(c.suite, c.architecture, v))}">${share(n, c.whole)}</a>` : share(n, c.whole)}</td>`;
-    })}<td class="num">${c.removed || ''}</td></tr>`;
+    })}<td class="num">${c.removed || ''}</td><td class="versus-archive">${
+      c.versusArchive ? `${c.versusArchive.matching} of ${c.versusArchive.compared}` : ''
+    }</td></tr>`;
   });
   const charts = suites
     .filter((c) => days.has(`${c.suite}/${c.architecture}`))
@@ -120,7 +122,9 @@ ${of(c.tested)}${of(c.untested)}${of(c.scheduled)}${of(c.building)}${of(c.failed
 or of the tested packages where no index was imported. Verdicts are each package's latest.</p>
 <table class="suites"><tr><th>suite/arch</th><th>catalogue</th><th>tested</th><th>untested</th><th>scheduled</th><th>building now</th>
 <th>failed (gave up)</th>${verdicts.map((v) => html`<th><span class="verdict v-${v}">${v}</span></th>`)}
-<th title="tested, then removed from the archive">removed</th></tr>${rows}</table>${charts}`;
+<th title="tested, then removed from the archive">removed</th>
+<th title="packages whose build 1 .debs are all byte for byte the archive's, of those compared
+(built with the suite's current build dependencies, not the .buildinfo's)">same as the archive</th></tr>${rows}</table>${charts}`;
 }
 
 function buildingSection(building: readonly BuildingNow[]): Html {

@@ -2,6 +2,7 @@
  * A page per source package: its source in the archive, its note (comments, issues, bugs),
  * where it is in the spool now, every verdict with its builds, what differs and its artifacts.
  */
+import { describeVersusArchive } from '../archive/versus-archive.js';
 import { describeDifferingFile } from '../builder/diffoscope-report.js';
 import { differingFilesOf } from './artifacts.js';
 import type { DashboardData } from './data.js';
@@ -63,9 +64,14 @@ export function packageBody(
       r.notVaried.length ? html`<br><small class="not-varied">not varied: ${r.notVaried.join(', ')}</small>` : ''
     }</td>
 <td>${r.builds.map((b) => html`build ${b.buildNumber} on ${b.node}: ${b.status}, ${b.durationSeconds.toFixed(1)} s<br>`)}</td>
-<td class="differing">${differing.map((f) => html`<div>${describeDifferingFile(f)}</div>`)}</td><td>${artifactLinks(data, pageDir, r)}</td></tr>`;
+<td class="differing">${differing.map((f) => html`<div>${describeDifferingFile(f)}</div>`)}</td>
+<td class="versus-archive">${r.versusArchive ? describeVersusArchive(r.versusArchive) : ''}</td><td>${artifactLinks(data, pageDir, r)}</td></tr>`;
   });
   return html`<p><a href="../index.html">dashboard</a></p><h1>${name}</h1><h2>Source</h2>${source}${notesSection(note, rows)}<h2>In the spool</h2>${spool}
 <h2>Verdicts</h2><table class="history"><tr><th>date</th><th>version</th><th>suite/arch</th><th>verdict</th><th>builds</th><th>what differs</th>
-<th>artifacts</th></tr>${history}</table>`;
+<th title="build 1's .debs against the archive's in the suite's Packages index;
+built with the suite's current build dependencies, not the .buildinfo's exact versions">versus the archive</th>
+<th>artifacts</th></tr>${history}</table>
+<p class="muted">“Versus the archive” compares build 1 (which varies nothing) with the archive's own .debs of the same name. Build 1 installs the
+suite's current build dependencies, not the .buildinfo's exact versions as debrebuild does, so a .deb that differs may be the dependencies' doing.</p>`;
 }

@@ -25,6 +25,8 @@ export interface SuiteOverview extends SuiteArch {
   readonly failed: number;
   /** What percentages are of: the catalogue, else the tested packages. */
   readonly whole: number;
+  /** Packages whose latest check compared build 1 with the archive, and those whose .debs all were the archive's. */
+  readonly versusArchive?: { readonly compared: number; readonly matching: number };
 }
 
 export interface SpoolPlace extends SuiteArch {
@@ -32,7 +34,12 @@ export interface SpoolPlace extends SuiteArch {
 }
 
 /** The latest verdicts set against the whole catalogue and main's spool, one row per suite/arch any of them knows. */
-export function suiteOverview(verdicts: readonly VerdictCount[], catalogue: ReadonlyMap<string, number>, spool: Iterable<SpoolPlace>): SuiteOverview[] {
+export function suiteOverview(
+  verdicts: readonly VerdictCount[],
+  catalogue: ReadonlyMap<string, number>,
+  spool: Iterable<SpoolPlace>,
+  versusArchive: ReadonlyMap<string, { readonly compared: number; readonly matching: number }> = new Map(),
+): SuiteOverview[] {
   const inSpool = new Map<string, { scheduled: number; building: number; failed: number }>();
   for (const e of spool) {
     const counts = inSpool.get(keyOf(e)) ?? { scheduled: 0, building: 0, failed: 0 };
@@ -67,6 +74,7 @@ export function suiteOverview(verdicts: readonly VerdictCount[], catalogue: Read
       byVerdict,
       ...spoolCounts,
       whole: listed ?? tested,
+      versusArchive: versusArchive.get(key),
     };
   });
 }

@@ -29,13 +29,13 @@ export const INDEX_MAX_TEXT_BYTES = 256 * 1024 * 1024;
 
 /** Decompresses by content (gzip and xz magic), whatever the file is called, to at most INDEX_MAX_TEXT_BYTES. */
 export function readIndexText(data: Buffer, maxBytes = INDEX_MAX_TEXT_BYTES): string {
-  const tooLarge = () => new SpoolError('usage', `the Sources index decompresses to more than ${maxBytes} bytes: refused as not an index`);
+  const tooLarge = () => new SpoolError('usage', `the index decompresses to more than ${maxBytes} bytes: refused as not an index`);
   if (data[0] === 0x1f && data[1] === 0x8b) {
     try {
       return zlib.gunzipSync(data, { maxOutputLength: maxBytes }).toString('utf8');
     } catch (error) {
       if (errnoCode(error) === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
-      throw new SpoolError('usage', `the Sources index is not valid gzip: ${(error as Error).message}`);
+      throw new SpoolError('usage', `the index is not valid gzip: ${(error as Error).message}`);
     }
   }
   if (data.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {

@@ -9,6 +9,7 @@
  * that the notes blame on the test infrastructure are left out (notes/applies.ts).
  */
 import path from 'node:path';
+import { archiveCounts } from '../archive/versus-archive.js';
 import type { Store } from '../store/store.js';
 import { type PublishedResult, publishedResultsPage } from '../store/published.js';
 import { openPublication, publishBzip2, removeDeadTemps } from '../durable/publish.js';
@@ -59,6 +60,7 @@ function publishedRow(r: PublishedResult): PublishedRow {
     architecture: r.architecture,
     status: PUBLISHED_STATUS[r.verdict]!, // only verdicts with a published word are read
     build_date: publishedDate(r.buildDate),
+    ...(r.versusArchive && { versus_archive: archiveCounts(r.versusArchive) }),
   };
 }
 

@@ -5,6 +5,7 @@
  * reproducible_json.py does. An older version's architectures are dropped.
  */
 import { compareVersions } from '../debian/version.js';
+import type { ArchiveOutcome } from '../archive/versus-archive.js';
 import { TRACKER_OTHERWISE, TRACKER_PRECEDENCE } from './status.js';
 
 /** One row of reproducible.json. */
@@ -15,6 +16,8 @@ export interface PublishedRow {
   readonly architecture: string;
   readonly status: string;
   readonly build_date: string;
+  /** Ours, beyond the original's format: how many of build 1's .debs are identical to the archive's, differ, or are absent there. */
+  readonly versus_archive?: Readonly<Record<ArchiveOutcome, number>>;
 }
 
 export interface ArchitectureDetail {

@@ -1,11 +1,12 @@
 /**
- * dists/$SUITE/$COMPONENT/source/Sources.xz from the mirror (falling back to .gz), as
- * text, verified against the suite's InRelease when the mirror serves one: its signature
+ * A suite's indexes from the mirror (Sources for the catalogue, Packages for the archive
+ * comparison): the .xz, falling back to .gz and to the plain file, as text, verified against the suite's InRelease when the mirror serves one: its signature
  * by gpgv with the configured keyring, then the index's size and sha256 as the signed
  * Release lists them. A mirror serving no InRelease is used unverified (and says so), or
  * refused when the configuration requires a signed index.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { readIndexFile } from '../debian/sources-index.js';
 import { signedIndexEntry, verifiedRelease } from '../debian/release.js';
 import { SpoolError } from '../errors.js';
@@ -29,7 +30,7 @@ export interface FetchedIndex {
 /** An InRelease is a few hundred KB (Debian's has every index of every architecture). */
 const RELEASE_MAX_BYTES = 16 * 1024 * 1024;
 
-export async function fetchSourcesIndex(
+export function fetchSourcesIndex(
   spool: Spool,
   mirror: string,
   suite: string,
@@ -37,6 +38,24 @@ export async function fetchSourcesIndex(
   options: DownloadOptions,
   trust: IndexTrust,
 ): Promise<FetchedIndex> {
+  return fetchSuiteIndex(spool, mirror, suite, `${component}/source/Sources`, options, trust);
+}
+
+/** dists/$SUITE/$COMPONENT/binary-$ARCH/Packages: the archive's own .debs, with their sha256. */
+export function fetchPackagesIndex(
+  spool: Spool,
+  mirror: string,
+  suite: string,
+  component: string,
+  arch: string,
+  options: DownloadOptions,
+  trust: IndexTrust,
+): Promise<FetchedIndex> {
+  return fetchSuiteIndex(spool, mirror, suite, `${component}/binary-${arch}/Packages`, options, trust);
+}
+
+/** The index at dists/$SUITE/$INDEX(.xz|.gz|), the first the signed Release lists (or the mirror serves, unsigned). */
+async function fetchSuiteIndex(spool: Spool, mirror: string, suite: string, index: string, options: DownloadOptions, trust: IndexTrust): Promise<FetchedIndex> {
   ensureDirInside(spool.layout.root, spool.layout.tmpDir);
   const release = await fetchRelease(spool, mirror, suite, options, trust);
   if (release === undefined && trust.required) {
@@ -45,28 +64,28 @@ export async function fetchSourcesIndex(
       `the mirror ${mirror} serves no InRelease for ${suite}, and the configuration requires a signed index (requireSignedIndex)`,
     );
   }
-  for (const name of ['Sources.xz', 'Sources.gz']) {
-    const signed = release === undefined ? undefined : signedIndexEntry(release, suite, `${component}/source/${name}`, mirror);
+  for (const name of [`${index}.xz`, `${index}.gz`, index]) {
+    const signed = release === undefined ? undefined : signedIndexEntry(release, suite, name, mirror);
     if (release !== undefined && signed === undefined) continue; // the signed Release does not list this one
-    const file = tempPath(spool.layout.tmpDir, name);
+    const file = tempPath(spool.layout.tmpDir, path.basename(name));
     try {
-      const got = await download(`${mirror}/dists/${suite}/${component}/source/${name}`, file, { ...options, maxBytes: 1 << 30 });
+      const got = await download(`${mirror}/dists/${suite}/${name}`, file, { ...options, maxBytes: 1 << 30 });
       if (got.status === 'unreachable') throw new SpoolError('unreachable', `mirror unreachable: ${got.reason}`);
       if (got.status === 'not-found') continue;
       if (signed && (got.sha256 !== signed.sha256 || got.size !== signed.size)) {
         throw new SpoolError(
           'integrity',
-          `${mirror}'s ${suite}/${component}/source/${name} has sha256 ${got.sha256} (${got.size} bytes), its signed InRelease says ` +
+          `${mirror}'s ${suite}/${name} has sha256 ${got.sha256} (${got.size} bytes), its signed InRelease says ` +
             `${signed.sha256} (${signed.size} bytes): not used`,
         );
       }
       const verification = signed ? `verified against the signed InRelease (keyring ${trust.keyring})` : 'NOT verified: the mirror serves no InRelease';
-      return { text: readIndexFile(file), verification: `${suite}/${component} ${name} from ${mirror}: ${verification}` };
+      return { text: readIndexFile(file), verification: `${suite}/${name} from ${mirror}: ${verification}` };
     } finally {
       fs.rmSync(file, { force: true });
     }
   }
-  throw new SpoolError('failed', `the mirror ${mirror} has no ${release ? 'signed ' : ''}Sources index for ${suite}/${component}`);
+  throw new SpoolError('failed', `the mirror ${mirror} has no ${release ? 'signed ' : ''}${path.basename(index)} index for ${suite}/${path.dirname(index)}`);
 }
 
 /** The signed text of the suite's InRelease; undefined when the mirror has none (404). */

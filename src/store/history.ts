@@ -4,6 +4,7 @@
  * most recent checks. Each read costs what it returns: the checks by an index (name, or
  * suite/arch and date), their builds by journal id, a bounded number at a time.
  */
+import type { DebVersusArchive } from '../archive/versus-archive.js';
 import { type SqlSession, type SqlValue, inChunks, placeholders } from './session.js';
 import type { RecordedExplanation } from './records.js';
 
@@ -36,6 +37,8 @@ export interface PastVerdict {
   readonly notVaried: string[];
   /** What an explanation found (explain); null for a check. */
   readonly explanation: RecordedExplanation | null;
+  /** Build 1's .debs against the archive's; null: not compared (and every check recorded before schema 9). */
+  readonly versusArchive: DebVersusArchive[] | null;
   readonly builds: PastBuild[];
 }
 
@@ -47,7 +50,8 @@ export interface HistoryFilter {
 }
 
 const CHECK_COLUMNS =
-  'journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date, category, reason, requester, not_varied, explanation';
+  'journal_id, name, version, suite, architecture, verdict, node1, node2, detail, build_date, category, reason, requester, not_varied, explanation, ' +
+  'versus_archive';
 
 interface CheckRow {
   readonly journal_id: string;
@@ -65,6 +69,7 @@ interface CheckRow {
   readonly requester: string | null;
   readonly not_varied: string | null;
   readonly explanation: string | null;
+  readonly versus_archive: string | null;
 }
 
 /** The checks with their single builds, in the order given. */
@@ -113,6 +118,7 @@ async function withBuilds(db: SqlSession, checks: readonly CheckRow[]): Promise<
     requester: c.requester,
     notVaried: c.not_varied ? c.not_varied.split(', ') : [],
     explanation: c.explanation ? (JSON.parse(c.explanation) as RecordedExplanation) : null,
+    versusArchive: c.versus_archive ? (JSON.parse(c.versus_archive) as DebVersusArchive[]) : null,
     builds: builds.get(c.journal_id) ?? [],
   }));
 }

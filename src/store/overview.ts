@@ -5,6 +5,7 @@
  * None of these reads the whole history: their cost grows with the catalogue, or with
  * what is shown.
  */
+import { type DebVersusArchive, matchesArchive } from '../archive/versus-archive.js';
 import { type SqlSession, inChunks, placeholders } from './session.js';
 import { suiteArchKey } from './verdict-days.js';
 import { BUILD_NUMBERS } from '../spool/build-status.js';
@@ -34,6 +35,21 @@ export async function latestVerdictCounts(db: SqlSession): Promise<VerdictCount[
       GROUP BY r.suite, r.architecture, r.verdict`,
   );
   return rows.map((r) => ({ ...r, packages: Number(r.packages), listed: Number(r.listed) }));
+}
+
+/** Per "suite/arch": packages whose latest check compared build 1 with the archive, and those of them whose .debs all matched. */
+export async function versusArchiveCounts(db: SqlSession): Promise<Map<string, { readonly compared: number; readonly matching: number }>> {
+  const rows = await db.all<{ suite: string; architecture: string; versus_archive: string }>(
+    'SELECT suite, architecture, versus_archive FROM results WHERE versus_archive IS NOT NULL',
+  );
+  const counts = new Map<string, { compared: number; matching: number }>();
+  for (const row of rows) {
+    const count = counts.get(suiteArchKey(row)) ?? { compared: 0, matching: 0 };
+    count.compared++;
+    if (matchesArchive(JSON.parse(row.versus_archive) as DebVersusArchive[])) count.matching++;
+    counts.set(suiteArchKey(row), count);
+  }
+  return counts;
 }
 
 export interface LatestVerdict {

@@ -5,6 +5,7 @@
  */
 import { type SqlSession, placeholders } from './session.js';
 import type { Verdict } from './records.js';
+import type { DebVersusArchive } from '../archive/versus-archive.js';
 
 export interface PublishedResult {
   readonly name: string;
@@ -13,6 +14,8 @@ export interface PublishedResult {
   readonly architecture: string;
   readonly verdict: Verdict;
   readonly buildDate: string;
+  /** Build 1's .debs against the archive's; undefined: not compared. */
+  readonly versusArchive?: readonly DebVersusArchive[];
 }
 
 export interface ResultsPageQuery {
@@ -29,11 +32,27 @@ export async function publishedResultsPage(db: SqlSession, query: ResultsPageQue
   if (query.verdicts.length === 0) return [];
   const after = query.after ?? { name: '', suite: '', architecture: '' };
   const suiteClause = query.suite === undefined ? '' : ' AND suite = ?';
-  const rows = await db.all<{ name: string; version: string; suite: string; architecture: string; verdict: Verdict; build_date: string }>(
-    `SELECT name, version, suite, architecture, verdict, build_date FROM results
+  const rows = await db.all<{
+    name: string;
+    version: string;
+    suite: string;
+    architecture: string;
+    verdict: Verdict;
+    build_date: string;
+    versus_archive: string | null;
+  }>(
+    `SELECT name, version, suite, architecture, verdict, build_date, versus_archive FROM results
       WHERE (name, suite, architecture) > (?, ?, ?) AND verdict IN (${placeholders(query.verdicts)})${suiteClause}
       ORDER BY name, suite, architecture LIMIT ?`,
     [after.name, after.suite, after.architecture, ...query.verdicts, ...(query.suite === undefined ? [] : [query.suite]), query.limit],
   );
-  return rows.map((r) => ({ name: r.name, version: r.version, suite: r.suite, architecture: r.architecture, verdict: r.verdict, buildDate: r.build_date }));
+  return rows.map((r) => ({
+    name: r.name,
+    version: r.version,
+    suite: r.suite,
+    architecture: r.architecture,
+    verdict: r.verdict,
+    buildDate: r.build_date,
+    ...(r.versus_archive !== null && { versusArchive: JSON.parse(r.versus_archive) as DebVersusArchive[] }),
+  }));
 }

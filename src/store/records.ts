@@ -3,6 +3,7 @@
  * changes nothing (keys include the journal id; results only move forward in time), so
  * a merge that crashed after saving but before deleting its journal files is harmless.
  */
+import { ARCHIVE_OUTCOMES, ARCHIVE_REPORT_OUTCOMES, type DebVersusArchive } from '../archive/versus-archive.js';
 import { type SqlSession, valueRows } from './session.js';
 import { addCheck } from './verdict-days.js';
 import { z } from 'zod';
@@ -87,6 +88,8 @@ export type StoreRecord =
       readonly notVaried?: readonly string[];
       /** An explanation's findings (explain): which variations make the difference, found in how many builds. */
       readonly explanation?: RecordedExplanation;
+      /** Build 1's .debs against the archive's; absent: not compared. */
+      readonly versusArchive?: readonly DebVersusArchive[];
       readonly buildDate: string;
       readonly builds: readonly BuildRow[];
       readonly scheduling?: Scheduling;
@@ -131,6 +134,15 @@ const storeRecord = z.discriminatedUnion('kind', [
     verdict: z.enum(VERDICTS),
     detail: z.string().optional(),
     notVaried: z.array(variationName).optional(),
+    versusArchive: z
+      .array(
+        z.object({
+          deb: grammar((v) => /^[A-Za-z0-9][A-Za-z0-9.+_~-]*\.deb$/.test(v), 'a .deb file name'),
+          outcome: z.enum(ARCHIVE_OUTCOMES),
+          report: z.enum(ARCHIVE_REPORT_OUTCOMES).optional(),
+        }),
+      )
+      .optional(),
     explanation: z
       .object({
         outcome: z.enum(EXPLAIN_OUTCOMES),
@@ -219,19 +231,21 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
       const node = (n: BuildNumber) => record.builds.find((b) => b.buildNumber === n)?.node ?? null;
       const notVaried = record.notVaried?.length ? record.notVaried.join(', ') : null;
       const explanation = record.explanation ? JSON.stringify(record.explanation) : null;
+      const versusArchive = record.versusArchive ? JSON.stringify(record.versusArchive) : null;
       await db.run(
-        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail, not_varied)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO results (name, version, suite, architecture, verdict, node1, node2, build_date, detail, not_varied, versus_archive)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name, suite, architecture) DO UPDATE SET
            version = excluded.version, verdict = excluded.verdict, node1 = excluded.node1, node2 = excluded.node2,
-           build_date = excluded.build_date, detail = excluded.detail, not_varied = excluded.not_varied
+           build_date = excluded.build_date, detail = excluded.detail, not_varied = excluded.not_varied, versus_archive = excluded.versus_archive
          WHERE excluded.build_date >= results.build_date`,
-        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null, notVaried],
+        [s.name, s.version, s.suite, s.architecture, record.verdict, node(1), node(2), record.buildDate, record.detail ?? null, notVaried, versusArchive],
       );
       const inserted = await db.all<{ journal_id: string }>(
         `INSERT INTO result_history
-           (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail, category, reason, requester, not_varied, explanation)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
+           (journal_id, name, version, suite, architecture, verdict, node1, node2, build_date, detail, category, reason, requester, not_varied, explanation,
+            versus_archive)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING journal_id`,
         [
           checkId,
           s.name,
@@ -248,6 +262,7 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
           record.scheduling?.requester ?? null,
           notVaried,
           explanation,
+          versusArchive,
         ],
       );
       // Counted once, with the check: a record applied again inserts nothing. After the

@@ -76,6 +76,9 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE results ADD COLUMN not_varied TEXT;
    ALTER TABLE result_history ADD COLUMN not_varied TEXT;
    ALTER TABLE result_history ADD COLUMN explanation TEXT;`,
+  // Build 1's .debs against the archive's (archive/versus-archive.ts), as the JSON of its record's versusArchive.
+  `ALTER TABLE results ADD COLUMN versus_archive TEXT;
+   ALTER TABLE result_history ADD COLUMN versus_archive TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -18,7 +18,7 @@ describe('settings', () => {
         abandonedMaxAgeMs: 172_800_000,
       },
       download: { idleTimeoutMs: 30_000, deadlineMs: 3_600_000, retries: 3, backoffMs: 2_000, maxBytes: 64 * 1024 * 1024, dscMaxBytes: 1024 * 1024 },
-      catalogue: { sourcesIndexMaxAgeMs: 21_600_000 },
+      catalogue: { sourcesIndexMaxAgeMs: 21_600_000, packagesIndexMaxAgeMs: 21_600_000 },
       database: { waitMs: 120_000, pollMs: 10, queryTimeoutMs: 600_000 },
       history: { foldAfterDays: 365, backupKeepDays: 30 },
       archive: { keepDebsDays: 30, archiveKeepDays: 365, goneGraceDays: 30, abandonedMaxAgeMs: 2 * 24 * 3600 * 1000 },

@@ -47,6 +47,8 @@ export interface Mirror {
   readonly requests: string[];
   /** The apt source line of the mirror's binary packages (unsigned, so marked trusted). */
   readonly aptSource: string;
+  /** Publishes these .deb files as the archive's own builds: into pool/, and the suite's Packages index made anew with them. */
+  publishDebs(debs: readonly string[]): void;
   close(): Promise<void>;
 }
 
@@ -177,6 +179,13 @@ export async function startMirror(packages: readonly PackageSpec[], suite = 'boo
     files,
     requests,
     aptSource: `deb [trusted=yes] http://127.0.0.1:${port}/ ${suite} main`,
+    publishDebs: (debs) => {
+      const pool = path.join(root, 'pool/main/published');
+      fs.mkdirSync(pool, { recursive: true });
+      for (const deb of debs) fs.copyFileSync(deb, path.join(pool, path.basename(deb)));
+      const packages = execFileSync('dpkg-scanpackages', ['pool/main'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      fs.writeFileSync(path.join(root, 'dists', suite, 'main', 'binary-amd64', 'Packages'), packages);
+    },
     fault: (relativePath, fault) => (fault ? faults.set(relativePath, fault) : faults.delete(relativePath)),
     close: () =>
       new Promise<void>((resolve) => {

@@ -36,6 +36,7 @@ const check = (suite: string, verdict: string, buildDate: string): PastVerdict =
   requester: null,
   notVaried: [],
   explanation: null,
+  versusArchive: null,
   builds: [],
 });
 

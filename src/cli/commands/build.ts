@@ -1,3 +1,4 @@
+import { describeVersusArchive } from '../../archive/versus-archive.js';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError } from '../../errors.js';
 import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
@@ -174,6 +175,16 @@ export async function checkSettingsOf(ctx: CommandContext, varied: Varied): Prom
     varied,
     explainMaxBuilds: ctx.settings.build.explainMaxBuilds,
     progress: (message) => ctx.out.progress(message),
+    ...(ctx.config.compareWithArchive && {
+      versusArchive: {
+        mirror: (suite: string) => mirrorOf(ctx, suite),
+        component: 'main',
+        maxAgeMs: ctx.settings.catalogue.packagesIndexMaxAgeMs,
+        download: ctx.settings.download,
+        trust: indexTrustOf(ctx),
+        diffoscope: diffoscopeSettings(ctx),
+      },
+    }),
   };
 }
 
@@ -243,6 +254,8 @@ export function describe(v: CheckVerdict): string {
     lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);
   for (const f of v.differingFiles ?? []) lines.push(`  differs: ${describeDifferingFile(f)}`);
   if (v.diffoscope) lines.push(`  diffoscope: ${v.diffoscope}`);
+  if (v.versusArchive?.length) lines.push(`  versus the archive: ${describeVersusArchive(v.versusArchive)}`);
+  if (v.versusArchiveUnavailable) lines.push(`  not compared with the archive: ${v.versusArchiveUnavailable}`);
   lines.push(`  artifacts: ${forPeople(v.archive)}`);
   return lines.join('\n');
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { describeVersusArchive } from '../../archive/versus-archive.js';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { describeDifferingFile } from '../../builder/diffoscope-report.js';
 import { archivedDifferingFiles } from '../../dashboard/artifacts.js';
@@ -97,6 +98,7 @@ export async function run(pkg: string, version: string | undefined, options: Opt
                     (b.exitCode === null ? '' : `, exit ${b.exitCode}`),
                 ),
                 ...c.differingFiles.map((f) => `    differs: ${describeDifferingFile(f)}`),
+                ...(c.versusArchive ? [`    versus the archive: ${describeVersusArchive(c.versusArchive)}`] : []),
                 ...(c.artifacts ? [`    artifacts: ${forPeople(c.artifacts)}`] : []),
                 ...(c.links.length > 0 ? [`    in-toto links: ${c.links.join(', ')} (checked by \`repro-spool verify\`)`] : []),
               ].join('\n'),

@@ -1,0 +1,79 @@
+/**
+ * Does our build match the archive? Generated packages built with the host builder from
+ * the test mirror, whose Packages index then holds the archive's own .debs: `same` as we
+ * build it (identical), `other` with a file ours lacks (differs: its report is kept, the
+ * download is not), `unpublished` not at all (absent). In the verdict file, `--json`,
+ * `show`, reproducible.db and the dashboard's counts.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Mirror, startMirror } from '../helpers/mirror.js';
+import { cliAsync, fromJson, sandbox, tempDir, writeConfig } from '../helpers/spool.js';
+
+let mirror: Mirror;
+before(async () => {
+  mirror = await startMirror(['same', 'other', 'unpublished'].map((name) => ({ name, version: '1.0', build: ['mkdir -p out', `echo ${name} > out/data`] })));
+});
+after(() => mirror.close());
+
+interface Verdict {
+  archive: string;
+  versusArchive?: Array<{ deb: string; outcome: string; report?: string }>;
+}
+
+describe('the archive comparison', () => {
+  it("says of each .deb of build 1 whether the archive's is identical, differs (with a report) or is absent", async () => {
+    const s = sandbox('versus-archive');
+    const base = { root: 'root', builder: 'host', mirror: mirror.url, suites: ['bookworm'] };
+    const off = writeConfig(s.dir, { ...base, compareWithArchive: false });
+    const build = async (config: string, pkg: string) => {
+      const result = await cliAsync(s.root, ['--config', config, '--json', 'build', pkg, '--arch', 'amd64']);
+      assert.equal(result.status, 0, result.stderr);
+      return fromJson<Verdict>(result.stdout);
+    };
+    // The archive's builds: ours of `same`, and `other` with one file more.
+    const same = await build(off, 'same');
+    assert.equal(same.versusArchive, undefined, 'compareWithArchive off: not compared');
+    const other = await build(off, 'other');
+    const repack = tempDir('repack');
+    execFileSync('dpkg-deb', ['-R', path.join(other.archive, 'build1', 'other_1.0_all.deb'), path.join(repack, 'tree')]);
+    fs.writeFileSync(path.join(repack, 'tree/usr/share/other/archive-only'), 'built elsewhere\n');
+    execFileSync('dpkg-deb', ['--root-owner-group', '-b', path.join(repack, 'tree'), path.join(repack, 'other_1.0_all.deb')], { stdio: 'ignore' });
+    mirror.publishDebs([path.join(same.archive, 'build1', 'same_1.0_all.deb'), path.join(repack, 'other_1.0_all.deb')]);
+
+    const on = writeConfig(s.dir, base);
+    const identical = await build(on, 'same');
+    assert.deepEqual(identical.versusArchive, [{ deb: 'same_1.0_all.deb', outcome: 'identical' }]);
+    const differs = await build(on, 'other');
+    assert.deepEqual(differs.versusArchive, [{ deb: 'other_1.0_all.deb', outcome: 'differs', report: 'written' }]);
+    assert.match(fs.readFileSync(path.join(differs.archive, 'versus-archive', 'other_1.0_all.deb.txt'), 'utf8'), /archive-only/);
+    assert.deepEqual(
+      fs.readdirSync(path.join(differs.archive, 'versus-archive')).filter((n) => n.endsWith('.deb')),
+      [],
+      "the archive's .deb is not kept: the mirror has it",
+    );
+    const absent = await build(on, 'unpublished');
+    assert.deepEqual(absent.versusArchive, [{ deb: 'unpublished_1.0_all.deb', outcome: 'absent' }]);
+    assert.match(fs.readFileSync(path.join(differs.archive, 'verdict'), 'utf8'), /^Versus-Archive:\n other_1\.0_all\.deb differs written$/m);
+
+    const shown = fromJson<{ verdicts: Array<{ versusArchive: unknown }> }>((await cliAsync(s.root, ['--config', on, '--json', 'show', 'other'])).stdout);
+    assert.deepEqual(
+      shown.verdicts.map((v) => v.versusArchive),
+      [[{ deb: 'other_1.0_all.deb', outcome: 'differs', report: 'written' }], null],
+    );
+    assert.match((await cliAsync(s.root, ['--config', on, 'show', 'same'])).stdout, /versus the archive: 1 identical/);
+
+    const site = path.join(s.dir, 'site');
+    assert.equal((await cliAsync(s.root, ['--config', on, 'dashboard', '--out', site])).status, 0);
+    const index = fs.readFileSync(path.join(site, 'index.html'), 'utf8');
+    assert.match(index, /<td class="versus-archive">1 of 3<\/td>/, 'a count per suite: one package whose .debs are all the archive’s');
+    assert.match(fs.readFileSync(path.join(site, 'packages', 'other.html'), 'utf8'), /1 differs \(other_1\.0_all\.deb\)/);
+    const exported = await cliAsync(s.root, ['--config', on, 'export', 'json', '--out', path.join(s.dir, 'export')]);
+    assert.equal(exported.status, 0, exported.stderr);
+    const rows = JSON.parse(fs.readFileSync(path.join(s.dir, 'export', 'reproducible.json'), 'utf8')) as Array<{ package: string; versus_archive?: unknown }>;
+    assert.deepEqual(rows.find((r) => r.package === 'same')!.versus_archive, { identical: 1, differs: 0, absent: 0 });
+  });
+});
