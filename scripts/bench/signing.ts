@@ -119,7 +119,8 @@ const linkBytes = [path.join(check.dir, VERDICT_LINK), ...BUILD_NUMBERS.map((n) 
   0,
 );
 const perCheckMs = timings.perBuild.reduce((sum, b) => sum + b.sign + b.verify, 0) + timings.statement;
-const row = (label: string, ms: number) => process.stdout.write(`${label.padEnd(52)} ${ms.toFixed(2).padStart(8)} ms  ${((100 * ms) / 1000 / buildSeconds).toFixed(4)} % of the builds\n`);
+const row = (label: string, ms: number) =>
+  process.stdout.write(`${label.padEnd(52)} ${ms.toFixed(2).padStart(8)} ms  ${((100 * ms) / 1000 / buildSeconds).toFixed(4)} % of the builds\n`);
 process.stdout.write(`${pkg} ${check.id.version}: ${path.relative(root, check.dir)}, builds ${buildSeconds.toFixed(1)} s in all, median of ${rounds}\n`);
 timings.perBuild.forEach((b, i) => {
   row(`build ${i + 1}: node hashes and signs its link`, b.sign);

@@ -3,6 +3,7 @@
  * main collects into reproducible-results/node-information/$NODE, and that the dashboard
  * compares between the nodes a job pairs (the "differences between 1st and 2nd build").
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import type { Clock } from '../clock.js';
 import { CONTROL_CHARACTERS, NodeIntegrityError, quoteValue } from '../errors.js';
@@ -62,6 +63,7 @@ export function spoolInfo(spool: Spool): NodeInfo {
  * are never compared as variations either.
  */
 export function signingInfo(spool: Spool): NodeInfo {
+  if (!fs.existsSync(spool.layout.root)) return {}; // no spool yet (before `init`): nothing signed, nothing to pin
   const keys = new KeyDir(spool.layout);
   return {
     [SIGNING_KEY_INFO]: keys.signingKey().public,
