@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { describeVersusArchive, formatVersusArchive, parseVersusArchive } from '../../src/archive/versus-archive.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { cliAsync, fromJson, sandbox, tempDir, writeConfig } from '../helpers/spool.js';
 
@@ -75,5 +76,19 @@ describe('the archive comparison', () => {
     assert.equal(exported.status, 0, exported.stderr);
     const rows = JSON.parse(fs.readFileSync(path.join(s.dir, 'export', 'reproducible.json'), 'utf8')) as Array<{ package: string; versus_archive?: unknown }>;
     assert.deepEqual(rows.find((r) => r.package === 'same')!.versus_archive, { identical: 1, differs: 0, absent: 0 });
+  });
+});
+
+describe("the verdict file's Versus-Archive lines", () => {
+  it('round-trip, and a line with an unknown outcome is not one', () => {
+    const compared = [
+      { deb: 'a_1_all.deb', outcome: 'identical' as const },
+      { deb: 'b_1_all.deb', outcome: 'differs' as const, report: 'timeout' as const },
+      { deb: 'c_1_all.deb', outcome: 'absent' as const },
+    ];
+    assert.deepEqual(parseVersusArchive(formatVersusArchive(compared)), compared);
+    assert.equal(parseVersusArchive('a_1_all.deb same'), undefined);
+    assert.equal(parseVersusArchive('a_1_all.deb differs lost'), undefined);
+    assert.equal(describeVersusArchive(compared), '1 identical, 1 differs (b_1_all.deb: report timeout), 1 absent (c_1_all.deb)');
   });
 });
