@@ -4,6 +4,7 @@
  * Debian package from the mirror of the system's apt sources, spool under ./var. cowsay
  * keeps it short; the base chroot the builder tests share stands in for the one the
  * command would otherwise make first (a minute with mmdebstrap, tested in sbuild.test.ts).
+ * Its builds' links verify, and its .deb is looked up in the real archive's Packages index.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -41,8 +42,14 @@ describe("the README's first command in a clone inside a 0700 home directory", (
     fs.copyFileSync(path.join(chroots, `${CHROOT_SUITE}_${arch}.tar`), path.join(own, `${CHROOT_SUITE}_${arch}.tar`));
     const result = await run(clone, ['--json', 'build', 'cowsay']);
     assert.equal(result.status, 0, result.stderr);
-    const verdict = fromJson<{ verdict: string; archive: string }>(result.stdout);
+    const verdict = fromJson<{ verdict: string; archive: string; versusArchive?: Array<{ deb: string; outcome: string }> }>(result.stdout);
     assert.equal(verdict.verdict, 'reproducible', result.stderr);
+    // Against the real archive's Packages index: whatever the outcome, cowsay's .deb was looked up (and it is said which).
+    assert.match(verdict.versusArchive?.map((d) => d.deb).join(' ') ?? '', /^cowsay_[^ ]+_all\.deb$/, result.stderr);
+    console.log(`# cowsay versus the archive: ${JSON.stringify(verdict.versusArchive)}`);
+    // Both builds in the chroot and the verdict are signed, and verify.
+    const verified = await run(clone, ['verify', 'cowsay']);
+    assert.equal(verified.status, 0, verified.stdout + verified.stderr);
     assert.ok(path.resolve(clone, verdict.archive).startsWith(path.join(clone, 'var/workspace/archive/')), verdict.archive);
     assert.equal(fs.statSync(home).mode & 0o777, 0o700, 'nobody had to open the home to other users');
     // The real check published as tracker.debian.org reads it, then the dashboard that links it.

@@ -206,6 +206,7 @@ describe('the dashboard in headless Chromium', () => {
       reproducible: '1 (25.0%)',
       unreproducible: '1 (25.0%)',
       removed: '',
+      'same as the archive': '0 of 2',
     });
     assert.equal((await page.locator('svg[aria-label="verdicts of bookworm/amd64 over time"] rect').count()) > 0, true, 'the history chart is drawn');
     const building = await page.locator('table.building tr[data-package="hello"] td').allTextContents();

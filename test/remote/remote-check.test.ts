@@ -160,6 +160,7 @@ describe('a check over ssh on two nodes', () => {
     const fixed = await mainNode();
     fs.rmSync(fixed.root, { recursive: true });
     fs.cpSync(main.root, fixed.root, { recursive: true });
+    pinNodeKeys(fixed.root, Object.fromEntries(fixed.nodeEntries)); // the copied main pinned the first pair's keys
     const rerun = await fixed.run('--json', 'build', '--job', 'job1');
     assert.equal(rerun.status, 0, rerun.stderr);
     assert.equal(fromJson(rerun.stdout).verdict, 'reproducible');
