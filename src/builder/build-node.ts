@@ -160,6 +160,7 @@ export async function buildNext(
     const clock = clockOf(entry, settings);
     const varied = parseVaried(entry.fields.get('Variations'), `the Variations of ${formatId(entry.id)}`);
     // The build's in-toto link, signed by this node's key (made on first use); never by anything main sent.
+    const keys = new KeyDir(spool.layout);
     const sign = (built: Outcome, source: BuildFacts['source']): string =>
       signBuildLink(
         {
@@ -173,7 +174,8 @@ export async function buildNext(
           chroot: tarball,
         },
         built.files,
-        new KeyDir(spool.layout).signingKey(),
+        keys.signingKey(),
+        keys.endorsement(),
       );
     let outcome: (Outcome & { readonly link: string }) | 'unreachable';
     try {

@@ -24,7 +24,7 @@ import { parseBuildAnswer, parseResultListing, verifyFetchedResults } from './fe
 import { tracked } from './node-health.js';
 import { nodeCommand } from './node-command.js';
 import { verifyBuildLink } from '../trust/build-link.js';
-import { pinnedKeys } from '../trust/pins.js';
+import { pinKeys, pinnedKeys } from '../trust/pins.js';
 
 /** The class of the error a remote repro-spool reported with --json, if it said. */
 function errorType(stdout: string): string | undefined {
@@ -124,11 +124,12 @@ export class RemoteRunner implements NodeRunner {
         status: done.status,
         listed,
       });
-      verifyBuildLink(
+      const { endorsed } = verifyBuildLink(
         staging,
         { id: entry.id, node: this.node, buildNumber, status: done.status, dscSha256: entry.fields.get('Dsc-Sha256') ?? '' },
         pinnedKeys(this.main.layout, this.node),
       );
+      if (endorsed) pinKeys(this.main.layout, this.node, [endorsed]); // the node rotated its key: the old one, pinned, vouches for it
       placeDirectory(this.main.layout, staging, fetched);
     } finally {
       fs.rmSync(staging, { recursive: true, force: true });

@@ -16,7 +16,10 @@ import type { BuildNumber, BuildStatus } from '../spool/build-status.js';
 import type { EntryId } from '../spool/identity.js';
 import { isBuildProduct, isPackageFile } from '../builder/compare.js';
 import type { CanonicalValue } from './canonical-json.js';
-import type { PublicKey, SigningKey } from './keys.js';
+import { type Endorsement, type PublicKey, type SigningKey, endorsedKey } from './keys.js';
+
+/** The environment key of a rotated key's endorsement. */
+export const ENDORSEMENT_FIELD = 'key-endorsement';
 import {
   type Hashes,
   type LinkBody,
@@ -62,7 +65,12 @@ function expectedEnvironment(facts: Pick<BuildFacts, 'id' | 'node' | 'buildNumbe
  * The signed link of a build whose products are `products` (name → its file, or its
  * content for a product made in memory), as the text of REBUILD_LINK.
  */
-export function signBuildLink(facts: BuildFacts, products: Readonly<Record<string, string | { readonly copyFrom: string }>>, key: SigningKey): string {
+export function signBuildLink(
+  facts: BuildFacts,
+  products: Readonly<Record<string, string | { readonly copyFrom: string }>>,
+  key: SigningKey,
+  endorsement?: Endorsement,
+): string {
   const materials: Record<string, Hashes> = {};
   if (facts.source) {
     const dir = path.dirname(facts.source.dscFile);
@@ -84,6 +92,8 @@ export function signBuildLink(facts: BuildFacts, products: Readonly<Record<strin
       ...expectedEnvironment(facts),
       variations,
       ...(facts.chroot && { chroot: { suite: facts.chroot.suite, architecture: facts.chroot.arch, created: facts.chroot.created.toISOString() } }),
+      // A rotated key says which key it replaces, signed by that one: main pins it on the first link it signs.
+      ...(endorsement && { [ENDORSEMENT_FIELD]: { ...endorsement } }),
     },
   });
   return signLink(body, key);
@@ -103,7 +113,11 @@ export function readLinkFile(file: string): SignedLink | { readonly problem: str
  * says it is the build main asked for, names the .dsc main scheduled, and lists exactly
  * the products that arrived, with their hashes. Throws NodeIntegrityError (exit 5).
  */
-export function verifyBuildLink(dir: string, expected: Omit<BuildFacts, 'source' | 'variations' | 'chroot'>, pinned: readonly PublicKey[]): PublicKey {
+export function verifyBuildLink(
+  dir: string,
+  expected: Omit<BuildFacts, 'source' | 'variations' | 'chroot'>,
+  pinned: readonly PublicKey[],
+): { readonly signer: PublicKey; readonly endorsed?: PublicKey } {
   const { node } = expected;
   const refuse = (why: string) =>
     new NodeIntegrityError(node, `the results of build ${expected.buildNumber} from node ${node} ${why}; no verdict is taken from them`);
@@ -116,7 +130,9 @@ export function verifyBuildLink(dir: string, expected: Omit<BuildFacts, 'source'
   }
   const link = readLinkFile(path.join(dir, REBUILD_LINK));
   if ('problem' in link) throw refuse(`have a ${REBUILD_LINK} that is not one they can be trusted by (${link.problem})`);
-  const signer = signerOf(link, pinned);
+  // Signed by a key the node rotated to, endorsed by one main pins: as good as pinned (the caller pins it once all else holds).
+  const endorsed = signerOf(link, pinned) ? undefined : endorsedKey(link.signed.environment[ENDORSEMENT_FIELD], pinned);
+  const signer = signerOf(link, endorsed ? [endorsed] : pinned);
   if (!signer) {
     const by = link.signatures.map((s) => s.keyid.slice(0, 16)).join(', ') || 'nobody';
     throw refuse(
@@ -136,7 +152,7 @@ export function verifyBuildLink(dir: string, expected: Omit<BuildFacts, 'source'
   }
   const problem = productMismatch(dir, link, 'arrived');
   if (problem) throw refuse(`do not match their ${REBUILD_LINK}: ${problem}`);
-  return signer;
+  return { signer, ...(endorsed && { endorsed }) };
 }
 
 /**

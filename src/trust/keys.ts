@@ -5,6 +5,8 @@
  *
  *   keys/signing.key          the current private key (PKCS#8 PEM, 0600; keys/ is 0700)
  *   keys/previous/$KEYID.pub  keys replaced by `keys rotate`, kept so that what they signed still verifies
+ *   keys/endorsements/$KEYID.json  the new key's endorsement by the key it replaced: a build link carries it,
+ *                             so main pins the new key of a node whose old one it pins (no builds refused meanwhile)
  *   keys/pinned/$NODE/$KEYID.pub  on main: the node keys it accepts links from (pins.ts)
  *
  * A public key file is securesystemslib's JSON (what Debian's in-toto tools load with
@@ -34,6 +36,7 @@ export interface SigningKey extends PublicKey {
 
 export const SIGNING_KEY_FILE = 'signing.key';
 export const PREVIOUS_DIR = 'previous';
+export const ENDORSEMENTS_DIR = 'endorsements';
 export const PUBLIC_KEY_SUFFIX = '.pub';
 
 const HEX_KEY = /^[0-9a-f]{64}$/;
@@ -164,9 +167,23 @@ export class KeyDir {
     ensureDirInside(this.layout.root, path.join(this.dir, PREVIOUS_DIR));
     writePublicKey(this.layout, path.join(this.dir, PREVIOUS_DIR), old);
     const { privateKey } = crypto.generateKeyPairSync('ed25519');
+    const next = signingKeyFrom(privateKey, 'the new key');
+    const endorsement: Endorsement = { public: next.public, by: old.keyid, sig: old.sign(endorsementText(next.keyid)) };
+    writeFileAtomic(this.layout, path.join(this.dir, ENDORSEMENTS_DIR, `${next.keyid}.json`), JSON.stringify(endorsement), { noReplace: false });
     writeFileAtomic(this.layout, this.privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { noReplace: false, mode: 0o600 });
-    const current = this.current()!;
-    return { previous: { keyid: old.keyid, public: old.public }, current };
+    return { previous: { keyid: old.keyid, public: old.public }, current: { keyid: next.keyid, public: next.public } };
+  }
+
+  /** The current key's endorsement by the key it replaced; undefined for a key never rotated to. */
+  endorsement(): Endorsement | undefined {
+    const current = this.current();
+    if (!current) return undefined;
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, ENDORSEMENTS_DIR, `${current.keyid}.json`), 'utf8')) as Endorsement;
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return undefined;
+      throw error;
+    }
   }
 
   private ensureDir(): void {
@@ -194,6 +211,29 @@ export class KeyDir {
     }
     return signingKeyFrom(privateKey, source);
   }
+}
+
+/** A key's endorsement by the key it replaced: its public half, and the old key's signature of endorsementText(its key id). */
+export interface Endorsement {
+  readonly public: string;
+  /** The key id of the key that signed it. */
+  readonly by: string;
+  readonly sig: string;
+}
+
+export function endorsementText(keyid: string): string {
+  return `repro-spool signing key rotation: ${keyid} replaces the key that signs this`;
+}
+
+const ENDORSEMENT_SCHEMA = z.object({ public: z.string().regex(HEX_KEY), by: z.string().regex(/^[0-9a-f]{64}$/), sig: z.string() }).strict();
+
+/** The key an endorsement vouches for, if it is one and a key in `trusted` signed it; undefined otherwise. */
+export function endorsedKey(endorsement: unknown, trusted: readonly PublicKey[]): PublicKey | undefined {
+  const parsed = ENDORSEMENT_SCHEMA.safeParse(endorsement);
+  if (!parsed.success) return undefined;
+  const endorser = trusted.find((k) => k.keyid === parsed.data.by);
+  const key = publicKeyOf(parsed.data.public, 'an endorsement');
+  return endorser && verifySignature(endorser, endorsementText(key.keyid), parsed.data.sig) ? key : undefined;
 }
 
 /** Writes key as dir/$KEYID.pub; an identical one already there is fine. */

@@ -548,9 +548,12 @@ describe("the nodes' signing keys", () => {
     assert.equal(fs.existsSync(path.join(main.root, 'archive')), false, 'no verdict');
 
     assert.equal((await main.run('keys', 'pin', 'node1')).status, 3, 'nothing collected yet: nothing to pin');
+    // node2 was never reached: its spool is made as a node's setup makes it, so it has a key to publish.
+    const [, node1] = main.nodeEntries[0]!;
+    const [, node2] = main.nodeEntries[1]!;
+    assert.equal(spawnSync(node2.command[0], [...node2.command.slice(1), '--root', node2.root, 'init', '--node', 'node2']).status, 0);
     assert.equal((await main.run('collect-info')).status, 0);
     // The operator reads the key id on the node itself (over its own ssh session: here, its spool).
-    const [, node1] = main.nodeEntries[0]!;
     const onNode = spawnSync(node1.command[0], [...node1.command.slice(1), '--root', node1.root, '--json', 'keys', 'show'], { encoding: 'utf8' });
     const nodeKey = fromJson<{ spool: string; current: { keyid: string } }>(onNode.stdout);
     assert.equal(nodeKey.spool, 'node node1');
@@ -570,6 +573,19 @@ describe("the nodes' signing keys", () => {
       fromJson<{ links: Array<{ signedFor: string; signer: string }> }>(verified.stdout).links.map((l) => l.signedFor),
       ['main', 'node1', 'node2'],
     );
+
+    // node1 rotates its key: its next build is signed by the new key, which the old (pinned) one endorsed, so main pins it and goes on.
+    const rotated = spawnSync(node1.command[0], [...node1.command.slice(1), '--root', node1.root, '--json', 'keys', 'rotate'], { encoding: 'utf8' });
+    assert.equal(rotated.status, 0, rotated.stderr);
+    const newKey = fromJson<{ current: { keyid: string } }>(rotated.stdout).current.keyid;
+    assert.equal((await main.run('schedule', 'wobbly', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const after = await main.run('build', '--job', 'job1');
+    assert.equal(after.status, 0, after.stderr);
+    const pins = fromJson<{ nodes: Record<string, { pinned: Array<{ keyid: string }> }> }>((await main.run('--json', 'keys', 'show')).stdout).nodes.node1!
+      .pinned;
+    assert.deepEqual(pins.map((k) => k.keyid).sort(), [nodeKey.current.keyid, newKey].sort(), 'the endorsed key is pinned beside the old one');
+    assert.equal((await main.run('verify', 'wobbly')).status, 0);
+    assert.equal((await main.run('verify', 'steady')).status, 0, 'links of the old key still verify');
   });
 });
 

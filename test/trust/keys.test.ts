@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Layout } from '../../src/spool/layout.js';
-import { KeyDir, KeyFormatError, parsePublicKeyFile, publicKeyOf, readPublicKeyDir, verifySignature, formatPublicKeyFile } from '../../src/trust/keys.js';
+import {
+  KeyDir,
+  KeyFormatError,
+  endorsedKey,
+  parsePublicKeyFile,
+  publicKeyOf,
+  readPublicKeyDir,
+  verifySignature,
+  formatPublicKeyFile,
+} from '../../src/trust/keys.js';
 import { pinKeys, pinnedKeys } from '../../src/trust/pins.js';
 import { sandbox } from '../helpers/spool.js';
 
@@ -40,6 +49,20 @@ describe('signing keys', () => {
     );
     keys.rotate();
     assert.equal(keys.previous().length, 2);
+  });
+
+  it('endorses a new key with the one it replaces, and an endorsement counts only from a trusted key and intact', () => {
+    const keys = new KeyDir(spoolLayout('keys-endorse'));
+    const old = keys.signingKey();
+    assert.equal(keys.endorsement(), undefined, 'a first key is endorsed by nobody');
+    const { current } = keys.rotate();
+    const endorsement = keys.endorsement()!;
+    assert.equal(endorsement.by, old.keyid);
+    assert.equal(endorsedKey(endorsement, [old])?.keyid, current.keyid);
+    assert.equal(endorsedKey(endorsement, [current]), undefined, 'not by a key main trusts');
+    assert.equal(endorsedKey({ ...endorsement, public: 'ab'.repeat(32) }, [old]), undefined, 'another key in an endorsement of this one');
+    assert.equal(endorsedKey({ ...endorsement, sig: 'ab'.repeat(64) }, [old]), undefined);
+    assert.equal(endorsedKey('not an endorsement', [old]), undefined);
   });
 
   it('refuses a private key file that is not one, and a public key named by another id, naming the file (exit 5)', () => {
