@@ -7,7 +7,8 @@
  *   differs    it is not: the archive's .deb is downloaded (checked against the index's
  *              sha256 and size), diffoscope compares the two under the check's timeout and
  *              caps, the report is kept in the check's versus-archive/ and the download removed
- *   absent     the index has no .deb of that name (another version, or not built there)
+ *   absent     the index has no .deb of that name: another version (a binNMU's VERSION+bN, said as
+ *              archiveVersion), another component, or never built there (a -dbgsym is in debian-debug)
  *
  * This answers rebuilderd's question with the current suite's build dependencies, not the
  * .buildinfo's exact versions, so `differs` may be the dependencies' doing. The index is
@@ -36,6 +37,8 @@ export interface DebVersusArchive {
   readonly deb: string;
   readonly outcome: ArchiveOutcome;
   readonly report?: ArchiveReportOutcome;
+  /** Absent: the version the archive has of the same package and architecture, if any (a binNMU's is VERSION+bN). */
+  readonly archiveVersion?: string;
 }
 
 export interface VersusArchiveSettings {
@@ -96,11 +99,23 @@ export async function compareWithArchive(
     .filter((n) => isPackageFile(n) && n.endsWith('.deb'))
     .sort()) {
     const theirs = archive.get(deb);
-    if (!theirs) compared.push({ deb, outcome: 'absent' });
-    else if (theirs.sha256 === hashFile(path.join(buildDir, deb)).sha256) compared.push({ deb, outcome: 'identical' });
+    if (!theirs) {
+      const other = otherVersion(archive, deb);
+      compared.push({ deb, outcome: 'absent', ...(other && { archiveVersion: other }) });
+    } else if (theirs.sha256 === hashFile(path.join(buildDir, deb)).sha256) compared.push({ deb, outcome: 'identical' });
     else compared.push({ deb, outcome: 'differs', report: await reportDifference(path.join(buildDir, deb), check, settings.mirror(suite), theirs, settings) });
   }
   return compared;
+}
+
+/** The version of NAME_VERSION_ARCH.deb's package and architecture that the archive has instead, if it has one. */
+function otherVersion(archive: ReadonlyMap<string, ArchiveDeb>, deb: string): string | undefined {
+  const [name, , arch] = deb.slice(0, -'.deb'.length).split('_');
+  for (const key of archive.keys()) {
+    const [otherName, version, otherArch] = key.slice(0, -'.deb'.length).split('_');
+    if (otherName === name && otherArch === arch) return version;
+  }
+  return undefined;
 }
 
 async function reportDifference(
@@ -127,23 +142,36 @@ async function reportDifference(
 
 /** The verdict file's Versus-Archive lines: "NAME OUTCOME[ REPORT]". */
 export function formatVersusArchive(compared: readonly DebVersusArchive[]): string {
-  return compared.map((c) => `${c.deb} ${c.outcome}${c.report ? ` ${c.report}` : ''}`).join('\n');
+  return compared
+    .map((c) => `${c.deb} ${c.outcome}${c.report ? ` ${c.report}` : ''}${c.archiveVersion ? ` ${ARCHIVE_HAS}${c.archiveVersion}` : ''}`)
+    .join('\n');
 }
+
+/** Before the version an absent .deb's package has in the archive. */
+const ARCHIVE_HAS = 'archive=';
 
 export function parseVersusArchive(text: string): DebVersusArchive[] | undefined {
   const compared: DebVersusArchive[] = [];
   for (const line of text.split('\n').filter((l) => l.trim() !== '')) {
-    const [deb, outcome, report, extra] = line.trim().split(' ') as [string, string | undefined, string | undefined, string | undefined];
+    const [deb, outcome, third, extra] = line.trim().split(' ') as [string, string | undefined, string | undefined, string | undefined];
     if (!(ARCHIVE_OUTCOMES as readonly string[]).includes(outcome ?? '') || extra !== undefined) return undefined;
+    const archiveVersion = third?.startsWith(ARCHIVE_HAS) ? third.slice(ARCHIVE_HAS.length) : undefined;
+    const report = archiveVersion === undefined ? third : undefined;
     if (report !== undefined && !(ARCHIVE_REPORT_OUTCOMES as readonly string[]).includes(report)) return undefined;
-    compared.push({ deb, outcome: outcome as ArchiveOutcome, ...(report && { report: report as ArchiveReportOutcome }) });
+    compared.push({
+      deb,
+      outcome: outcome as ArchiveOutcome,
+      ...(report && { report: report as ArchiveReportOutcome }),
+      ...(archiveVersion && { archiveVersion }),
+    });
   }
   return compared;
 }
 
 /** For people: "2 identical, 1 differs (hello_2.10-3_amd64.deb)". */
 export function describeVersusArchive(compared: readonly DebVersusArchive[]): string {
-  const named = (d: DebVersusArchive) => d.deb + (d.report && d.report !== 'written' ? `: report ${d.report}` : '');
+  const named = (d: DebVersusArchive) =>
+    d.deb + (d.report && d.report !== 'written' ? `: report ${d.report}` : '') + (d.archiveVersion ? `: the archive has ${d.archiveVersion}` : '');
   return ARCHIVE_OUTCOMES.flatMap((outcome) => {
     const debs = compared.filter((c) => c.outcome === outcome);
     if (debs.length === 0) return [];

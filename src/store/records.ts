@@ -140,6 +140,7 @@ const storeRecord = z.discriminatedUnion('kind', [
           deb: grammar((v) => /^[A-Za-z0-9][A-Za-z0-9.+_~-]*\.deb$/.test(v), 'a .deb file name'),
           outcome: z.enum(ARCHIVE_OUTCOMES),
           report: z.enum(ARCHIVE_REPORT_OUTCOMES).optional(),
+          archiveVersion: grammar(isVersion, 'a Debian version').optional(),
         }),
       )
       .optional(),

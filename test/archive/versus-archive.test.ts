@@ -2,7 +2,7 @@
  * Does our build match the archive? Generated packages built with the host builder from
  * the test mirror, whose Packages index then holds the archive's own .debs: `same` as we
  * build it (identical), `other` with a file ours lacks (differs: its report is kept, the
- * download is not), `unpublished` not at all (absent). In the verdict file, `--json`,
+ * download is not), `unpublished` only as a binNMU (absent, the archive's version said). In the verdict file, `--json`,
  * `show`, reproducible.db and the dashboard's counts.
  */
 import assert from 'node:assert/strict';
@@ -43,7 +43,17 @@ describe('the archive comparison', () => {
     execFileSync('dpkg-deb', ['-R', path.join(other.archive, 'build1', 'other_1.0_all.deb'), path.join(repack, 'tree')]);
     fs.writeFileSync(path.join(repack, 'tree/usr/share/other/archive-only'), 'built elsewhere\n');
     execFileSync('dpkg-deb', ['--root-owner-group', '-b', path.join(repack, 'tree'), path.join(repack, 'other_1.0_all.deb')], { stdio: 'ignore' });
-    mirror.publishDebs([path.join(same.archive, 'build1', 'same_1.0_all.deb'), path.join(repack, 'other_1.0_all.deb')]);
+    // `unpublished` is in the archive only as a binNMU (1.0+b1), so ours of 1.0 is absent and the archive's version is said.
+    const binnmu = await build(off, 'unpublished');
+    execFileSync('dpkg-deb', ['-R', path.join(binnmu.archive, 'build1', 'unpublished_1.0_all.deb'), path.join(repack, 'binnmu')]);
+    const control = path.join(repack, 'binnmu/DEBIAN/control');
+    fs.writeFileSync(control, fs.readFileSync(control, 'utf8').replace(/^Version: 1\.0$/m, 'Version: 1.0+b1'));
+    execFileSync('dpkg-deb', ['--root-owner-group', '-b', path.join(repack, 'binnmu'), path.join(repack, 'unpublished_1.0+b1_all.deb')], { stdio: 'ignore' });
+    mirror.publishDebs([
+      path.join(same.archive, 'build1', 'same_1.0_all.deb'),
+      path.join(repack, 'other_1.0_all.deb'),
+      path.join(repack, 'unpublished_1.0+b1_all.deb'),
+    ]);
 
     const on = writeConfig(s.dir, base);
     const identical = await build(on, 'same');
@@ -57,7 +67,7 @@ describe('the archive comparison', () => {
       "the archive's .deb is not kept: the mirror has it",
     );
     const absent = await build(on, 'unpublished');
-    assert.deepEqual(absent.versusArchive, [{ deb: 'unpublished_1.0_all.deb', outcome: 'absent' }]);
+    assert.deepEqual(absent.versusArchive, [{ deb: 'unpublished_1.0_all.deb', outcome: 'absent', archiveVersion: '1.0+b1' }]);
     assert.match(fs.readFileSync(path.join(differs.archive, 'verdict'), 'utf8'), /^Versus-Archive:\n other_1\.0_all\.deb differs written$/m);
 
     const shown = fromJson<{ verdicts: Array<{ versusArchive: unknown }> }>((await cliAsync(s.root, ['--config', on, '--json', 'show', 'other'])).stdout);
@@ -85,10 +95,14 @@ describe("the verdict file's Versus-Archive lines", () => {
       { deb: 'a_1_all.deb', outcome: 'identical' as const },
       { deb: 'b_1_all.deb', outcome: 'differs' as const, report: 'timeout' as const },
       { deb: 'c_1_all.deb', outcome: 'absent' as const },
+      { deb: 'd_1_amd64.deb', outcome: 'absent' as const, archiveVersion: '1+b1' },
     ];
     assert.deepEqual(parseVersusArchive(formatVersusArchive(compared)), compared);
     assert.equal(parseVersusArchive('a_1_all.deb same'), undefined);
     assert.equal(parseVersusArchive('a_1_all.deb differs lost'), undefined);
-    assert.equal(describeVersusArchive(compared), '1 identical, 1 differs (b_1_all.deb: report timeout), 1 absent (c_1_all.deb)');
+    assert.equal(
+      describeVersusArchive(compared),
+      '1 identical, 1 differs (b_1_all.deb: report timeout), 2 absent (c_1_all.deb, d_1_amd64.deb: the archive has 1+b1)',
+    );
   });
 });
