@@ -7,6 +7,7 @@
  *   differs    it is not: the archive's .deb is downloaded (checked against the index's
  *              sha256 and size), diffoscope compares the two under the check's timeout and
  *              caps, the report is kept in the check's versus-archive/ and the download removed
+ *              (for the first MAX_ARCHIVE_REPORTS of them)
  *   absent     the index has no .deb of that name: another version (a binNMU's VERSION+bN, said as
  *              archiveVersion), another component, or never built there (a -dbgsym is in debian-debug)
  *
@@ -30,8 +31,15 @@ export const ARCHIVE_OUTCOMES = ['identical', 'differs', 'absent'] as const;
 export type ArchiveOutcome = (typeof ARCHIVE_OUTCOMES)[number];
 
 /** What became of the report of a .deb that differs: diffoscope's outcome, or why the archive's .deb was not compared. */
-export const ARCHIVE_REPORT_OUTCOMES = ['written', 'timeout', 'unavailable', 'failed', 'not-downloaded'] as const;
-export type ArchiveReportOutcome = DiffoscopeOutcome | 'not-downloaded';
+export const ARCHIVE_REPORT_OUTCOMES = ['written', 'timeout', 'unavailable', 'failed', 'not-downloaded', 'not-reported'] as const;
+export type ArchiveReportOutcome = DiffoscopeOutcome | 'not-downloaded' | 'not-reported';
+
+/**
+ * diffoscope runs for at most this many differing .debs of a check (the first by name;
+ * the others are `not-reported`): a package of fifty .debs built with newer tools than
+ * the archive's would otherwise cost fifty reports, each up to the diffoscope timeout.
+ */
+export const MAX_ARCHIVE_REPORTS = 3;
 
 export interface DebVersusArchive {
   readonly deb: string;
@@ -103,6 +111,7 @@ export async function compareWithArchive(
       const other = otherVersion(archive, deb);
       compared.push({ deb, outcome: 'absent', ...(other && { archiveVersion: other }) });
     } else if (theirs.sha256 === hashFile(path.join(buildDir, deb)).sha256) compared.push({ deb, outcome: 'identical' });
+    else if (compared.filter((c) => c.outcome === 'differs').length >= MAX_ARCHIVE_REPORTS) compared.push({ deb, outcome: 'differs', report: 'not-reported' });
     else compared.push({ deb, outcome: 'differs', report: await reportDifference(path.join(buildDir, deb), check, settings.mirror(suite), theirs, settings) });
   }
   return compared;
