@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { describeVersusArchive, formatVersusArchive, parseVersusArchive } from '../../src/archive/versus-archive.js';
+import { MAX_ARCHIVE_REPORTS, compareWithArchive, describeVersusArchive, formatVersusArchive, parseVersusArchive } from '../../src/archive/versus-archive.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
 import { cliAsync, fromJson, sandbox, tempDir, writeConfig } from '../helpers/spool.js';
 
@@ -103,6 +103,38 @@ describe("the verdict file's Versus-Archive lines", () => {
     assert.equal(
       describeVersusArchive(compared),
       '1 identical, 1 differs (b_1_all.deb: report timeout), 2 absent (c_1_all.deb, d_1_amd64.deb: the archive has 1+b1)',
+    );
+  });
+});
+
+describe('compareWithArchive', () => {
+  it(`reports the first ${MAX_ARCHIVE_REPORTS} differing .debs only, and names the version the archive has of an absent one`, async () => {
+    const dir = tempDir('versus-cap');
+    const names = ['a', 'b', 'c', 'd', 'e'].map((n) => `${n}_1_all.deb`);
+    for (const name of [...names, 'f_1_amd64.deb']) fs.writeFileSync(path.join(dir, name), name);
+    const archive = new Map([
+      ...names.map((name) => [name, { sha256: '0'.repeat(64), size: 4, filename: `pool/main/${name}` }] as const),
+      ['f_1+b2_amd64.deb', { sha256: '0'.repeat(64), size: 4, filename: 'pool/main/f_1+b2_amd64.deb' }] as const,
+    ]);
+    const settings = {
+      mirror: () => 'http://127.0.0.1:9', // nothing listens: each download fails at once
+      component: 'main',
+      maxAgeMs: 1,
+      download: { idleTimeoutMs: 1000, deadlineMs: 2000, retries: 0, backoffMs: 1, maxBytes: 1 },
+      trust: { keyring: '/nonexistent', required: false },
+      diffoscope: { timeoutMs: 1000, maxReportBytes: 1024, killGraceMs: 100 },
+    };
+    const compared = await compareWithArchive(dir, dir, 'bookworm', archive, settings);
+    assert.deepEqual(
+      compared.map((c) => [c.deb, c.outcome, c.report ?? c.archiveVersion]),
+      [
+        ['a_1_all.deb', 'differs', 'not-downloaded'],
+        ['b_1_all.deb', 'differs', 'not-downloaded'],
+        ['c_1_all.deb', 'differs', 'not-downloaded'],
+        ['d_1_all.deb', 'differs', 'not-reported'],
+        ['e_1_all.deb', 'differs', 'not-reported'],
+        ['f_1_amd64.deb', 'absent', '1+b2'],
+      ],
     );
   });
 });
