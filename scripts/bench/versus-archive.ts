@@ -47,7 +47,7 @@ fs.writeFileSync(config, JSON.stringify({ root: 'root', chroots: { dir: chroots 
 
 interface Checked {
   verdict: string;
-  versusArchive?: Array<{ deb: string; outcome: string; report?: string }>;
+  versusArchive?: Array<{ deb: string; outcome: string; report?: string; archiveVersion?: string }>;
   versusArchiveUnavailable?: string;
 }
 const totals: Record<string, number> = { identical: 0, differs: 0, absent: 0 };
@@ -71,7 +71,8 @@ for (const pkg of packages) {
     compared++;
     if (debs.every((d) => d.outcome === 'identical')) matching++;
   }
-  const outcomes = checked.versusArchiveUnavailable ?? debs.map((d) => `${d.deb} ${d.outcome}`).join(', ');
+  const outcomes =
+    checked.versusArchiveUnavailable ?? debs.map((d) => `${d.deb} ${d.outcome}${d.archiveVersion ? ` (the archive has ${d.archiveVersion})` : ''}`).join(', ');
   process.stdout.write(`${pkg.padEnd(12)} ${checked.verdict.padEnd(15)} ${seconds.toFixed(0).padStart(4)} s  ${outcomes}\n`);
 }
 const debs = Object.values(totals).reduce((a, b) => a + b, 0);
