@@ -45,7 +45,10 @@ describe("the README's first command in a clone inside a 0700 home directory", (
     const verdict = fromJson<{ verdict: string; archive: string; versusArchive?: Array<{ deb: string; outcome: string }> }>(result.stdout);
     assert.equal(verdict.verdict, 'reproducible', result.stderr);
     // Against the real archive's Packages index: whatever the outcome, cowsay's .deb was looked up (and it is said which).
-    assert.match(verdict.versusArchive?.map((d) => d.deb).join(' ') ?? '', /^cowsay_[^ ]+_all\.deb$/, result.stderr);
+    assert.ok(
+      verdict.versusArchive?.some((d) => /^cowsay_[^ ]+_all\.deb$/.test(d.deb)),
+      `${JSON.stringify(verdict.versusArchive)}\n${result.stderr}`,
+    );
     console.log(`# cowsay versus the archive: ${JSON.stringify(verdict.versusArchive)}`);
     // Both builds in the chroot and the verdict are signed, and verify.
     const verified = await run(clone, ['verify', 'cowsay']);
