@@ -25,7 +25,7 @@ import { type DownloadOptions, download } from '../fetch/download.js';
 import { ensureDirInside, writeFileAtomic } from '../durable/atomic.js';
 import { type IndexTrust, fetchPackagesIndex } from '../schedule/index-fetch.js';
 import type { Spool } from '../spool/spool.js';
-import { hashFile } from '../trust/link.js';
+import type { Hashes } from '../trust/link.js';
 
 export const ARCHIVE_OUTCOMES = ['identical', 'differs', 'absent'] as const;
 export type ArchiveOutcome = (typeof ARCHIVE_OUTCOMES)[number];
@@ -93,8 +93,12 @@ function readCache(file: string): Map<string, ArchiveDeb> {
   return debs;
 }
 
-/** The .debs of a build directory against the archive's, in name order. */
+/**
+ * A build's .debs against the archive's, in name order. `products` are the hashes of the
+ * build's link, which main verified against its files on fetch: they are not read again.
+ */
 export async function compareWithArchive(
+  products: Readonly<Record<string, Hashes>>,
   buildDir: string,
   check: string,
   suite: string,
@@ -102,15 +106,14 @@ export async function compareWithArchive(
   settings: VersusArchiveSettings,
 ): Promise<DebVersusArchive[]> {
   const compared: DebVersusArchive[] = [];
-  for (const deb of fs
-    .readdirSync(buildDir)
+  for (const deb of Object.keys(products)
     .filter((n) => isPackageFile(n) && n.endsWith('.deb'))
     .sort()) {
     const theirs = archive.get(deb);
     if (!theirs) {
       const other = otherVersion(archive, deb);
       compared.push({ deb, outcome: 'absent', ...(other && { archiveVersion: other }) });
-    } else if (theirs.sha256 === hashFile(path.join(buildDir, deb)).sha256) compared.push({ deb, outcome: 'identical' });
+    } else if (theirs.sha256 === products[deb]!.sha256) compared.push({ deb, outcome: 'identical' });
     else if (compared.filter((c) => c.outcome === 'differs').length >= MAX_ARCHIVE_REPORTS) compared.push({ deb, outcome: 'differs', report: 'not-reported' });
     else compared.push({ deb, outcome: 'differs', report: await reportDifference(path.join(buildDir, deb), check, settings.mirror(suite), theirs, settings) });
   }

@@ -18,7 +18,8 @@ import type { EntryLock } from '../spool/lock.js';
 import { locate } from '../spool/read-entry.js';
 import { KeyDir } from '../trust/keys.js';
 import { type DebVersusArchive, type VersusArchiveSettings, archiveIndex, compareWithArchive } from '../archive/versus-archive.js';
-import { VERDICT_LINK } from '../trust/link.js';
+import { REBUILD_LINK, VERDICT_LINK } from '../trust/link.js';
+import { readLinkFile } from '../trust/build-link.js';
 import { signVerdictLink } from '../trust/verdict-link.js';
 import { type ArchivedVerdict, RECORD_FILE, VERDICT_FILE, buildDir, checkDir, checkKey, formatVerdict, reportPaths } from '../archive/format.js';
 import { readArchivedRecord } from '../archive/checks.js';
@@ -278,8 +279,11 @@ async function againstArchive(
 ): Promise<{ versusArchive?: DebVersusArchive[]; versusArchiveUnavailable?: string }> {
   const versus = settings.versusArchive!;
   try {
+    const build1 = buildDir(archive, 1);
+    const link = readLinkFile(path.join(build1, REBUILD_LINK));
+    if ('problem' in link) throw new SpoolError('integrity', `${main.layout.relative(build1)}/${REBUILD_LINK} is ${link.problem}`);
     const index = await archiveIndex(main, id.suite, id.arch, versus);
-    const compared = await compareWithArchive(buildDir(archive, 1), archive, id.suite, index, versus);
+    const compared = await compareWithArchive(link.signed.products, build1, archive, id.suite, index, versus);
     const differs = compared.filter((c) => c.outcome === 'differs').length;
     if (differs > 0) settings.progress?.(`${formatId(id)}: ${differs} of ${compared.length} .debs differ from the archive's`);
     return { versusArchive: compared };
@@ -292,8 +296,9 @@ async function againstArchive(
 
 /**
  * The verdict file is the commit point of a check (or an explanation). Before it: the
- * record it implies and main's signed statement of both (verdict.link), so that whoever finishes this check (the next check, if this job
- * dies) records exactly this, once (its key makes a second recording a no-op). After it:
+ * record it implies and main's signed statement of both (verdict.link), so that whoever
+ * finishes this check (the next check, if this job dies) records exactly this, once (its
+ * key makes a second recording a no-op). After it:
  * the record, then the entry's removal. Validated first: a record the store refuses must
  * never become a verdict.
  */

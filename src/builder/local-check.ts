@@ -24,6 +24,10 @@ import { pinKeys, pinnedKeys } from '../trust/pins.js';
 
 export const LOCAL_NODES = ['local1', 'local2'] as const;
 
+export function isLocalNode(name: string): boolean {
+  return (LOCAL_NODES as readonly string[]).includes(name);
+}
+
 export function localNodeSpool(main: Spool, node: string): Spool {
   return openSpool(path.join(main.layout.localNodesDir, node), main.thresholds, main.clock);
 }

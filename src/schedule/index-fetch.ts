@@ -1,6 +1,7 @@
 /**
  * A suite's indexes from the mirror (Sources for the catalogue, Packages for the archive
- * comparison): the .xz, falling back to .gz and to the plain file, as text, verified against the suite's InRelease when the mirror serves one: its signature
+ * comparison): the .xz, falling back to .gz and to the plain file, as text, verified
+ * against the suite's InRelease when the mirror serves one: its signature
  * by gpgv with the configured keyring, then the index's size and sha256 as the signed
  * Release lists them. A mirror serving no InRelease is used unverified (and says so), or
  * refused when the configuration requires a signed index.

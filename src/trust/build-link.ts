@@ -17,9 +17,6 @@ import type { EntryId } from '../spool/identity.js';
 import { isBuildProduct, isPackageFile } from '../builder/compare.js';
 import type { CanonicalValue } from './canonical-json.js';
 import { type Endorsement, type PublicKey, type SigningKey, endorsedKey } from './keys.js';
-
-/** The environment key of a rotated key's endorsement. */
-export const ENDORSEMENT_FIELD = 'key-endorsement';
 import {
   type Hashes,
   type LinkBody,
@@ -34,6 +31,9 @@ import {
   signLink,
   signerOf,
 } from './link.js';
+
+/** The environment key of a rotated key's endorsement. */
+export const ENDORSEMENT_FIELD = 'key-endorsement';
 
 export interface BuildFacts {
   readonly id: EntryId;

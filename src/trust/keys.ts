@@ -94,12 +94,14 @@ export function formatPublicKeyFile(key: PublicKey): string {
   return `${JSON.stringify(securesystemslibKey(key.public), null, 1)}\n`;
 }
 
+/** The raw public key as Node's key object (from the JWK form, which holds the 32 bytes as they are). */
+function keyObjectOf(key: PublicKey): crypto.KeyObject {
+  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.public, 'hex').toString('base64url') }, format: 'jwk' });
+}
+
 /** The key as a PEM SubjectPublicKeyInfo, for openssl and other tools. */
 export function pemOf(key: PublicKey): string {
-  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.public, 'hex').toString('base64url') }, format: 'jwk' }).export({
-    type: 'spki',
-    format: 'pem',
-  }) as string;
+  return keyObjectOf(key).export({ type: 'spki', format: 'pem' }) as string;
 }
 
 /** A public key in every form a verifier may want (what `keys show --json` prints). */
@@ -109,8 +111,7 @@ export function publishedForm(key: PublicKey) {
 
 export function verifySignature(key: PublicKey, data: string, signatureHex: string): boolean {
   if (!/^[0-9a-f]{128}$/.test(signatureHex)) return false;
-  const object = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(key.public, 'hex').toString('base64url') }, format: 'jwk' });
-  return crypto.verify(null, Buffer.from(data, 'utf8'), object, Buffer.from(signatureHex, 'hex'));
+  return crypto.verify(null, Buffer.from(data, 'utf8'), keyObjectOf(key), Buffer.from(signatureHex, 'hex'));
 }
 
 function signingKeyFrom(privateKey: crypto.KeyObject, source: string): SigningKey {
@@ -154,7 +155,8 @@ export class KeyDir {
 
   /** Keys this spool signed with before its last rotations, oldest file name first. */
   previous(): PublicKey[] {
-    return readPublicKeyDir(path.join(this.dir, PREVIOUS_DIR)).filter((k) => k.keyid !== this.current()?.keyid);
+    const current = this.current()?.keyid;
+    return readPublicKeyDir(path.join(this.dir, PREVIOUS_DIR)).filter((k) => k.keyid !== current);
   }
 
   /**
@@ -236,10 +238,13 @@ export function endorsedKey(endorsement: unknown, trusted: readonly PublicKey[])
   return endorser && verifySignature(endorser, endorsementText(key.keyid), parsed.data.sig) ? key : undefined;
 }
 
-/** Writes key as dir/$KEYID.pub; an identical one already there is fine. */
+/** Writes key as dir/$KEYID.pub; one already there (named by the same key id: readPublicKeyDir checks it) is fine. */
 export function writePublicKey(layout: Layout, dir: string, key: PublicKey): void {
+  const file = path.join(dir, `${key.keyid}${PUBLIC_KEY_SUFFIX}`);
+  // Already there (a local check pins its nodes' keys at every build): no durable temp written only to be refused.
+  if (fs.existsSync(file)) return;
   try {
-    writeFileAtomic(layout, path.join(dir, `${key.keyid}${PUBLIC_KEY_SUFFIX}`), formatPublicKeyFile(key), { noReplace: true });
+    writeFileAtomic(layout, file, formatPublicKeyFile(key), { noReplace: true });
   } catch (error) {
     if (!(error instanceof TargetExistsError)) throw error;
   }

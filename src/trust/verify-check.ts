@@ -70,12 +70,17 @@ export function verifyCheck(main: Layout, check: string): CheckVerification {
           `${VERDICT_LINK}: names the build links ${named.join(', ') || 'none'}, the check holds ${builds.map((b) => b.name).join(', ') || 'none'}`,
         );
       }
-      for (const [name, hashes] of [...Object.entries(statement.signed.materials), ...Object.entries(statement.signed.products)]) {
+      const signed = { ...statement.signed.materials, ...statement.signed.products };
+      for (const name of [...builds.map((b) => b.name), VERDICT_FILE, RECORD_FILE]) {
+        const hashes = signed[name];
         const file = path.join(check, name);
-        if (![...builds.map((b) => b.name), VERDICT_FILE, RECORD_FILE].includes(name)) continue; // reported above
-        if (!fs.existsSync(file)) problems.push(`${name}: missing, though ${VERDICT_LINK} names it`);
-        else if (hashFile(file).sha256 !== hashes.sha256)
-          problems.push(`${name}: changed since main signed ${VERDICT_LINK} (sha256 ${hashFile(file).sha256}, signed ${hashes.sha256})`);
+        if (!hashes) continue; // a build link it does not name is reported above
+        if (!fs.existsSync(file)) {
+          problems.push(`${name}: missing, though ${VERDICT_LINK} names it`);
+          continue;
+        }
+        const actual = hashFile(file).sha256;
+        if (actual !== hashes.sha256) problems.push(`${name}: changed since main signed ${VERDICT_LINK} (sha256 ${actual}, signed ${hashes.sha256})`);
       }
       links.push({
         file: VERDICT_LINK,

@@ -124,7 +124,8 @@ describe('compareWithArchive', () => {
       trust: { keyring: '/nonexistent', required: false },
       diffoscope: { timeoutMs: 1000, maxReportBytes: 1024, killGraceMs: 100 },
     };
-    const compared = await compareWithArchive(dir, dir, 'bookworm', archive, settings);
+    const products = Object.fromEntries([...names, 'f_1_amd64.deb'].map((name) => [name, { sha256: '1'.repeat(64), sha512: '1'.repeat(128) }]));
+    const compared = await compareWithArchive(products, dir, dir, 'bookworm', archive, settings);
     assert.deepEqual(
       compared.map((c) => [c.deb, c.outcome, c.report ?? c.archiveVersion]),
       [

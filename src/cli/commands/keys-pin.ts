@@ -4,7 +4,7 @@
  */
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError, quoteValue } from '../../errors.js';
-import { LOCAL_NODES, localNodeSpool } from '../../builder/local-check.js';
+import { isLocalNode, localNodeSpool } from '../../builder/local-check.js';
 import { validateName } from '../../spool/names.js';
 import { KeyDir, type PublicKey, publishedForm } from '../../trust/keys.js';
 import { collectedKeys, pinKeys } from '../../trust/pins.js';
@@ -18,7 +18,7 @@ export async function run(node: string, options: PinOptions, command: Command): 
   validateName('node', node);
   const ctx = contextOf(command);
   let keys: PublicKey[];
-  if ((LOCAL_NODES as readonly string[]).includes(node) && !ctx.config.nodes[node]) {
+  if (isLocalNode(node) && !ctx.config.nodes[node]) {
     const local = new KeyDir(localNodeSpool(ctx.spool, node).layout);
     keys = [local.signingKey(), ...local.previous()];
   } else {

@@ -4,7 +4,7 @@
  */
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError, quoteValue } from '../../errors.js';
-import { LOCAL_NODES, localNodeSpool } from '../../builder/local-check.js';
+import { LOCAL_NODES, isLocalNode, localNodeSpool } from '../../builder/local-check.js';
 import { holdSingletonLock } from '../../spool/singleton-lock.js';
 import { KeyDir, publishedForm } from '../../trust/keys.js';
 import { pinKeys } from '../../trust/pins.js';
@@ -16,7 +16,7 @@ interface RotateOptions {
 
 export async function run(options: RotateOptions, command: Command): Promise<void> {
   const ctx = contextOf(command);
-  if (options.node !== undefined && !(LOCAL_NODES as readonly string[]).includes(options.node)) {
+  if (options.node !== undefined && !isLocalNode(options.node)) {
     throw new SpoolError(
       'usage',
       `--node ${quoteValue(options.node)}: expected a local check's node (${LOCAL_NODES.join(', ')}); a remote node rotates its key itself`,
