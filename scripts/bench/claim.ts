@@ -1,8 +1,10 @@
 /**
  * Claim throughput: 10,000 inbox entries claimed one by one (lock, owner record, link,
  * unlink, fsync of both directories, release) against, in the same run: the durable
- * floor (mkdir + rename + the same two directory fsyncs: the baseline that matters), a
- * bare rename loop without fsync, and python3-dirq's QueueSimple lock+remove loop.
+ * floor (mkdir + rename + the same two directory fsyncs: the baseline that matters), the
+ * same floor plus the least a recorded owner costs (a lock directory and an owner file
+ * made and removed again, as bare syscalls), a bare rename loop without fsync, and
+ * python3-dirq's QueueSimple lock+remove loop.
  * Usage: node --import tsx scripts/bench/claim.ts [ENTRIES] [ROUNDS]
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Stanza } from '../../src/debian/deb822.js';
 import { fsyncDir } from '../../src/durable/atomic.js';
+import type { EntryId } from '../../src/spool/identity.js';
 import { Layout, PENDING, nodePlace } from '../../src/spool/layout.js';
 import { openSpool } from '../../src/spool/spool.js';
 import { claimEach } from '../../src/spool/transitions/claim.js';
@@ -67,24 +70,47 @@ function dirq(...args: string[]): string {
 
 const renameRoot = path.join(base, 'rename');
 const durableRoot = path.join(base, 'durable');
+const ownedRoot = path.join(base, 'owned');
 const claimRoot = path.join(base, 'claim');
 const dirqRoot = path.join(base, 'dirq');
 const layouts = new Map<string, Layout>();
 
-/** Moves every inbox entry to pending/ by mkdir -p + rename; durable: and fsyncs both directories, as a crash-safe move must. */
-function renameAll(layout: Layout, durable: boolean): number {
+const OWNER = 'Token: 0123456789abcdef01234567\nPurpose: build\nHost: node1\nBoot-Id: 00000000-0000-0000-0000-000000000000\nPid: 1\n';
+
+/** The least an owner record costs: a lock directory and an owner file beside it, made before the move and removed after. */
+function withOwner(layout: Layout, id: EntryId, move: () => void): void {
+  const lock = layout.lockDir(id);
+  const owner = layout.ownerPath(id);
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  fs.mkdirSync(lock);
+  fs.writeFileSync(owner, OWNER, { flag: 'wx' });
+  move();
+  fs.unlinkSync(owner);
+  fs.rmdirSync(lock);
+}
+
+/**
+ * Moves every inbox entry to pending/ by mkdir -p + rename; durable: and fsyncs both
+ * directories, as a crash-safe move must; owned: inside a bare lock and owner record.
+ */
+function renameAll(layout: Layout, durable: boolean, owned = false): number {
   for (let i = 0; i < ENTRIES; i++) {
     const id = { suite: 'bookworm', arch: 'amd64', pkg: `pkg${i}`, version: '1.0-1' };
-    const source = layout.entryPath(inbox, id);
-    const target = layout.entryPath(PENDING, id);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.renameSync(source, target);
-    if (durable) {
-      fsyncDir(path.dirname(target));
-      fsyncDir(path.dirname(source));
-    }
+    if (owned) withOwner(layout, id, () => moveOne(layout, id, durable));
+    else moveOne(layout, id, durable);
   }
   return ENTRIES;
+}
+
+function moveOne(layout: Layout, id: EntryId, durable: boolean): void {
+  const source = layout.entryPath(inbox, id);
+  const target = layout.entryPath(PENDING, id);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.renameSync(source, target);
+  if (durable) {
+    fsyncDir(path.dirname(target));
+    fsyncDir(path.dirname(source));
+  }
 }
 
 const results = await compare(
@@ -99,6 +125,11 @@ const results = await compare(
       name: 'durable floor (mkdir -p + rename + fsync of both directories)',
       prepare: () => void layouts.set(durableRoot, fillInbox(durableRoot)),
       run: () => renameAll(layouts.get(durableRoot)!, true),
+    },
+    {
+      name: 'durable floor with an owner record (+ mkdir, create, unlink, rmdir)',
+      prepare: () => void layouts.set(ownedRoot, fillInbox(ownedRoot)),
+      run: () => renameAll(layouts.get(ownedRoot)!, true, true),
     },
     {
       name: 'repro-spool claim (locked, fsynced)',
@@ -125,4 +156,7 @@ const results = await compare(
   ROUNDS,
 );
 report(`claim throughput, ${ENTRIES} entries, median of ${ROUNDS} interleaved rounds`, results);
+const [, floor, owned, claimed] = results as [unknown, ...Array<{ medianMs: number }>];
+console.log(`  claim / durable floor: ${(claimed!.medianMs / floor!.medianMs).toFixed(2)}×`);
+console.log(`  claim / durable floor with an owner record: ${(claimed!.medianMs / owned!.medianMs).toFixed(2)}×`);
 fs.rmSync(base, { recursive: true, force: true });
