@@ -42,6 +42,7 @@ import { type BuildFacts, signBuildLink } from '../trust/build-link.js';
 import { KeyDir } from '../trust/keys.js';
 import { REBUILD_LINK } from '../trust/link.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
+import { STAGE_SECONDS_FIELD, type StageSeconds, StageTimer, formatStageSeconds, stageOfSbuildHeader } from './stages.js';
 import { type BuildProfile, DISORDERFS_SKIPPED, type Varied, buildProfile, recordedVariations } from './variations.js';
 import { parseVaried } from './variation-spec.js';
 import { cpuAffinity, personalityPrefix } from './personality.js';
@@ -92,6 +93,8 @@ export interface NodeBuild {
   readonly status: BuildStatus;
   readonly results: string;
   readonly durationSeconds: number;
+  /** Where that time went, as the result file says. */
+  readonly stageSeconds?: StageSeconds;
 }
 
 interface Outcome {
@@ -144,6 +147,7 @@ export async function buildNext(
   lock.update({ workdir, scratch });
   ensureDirInside(spool.layout.root, workdir);
   const started = new Date(spool.clock.now());
+  const stages = new StageTimer(spool.clock, started.getTime());
   try {
     const dscPath = entry.fields.get('Dsc-Url');
     if (!dscPath) throw new SpoolError('integrity', `${formatId(entry.id)} has no Dsc-Url: it cannot say where its source is`);
@@ -190,8 +194,8 @@ export async function buildNext(
             return failure === 'unreachable' ? failure : { ...failure, link: sign(failure, undefined) };
           }
           const built = tarball
-            ? await buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock, varied }, settings)
-            : await buildOnHost(entry, fetched, lock, { workdir, logFile, buildNumber, clock, varied }, settings);
+            ? await buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock, varied, stages }, settings)
+            : await buildOnHost(entry, fetched, lock, { workdir, logFile, buildNumber, clock, varied, stages }, settings);
           // Signed here, while the fetched source (the link's materials) is still there: it goes when this returns.
           return { ...built, link: sign(built, { dscFile: fetched.dscFile, files: fetched.dsc.files.map((f) => f.name) }) };
         },
@@ -216,7 +220,9 @@ export async function buildNext(
       await requeue(spool, lock, entry.id, 'mirror unreachable');
       throw new SpoolError('unreachable', `the mirror ${settings.mirror} is unreachable; ${formatId(entry.id)} goes back to the inbox`);
     }
-    const durationSeconds = (spool.clock.now() - started.getTime()) / 1000;
+    const finishedMs = spool.clock.now();
+    const durationSeconds = (finishedMs - started.getTime()) / 1000;
+    const stageSeconds = stages.secondsUntil(finishedMs);
     faultPoint('build:before-complete');
     const results = await complete(spool, lock, {
       id: entry.id,
@@ -225,6 +231,7 @@ export async function buildNext(
         ['Build-Number', buildNumber],
         ['Start', started.toISOString()],
         ['Duration', durationSeconds.toFixed(3)],
+        [STAGE_SECONDS_FIELD, formatStageSeconds(stageSeconds)],
         ['Exit-Code', outcome.exitCode ?? 'none'],
         ['Dsc-Sha256', entry.fields.get('Dsc-Sha256')],
         ['Unsatisfiable', outcome.unsatisfiable],
@@ -236,7 +243,7 @@ export async function buildNext(
         [BUILD_LOG]: zlib.gzipSync(fs.existsSync(logFile) ? fs.readFileSync(logFile) : ''),
       },
     });
-    return { id: entry.id, node, buildNumber, status: outcome.status, results, durationSeconds };
+    return { id: entry.id, node, buildNumber, status: outcome.status, results, durationSeconds, stageSeconds };
   } finally {
     await lock.release();
     if (settings.builder === 'host') unmountUnder(workdir); // a disorderfs mount left up by a step that threw (removing through it would fail)
@@ -273,6 +280,7 @@ interface BuildPlaces {
   readonly buildNumber: BuildNumber;
   readonly clock: ClockMode;
   readonly varied: Varied;
+  readonly stages: StageTimer;
 }
 
 interface ChrootBuildPlaces extends BuildPlaces {
@@ -311,8 +319,13 @@ async function buildInChroot(
     signal: settings.signal,
     spawner: settings.spawner,
     onStart: (pgid) => lock.update({ pgid, pgidStart: processStart(pgid) }),
-    onStage: (stage) => settings.progress?.(`${label}: ${stage.toLowerCase()}`),
+    onStage: (header) => {
+      const stage = stageOfSbuildHeader(header);
+      if (stage) places.stages.enter(stage);
+      settings.progress?.(`${label}: ${header.toLowerCase()}`);
+    },
   });
+  places.stages.enter('package');
   const applied = Stanza.of([
     ...result.applied,
     ...recordedVariations(profile, {
@@ -400,6 +413,7 @@ async function buildOnHost(
 
   const unpack = await step('dpkg-source', ['--no-check', '-x', fetched.dscFile, tree], path.dirname(tree));
   if (unpack.exitCode !== 0) return failed('FTBFS', unpack);
+  places.stages.enter('install');
   const deps = await step('dpkg-checkbuilddeps', [], tree);
   if (deps.exitCode !== 0) {
     const unmet = /Unmet build dependencies: (.+)$/m.exec(fs.readFileSync(logFile, 'utf8'))?.[1]?.trim();
@@ -411,10 +425,12 @@ async function buildOnHost(
   try {
     if (shuffled) faultPoint('build:after-disorderfs-mount');
     faultPoint('build:before-dpkg-buildpackage');
+    places.stages.enter('build');
     build = await step(command, args, sourceDir, { ...profile.env });
   } finally {
     if (shuffled) unmountDisorderfs(sourceDir);
   }
+  places.stages.enter('package');
   const variations = Stanza.of([
     ['Builder', 'host (no isolation: development only)'],
     ...recordedVariations(profile, {

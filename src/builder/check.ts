@@ -41,6 +41,7 @@ import type { NodeBuild } from './build-node.js';
 import { BUILD_NUMBERS, type BuildNumber } from '../spool/build-status.js';
 import { notVaried, type Varied } from './variations.js';
 import { formatVaried, parseVaried } from './variation-spec.js';
+import { STAGE_SECONDS_FIELD, parseStageSeconds } from './stages.js';
 
 /** How entries reach one node and come back: the local spool next door, or ssh. */
 export interface NodeRunner {
@@ -263,7 +264,7 @@ async function conclude(main: Spool, settings: CheckSettings, lock: EntryLock, e
     verdict,
     ...explained,
     ...against,
-    builds: builds.map((b) => ({ ...b, results: buildDir(archive, b.buildNumber) })),
+    builds: builds.map((b, i) => ({ ...b, stageSeconds: rows[i]!.stageSeconds, results: buildDir(archive, b.buildNumber) })),
     comparison,
     diffoscope: report,
     archive,
@@ -425,5 +426,6 @@ function buildRow(build: NodeBuild, job: string, now: Date): BuildRow {
     durationSeconds: build.durationSeconds,
     exitCode: exit !== undefined && /^[0-9]+$/.test(exit) ? Number(exit) : null,
     status: build.status,
+    stageSeconds: parseStageSeconds(result.get(STAGE_SECONDS_FIELD)),
   };
 }

@@ -17,6 +17,7 @@ import type { SuiteOverview } from './stats.js';
 import type { RecordedFindings } from '../archive/consistency.js';
 import { type NodePair, variationsSection } from './variations-view.js';
 import type { Varied } from '../builder/variations.js';
+import { BUILD_STAGES } from '../builder/stages.js';
 
 export interface IndexInput {
   readonly data: DashboardData;
@@ -144,11 +145,16 @@ function durationsSection(list: readonly Durations[], sample: number): Html {
   const rows = list.map(
     (d) =>
       html`<tr data-node="${d.node}" data-build="${d.buildNumber}"><td>${d.node}</td><td>build ${d.buildNumber}</td><td class="num">${d.count}</td>
-<td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td></tr>`,
+<td class="num">${d.medianSeconds.toFixed(1)} s</td><td class="num">${d.p95Seconds.toFixed(1)} s</td>${BUILD_STAGES.map(
+        (stage) => html`<td class="num stage-${stage}">${d.stageMedians[stage] === undefined ? '' : `${d.stageMedians[stage].toFixed(1)} s`}</td>`,
+      )}</tr>`,
   );
   return html`<h2 id="durations">Build durations per node</h2>
-<p class="muted">Of each node's latest ${sample} builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.</p>
-<table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th></tr>${rows}</table>`;
+<p class="muted">Of each node's latest ${sample} builds that built: a depwait, an unfetchable source or a failure ends early, a timeout at the limit.
+Then the median of each stage: setup (source, chroot copy, apt update), install (build dependencies), build (dpkg-buildpackage), package (what follows).</p>
+<table class="durations"><tr><th>node</th><th>build</th><th>builds</th><th>median</th><th>p95</th>${BUILD_STAGES.map(
+    (stage) => html`<th>${stage}</th>`,
+  )}</tr>${rows}</table>`;
 }
 
 export function artifactLinks(data: DashboardData, fromDir: string, row: PastVerdict): Html[] {

@@ -12,6 +12,7 @@ import { artifactLinks } from './index-page.js';
 import type { PackageNote } from '../notes/notes-file.js';
 import { noteApplies } from '../notes/applies.js';
 import { issuePagePath } from './issue-page.js';
+import { describeStageSeconds } from '../builder/stages.js';
 
 /** Debian's bug tracker, where the bug numbers of the notes are. */
 const DEBIAN_BUG_URL = 'https://bugs.debian.org/';
@@ -63,7 +64,12 @@ export function packageBody(
 <td><span class="verdict v-${r.verdict}">${r.verdict}</span>${r.detail ? html`<br><small class="detail">${r.detail}</small>` : ''}${
       r.notVaried.length ? html`<br><small class="not-varied">not varied: ${r.notVaried.join(', ')}</small>` : ''
     }</td>
-<td>${r.builds.map((b) => html`build ${b.buildNumber} on ${b.node}: ${b.status}, ${b.durationSeconds.toFixed(1)} s<br>`)}</td>
+<td>${r.builds.map(
+      (b) =>
+        html`build ${b.buildNumber} on ${b.node}: ${b.status}, ${b.durationSeconds.toFixed(1)} s${
+          b.stageSeconds ? html` <small class="stages">(${describeStageSeconds(b.stageSeconds)})</small>` : ''
+        }<br>`,
+    )}</td>
 <td class="differing">${differing.map((f) => html`<div>${describeDifferingFile(f)}</div>`)}</td>
 <td class="versus-archive">${r.versusArchive ? describeVersusArchive(r.versusArchive) : ''}</td><td>${artifactLinks(data, pageDir, r)}</td></tr>`;
   });

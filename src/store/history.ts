@@ -6,7 +6,8 @@
  */
 import type { DebVersusArchive } from '../archive/versus-archive.js';
 import { type SqlSession, type SqlValue, inChunks, placeholders } from './session.js';
-import type { RecordedExplanation } from './records.js';
+import { type RecordedExplanation, STAGE_COLUMNS, stageSecondsOfRow } from './records.js';
+import type { StageSeconds } from '../builder/stages.js';
 
 export interface PastBuild {
   readonly buildNumber: number;
@@ -15,6 +16,7 @@ export interface PastBuild {
   readonly durationSeconds: number;
   readonly exitCode: number | null;
   readonly status: string;
+  readonly stageSeconds?: StageSeconds;
 }
 
 export interface PastVerdict {
@@ -76,16 +78,18 @@ interface CheckRow {
 async function withBuilds(db: SqlSession, checks: readonly CheckRow[]): Promise<PastVerdict[]> {
   const builds = new Map<string, PastBuild[]>();
   for (const ids of inChunks(checks.map((c) => c.journal_id))) {
-    const rows = await db.all<{
-      journal_id: string;
-      build_number: number;
-      node: string;
-      started_at: string;
-      duration_seconds: number;
-      exit_code: number | null;
-      status: string;
-    }>(
-      `SELECT journal_id, build_number, node, started_at, duration_seconds, exit_code, status FROM builds
+    const rows = await db.all<
+      {
+        journal_id: string;
+        build_number: number;
+        node: string;
+        started_at: string;
+        duration_seconds: number;
+        exit_code: number | null;
+        status: string;
+      } & Record<(typeof STAGE_COLUMNS)[number], number | null>
+    >(
+      `SELECT journal_id, build_number, node, started_at, duration_seconds, exit_code, status, ${STAGE_COLUMNS.join(', ')} FROM builds
         WHERE journal_id IN (${placeholders(ids)}) ORDER BY journal_id, build_number`,
       ids,
     );
@@ -98,6 +102,7 @@ async function withBuilds(db: SqlSession, checks: readonly CheckRow[]): Promise<
         durationSeconds: b.duration_seconds,
         exitCode: b.exit_code,
         status: b.status,
+        stageSeconds: stageSecondsOfRow(b),
       });
       builds.set(b.journal_id, list);
     }

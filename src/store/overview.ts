@@ -9,6 +9,8 @@ import { type DebVersusArchive, matchesArchive } from '../archive/versus-archive
 import { type SqlSession, inChunks, placeholders } from './session.js';
 import { suiteArchKey } from './verdict-days.js';
 import { BUILD_NUMBERS } from '../spool/build-status.js';
+import { BUILD_STAGES, type StageSeconds } from '../builder/stages.js';
+import { STAGE_COLUMNS, stageSecondsOfRow } from './records.js';
 
 export interface VerdictCount {
   readonly suite: string;
@@ -87,6 +89,8 @@ export interface Durations {
   readonly count: number;
   readonly medianSeconds: number;
   readonly p95Seconds: number;
+  /** The median of each stage, over the builds that recorded it. */
+  readonly stageMedians: StageSeconds;
 }
 
 /**
@@ -100,17 +104,27 @@ export async function buildDurations(db: SqlSession, nodes: readonly string[], s
   const found: Durations[] = [];
   for (const node of nodes) {
     for (const buildNumber of BUILD_NUMBERS) {
-      const rows = await db.all<{ duration_seconds: number }>(
-        `SELECT duration_seconds FROM builds WHERE node = ? AND build_number = ? AND status = 'built' ORDER BY started_at DESC LIMIT ?`,
+      const rows = await db.all<{ duration_seconds: number } & Record<(typeof STAGE_COLUMNS)[number], number | null>>(
+        `SELECT duration_seconds, ${STAGE_COLUMNS.join(', ')} FROM builds
+          WHERE node = ? AND build_number = ? AND status = 'built' ORDER BY started_at DESC LIMIT ?`,
         [node, buildNumber, sample],
       );
       if (rows.length === 0) continue;
-      const values = rows.map((r) => Number(r.duration_seconds)).sort((a, b) => a - b);
-      const rank = (q: number) => values[Math.max(0, Math.ceil(q * values.length) - 1)]!;
-      found.push({ node, buildNumber, count: values.length, medianSeconds: rank(0.5), p95Seconds: rank(0.95) });
+      const values = rows.map((r) => Number(r.duration_seconds));
+      const stageMedians: StageSeconds = {};
+      for (const stage of BUILD_STAGES) {
+        const recorded = rows.map((r) => stageSecondsOfRow(r)?.[stage]).filter((v): v is number => v !== undefined);
+        if (recorded.length > 0) stageMedians[stage] = nearestRank(recorded, 0.5);
+      }
+      found.push({ node, buildNumber, count: values.length, medianSeconds: nearestRank(values, 0.5), p95Seconds: nearestRank(values, 0.95), stageMedians });
     }
   }
   return found;
+}
+
+function nearestRank(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
 }
 
 /** Each package's number of checks in result_history and the date of its latest: what tells whether its page changed. */

@@ -11,6 +11,7 @@ import { SpoolError } from '../errors.js';
 import { BUILD_NUMBERS, BUILD_STATUSES, type BuildNumber } from '../spool/build-status.js';
 import { isName, isPackageName, isVersion } from '../spool/names.js';
 import { EXPLAIN_OUTCOMES, type ExplainOutcome } from '../explain/search.js';
+import { BUILD_STAGES, type StageSeconds } from '../builder/stages.js';
 
 export const VERDICTS = [
   'reproducible',
@@ -40,6 +41,19 @@ export interface SourceKey {
   readonly architecture: string;
 }
 
+/** The builds table's column of each stage's seconds (added by migration 10), in BUILD_STAGES' order. */
+export const STAGE_COLUMNS = BUILD_STAGES.map((stage) => `${stage}_seconds` as const);
+
+/** A row's stage columns back as StageSeconds; undefined when none was recorded. */
+export function stageSecondsOfRow(row: Readonly<Record<(typeof STAGE_COLUMNS)[number], number | null>>): StageSeconds | undefined {
+  const seconds: StageSeconds = {};
+  BUILD_STAGES.forEach((stage, i) => {
+    const value = row[STAGE_COLUMNS[i]!];
+    if (value !== null && value !== undefined) seconds[stage] = Number(value);
+  });
+  return Object.keys(seconds).length > 0 ? seconds : undefined;
+}
+
 export interface BuildRow {
   readonly buildNumber: BuildNumber;
   readonly node: string;
@@ -48,6 +62,8 @@ export interface BuildRow {
   readonly durationSeconds: number;
   readonly exitCode: number | null;
   readonly status: string;
+  /** Where its time went; absent: not recorded. */
+  readonly stageSeconds?: StageSeconds;
 }
 
 export interface RecordedExplanation {
@@ -115,6 +131,7 @@ const buildRow = z.object({
   durationSeconds: z.number().finite().min(0),
   exitCode: z.number().int().nullable(),
   status: z.enum(BUILD_STATUSES),
+  stageSeconds: z.partialRecord(z.enum(BUILD_STAGES), z.number().finite().min(0)).optional(),
 });
 const scheduling = z.object({ category: z.string().optional(), reason: z.string().optional(), requester: z.string().optional() });
 const storeRecord = z.discriminatedUnion('kind', [
@@ -283,8 +300,9 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
       if (record.builds.length > 0) {
         await db.run(
           `INSERT INTO builds
-             (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status)
-           VALUES ${valueRows(record.builds.length, 12)} ON CONFLICT DO NOTHING`,
+             (journal_id, build_number, name, version, suite, architecture, node, job, started_at, duration_seconds, exit_code, status,
+              ${STAGE_COLUMNS.join(', ')})
+           VALUES ${valueRows(record.builds.length, 12 + STAGE_COLUMNS.length)} ON CONFLICT DO NOTHING`,
           record.builds.flatMap((b) => [
             checkId,
             b.buildNumber,
@@ -298,6 +316,7 @@ export async function applyRecord(db: SqlSession, journalId: string, record: Sto
             b.durationSeconds,
             b.exitCode,
             b.status,
+            ...BUILD_STAGES.map((stage) => b.stageSeconds?.[stage] ?? null),
           ]),
         );
       }

@@ -79,6 +79,11 @@ export const MIGRATIONS: readonly string[] = [
   // Build 1's .debs against the archive's (archive/versus-archive.ts), as the JSON of its record's versusArchive.
   `ALTER TABLE results ADD COLUMN versus_archive TEXT;
    ALTER TABLE result_history ADD COLUMN versus_archive TEXT;`,
+  // Where each single build's time went (builder/stages.ts); NULL: not recorded (an older build, a node that did not say).
+  `ALTER TABLE builds ADD COLUMN setup_seconds REAL;
+   ALTER TABLE builds ADD COLUMN install_seconds REAL;
+   ALTER TABLE builds ADD COLUMN build_seconds REAL;
+   ALTER TABLE builds ADD COLUMN package_seconds REAL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

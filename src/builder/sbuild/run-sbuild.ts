@@ -58,6 +58,8 @@ export interface SbuildOutcome {
   readonly applied: ReadonlyArray<readonly [string, string]>;
 }
 
+const STAGE_POLL_MS = 100;
+
 /** The one place that may start PID namespaces (CAP_SYS_ADMIN): root. */
 const mayUnsharePid = () => process.getuid?.() === 0;
 
@@ -133,11 +135,16 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
   ];
   const pidNamespace = mayUnsharePid() ? ['unshare', '--pid', '--fork', '--kill-child', '--mount-proc'] : [];
   const [command, ...args] = [...pidNamespace, ...request.wrappers, ...sbuild] as [string, ...string[]];
+  // Read often: when a header is seen is when its stage is recorded to have begun (stages.ts).
   const follower = request.onStage
-    ? followLog(request.logFile, (line) => {
-        const stage = /^\| ([A-Z][^|]*?)\s*\|$/.exec(line)?.[1];
-        if (stage && !/^\S+ \S+ \(\S+\)/.test(stage)) request.onStage!(stage);
-      })
+    ? followLog(
+        request.logFile,
+        (line) => {
+          const stage = /^\| ([A-Z][^|]*?)\s*\|$/.exec(line)?.[1];
+          if (stage && !/^\S+ \S+ \(\S+\)/.test(stage)) request.onStage!(stage);
+        },
+        STAGE_POLL_MS,
+      )
     : undefined;
   let run: GroupResult;
   try {

@@ -34,6 +34,7 @@ import { forPeople } from '../output.js';
 import { type Varied, notVaried, variationTable } from '../../builder/variations.js';
 import { applySpec, formatVaried } from '../../builder/variation-spec.js';
 import { type BuildNumber, parseBuildNumber } from '../../spool/build-status.js';
+import { stagesOf } from '../../builder/stages.js';
 
 interface Options {
   suite?: string;
@@ -248,7 +249,7 @@ export function describe(v: CheckVerdict): string {
   if (v.detail) lines.push(`  ${v.detail}`);
   const label = (b: CheckVerdict['builds'][number]) =>
     !v.explanation ? `build ${b.buildNumber}` : v.explanation.outcome === 'nondeterministic' ? 'the control build' : 'the build of the culprit alone';
-  for (const b of v.builds) lines.push(`  ${label(b)} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s`);
+  for (const b of v.builds) lines.push(`  ${label(b)} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s${stagesOf(b.stageSeconds)}`);
   if (v.comparison?.differing.length) lines.push(`  differing: ${v.comparison.differing.join(' ')}`);
   if (v.comparison?.environmentChanged.length)
     lines.push(`  WARNING: the build environment changed between the builds: ${v.comparison.environmentChanged.join('; ')}`);

@@ -19,6 +19,7 @@ import { verdictHistory } from '../../store/history.js';
 import { linkFilesOf } from '../../trust/verdict-link.js';
 import { contextOf, optionalName, storeOf } from '../context.js';
 import { forPeople, table } from '../output.js';
+import { stagesOf } from '../../builder/stages.js';
 
 interface Options {
   suite?: string;
@@ -94,8 +95,8 @@ export async function run(pkg: string, version: string | undefined, options: Opt
                 ...(c.notVaried.length > 0 ? [`    not varied: ${c.notVaried.join(', ')}`] : []),
                 ...c.builds.map(
                   (b) =>
-                    `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s, started ${b.startedAt}` +
-                    (b.exitCode === null ? '' : `, exit ${b.exitCode}`),
+                    `    build ${b.buildNumber} on ${b.node}: ${b.status} in ${b.durationSeconds.toFixed(1)} s${stagesOf(b.stageSeconds)}` +
+                    `, started ${b.startedAt}${b.exitCode === null ? '' : `, exit ${b.exitCode}`}`,
                 ),
                 ...c.differingFiles.map((f) => `    differs: ${describeDifferingFile(f)}`),
                 ...(c.versusArchive ? [`    versus the archive: ${describeVersusArchive(c.versusArchive)}`] : []),
