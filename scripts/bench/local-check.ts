@@ -84,7 +84,7 @@ const results = await compare(
           spool,
           {
             builder: 'host',
-            chroots: { dir: path.join(work, 'no-chroots'), extraRepositories: [], unpackDir: os.tmpdir() },
+            chroots: { dir: path.join(work, 'no-chroots'), extraRepositories: [], unpackDir: os.tmpdir(), aptUpdateMaxAgeMs: 0, quickSetup: false },
             clock: 'faketime',
             mirror,
             download: { ...options, dscMaxBytes: 1 << 20 },

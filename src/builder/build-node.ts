@@ -22,7 +22,7 @@ import type { DownloadOptions } from '../fetch/download.js';
 import { type FetchResult, withFetchedSource } from '../fetch/source-fetch.js';
 import type { BuildNumber, BuildStatus } from '../spool/build-status.js';
 import { ensureDirInside } from '../durable/atomic.js';
-import type { Entry } from '../spool/entry.js';
+import { type Entry, attemptOf } from '../spool/entry.js';
 import { faultPoint } from '../durable/fault.js';
 import { type EntryId, formatId } from '../spool/identity.js';
 import type { EntryLock } from '../spool/lock.js';
@@ -42,6 +42,7 @@ import { type BuildFacts, signBuildLink } from '../trust/build-link.js';
 import { KeyDir } from '../trust/keys.js';
 import { REBUILD_LINK } from '../trust/link.js';
 import { runSbuild } from './sbuild/run-sbuild.js';
+import { aptUpdateOf } from './sbuild/apt-update.js';
 import { STAGE_SECONDS_FIELD, type StageSeconds, StageTimer, formatStageSeconds, stageOfSbuildHeader } from './stages.js';
 import { type BuildProfile, DISORDERFS_SKIPPED, type Varied, buildProfile, recordedVariations } from './variations.js';
 import { parseVaried } from './variation-spec.js';
@@ -60,6 +61,10 @@ export interface ChrootSettings {
   readonly unpackDir: string;
   /** The node's shared apt archive cache; undefined: none. */
   readonly aptCache?: string;
+  /** A build skips apt's update while the base chroot is younger than this (0: never skips); see aptUpdateOf. */
+  readonly aptUpdateMaxAgeMs: number;
+  /** Skip setup work nobody reads (sbuild/scripts.ts). */
+  readonly quickSetup: boolean;
 }
 
 export interface BuilderSettings {
@@ -194,7 +199,13 @@ export async function buildNext(
             return failure === 'unreachable' ? failure : { ...failure, link: sign(failure, undefined) };
           }
           const built = tarball
-            ? await buildInChroot(entry, fetched, lock, { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock, varied, stages }, settings)
+            ? await buildInChroot(
+                entry,
+                fetched,
+                lock,
+                { tarball, workdir, scratch: scratch!, logFile, buildNumber, clock, varied, stages, startedMs: started.getTime() },
+                settings,
+              )
             : await buildOnHost(entry, fetched, lock, { workdir, logFile, buildNumber, clock, varied, stages }, settings);
           // Signed here, while the fetched source (the link's materials) is still there: it goes when this returns.
           return { ...built, link: sign(built, { dscFile: fetched.dscFile, files: fetched.dsc.files.map((f) => f.name) }) };
@@ -286,6 +297,8 @@ interface BuildPlaces {
 interface ChrootBuildPlaces extends BuildPlaces {
   readonly tarball: ChrootTarball;
   readonly scratch: string;
+  /** When the build began (the spool's clock). */
+  readonly startedMs: number;
 }
 
 async function buildInChroot(
@@ -313,6 +326,14 @@ async function buildInChroot(
     unpackDir: places.scratch,
     aptCache: settings.chroots.aptCache,
     extraRepositories: settings.chroots.extraRepositories,
+    aptUpdate: aptUpdateOf({
+      nowMs: places.startedMs,
+      chrootCreatedMs: tarball.created.getTime(),
+      maxAgeMs: settings.chroots.aptUpdateMaxAgeMs,
+      extraRepositories: settings.chroots.extraRepositories.length,
+      attempt: attemptOf(entry),
+    }),
+    quickSetup: settings.chroots.quickSetup,
     logFile: places.logFile,
     timeoutMs: settings.buildTimeoutMs,
     killGraceMs: settings.killGraceMs,

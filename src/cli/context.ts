@@ -164,6 +164,8 @@ export function chrootSettingsOf(ctx: CommandContext): ChrootSettings {
     unpackDir: c.unpackDir ?? (isWritableTmpfs('/dev/shm') ? '/dev/shm' : os.tmpdir()),
     // The cache's private copies must belong to the build namespace's root: only root can hand them over.
     aptCache: process.getuid?.() === 0 ? path.join(dir, 'apt-cache') : undefined,
+    aptUpdateMaxAgeMs: ctx.settings.build.aptUpdateMaxAgeMs,
+    quickSetup: c.quickSetup,
   };
 }
 

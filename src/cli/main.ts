@@ -222,6 +222,20 @@ export function buildProgram(): Command {
 
   withExamples(
     program
+      .command('exchange')
+      .argument('<build>', '1 or 2')
+      .description(
+        'node: one whole build in one ssh round trip (what main runs for nodes without a watch agent): the shipped entry on stdin is ' +
+          'placed in the inbox and built, and its results go to stdout as a tar stream (the JSON answer first), then are removed here',
+      )
+      .option('--node <node>', 'this node (default: $REPRO_SPOOL_NODE or the config)')
+      .requiredOption('--entry <id>', 'SUITE/ARCH/PKG/VERSION: the entry on stdin')
+      .action(lazy(() => import('./commands/exchange.js'))),
+    'repro-spool --root /srv/workspace --json exchange 1 --node node1 --entry bookworm/amd64/hello/2.10-3 < entry > results.tar',
+  );
+
+  withExamples(
+    program
       .command('await-result')
       .description(
         "node: wait (chokidar, no polling) until this node's watch agent has completed an entry; print its status (what main runs for " +

@@ -65,6 +65,8 @@ const ChrootsSchema = z
     extraRepositories: z.array(aptSourceLine).default([]),
     /** Where each build's throw-away copy of the chroot is unpacked; default /dev/shm when it is a tmpfs, else the build's directory. */
     unpackDir: absolutePath.optional(),
+    /** Setup work nobody reads is skipped while build dependencies are installed (dpkg's fsyncs, man-db's index); false: as sbuild does it. */
+    quickSetup: z.boolean().default(true),
   })
   .strict();
 
@@ -186,6 +188,13 @@ export const ConfigSchema = z
         sourcesIndexMaxAgeSeconds: seconds(6 * 3600),
         // The archive comparison's Packages index is fetched again once it is older than this.
         packagesIndexMaxAgeSeconds: seconds(6 * 3600),
+        // A build skips apt's update of its chroot copy while the base chroot is younger than this
+        // (the daily `chroot update` refreshes it); 0: every build updates.
+        aptUpdateMaxAgeSeconds: z
+          .number()
+          .min(0)
+          .max(MAX_SECONDS)
+          .default(26 * 3600),
         buildTimeoutSeconds: seconds(16 * 3600), // below maxBuildSeconds: a longer build is the reaper's
         diffoscopeTimeoutSeconds: seconds(1800),
         diffoscopeMaxReportBytes: count(40 * 1024 * 1024, 1024, 1 << 30),

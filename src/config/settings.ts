@@ -69,6 +69,8 @@ export interface BuildSettings {
   readonly varied: Varied;
   /** The most trial builds one explanation (explain) may run. */
   readonly explainMaxBuilds: number;
+  /** A build skips apt's update while its base chroot is younger than this; 0: never skips. */
+  readonly aptUpdateMaxAgeMs: number;
 }
 
 /** ssh to build nodes. */
@@ -183,6 +185,7 @@ export function resolveSettings(config: Config): Settings {
       chrootCreateTimeoutMs: CHROOT_CREATE_TIMEOUT_MS,
       varied: config.variations === undefined ? ALL_VARIED : applySpec(ALL_VARIED, config.variations, 'variations'),
       explainMaxBuilds: t.explainMaxBuilds,
+      aptUpdateMaxAgeMs: ms(t.aptUpdateMaxAgeSeconds),
     },
     ssh: {
       connectTimeoutSeconds: t.sshConnectTimeoutSeconds,

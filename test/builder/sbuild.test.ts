@@ -45,6 +45,7 @@ function proberRules(port: number): string[] {
     'nproc > out/nproc',
     'pwd > out/cwd',
     'date +%Y > out/year',
+    'ls /etc/dpkg/dpkg.cfg.d > out/dpkg-cfg',
     `(touch ${host.root}/written-by-a-build && echo wrote) > out/spool 2>&1 || true`,
     '(touch /root/written-by-a-build && echo wrote) > out/root 2>&1 || true',
     `(cat ${host.dir}/secret) > out/secret 2>&1 || true`,
@@ -147,6 +148,7 @@ describe('a build in a fresh copy of the base chroot', () => {
     const variations = fs.readFileSync(path.join(verdict.archive, 'build1', 'variations'), 'utf8');
     assert.match(variations, /^Builder: sbuild \(unshare mode\) in a fresh copy of bookworm_amd64\.tar/m);
     assert.match(variations, /^Network: none during the build/m);
+    assert.match(variations, /^Apt-Update: run: the base chroot has no lists of the configured extra repositories$/m);
     assert.match(
       execFileSync('zcat', [path.join(verdict.archive, 'build1', 'build.log.gz')], { encoding: 'utf8' }),
       /^Status: successful$/m,
@@ -164,7 +166,8 @@ describe('a build in a fresh copy of the base chroot', () => {
   });
 
   it('applies every variation inside the chroot, as another unprivileged user per build, and contains the build', async () => {
-    const config = configure(host.dir);
+    // No extra repositories and a chroot younger than the age: apt's update is skipped (prober needs nothing from the archive).
+    const config = configure(host.dir, { chroots: { dir: chroots }, thresholds: { downloadRetries: 0, aptUpdateMaxAgeSeconds: 10 * 365 * 86400 } });
     const verdict = await check(host.root, config, 'prober');
     assert.equal(verdict.verdict, 'unreproducible');
     assert.equal(verdict.diffoscope, 'written');
@@ -197,7 +200,18 @@ describe('a build in a fresh copy of the base chroot', () => {
     assert.match(recorded, /^Clock: faketime \+398d$/m);
     assert.match(recorded, /^disorderfs: skipped: sbuild's unshare mode gives the build no \/dev\/fuse/m);
     assert.match(recorded, /^ASLR: the node's$/m);
-    assert.match(fs.readFileSync(path.join(verdict.archive, 'build1', 'variations'), 'utf8'), /^ASLR: off \(setarch --addr-no-randomize\)$/m);
+    const recorded1 = fs.readFileSync(path.join(verdict.archive, 'build1', 'variations'), 'utf8');
+    assert.match(recorded1, /^ASLR: off \(setarch --addr-no-randomize\)$/m);
+    assert.match(recorded1, /^Apt-Update: skipped: the base chroot's package lists are .+ old, under /m);
+    assert.match(recorded1, /^Quick-Setup: on /m);
+    for (const n of [1, 2]) {
+      assert.doesNotMatch(read(n, 'dpkg-cfg'), /repro-spool-unsafe-io/, "quick setup's dpkg switch is gone before the build");
+      assert.match(
+        fs.readFileSync(path.join(verdict.archive, `build${n}`, 'result'), 'utf8'),
+        /^Stage-Seconds: setup=[0-9.]+ install=[0-9.]+ build=[0-9.]+ package=[0-9.]+$/m,
+        'every stage of an sbuild build is timed',
+      );
+    }
     assert.match(fs.readFileSync(path.join(verdict.archive, 'diffoscope.txt'), 'utf8'), /usr\/share\/prober\/uname/);
   });
 

@@ -80,7 +80,7 @@ describe('the variations, declared once', () => {
   it("are all applied by sbuild's build wrapper, each value where its row says", () => {
     for (const n of BUILD_NUMBERS) {
       const profile = buildProfile(n, 'amd64', 4);
-      const script = wrapperScript(profile, profile.sourceDir('/build', 'hello', '2.10'), profile.faketime);
+      const script = wrapperScript(profile, profile.sourceDir('/build', 'hello', '2.10'), profile.faketime, false);
       for (const [name, value] of Object.entries(profile.env)) assert.ok(script.includes(`'${name}=${value}'`), `${name} in build ${n}'s environment`);
       assert.match(script, new RegExp(`^umask ${profile.umask}$`, 'm'));
       assert.match(script, new RegExp(`nice -n ${profile.nice}`));

@@ -29,6 +29,7 @@ describe('settings', () => {
         chrootCreateTimeoutMs: 3_600_000,
         varied: ALL_VARIED,
         explainMaxBuilds: 24,
+        aptUpdateMaxAgeMs: 26 * 3_600_000,
       },
       ssh: {
         connectTimeoutSeconds: 10,

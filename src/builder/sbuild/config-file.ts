@@ -16,6 +16,8 @@ export interface SbuildConfig {
   readonly extraRepositories: readonly string[];
   /** sbuild ends a build silent for this long; ours is the real timeout, so it only needs to be no shorter. */
   readonly stalledMinutes: number;
+  /** apt update and dist-upgrade in the chroot copy before the build dependencies (sbuild/apt-update.ts). */
+  readonly aptUpdate: boolean;
 }
 
 function perlString(value: string): string {
@@ -39,6 +41,7 @@ export function sbuildConfig(c: SbuildConfig): string {
     `$unshare_bind_mounts = [ ${mounts.map((m) => `{ directory => ${perlString(m.directory)}, mountpoint => ${perlString(m.mountpoint)} }`).join(', ')} ];`,
     `$extra_repositories = [ ${c.extraRepositories.map(perlString).join(', ')} ];`,
     '$apt_keep_downloaded_packages = 1;',
+    ...(c.aptUpdate ? [] : ['$apt_update = 0;', '$apt_upgrade = 0;', '$apt_distupgrade = 0;']),
     '$build_arch_all = 1;',
     '$build_arch_any = 1;',
     '$build_source = 0;',

@@ -22,6 +22,7 @@ import { sbuildConfig } from './config-file.js';
 import { type SbuildVerdict, judge, readSummary } from './outcome.js';
 import { CHROOT_SETUP, MOUNT_POINT, WRAPPER, chrootSetupScript, wrapperScript } from './scripts.js';
 import { namespaceRoot } from './subordinate-ids.js';
+import type { AptUpdateDecision } from './apt-update.js';
 
 export interface SbuildRequest {
   readonly tarball: ChrootTarball;
@@ -40,6 +41,10 @@ export interface SbuildRequest {
   /** The node's shared apt archive cache; undefined: every build downloads its dependencies. */
   readonly aptCache?: string;
   readonly extraRepositories: readonly string[];
+  /** Whether apt updates the chroot copy first (apt-update.ts), and why, for the record. */
+  readonly aptUpdate: AptUpdateDecision;
+  /** Skip setup work nobody reads (scripts.ts). */
+  readonly quickSetup: boolean;
   readonly logFile: string;
   readonly timeoutMs: number;
   readonly killGraceMs: number;
@@ -102,8 +107,8 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
   const sourceDir = profile.sourceDir('/build', request.pkg, request.upstreamVersion);
   // sbuild unpacks into $build_path/$PKG-$UPSTREAM; the wrapper moves the tree to sourceDir when they differ (build 2's …/2nd).
   const buildPath = path.posix.dirname(sourceDir);
-  fs.writeFileSync(path.join(scripts, 'build-wrapper'), wrapperScript(profile, sourceDir, request.clock), { mode: 0o755 });
-  fs.writeFileSync(path.join(scripts, 'chroot-setup'), chrootSetupScript(profile), { mode: 0o755 });
+  fs.writeFileSync(path.join(scripts, 'build-wrapper'), wrapperScript(profile, sourceDir, request.clock, request.quickSetup), { mode: 0o755 });
+  fs.writeFileSync(path.join(scripts, 'chroot-setup'), chrootSetupScript(profile, request.quickSetup), { mode: 0o755 });
   // Beside the build when the namespace can reach it there (the same filesystem as the cache:
   // hard links); else (a spool in a 0700 home) in the reachable scratch, as copies.
   const archives = request.aptCache ? path.join(closedAncestor(workdir) === undefined ? workdir : request.unpackDir, 'apt-archives') : undefined;
@@ -121,6 +126,7 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
       aptArchives: archives,
       extraRepositories: request.extraRepositories,
       stalledMinutes: request.timeoutMs / 60_000,
+      aptUpdate: request.aptUpdate.run,
     }),
   );
   const sbuild = [
@@ -171,6 +177,8 @@ export async function runSbuild(request: SbuildRequest): Promise<SbuildOutcome> 
     ['Builder', `sbuild (unshare mode) in a fresh copy of ${path.basename(request.tarball.path)} made ${request.tarball.created.toISOString()}`],
     ['Network', 'none during the build (only lo)'],
     ['Apt-Cache', archives ? `${seeded} cached packages offered, ${harvested} downloaded and added` : 'none'],
+    ['Apt-Update', request.aptUpdate.why],
+    ['Quick-Setup', request.quickSetup ? "on (dpkg's force-unsafe-io and no man-db index while build dependencies install; put back before the build)" : 'off'],
   ];
   return { verdict, run, outDir: out, applied };
 }

@@ -9,6 +9,10 @@
  *  - moves the tree to the build path of this build (…/2nd for build 2) and back after,
  *  - hands the tree to the build user and runs dpkg-buildpackage as that user, with no
  *    capabilities, exactly this build's environment (env -i), umask, nice and clock.
+ * With quick setup, chroot-setup also turns off what only costs time while the build
+ * dependencies are installed in a throw-away copy (on a tmpfs, as a rule): dpkg's fsyncs
+ * (force-unsafe-io, dpkg's own switch) and man-db's index rebuild on every trigger. The
+ * wrapper puts both back before dpkg-buildpackage, so the build sees the chroot as made.
  * Values are shell-quoted into the script; no value reaches a shell any other way.
  */
 import { shellQuote } from '../../transport/quote.js';
@@ -18,7 +22,11 @@ export const MOUNT_POINT = '/repro-spool';
 export const WRAPPER = `${MOUNT_POINT}/build-wrapper`;
 export const CHROOT_SETUP = `${MOUNT_POINT}/chroot-setup`;
 
-export function chrootSetupScript(profile: BuildProfile): string {
+const UNSAFE_IO = '/etc/dpkg/dpkg.cfg.d/repro-spool-unsafe-io';
+const MAN_DB_AUTO_UPDATE = '/var/lib/man-db/auto-update';
+const MAN_DB_WAS_ON = '/var/lib/man-db/auto-update.repro-spool';
+
+export function chrootSetupScript(profile: BuildProfile, quickSetup: boolean): string {
   const { user } = profile;
   const passwd = `${user.name}:x:${user.uid}:${user.gid}:repro-spool build user:${profile.env.HOME}:${profile.env.SHELL}`;
   return [
@@ -27,12 +35,19 @@ export function chrootSetupScript(profile: BuildProfile): string {
     'set -e',
     `echo ${shellQuote(passwd)} >> /etc/passwd`,
     `echo ${shellQuote(`${user.name}:x:${user.gid}:`)} >> /etc/group`,
+    ...(quickSetup
+      ? [
+          '# repro-spool quick setup: no fsyncs from dpkg and no man-db index while the build dependencies go in.',
+          `echo force-unsafe-io > ${UNSAFE_IO}`,
+          `if [ -e ${MAN_DB_AUTO_UPDATE} ]; then mv ${MAN_DB_AUTO_UPDATE} ${MAN_DB_WAS_ON}; fi`,
+        ]
+      : []),
     '',
   ].join('\n');
 }
 
 /** sourceDir: where dpkg-buildpackage runs (absolute, inside the chroot). clock: the faketime offset, if this build fakes its clock. */
-export function wrapperScript(profile: BuildProfile, sourceDir: string, clock: string | undefined): string {
+export function wrapperScript(profile: BuildProfile, sourceDir: string, clock: string | undefined, quickSetup: boolean): string {
   const { user } = profile;
   const env = Object.entries(profile.env)
     .map(([k, v]) => shellQuote(`${k}=${v}`))
@@ -46,6 +61,7 @@ export function wrapperScript(profile: BuildProfile, sourceDir: string, clock: s
     'set -e',
     '[ "$1" = dpkg-buildpackage ] || { echo "repro-spool build-wrapper: unexpected command $1" >&2; exit 90; }',
     'for arg do shift; [ "$arg" = --sanitize-env ] || set -- "$@" "$arg"; done',
+    ...(quickSetup ? [`rm -f ${UNSAFE_IO}`, `if [ -e ${MAN_DB_WAS_ON} ]; then mv ${MAN_DB_WAS_ON} ${MAN_DB_AUTO_UPDATE}; fi`] : []),
     ...(profile.hostname !== undefined ? [`hostname ${shellQuote(profile.hostname)}`, `domainname ${shellQuote(profile.domainname ?? '')}`] : []),
     `target=${shellQuote(sourceDir)}`,
     'origin=$PWD',
