@@ -41,7 +41,7 @@ export interface CommandContext {
 
 /**
  * What a command needs of its root: an existing spool (the default), one it may make
- * (init, the local build, chroot setup), or none at all (jobs render, info, forget on a
+ * (init, the local build, chroot setup, a node's exchange), or none at all (jobs render, info, forget on a
  * node that never received anything).
  */
 export type RootUse = 'spool' | 'create' | 'any';

@@ -4,6 +4,7 @@
  * kill on timeout or abort, there is group.ts; for commands on a node, transport/ssh.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { SpoolError } from '../errors.js';
 
 export interface QuickRun {
@@ -65,5 +66,82 @@ export function runForStatus(
     const child = spawn(command, args, { stdio: 'ignore', timeout: options.timeoutMs });
     child.once('error', (error) => resolve({ exitCode: null, error }));
     child.once('exit', (exitCode) => resolve({ exitCode }));
+  });
+}
+
+export interface StreamedRun {
+  /** null when it did not exit by itself (a signal: the sink refused the stream, the abort) or did not start. */
+  readonly exitCode: number | null;
+  /** The first headBytes of stdout, kept besides the sink's copy: a failed command's answer (its JSON error). */
+  readonly stdoutHead: Buffer;
+  /** Up to maxStderrBytes of stderr. */
+  readonly stderr: Buffer;
+  readonly error?: Error;
+  /** The sink failed and the command was killed for it: the sink's error, not the status, says what went wrong. */
+  readonly stoppedBySink: boolean;
+}
+
+export interface StreamOptions {
+  readonly input: Buffer;
+  /** Gets stdout as it arrives, with backpressure; ended when stdout ends. If it fails, the command is killed. */
+  readonly sink: Writable;
+  readonly headBytes: number;
+  readonly maxStderrBytes: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A command whose stdout is too large to hold (a node's results, as a tar stream): no
+ * shell, stdin given whole, stdout streamed into the sink. zx keeps all of a command's
+ * output in memory, so this does not go through it.
+ */
+export function runStreaming(command: string, args: readonly string[], options: StreamOptions): Promise<StreamedRun> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env });
+    const head: Buffer[] = [];
+    let headLength = 0;
+    const stderr: Buffer[] = [];
+    let stderrLength = 0;
+    let failure: Error | undefined;
+    let stoppedBySink = false;
+    let stdoutEnded = false;
+    const stop = () => child.kill('SIGTERM');
+    options.signal?.addEventListener('abort', stop, { once: true });
+    options.sink.once('error', (error) => {
+      failure ??= error;
+      // Refused while stdout still flowed; a refusal of a stream that simply ended (a command that failed) stops nothing.
+      stoppedBySink = !stdoutEnded && child.exitCode === null && child.signalCode === null;
+      stop();
+    });
+    child.stdin.on('error', () => {}); // EPIPE: the command exited without reading all of stdin; its status says why
+    child.stdin.end(options.input);
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (headLength < options.headBytes) {
+        head.push(chunk.subarray(0, options.headBytes - headLength));
+        headLength += Math.min(chunk.length, options.headBytes - headLength);
+      }
+      if (options.sink.destroyed) return;
+      if (!options.sink.write(chunk)) {
+        child.stdout.pause();
+        options.sink.once('drain', () => child.stdout.resume());
+      }
+    });
+    child.stdout.once('end', () => {
+      stdoutEnded = true;
+      if (!options.sink.destroyed) options.sink.end();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderrLength >= options.maxStderrBytes) return;
+      stderr.push(chunk.subarray(0, options.maxStderrBytes - stderrLength));
+      stderrLength += chunk.length;
+    });
+    child.once('error', (error) => {
+      failure ??= error;
+    });
+    child.once('close', (exitCode) => {
+      options.signal?.removeEventListener('abort', stop);
+      resolve({ exitCode, stdoutHead: Buffer.concat(head), stderr: Buffer.concat(stderr), stoppedBySink, ...(failure && { error: failure }) });
+    });
   });
 }

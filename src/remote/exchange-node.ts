@@ -105,17 +105,22 @@ async function streamResults(dir: string, answer: NodeBuild, out: Writable): Pro
   const pack = tar.pack();
   // Not pipe(): it would end out, which may be stdout, not ours to end.
   pack.on('data', (chunk) => {
-    if (!out.write(chunk as Buffer)) {
+    if (!out.write(chunk)) {
       pack.pause();
       out.once('drain', () => pack.resume());
     }
   });
-  const finished = once(pack, 'end');
+  // main gone (its ssh dropped): the write fails with EPIPE. The results stay; the next ship of the entry discards them.
+  const mainGone = new Promise<never>((_resolve, reject) =>
+    out.once('error', (error) => reject(new SpoolError('unreachable', `main stopped reading the results (${error.message}); they stay until the next ship`))),
+  );
+  const finished = Promise.race([once(pack, 'end'), mainGone]);
   await addMember(pack, ANSWER_MEMBER, Buffer.from(JSON.stringify({ ...answer, listing })));
   for (const [i, name] of files.entries()) await addFile(pack, name, `${dir}/${name}`, sizes[i]!);
   pack.finalize();
   await finished;
-  await drained(out);
+  await Promise.race([drained(out), mainGone]);
+  mainGone.catch(() => undefined); // all of it is written: an error on out from here on has nothing left to lose
 }
 
 function addMember(pack: tar.Pack, name: string, data: Buffer): Promise<void> {

@@ -41,6 +41,8 @@ export class ResultsReceiver {
     const received = new Set<string>();
     const refuse = (why: string) => new NodeIntegrityError(node, `node ${node}'s results stream ${why}; nothing was taken from it`);
     extract.on('entry', (header, stream, next) => {
+      // When the extract fails (a refusal), the member's stream fails with it: the extract's error is the one reported.
+      stream.on('error', () => undefined);
       const fail = (error: Error) => {
         stream.resume();
         next(error);
@@ -61,12 +63,12 @@ export class ResultsReceiver {
         return;
       }
       const size = listed.get(header.name);
-      if (size === undefined || received.has(header.name)) return fail(refuse(`holds ${quoteValue(header.name)}, which the answer did not list (or listed once)`));
+      if (size === undefined || received.has(header.name))
+        return fail(refuse(`holds ${quoteValue(header.name)}, which the answer did not list (or listed once)`));
       if (header.size !== size) return fail(refuse(`holds ${quoteValue(header.name)} of ${header.size} bytes: the answer listed ${size}`));
       received.add(header.name);
       pipeline(stream, fs.createWriteStream(path.join(this.staging, header.name), { flags: 'wx', mode: 0o644 })).then(() => next(), next);
     });
-    this.sink = extract as unknown as Writable;
     this.done = new Promise<ReceivedResults>((resolve, reject) => {
       extract.on('finish', () => {
         if (answer === undefined) return reject(refuse('ended before its answer'));
@@ -76,7 +78,29 @@ export class ResultsReceiver {
       });
       extract.on('error', (error) => reject(error instanceof NodeIntegrityError ? error : refuse(`is not a tar stream (${error.message})`)));
     });
-    this.done.catch(() => {}); // the caller awaits it only when the call succeeded; a failed call's stream is noise
+    // A failed command answers with its JSON error instead (it begins with "{", a tar
+    // stream with the answer's name): that is the command's status to report, not a stream to refuse.
+    let mode: 'undecided' | 'tar' | 'error-answer' = 'undecided';
+    this.sink = new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        if (mode === 'undecided') mode = chunk[0] === 0x7b ? 'error-answer' : 'tar';
+        if (mode === 'error-answer') return callback();
+        if (extract.write(chunk)) callback();
+        else extract.once('drain', () => callback());
+      },
+      final: (callback) => {
+        if (mode === 'error-answer') return callback(); // done stays pending: the caller reports the command's status instead
+        extract.end(() => undefined); // also for no bytes at all: done is then refused, never left pending
+        this.done.then(
+          () => callback(),
+          (error: Error) => callback(error),
+        );
+      },
+    });
+    extract.on('error', (error) => this.sink.destroy(error)); // ends the call's ssh (runStreaming kills it)
+    // Every rejection of done also errors the sink, and the transport throws the sink's
+    // error: it is reported there, once, even when the caller never awaits done.
+    this.done.catch(() => undefined);
   }
 
   private listingOf(answer: string): ListedFile[] {

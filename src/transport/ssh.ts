@@ -11,11 +11,12 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import lockfile from 'proper-lockfile';
 import { $ } from 'zx';
 import type { NodeConfig } from '../config/config.js';
 import { NodeIntegrityError, NodeUnreachableError, SpoolError, TargetExistsError } from '../errors.js';
-import { runForStatus, runQuick } from '../process/run.js';
+import { runForStatus, runQuick, runStreaming } from '../process/run.js';
 import { retrying, sleep } from '../retry.js';
 import { remoteCommand } from './quote.js';
 import { privateSocketDir } from './socket-dir.js';
@@ -144,10 +145,7 @@ export class SshTransport {
    * may have run (killing the local ssh does not stop it).
    */
   async run(words: readonly string[], options: { idempotent: boolean; input?: Buffer } = { idempotent: true }): Promise<RemoteResult> {
-    // `timeout` re-raises its child's deadly signal, and ssh reports a remote command killed
-    // by a signal as 255, the same as "could not connect". Through `sh -c '…; exit $?'` a
-    // killed command becomes an ordinary status of 128+N (REMOTE_KILLED), never 255.
-    const command = remoteCommand(['sh', '-c', 'timeout --kill-after=30 "$@"; exit $?', 'sh', String(this.settings.commandTimeoutSeconds), ...words]);
+    const command = this.timedCommand(words);
     const retries = options.idempotent ? this.settings.retries : 0;
     const signal = this.settings.signal;
     const outcome = await retrying<RemoteResult>({ retries, backoffMs: this.settings.backoffMs, signal }, async () => {
@@ -176,6 +174,50 @@ export class SshTransport {
       this.name,
       `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${outcome.gaveUp}`,
     );
+  }
+
+  /**
+   * `timeout` re-raises its child's deadly signal, and ssh reports a remote command killed
+   * by a signal as 255, the same as "could not connect". Through `sh -c '…; exit $?'` a
+   * killed command becomes an ordinary status of 128+N (REMOTE_KILLED), never 255.
+   */
+  private timedCommand(words: readonly string[]): string {
+    return remoteCommand(['sh', '-c', 'timeout --kill-after=30 "$@"; exit $?', 'sh', String(this.settings.commandTimeoutSeconds), ...words]);
+  }
+
+  /**
+   * Runs words once (never retried: what they do is not idempotent), input on their stdin
+   * and their stdout streamed into sink (a node's results: more than may be held in
+   * memory). stdout's head (up to maxOutputBytes) comes back too, for a failed command's
+   * JSON error. A failed connection is NodeUnreachableError.
+   */
+  async stream(words: readonly string[], input: Buffer, sink: Writable): Promise<RemoteResult> {
+    await this.ensureMaster();
+    this.assertNotStopped();
+    const cap = this.settings.maxOutputBytes;
+    const out = await runStreaming('ssh', [...this.options(), this.destination(), '--', this.timedCommand(words)], {
+      input,
+      sink,
+      headBytes: cap,
+      maxStderrBytes: cap,
+      env: startupFreeEnv(),
+      signal: this.settings.signal,
+    });
+    this.assertNotStopped();
+    // The stream was refused (NodeIntegrityError) and ssh ended for it (ssh exits 255 on SIGTERM): the refusal is what failed.
+    if (out.stoppedBySink && sink.errored) throw sink.errored;
+    const stderr = sshMessage(out.stderr.toString('utf8'));
+    if (out.exitCode === CONNECTION_FAILED) {
+      this.close();
+      throw new NodeUnreachableError(
+        this.name,
+        `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${stderr.trim()}`,
+      );
+    }
+    // A command that exited 0 answered with what the sink refused; one that failed says why by its status.
+    if (out.exitCode === 0 && sink.errored) throw sink.errored;
+    if (out.error && !sink.errored) throw new SpoolError('failed', `ssh to ${this.name} did not run: ${out.error.message}`);
+    return { exitCode: out.exitCode ?? REMOTE_KILLED + os.constants.signals.SIGTERM, stdout: out.stdoutHead.toString('utf8'), stderr };
   }
 
   private assertNotStopped(): void {

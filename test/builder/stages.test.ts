@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  StageTimer,
-  describeStageSeconds,
-  formatStageSeconds,
-  parseStageSeconds,
-  stageOfSbuildHeader,
-  stagesOf,
-} from '../../src/builder/stages.js';
+import { StageTimer, describeStageSeconds, formatStageSeconds, parseStageSeconds, stageOfSbuildHeader, stagesOf } from '../../src/builder/stages.js';
 
 function clockAt(start: number) {
   let now = start;

@@ -43,7 +43,9 @@ after(async () => {
 });
 
 /** A main node whose config reaches node1 and node2 over their real sshd, and a job pairing them. */
-async function mainNode(overrides: { node2Port?: number; node1Config?: object; node2Clock?: string; node1Tamper?: TamperMode; unpinned?: boolean } = {}) {
+async function mainNode(
+  overrides: { node2Port?: number; node1Config?: object; node2Clock?: string; node1Tamper?: TamperMode; node1Fault?: string; unpinned?: boolean } = {},
+) {
   const s = sandbox('remote');
   const nodeEntries = nodes.map((sshd, i) => {
     const name = `node${i + 1}`;
@@ -62,6 +64,7 @@ async function mainNode(overrides: { node2Port?: number; node1Config?: object; n
     const port = name === 'node2' && overrides.node2Port ? overrides.node2Port : sshd.node.port;
     const clock = name === 'node2' && overrides.node2Clock ? { clock: overrides.node2Clock } : {};
     const tamper = name === 'node1' && overrides.node1Tamper ? [process.execPath, '--import', TSX, TAMPERING_NODE, overrides.node1Tamper] : [];
+    if (name === 'node1' && overrides.node1Fault) tamper.push('env', `REPRO_SPOOL_FAULT=${overrides.node1Fault}`);
     return [name, { ...sshd.node, port, root, command: [...tamper, process.execPath, CLI, '--config', nodeConfig], ...clock }] as const;
   });
   const write = (extra: object = {}) =>
@@ -250,7 +253,7 @@ describe('a check over ssh on two nodes', () => {
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry is back, once');
     await nodes[1]!.restart();
     // The remote build outlives its dropped session (killing ssh does not stop it) and finishes by itself.
-    while (spawnSync('pgrep', ['-f', 'build 2 --node node2 --entry bookworm/amd64/slowish']).status === 0) await sleep(100);
+    while (spawnSync('pgrep', ['-f', 'exchange 2 --node node2 --entry bookworm/amd64/slowish']).status === 0) await sleep(100);
     const rerun = await main.run('--json', 'build', '--job', 'job1');
     assert.equal(rerun.status, 0, rerun.stderr);
     assert.equal(fromJson(rerun.stdout).verdict, 'reproducible');
@@ -262,7 +265,7 @@ describe('a check over ssh on two nodes', () => {
     const main = await mainNode();
     assert.equal((await main.run('schedule', 'slowish', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const job = main.run('build', '--job', 'job1');
-    const builder = 'build 1 --node node1 --entry bookworm/amd64/slowish';
+    const builder = 'exchange 1 --node node1 --entry bookworm/amd64/slowish';
     await until(() => spawnSync('pgrep', ['-f', 'sleep 3.3']).status === 0, 'build 1 runs on node1');
     const killed = spawnSync('pkill', ['-KILL', '-f', `^${process.execPath} ${CLI} .*${builder}`]);
     assert.equal(killed.status, 0, 'the remote builder was killed');
@@ -393,6 +396,27 @@ describe('the main job SIGKILLed at each step', () => {
   }
 });
 
+describe("node1's exchange SIGKILLed at each of its steps", () => {
+  for (const fault of ['exchange:after-temp', 'exchange:after-link', 'exchange:before-stream', 'exchange:before-remove']) {
+    it(`at ${fault}: the job fails without blaming node1, the entry is back once, and a rerun checks it once`, async () => {
+      const main = await mainNode({ node1Fault: fault });
+      assert.equal((await main.run('schedule', 'steady', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+      const crashed = await main.run('build', '--job', 'job1');
+      assert.equal(crashed.status, 1, crashed.stderr);
+      assert.match(crashed.stderr, /build 1 on node1 was killed by signal 9/);
+      assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the entry is back, once');
+      assert.equal(fs.existsSync(path.join(main.root, 'node-health', 'node1')), false, 'no failure recorded against node1');
+      // node1 is well again: the same command without the fault.
+      const file = path.join(main.dir, 'repro-spool.json');
+      const config = fromJson<ConfigFile>(fs.readFileSync(file, 'utf8'));
+      const node1 = config.nodes.node1!;
+      const command = (node1.command as string[]).slice(2);
+      fs.writeFileSync(file, JSON.stringify({ ...config, nodes: { ...config.nodes, node1: { ...node1, command } } }));
+      await assertRerunChecksOnce(main);
+    });
+  }
+});
+
 describe('four jobs sharing two nodes', () => {
   // 24 (six a job) keeps the suite within its budget; scripts/soak runs the long version.
   it('check 24 scheduled packages concurrently, each exactly once', async () => {
@@ -494,7 +518,7 @@ describe('a compromised node1 (the real CLI behind a wrapper that tampers with i
     ['marker-other-build', /have a result marker with Build-Number "7": expected "1"/],
     ['no-deb', /say built but hold no \.deb/],
     ['symlink-in-results', /hold "etc\.deb", which is not a plain file \(find type l\)/],
-    ['flood', /printed more than 1048576 bytes in answer to/],
+    ['flood', /results stream has an answer over 2097152 bytes/],
     ['unlisted-product', /do not match their rebuild\.link: "extra_1\.0_all\.deb" is not one of its products/],
     ['altered-deb', /do not match their rebuild\.link: "steady_1\.0_all\.deb" has sha256 [0-9a-f]{64}, the link says/],
     ['foreign-key', /have a rebuild\.link not signed by a key pinned for node1 \(signed by [0-9a-f]{16}; pinned: [0-9a-f]{16}\)/],

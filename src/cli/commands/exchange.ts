@@ -14,7 +14,7 @@ interface Options {
 export async function run(buildNumberText: string, options: Options, command: Command): Promise<void> {
   const buildNumber = parseBuildNumber(buildNumberText);
   if (buildNumber === undefined) throw new SpoolError('usage', `invalid build number ${JSON.stringify(buildNumberText)}: expected 1 or 2`);
-  const ctx = contextOf(command);
+  const ctx = contextOf(command, 'create'); // a node's first entry makes its spool, as placing it in the inbox did
   const node = nodeName(options.node, ctx);
   const id = parseEntryId(options.entry);
   if (process.stdout.isTTY) throw new SpoolError('usage', 'exchange writes a tar stream to stdout: redirect it (main runs it over ssh)');
