@@ -4,7 +4,7 @@
  * for real, but the three build steps of build-node.ts become no-ops:
  *   dpkg-source --no-check -x DSC DIR      → mkdir -p DIR
  *   dpkg-checkbuilddeps                    → true
- *   unshare|sh … dpkg-buildpackage …       → sh -c writing ../noop_1.0_all.deb and ../noop_1.0_amd64.buildinfo (fixed content:
+ *   … dpkg-buildpackage … (under taskset, setarch, unshare or sh) → sh -c writing ../noop_1.0_all.deb and ../noop_1.0_amd64.buildinfo (fixed content:
  *                                            what main requires of a built result)
  * Every other spawn (ssh, scp, diffoscope…) passes through untouched.
  */
@@ -17,7 +17,7 @@ childProcess.spawn = function spawn(command, args, options) {
   const list = Array.isArray(args) ? args : [];
   if (command === 'dpkg-source' && list.includes('-x')) return realSpawn('/bin/mkdir', ['-p', '--', String(list[list.length - 1])], options);
   if (command === 'dpkg-checkbuilddeps') return realSpawn('/bin/true', [], options);
-  if ((command === 'unshare' || command === 'sh') && list.includes('dpkg-buildpackage')) {
+  if (list.some((arg) => String(arg).includes('dpkg-buildpackage'))) {
     const outputs = "printf 'no-op build\\n' > ../noop_1.0_all.deb && printf 'Format: 1.0\\nSource: noop\\n' > ../noop_1.0_amd64.buildinfo";
     return realSpawn('/bin/sh', ['-c', outputs], options);
   }

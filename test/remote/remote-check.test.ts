@@ -396,7 +396,8 @@ describe('the main job SIGKILLed at each step', () => {
   }
 });
 
-describe("node1's exchange SIGKILLed at each of its steps", () => {
+// Two at a time: each has a spool of its own on the shared nodes.
+describe("node1's exchange SIGKILLed at each of its steps", { concurrency: 2 }, () => {
   for (const fault of ['exchange:after-temp', 'exchange:after-link', 'exchange:before-stream', 'exchange:before-remove']) {
     it(`at ${fault}: the job fails without blaming node1, the entry is back once, and a rerun checks it once`, async () => {
       const main = await mainNode({ node1Fault: fault });
