@@ -167,7 +167,7 @@ describe('a build in a fresh copy of the base chroot', () => {
 
   it('applies every variation inside the chroot, as another unprivileged user per build, and contains the build', async () => {
     // No extra repositories and a chroot younger than the age: apt's update is skipped (prober needs nothing from the archive).
-    const config = configure(host.dir, { chroots: { dir: chroots }, thresholds: { downloadRetries: 0, aptUpdateMaxAgeSeconds: 10 * 365 * 86400 } });
+    const config = configure(host.dir, { chroots: { dir: chroots }, thresholds: { downloadRetries: 0, aptUpdateMaxAgeSeconds: 7 * 86400 } });
     const verdict = await check(host.root, config, 'prober');
     assert.equal(verdict.verdict, 'unreproducible');
     assert.equal(verdict.diffoscope, 'written');
