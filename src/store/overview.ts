@@ -110,10 +110,11 @@ export async function buildDurations(db: SqlSession, nodes: readonly string[], s
         [node, buildNumber, sample],
       );
       if (rows.length === 0) continue;
-      const values = rows.map((r) => Number(r.duration_seconds));
+      const values = ascending(rows.map((r) => Number(r.duration_seconds)));
+      const stages = rows.map(stageSecondsOfRow);
       const stageMedians: StageSeconds = {};
       for (const stage of BUILD_STAGES) {
-        const recorded = rows.map((r) => stageSecondsOfRow(r)?.[stage]).filter((v): v is number => v !== undefined);
+        const recorded = ascending(stages.map((s) => s?.[stage]).filter((v): v is number => v !== undefined));
         if (recorded.length > 0) stageMedians[stage] = nearestRank(recorded, 0.5);
       }
       found.push({ node, buildNumber, count: values.length, medianSeconds: nearestRank(values, 0.5), p95Seconds: nearestRank(values, 0.95), stageMedians });
@@ -122,8 +123,10 @@ export async function buildDurations(db: SqlSession, nodes: readonly string[], s
   return found;
 }
 
-function nearestRank(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
+const ascending = (values: number[]) => values.sort((a, b) => a - b);
+
+/** The q-quantile of values sorted ascending, by nearest rank. */
+function nearestRank(sorted: readonly number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
 }
 

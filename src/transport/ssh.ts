@@ -170,10 +170,12 @@ export class SshTransport {
     });
     if ('value' in outcome) return outcome.value;
     this.assertNotStopped();
-    throw new NodeUnreachableError(
-      this.name,
-      `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${outcome.gaveUp}`,
-    );
+    throw this.dropped(outcome.gaveUp);
+  }
+
+  /** ssh's 255: the node could not be reached, or the connection dropped mid-call. */
+  private dropped(why: string): NodeUnreachableError {
+    return new NodeUnreachableError(this.name, `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${why}`);
   }
 
   /**
@@ -209,10 +211,7 @@ export class SshTransport {
     const stderr = sshMessage(out.stderr.toString('utf8'));
     if (out.exitCode === CONNECTION_FAILED) {
       this.close();
-      throw new NodeUnreachableError(
-        this.name,
-        `node ${this.name} (${this.destination()}:${this.node.port}) is unreachable or the connection dropped: ${stderr.trim()}`,
-      );
+      throw this.dropped(stderr.trim() || 'ssh exited 255');
     }
     // A command that exited 0 answered with what the sink refused; one that failed says why by its status.
     if (out.exitCode === 0 && sink.errored) throw sink.errored;
