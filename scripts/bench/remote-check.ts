@@ -7,7 +7,8 @@
  * Baseline, same run, interleaved: per package and node, a plain scp (entry) / ssh (no-op
  * build) / scp -r (results back) without connection reuse: 6 fresh connections per package.
  * Variants: repro-spool `build --job job1` until exit 3 (1 job, node1→node2), and 4 jobs
- * on the same 2 nodes at once (job1, job3 node1→node2; job2, job4 node2→node1).
+ * on the same 2 nodes at once (job1, job3 node1→node2; job2, job4 node2→node1), each
+ * with one process per check and with one process per job (`--for`, the rendered Jenkins job).
  * Each round schedules N fresh packages into a fresh main spool and fresh node roots
  * (untimed); the nodes' ControlMasters are warm, as in steady operation.
  * Aim: know the ratio; 4 jobs should beat 1. Usage: node --import tsx scripts/bench/remote-check.ts [N] [ROUNDS]
@@ -103,14 +104,29 @@ async function cli(main: Main, ...args: string[]): Promise<string> {
   return result.stdout;
 }
 
-/** One job's loop, as cron runs it: `build --job NAME` until exit 3; every verdict must be reproducible. */
-async function drain(main: Main, job: string): Promise<number> {
+/** A verdict must be reproducible: anything else means the no-op builder was not loaded. */
+function assertReproducible(verdict: { id: { pkg: string }; verdict: string }): void {
+  if (verdict.verdict !== 'reproducible') throw new Error(`${verdict.id.pkg}: ${verdict.verdict}, expected reproducible (is the no-op builder loaded?)`);
+}
+
+/**
+ * One job's checks: one process per check (`build --job NAME` until exit 3, as a cron line
+ * or a Jenkins trigger per check would) or all in one process (`--for`, as the rendered Jenkins job does).
+ */
+async function drain(main: Main, job: string, oneProcess = false): Promise<number> {
+  if (oneProcess) {
+    const result = await cliAsync(main.root, ['--config', main.config, '--json', 'build', '--job', job, '--for', '3600']);
+    if (result.status === 3) return 0;
+    if (result.status !== 0) throw new Error(`${job} exited ${result.status}: ${result.stderr}`);
+    const lines = result.stdout.trim().split('\n');
+    lines.slice(0, -1).forEach((line) => assertReproducible(JSON.parse(line) as { id: { pkg: string }; verdict: string }));
+    return lines.length - 1;
+  }
   for (let done = 0; ; done++) {
     const result = await cliAsync(main.root, ['--config', main.config, '--json', 'build', '--job', job]);
     if (result.status === 3) return done;
     if (result.status !== 0) throw new Error(`${job} exited ${result.status}: ${result.stderr}`);
-    const verdict = JSON.parse(result.stdout) as { id: { pkg: string }; verdict: string };
-    if (verdict.verdict !== 'reproducible') throw new Error(`${verdict.id.pkg}: ${verdict.verdict}, expected reproducible (is the no-op builder loaded?)`);
+    assertReproducible(JSON.parse(result.stdout) as { id: { pkg: string }; verdict: string });
   }
 }
 
@@ -193,15 +209,47 @@ try {
         },
         cleanup: () => removeMain(main),
       },
+      {
+        name: 'repro-spool, 1 job, one process (--for)',
+        prepare: async () => void (main = await freshMain([['node1', 'node2']])),
+        run: async () => {
+          const done = await drain(main!, 'job1', true);
+          if (done !== N) throw new Error(`1 job checked ${done} of ${N}`);
+          return done;
+        },
+        cleanup: () => removeMain(main),
+      },
+      {
+        name: 'repro-spool, 4 jobs, one process each (--for)',
+        prepare: async () =>
+          void (main = await freshMain([
+            ['node1', 'node2'],
+            ['node2', 'node1'],
+            ['node1', 'node2'],
+            ['node2', 'node1'],
+          ])),
+        run: async () => {
+          const done = (await Promise.all(['job1', 'job2', 'job3', 'job4'].map((job) => drain(main!, job, true)))).reduce((a, b) => a + b, 0);
+          if (done !== N) throw new Error(`4 jobs checked ${done} of ${N}`);
+          return done;
+        },
+        cleanup: () => removeMain(main),
+      },
     ],
     ROUNDS,
   );
   report(`remote check with a no-op builder, ${N} packages × 2 nodes, median of ${ROUNDS} interleaved rounds (ops = packages)`, results);
-  const [plainRun, one, four] = [results[0]!, results[1]!, results[2]!];
+  const [plainRun, one, four, oneLoop, fourLoop] = [results[0]!, results[1]!, results[2]!, results[3]!, results[4]!];
   console.log(
     `  per package: plain ${(plainRun.medianMs / N).toFixed(0)} ms, repro-spool 1 job ${(one.medianMs / N).toFixed(0)} ms, 4 jobs ${(four.medianMs / N).toFixed(0)} ms (wall)`,
   );
+  console.log(
+    `  one process per job (--for): 1 job ${(oneLoop.medianMs / N).toFixed(0)} ms, 4 jobs ${(fourLoop.medianMs / N).toFixed(0)} ms per package (wall)`,
+  );
   console.log(`  overhead: repro-spool 1 job / plain scp-ssh-scp = ${(one.medianMs / plainRun.medianMs).toFixed(2)}×`);
+  console.log(
+    `  overhead, one process per job: 1 job ${(oneLoop.medianMs / plainRun.medianMs).toFixed(2)}×, 4 jobs ${(fourLoop.medianMs / plainRun.medianMs).toFixed(2)}× of plain`,
+  );
   console.log(
     `  throughput: 4 jobs / 1 job = ${(four.opsPerSecond / one.opsPerSecond).toFixed(2)}× (${four.opsPerSecond.toFixed(2)} vs ${one.opsPerSecond.toFixed(2)} packages/s)`,
   );

@@ -87,6 +87,14 @@ export function buildProgram(): Command {
       .option('--entry <id>', 'for build 1|2: build only SUITE/ARCH/PKG/VERSION (what a main job that shares the node asks for)')
       .option('--vary <spec>', "what build 2 varies, changing the config's choice: -NAME stops varying one, +NAME varies one again, =A,B exactly these")
       .option('--dry-run', 'print the variations that would apply, as a table; build nothing')
+      .addOption(
+        new Option('--max-checks <n>', 'checks: check one entry after another, at most N (with --json one JSON object per line)').argParser(positiveInt),
+      )
+      .addOption(
+        new Option('--for <seconds>', 'checks: check one entry after another, starting none after SECONDS; stops early when the queue is empty').argParser(
+          positiveInt,
+        ),
+      )
       .action(lazy(() => import('./commands/build.js'))),
     'repro-spool build hello',
     'repro-spool build hello=2.10-3 --suite bookworm --json',
@@ -95,6 +103,7 @@ export function buildProgram(): Command {
     'repro-spool --root /srv/workspace build 1 --node profitbricks-build1-amd64',
     'repro-spool --config /etc/repro-spool.json build profitbricks-build1-amd64 profitbricks-build2-amd64',
     'repro-spool --config /etc/repro-spool.json build --job reproducible_build_amd64_1',
+    'repro-spool --config /etc/repro-spool.json --json build --job reproducible_build_amd64_1 --for 3600',
   );
 
   withExamples(

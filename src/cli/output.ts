@@ -8,6 +8,8 @@ export interface Output {
   readonly json: boolean;
   /** The command's result: JSON document with --json, else the human text. */
   result(data: unknown, human: () => string): void;
+  /** One of a stream of results: one JSON object per line with --json, else the human text. */
+  line(data: unknown, human: () => string): void;
   progress(message: string): void;
 }
 
@@ -18,6 +20,10 @@ export function makeOutput(json: boolean): Output {
       // JSON escapes control characters itself; text for people gets them made visible.
       const text = json ? JSON.stringify(data, null, 2) : visible(human());
       if (text !== '') process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    },
+    line(data, human) {
+      const text = json ? JSON.stringify(data) : visible(human());
+      if (text !== '') process.stdout.write(`${text}\n`);
     },
     progress(message) {
       process.stderr.write(`${visible(message)}\n`);

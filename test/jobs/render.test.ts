@@ -35,7 +35,7 @@ describe('jobs render', () => {
     const jobs = JSON.parse(parsed.stdout) as Array<{ job: { name: string; builders: Array<{ shell: string }> } }>;
     assert.equal(jobs.length, 15, '14 build jobs and the scheduler');
     assert.equal(jobs[5]!.job.name, 'reproducible_build_amd64_6');
-    assert.equal(jobs[5]!.job.builders[0]!.shell, `repro-spool --config ${EXAMPLE} build --job reproducible_build_amd64_6`);
+    assert.equal(jobs[5]!.job.builders[0]!.shell, `repro-spool --config ${EXAMPLE} build --job reproducible_build_amd64_6 --for 3600 || [ $? -eq 3 ]`);
     const scheduler = jobs[14]!.job;
     assert.equal(scheduler.name, 'repro-spool_scheduler');
     const base = `repro-spool --config ${EXAMPLE}`;

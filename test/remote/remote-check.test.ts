@@ -134,6 +134,35 @@ describe('a check over ssh on two nodes', () => {
     assertNodesEmpty(main.roots);
   });
 
+  it('checks one entry after another in one process with --for (a JSON line each, then the summary) until the queue is empty', async () => {
+    const main = await mainNode();
+    assert.equal((await main.run('schedule', 'steady', 'wobbly', 'twofold', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
+    const first = await main.run('--json', 'build', '--job', 'job1', '--max-checks', '2');
+    assert.equal(first.status, 0, first.stderr);
+    const firstLines = first.stdout
+      .trim()
+      .split('\n')
+      .map((line) => fromJson<Record<string, unknown>>(line));
+    assert.deepEqual(firstLines.at(-1)!.stopped, 'max-checks');
+    assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the third entry is untouched');
+    const rest = await main.run('--json', 'build', '--job', 'job1', '--for', '600');
+    assert.equal(rest.status, 0, rest.stderr);
+    const restLines = rest.stdout
+      .trim()
+      .split('\n')
+      .map((line) => fromJson<Record<string, unknown>>(line));
+    assert.deepEqual(restLines.at(-1), { checks: 1, stopped: 'queue-empty', seconds: restLines.at(-1)!.seconds });
+    const verdicts = [...firstLines.slice(0, -1), ...restLines.slice(0, -1)].map((v) => `${(v.id as { pkg: string }).pkg}:${v.verdict as string}`);
+    assert.deepEqual(verdicts.sort(), ['steady:reproducible', 'twofold:unreproducible', 'wobbly:unreproducible']);
+    assert.match(rest.stderr, /1 check in [0-9.]+ s; stopped: queue-empty/);
+    assert.equal((await main.run('build', '--job', 'job1', '--for', '600')).status, 3, 'an empty queue at the start is exit 3');
+    assert.equal(census(main.layout).entries.size, 0);
+    assertNodesEmpty(main.roots);
+    const refused = await main.run('build', '1', '--max-checks', '2');
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--max-checks and --for are for checks: build 1 builds one entry/);
+  });
+
   it("explains over ssh: the trials run on the job's first node through the spool, and both culprits are found", async () => {
     const main = await mainNode();
     assert.equal((await main.run('schedule', 'twofold', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
@@ -437,6 +466,18 @@ describe('four jobs sharing two nodes', () => {
       const checked = await Promise.all(
         jobs.map(async (job) => {
           const mine: string[] = [];
+          // Jobs 1 and 2 check in one process each (--for), as the rendered Jenkins jobs do; 3 and 4 one check per process.
+          if (job.name === 'job1' || job.name === 'job2') {
+            const result = await main.run('--json', 'build', '--job', job.name, '--for', '600');
+            if (result.status === 3) return mine;
+            assert.equal(result.status, 0, `${job.name}: ${result.stderr}`);
+            const lines = result.stdout
+              .trim()
+              .split('\n')
+              .map((line) => JSON.parse(line) as { id?: { pkg: string }; stopped?: string });
+            assert.equal(lines.at(-1)!.stopped, 'queue-empty');
+            return lines.slice(0, -1).map((line) => line.id!.pkg);
+          }
           for (;;) {
             const result = await main.run('--json', 'build', '--job', job.name);
             if (result.status === 3) return mine;

@@ -2,7 +2,7 @@ import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings'
 import { awaitResult } from '../../builder/await-result.js';
 import { formatId } from '../../spool/identity.js';
 import { contextOf, nodeName } from '../context.js';
-import { parseEntryId } from './build.js';
+import { parseEntryId } from '../node-build.js';
 
 interface Options {
   node?: string;

@@ -1,14 +1,15 @@
 import { describeVersusArchive } from '../../archive/versus-archive.js';
 import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { SpoolError } from '../../errors.js';
-import { type BuilderSettings, buildNext } from '../../builder/build-node.js';
+import { buildNext } from '../../builder/build-node.js';
 import type { CheckSettings, CheckVerdict } from '../../builder/check.js';
+import { type LoopLimits, checkRepeatedly } from '../check-loop.js';
 import { describeDifferingFile } from '../../builder/diffoscope-report.js';
 import { localCheck } from '../../builder/local-check.js';
 import { ensureChroot } from './chroot.js';
 import { type RejectedStanza, parseSourcesIndex } from '../../debian/sources-index.js';
 import { reportRejected } from './sources-import.js';
-import { type EntryId, entryId, formatId } from '../../spool/identity.js';
+import { formatId } from '../../spool/identity.js';
 import { SCHEDULED } from '../../spool/layout.js';
 import { validateName, validatePackageName, validateVersion } from '../../spool/names.js';
 import { remoteCheck, resolvePair } from '../../remote/remote-check.js';
@@ -16,11 +17,11 @@ import { fetchSourcesIndex } from '../../schedule/index-fetch.js';
 import { schedule } from '../../schedule/schedule.js';
 import { importSources } from '../../store/catalogue.js';
 import { listEntries } from '../../spool/inspect.js';
+import { builderSettings, parseEntryId, stopOnSignal } from '../node-build.js';
 import {
   type CommandContext,
   archOf,
   blacklistOf,
-  chrootSettingsOf,
   contextOf,
   indexTrustOf,
   mirrorOf,
@@ -44,6 +45,14 @@ interface Options {
   entry?: string;
   vary?: string;
   dryRun?: boolean;
+  maxChecks?: number;
+  for?: number;
+}
+
+/** --max-checks / --for: checks one after another in this process (check-loop.ts); without them, one check as ever. */
+function loopLimitsOf(options: Options): LoopLimits | undefined {
+  if (options.maxChecks === undefined && options.for === undefined) return undefined;
+  return { maxChecks: options.maxChecks ?? Infinity, ...(options.for !== undefined && { forMs: options.for * 1000 }) };
 }
 
 /** What build 2 of this command's checks varies: the configuration's choice changed by --vary. */
@@ -63,13 +72,6 @@ function printVariations(ctx: CommandContext, arch: string, varied: Varied): voi
   );
 }
 
-export function parseEntryId(text: string): EntryId {
-  const parts = text.split('/');
-  if (parts.length !== 4) throw new SpoolError('usage', `invalid --entry ${JSON.stringify(text)}: expected SUITE/ARCH/PKG/VERSION`);
-  const [suite, arch, pkg, version] = parts as [string, string, string, string];
-  return entryId(suite, arch, pkg, version);
-}
-
 export async function run(targets: string[], options: Options, command: Command): Promise<void> {
   const buildNumber = targets.length === 1 ? parseBuildNumber(targets[0]!) : undefined;
   if (buildNumber !== undefined) return buildOnThisNode(buildNumber, options, command);
@@ -87,12 +89,25 @@ export async function run(targets: string[], options: Options, command: Command)
   // The local check is the first thing a new user runs: it makes the chroot it needs (a node never does: it fails clearly).
   if (ctx.config.builder === 'sbuild') await ensureChroot(ctx, suite, arch);
   const signal = stopOnSignal(ctx);
-  const verdict = await localCheck(
-    ctx.spool,
-    { ...builderSettings(ctx, suite), ...(await checkSettingsOf(ctx, varied)), signal },
-    { suite, arch, pkg: pkg || undefined },
-  );
-  if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
+  const settings = { ...builderSettings(ctx, suite), ...(await checkSettingsOf(ctx, varied)), signal };
+  const checkOnce = () => localCheck(ctx.spool, settings, { suite, arch, pkg: pkg || undefined });
+  await checkAndPrint(ctx, loopLimitsOf(options), signal, checkOnce, `nothing scheduled for ${suite}/${arch}${pkg ? ` matching ${pkg}` : ''}`);
+}
+
+/** One check and its verdict, or (with loop limits) checks until a stop. */
+async function checkAndPrint(
+  ctx: CommandContext,
+  limits: LoopLimits | undefined,
+  signal: AbortSignal,
+  checkOnce: () => Promise<CheckVerdict | undefined>,
+  nothingMessage: string,
+): Promise<void> {
+  if (limits) {
+    await checkRepeatedly(ctx.out, limits, signal, checkOnce, describe, nothingMessage);
+    return;
+  }
+  const verdict = await checkOnce();
+  if (!verdict) throw new SpoolError('nothingToDo', nothingMessage);
   ctx.out.result(verdict, () => describe(verdict));
 }
 
@@ -104,21 +119,18 @@ async function buildOnNodes(targets: string[], options: Options, command: Comman
   const pair = resolvePair(ctx.config, options.job, targets);
   const varied = variedOf(ctx, options);
   if (options.dryRun) return printVariations(ctx, ctx.config.nodes[pair.node1]!.arch, varied);
-  const verdict = await remoteCheck(
-    ctx.spool,
-    ctx.config,
-    { ...(await checkSettingsOf(ctx, varied)), signal: stopOnSignal(ctx), ssh: ctx.settings.ssh, health: ctx.settings.health },
-    pair,
-    { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) },
-  );
-  if (!verdict) throw new SpoolError('nothingToDo', `nothing scheduled for ${ctx.config.nodes[pair.node1]!.arch}`);
-  ctx.out.result(verdict, () => describe(verdict));
+  const signal = stopOnSignal(ctx);
+  const settings = { ...(await checkSettingsOf(ctx, varied)), signal, ssh: ctx.settings.ssh, health: ctx.settings.health };
+  const request = { suite: options.suite === undefined ? undefined : validateName('suite', options.suite) };
+  const checkOnce = () => remoteCheck(ctx.spool, ctx.config, settings, pair, request);
+  await checkAndPrint(ctx, loopLimitsOf(options), signal, checkOnce, `nothing scheduled for ${ctx.config.nodes[pair.node1]!.arch}`);
 }
 
 async function buildOnThisNode(buildNumber: BuildNumber, options: Options, command: Command): Promise<void> {
   if (options.vary !== undefined || options.dryRun) {
     throw new SpoolError('usage', `--vary and --dry-run are main's: build ${buildNumber} varies what its entry's Variations field says`);
   }
+  if (loopLimitsOf(options)) throw new SpoolError('usage', `--max-checks and --for are for checks: build ${buildNumber} builds one entry`);
   const ctx = contextOf(command);
   const node = nodeName(options.node, ctx);
   const only = options.entry === undefined ? undefined : parseEntryId(options.entry);
@@ -136,35 +148,6 @@ async function buildOnThisNode(buildNumber: BuildNumber, options: Options, comma
       `${formatId(done.id)}: build ${buildNumber} on ${node}: ${done.status} in ${done.durationSeconds.toFixed(1)} s ` +
       `(${ctx.spool.layout.relative(done.results)})`,
   );
-}
-
-/**
- * Jenkins aborts a job with SIGTERM, systemd stops with it, a person presses Ctrl-C: the
- * first such signal stops the check or build cleanly (its process group ended, its entry
- * handed back by the code that holds it); a second one ends the process at once.
- */
-export function stopOnSignal(ctx: CommandContext): AbortSignal {
-  const controller = new AbortController();
-  for (const name of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(name, () => {
-      ctx.out.progress(`${name}: stopping; the entry goes back where it came from (send it again to end at once)`);
-      controller.abort();
-    });
-  }
-  return controller.signal;
-}
-
-export function builderSettings(ctx: CommandContext, suite: string): BuilderSettings {
-  return {
-    builder: ctx.config.builder,
-    chroots: chrootSettingsOf(ctx),
-    clock: ctx.config.clock,
-    progress: (message) => ctx.out.progress(message),
-    mirror: mirrorOf(ctx, suite),
-    download: ctx.settings.download,
-    buildTimeoutMs: ctx.settings.build.buildTimeoutMs,
-    killGraceMs: ctx.spool.thresholds.killGraceMs,
-  };
 }
 
 /** What every check of this command needs, local or over ssh, but its stop signal. */

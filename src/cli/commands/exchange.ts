@@ -3,7 +3,7 @@ import { exchange, readShippedEntry } from '../../remote/exchange-node.js';
 import { parseBuildNumber } from '../../spool/build-status.js';
 import { SpoolError } from '../../errors.js';
 import { contextOf, nodeName } from '../context.js';
-import { builderSettings, parseEntryId, stopOnSignal } from './build.js';
+import { builderSettings, parseEntryId, stopOnSignal } from '../node-build.js';
 
 interface Options {
   node?: string;

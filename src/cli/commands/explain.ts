@@ -16,7 +16,8 @@ import { enqueue } from '../../spool/transitions/enqueue.js';
 import { verdictHistory } from '../../store/history.js';
 import { remoteCheck, resolvePair } from '../../remote/remote-check.js';
 import { type CommandContext, archOf, contextOf, requesterOf, storeOf, suiteOf } from '../context.js';
-import { builderSettings, checkSettingsOf, describe, stopOnSignal } from './build.js';
+import { checkSettingsOf, describe } from './build.js';
+import { builderSettings, stopOnSignal } from '../node-build.js';
 import { ensureChroot } from './chroot.js';
 
 interface Options {

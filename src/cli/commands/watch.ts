@@ -4,7 +4,7 @@ import { ensureDirInside } from '../../durable/atomic.js';
 import { nodePlace } from '../../spool/layout.js';
 import { holdSingletonLock } from '../../spool/singleton-lock.js';
 import { contextOf, nodeName } from '../context.js';
-import { builderSettings } from './build.js';
+import { builderSettings } from '../node-build.js';
 
 interface Options {
   node?: string;
