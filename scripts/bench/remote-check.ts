@@ -130,6 +130,30 @@ async function drain(main: Main, job: string, oneProcess = false): Promise<numbe
   }
 }
 
+const ONE_JOB = [['node1', 'node2']] as const;
+/** Four jobs on the same two nodes: job1, job3 node1→node2; job2, job4 node2→node1. */
+const FOUR_JOBS = [
+  ['node1', 'node2'],
+  ['node2', 'node1'],
+  ['node1', 'node2'],
+  ['node2', 'node1'],
+] as const;
+
+/** A timed variant: these jobs, all at once, each draining the queue until all N packages are checked. */
+function jobsVariant(name: string, jobs: ReadonlyArray<readonly [string, string]>, oneProcess: boolean) {
+  let main: Main | undefined;
+  return {
+    name,
+    prepare: async () => void (main = await freshMain(jobs)),
+    run: async () => {
+      const done = (await Promise.all(jobs.map((_, i) => drain(main!, `job${i + 1}`, oneProcess)))).reduce((a, b) => a + b, 0);
+      if (done !== N) throw new Error(`${jobs.length} job(s) checked ${done} of ${N}`);
+      return done;
+    },
+    cleanup: () => removeMain(main),
+  };
+}
+
 function removeMain(main: Main | undefined): void {
   if (!main) return;
   fs.rmSync(path.dirname(main.root), { recursive: true, force: true });
@@ -150,7 +174,6 @@ try {
     `Source: noop00\nVersion: 1.0\nSuite: bookworm\nArchitecture: amd64\nDsc-Sha256: ${sha}\nDsc-Url: pool/main/n/noop00/noop00_1.0.dsc\nAttempt: 1\nScheduled: 2026-11-25T00:00:00.000Z\nJob: job1\nNode: node1\nBuild-Number: 1\n`,
   );
   const plain = (sshd: TestSshd) => path.join(sshd.dir, 'plain');
-  let main: Main | undefined;
   const results = await compare(
     [
       {
@@ -183,58 +206,10 @@ try {
           for (const sshd of sshds) fs.rmSync(plain(sshd), { recursive: true, force: true });
         },
       },
-      {
-        name: 'repro-spool, 1 job',
-        prepare: async () => void (main = await freshMain([['node1', 'node2']])),
-        run: async () => {
-          const done = await drain(main!, 'job1');
-          if (done !== N) throw new Error(`1 job checked ${done} of ${N}`);
-          return done;
-        },
-        cleanup: () => removeMain(main),
-      },
-      {
-        name: 'repro-spool, 4 jobs on 2 nodes',
-        prepare: async () =>
-          void (main = await freshMain([
-            ['node1', 'node2'],
-            ['node2', 'node1'],
-            ['node1', 'node2'],
-            ['node2', 'node1'],
-          ])),
-        run: async () => {
-          const done = (await Promise.all(['job1', 'job2', 'job3', 'job4'].map((job) => drain(main!, job)))).reduce((a, b) => a + b, 0);
-          if (done !== N) throw new Error(`4 jobs checked ${done} of ${N}`);
-          return done;
-        },
-        cleanup: () => removeMain(main),
-      },
-      {
-        name: 'repro-spool, 1 job, one process (--for)',
-        prepare: async () => void (main = await freshMain([['node1', 'node2']])),
-        run: async () => {
-          const done = await drain(main!, 'job1', true);
-          if (done !== N) throw new Error(`1 job checked ${done} of ${N}`);
-          return done;
-        },
-        cleanup: () => removeMain(main),
-      },
-      {
-        name: 'repro-spool, 4 jobs, one process each (--for)',
-        prepare: async () =>
-          void (main = await freshMain([
-            ['node1', 'node2'],
-            ['node2', 'node1'],
-            ['node1', 'node2'],
-            ['node2', 'node1'],
-          ])),
-        run: async () => {
-          const done = (await Promise.all(['job1', 'job2', 'job3', 'job4'].map((job) => drain(main!, job, true)))).reduce((a, b) => a + b, 0);
-          if (done !== N) throw new Error(`4 jobs checked ${done} of ${N}`);
-          return done;
-        },
-        cleanup: () => removeMain(main),
-      },
+      jobsVariant('repro-spool, 1 job', ONE_JOB, false),
+      jobsVariant('repro-spool, 4 jobs on 2 nodes', FOUR_JOBS, false),
+      jobsVariant('repro-spool, 1 job, one process (--for)', ONE_JOB, true),
+      jobsVariant('repro-spool, 4 jobs, one process each (--for)', FOUR_JOBS, true),
     ],
     ROUNDS,
   );

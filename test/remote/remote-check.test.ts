@@ -99,6 +99,14 @@ function assertNodesEmpty(roots: readonly Layout[]): void {
   }
 }
 
+/** What a loop of checks printed with --json: one object per line, the summary last. */
+function jsonLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => fromJson<Record<string, unknown>>(line));
+}
+
 /** A rerun of the job reaches the verdict: nothing left in any spool, one verdict recorded. */
 async function assertRerunChecksOnce(main: Awaited<ReturnType<typeof mainNode>>): Promise<void> {
   const rerun = await main.run('--json', 'build', '--job', 'job1');
@@ -139,18 +147,12 @@ describe('a check over ssh on two nodes', () => {
     assert.equal((await main.run('schedule', 'steady', 'wobbly', 'twofold', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const first = await main.run('--json', 'build', '--job', 'job1', '--max-checks', '2');
     assert.equal(first.status, 0, first.stderr);
-    const firstLines = first.stdout
-      .trim()
-      .split('\n')
-      .map((line) => fromJson<Record<string, unknown>>(line));
+    const firstLines = jsonLines(first.stdout);
     assert.deepEqual(firstLines.at(-1)!.stopped, 'max-checks');
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the third entry is untouched');
     const rest = await main.run('--json', 'build', '--job', 'job1', '--for', '600');
     assert.equal(rest.status, 0, rest.stderr);
-    const restLines = rest.stdout
-      .trim()
-      .split('\n')
-      .map((line) => fromJson<Record<string, unknown>>(line));
+    const restLines = jsonLines(rest.stdout);
     assert.deepEqual(restLines.at(-1), { checks: 1, stopped: 'queue-empty', seconds: restLines.at(-1)!.seconds });
     const verdicts = [...firstLines.slice(0, -1), ...restLines.slice(0, -1)].map((v) => `${(v.id as { pkg: string }).pkg}:${v.verdict as string}`);
     assert.deepEqual(verdicts.sort(), ['steady:reproducible', 'twofold:unreproducible', 'wobbly:unreproducible']);
@@ -471,12 +473,9 @@ describe('four jobs sharing two nodes', () => {
             const result = await main.run('--json', 'build', '--job', job.name, '--for', '600');
             if (result.status === 3) return mine;
             assert.equal(result.status, 0, `${job.name}: ${result.stderr}`);
-            const lines = result.stdout
-              .trim()
-              .split('\n')
-              .map((line) => JSON.parse(line) as { id?: { pkg: string }; stopped?: string });
+            const lines = jsonLines(result.stdout);
             assert.equal(lines.at(-1)!.stopped, 'queue-empty');
-            return lines.slice(0, -1).map((line) => line.id!.pkg);
+            return lines.slice(0, -1).map((line) => (line.id as { pkg: string }).pkg);
           }
           for (;;) {
             const result = await main.run('--json', 'build', '--job', job.name);
