@@ -4,10 +4,12 @@
  * floor (mkdir + rename + the same two directory fsyncs: the baseline that matters), the
  * same floor plus the least a recorded owner costs (a lock directory and an owner file
  * made and removed again, as bare syscalls), a bare rename loop without fsync, and
- * python3-dirq's QueueSimple lock+remove loop.
+ * python3-dirq's QueueSimple lock+remove loop. As root (or under `unshare -rm`), also the
+ * claim with a tmpfs mounted on the spool's locks/ (README: locks on a tmpfs), where the
+ * lock and owner record cost no disk metadata.
  * Usage: node --import tsx scripts/bench/claim.ts [ENTRIES] [ROUNDS]
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,6 +74,9 @@ const renameRoot = path.join(base, 'rename');
 const durableRoot = path.join(base, 'durable');
 const ownedRoot = path.join(base, 'owned');
 const claimRoot = path.join(base, 'claim');
+const tmpfsClaimRoot = path.join(base, 'claim-tmpfs');
+const canMount = process.getuid?.() === 0;
+let mounted: string | undefined;
 const dirqRoot = path.join(base, 'dirq');
 const layouts = new Map<string, Layout>();
 
@@ -113,6 +118,34 @@ function moveOne(layout: Layout, id: EntryId, durable: boolean): void {
   }
 }
 
+async function claimAll(root: string): Promise<number> {
+  const spool = openSpool(root);
+  let n = 0;
+  for await (const taken of claimEach(spool, { node: 'node1' })) {
+    await taken.lock.release();
+    n++;
+  }
+  return n;
+}
+
+function unmountLocks(): void {
+  if (mounted) execFileSync('umount', [mounted]);
+  mounted = undefined;
+}
+
+const tmpfsVariant = {
+  name: 'repro-spool claim, locks/ on a tmpfs',
+  prepare: () => {
+    const layout = fillInbox(tmpfsClaimRoot);
+    fs.mkdirSync(layout.locksDir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'mode=0700', 'repro-spool-locks', layout.locksDir]);
+    mounted = layout.locksDir;
+  },
+  run: () => claimAll(tmpfsClaimRoot),
+  cleanup: unmountLocks,
+};
+if (!canMount) console.error('  (not root: the variant with locks/ on a tmpfs needs a mount; run under `unshare -rm` to include it)');
+
 const results = await compare(
   [
     {
@@ -134,16 +167,9 @@ const results = await compare(
     {
       name: 'repro-spool claim (locked, fsynced)',
       prepare: () => void fillInbox(claimRoot),
-      run: async () => {
-        const spool = openSpool(claimRoot);
-        let n = 0;
-        for await (const taken of claimEach(spool, { node: 'node1' })) {
-          await taken.lock.release();
-          n++;
-        }
-        return n;
-      },
+      run: () => claimAll(claimRoot),
     },
+    ...(canMount ? [tmpfsVariant] : []),
     {
       name: 'python3-dirq QueueSimple lock+get+remove',
       prepare: () => {
@@ -154,9 +180,11 @@ const results = await compare(
     },
   ],
   ROUNDS,
-);
+).finally(unmountLocks);
 report(`claim throughput, ${ENTRIES} entries, median of ${ROUNDS} interleaved rounds`, results);
 const [, floor, owned, claimed] = results as [unknown, ...Array<{ medianMs: number }>];
 console.log(`  claim / durable floor: ${(claimed!.medianMs / floor!.medianMs).toFixed(2)}×`);
 console.log(`  claim / durable floor with an owner record: ${(claimed!.medianMs / owned!.medianMs).toFixed(2)}×`);
+const onTmpfs = results.find((r) => r.name === tmpfsVariant.name);
+if (onTmpfs) console.log(`  claim with locks/ on a tmpfs / durable floor: ${(onTmpfs.medianMs / floor!.medianMs).toFixed(2)}×`);
 fs.rmSync(base, { recursive: true, force: true });

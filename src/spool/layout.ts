@@ -68,8 +68,13 @@ export class Layout {
   get keysLockDir(): string {
     return path.join(this.locksDir, '_keys.lock');
   }
+  /** May be a tmpfs mount of its own (README: locks on a tmpfs): nothing written here may be renamed in from outside it. */
   get locksDir(): string {
     return path.join(this.root, 'locks');
+  }
+  /** Temps of owner records, on the locks' own filesystem ('_' keeps it apart from suite names). */
+  get locksTmpDir(): string {
+    return path.join(this.locksDir, '_tmp');
   }
   get quarantineDir(): string {
     return path.join(this.root, 'quarantine');

@@ -188,7 +188,9 @@ function createOwner(spool: Spool, id: EntryId, owner: LockOwner): void {
 
 function writeOwner(spool: Spool, id: EntryId, owner: LockOwner): void {
   // Advisory: after a power cut the boot id changes and every owner is judged dead anyway.
-  writeFileAtomic(spool.layout, spool.layout.ownerPath(id), ownerStanza(owner).toString(), {
+  // The temp is made beside the locks, which may be a tmpfs mount: a rename from tmp/ would fail (EXDEV).
+  const scope = { root: spool.layout.root, tmpDir: spool.layout.locksTmpDir };
+  writeFileAtomic(scope, spool.layout.ownerPath(id), ownerStanza(owner).toString(), {
     noReplace: false,
     durable: false,
   });

@@ -132,7 +132,7 @@ export function census(layout: Layout): Census {
   );
   const locks: string[] = [];
   for (const suite of listDir(layout.locksDir)) {
-    if (!suite.isDirectory()) continue;
+    if (!suite.isDirectory() || suite.name.startsWith('_')) continue; // _tmp and the singleton locks are no entry's
     for (const arch of listDir(path.join(layout.locksDir, suite.name))) {
       for (const item of listDir(path.join(layout.locksDir, suite.name, arch.name))) locks.push(item.name);
     }
@@ -141,7 +141,7 @@ export function census(layout: Layout): Census {
   return {
     entries,
     results,
-    temps: listDir(layout.tmpDir).map((d) => d.name),
+    temps: [...listDir(layout.tmpDir), ...listDir(layout.locksTmpDir)].map((d) => d.name),
     locks,
     quarantineItems: slots.filter((s) => lexists(path.join(layout.quarantineDir, s.name, 'item'))).length,
     quarantineSlots: slots.length,

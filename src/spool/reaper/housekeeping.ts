@@ -20,8 +20,13 @@ export async function quarantineAnomalies(ctx: ReapContext, anomalies: readonly 
   }
 }
 
+/** Temps of dead writers in tmp/ and in locks/_tmp/ (owner records, written beside the locks). */
 export async function removeDeadTemps(ctx: ReapContext): Promise<number> {
-  const { tmpDir } = ctx.spool.layout;
+  const { tmpDir, locksTmpDir } = ctx.spool.layout;
+  return (await removeDeadTempsIn(ctx, tmpDir)) + (await removeDeadTempsIn(ctx, locksTmpDir));
+}
+
+async function removeDeadTempsIn(ctx: ReapContext, tmpDir: string): Promise<number> {
   const temps = listDir(tmpDir);
   for (const temp of temps) {
     const file = path.join(tmpDir, temp.name);
