@@ -38,5 +38,8 @@ function backoff(policy: RetryPolicy, ms: number): Promise<void> {
   const waited = (policy.sleep ?? sleep)(ms);
   const signal = policy.signal;
   if (!signal) return waited;
-  return Promise.race([waited, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  // The listener goes once the wait is over: a job checking for hours shares one signal across every retry.
+  let stop: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', (stop = () => resolve()), { once: true }));
+  return Promise.race([waited, stopped]).finally(() => signal.removeEventListener('abort', stop));
 }

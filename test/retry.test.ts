@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { retrying } from '../src/retry.js';
 
@@ -15,6 +16,13 @@ describe('the one retry loop', () => {
       n < 3 ? { retry: 'not yet' } : { value: `got it at ${n}` },
     );
     assert.deepEqual(outcome, { value: 'got it at 3', attempts: 3 });
+  });
+
+  it('leaves no listener on a long-lived stop signal once its waits are over (a job checks for hours with one)', async () => {
+    const stop = new AbortController();
+    for (let i = 0; i < 20; i++)
+      await retrying({ retries: 2, backoffMs: 1, signal: stop.signal, sleep: async () => undefined }, async () => ({ retry: 'down' }));
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
   });
 
   it('stops waiting and trying at once when told to stop', async () => {
