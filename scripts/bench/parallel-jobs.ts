@@ -1,7 +1,7 @@
 /**
  * Checks per hour on one node pair: one job (node1 → node2) against two jobs sharing the
- * pair, as the rendered jobs do (job1 node1 → node2, job2 node2 → node1), each looping
- * `build --job NAME` until exit 3 as cron does. Real small packages from the apt sources'
+ * pair, as the rendered jobs do (job1 node1 → node2, job2 node2 → node1), each running
+ * `build --job NAME --for …` as the rendered Jenkins job does (one process checking until the queue is empty). Real small packages from the apt sources'
  * mirror, built with sbuild in the base chroot on two nodes reached over real sshd on
  * 127.0.0.1 (the same tarball, unpacked on /dev/shm). Each run schedules the same
  * packages into a fresh main spool with fresh node roots; the apt cache is warmed by an
@@ -66,13 +66,14 @@ async function cli(run: Run, ...args: string[]): Promise<string> {
   return result.stdout;
 }
 
-/** One job's loop, as cron runs it: `build --job NAME` until exit 3; the verdict of each package it checked. */
+/** One job's run, as the rendered Jenkins job makes it: `build --job NAME --for …` until the queue is empty; the verdict of each package it checked. */
 async function drain(run: Run, job: string, verdicts: Map<string, string>): Promise<void> {
-  for (;;) {
-    const result = await cliAsync(run.root, ['--config', run.config, '--json', 'build', '--job', job]);
-    if (result.status === 3) return;
-    if (result.status !== 0) throw new Error(`${job} exited ${result.status}: ${result.stderr.slice(-2000)}`);
-    const verdict = JSON.parse(result.stdout) as { id: { pkg: string }; verdict: string };
+  const result = await cliAsync(run.root, ['--config', run.config, '--json', 'build', '--job', job, '--for', '86400']);
+  if (result.status === 3) return;
+  if (result.status !== 0) throw new Error(`${job} exited ${result.status}: ${result.stderr.slice(-2000)}`);
+  const lines = result.stdout.trim().split('\n');
+  for (const line of lines.slice(0, -1)) {
+    const verdict = JSON.parse(line) as { id: { pkg: string }; verdict: string };
     verdicts.set(verdict.id.pkg, verdict.verdict);
     process.stderr.write(`    ${job}: ${verdict.id.pkg} ${verdict.verdict}\n`);
   }
