@@ -17,7 +17,7 @@ import { mirrorFromApt, readAptSources } from '../../src/debian/apt-sources.js';
 import { initSpoolRoot } from '../../src/spool/root.js';
 import { testChroot } from '../../test/helpers/chroot.js';
 import { pinNodeKeys } from '../../test/helpers/pin.js';
-import { cliAsync } from '../../test/helpers/spool.js';
+import { cliAsync, loopOutput } from '../../test/helpers/spool.js';
 import { type TestSshd, startSshd } from '../../test/helpers/sshd.js';
 
 const DEFAULT = ['cowsay', 'figlet', 'ed', 'bc', 'dos2unix', 'tree', 'pv', 'wdiff', 'pwgen', 'dtach'];
@@ -71,9 +71,7 @@ async function drain(run: Run, job: string, verdicts: Map<string, string>): Prom
   const result = await cliAsync(run.root, ['--config', run.config, '--json', 'build', '--job', job, '--for', '86400']);
   if (result.status === 3) return;
   if (result.status !== 0) throw new Error(`${job} exited ${result.status}: ${result.stderr.slice(-2000)}`);
-  const lines = result.stdout.trim().split('\n');
-  for (const line of lines.slice(0, -1)) {
-    const verdict = JSON.parse(line) as { id: { pkg: string }; verdict: string };
+  for (const verdict of loopOutput(result.stdout).verdicts) {
     verdicts.set(verdict.id.pkg, verdict.verdict);
     process.stderr.write(`    ${job}: ${verdict.id.pkg} ${verdict.verdict}\n`);
   }

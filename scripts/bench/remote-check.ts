@@ -24,7 +24,7 @@ import { privateSocketDir } from '../../src/transport/socket-dir.js';
 import { fileURLToPath } from 'node:url';
 import type { NodeConfig } from '../../src/config/config.js';
 import { type Mirror, startMirror } from '../../test/helpers/mirror.js';
-import { CLI, cliAsync } from '../../test/helpers/spool.js';
+import { CLI, type PrintedVerdict, cliAsync, loopOutput } from '../../test/helpers/spool.js';
 import { type TestSshd, startSshd } from '../../test/helpers/sshd.js';
 import { compare, report } from './measure.js';
 
@@ -105,7 +105,7 @@ async function cli(main: Main, ...args: string[]): Promise<string> {
 }
 
 /** A verdict must be reproducible: anything else means the no-op builder was not loaded. */
-function assertReproducible(verdict: { id: { pkg: string }; verdict: string }): void {
+function assertReproducible(verdict: PrintedVerdict): void {
   if (verdict.verdict !== 'reproducible') throw new Error(`${verdict.id.pkg}: ${verdict.verdict}, expected reproducible (is the no-op builder loaded?)`);
 }
 
@@ -118,15 +118,15 @@ async function drain(main: Main, job: string, oneProcess = false): Promise<numbe
     const result = await cliAsync(main.root, ['--config', main.config, '--json', 'build', '--job', job, '--for', '3600']);
     if (result.status === 3) return 0;
     if (result.status !== 0) throw new Error(`${job} exited ${result.status}: ${result.stderr}`);
-    const lines = result.stdout.trim().split('\n');
-    lines.slice(0, -1).forEach((line) => assertReproducible(JSON.parse(line) as { id: { pkg: string }; verdict: string }));
-    return lines.length - 1;
+    const { verdicts } = loopOutput(result.stdout);
+    verdicts.forEach(assertReproducible);
+    return verdicts.length;
   }
   for (let done = 0; ; done++) {
     const result = await cliAsync(main.root, ['--config', main.config, '--json', 'build', '--job', job]);
     if (result.status === 3) return done;
     if (result.status !== 0) throw new Error(`${job} exited ${result.status}: ${result.stderr}`);
-    assertReproducible(JSON.parse(result.stdout) as { id: { pkg: string }; verdict: string });
+    assertReproducible(JSON.parse(result.stdout) as PrintedVerdict);
   }
 }
 

@@ -12,6 +12,7 @@ import { Layout, type Place, placeName } from '../../src/spool/layout.js';
 import { walkEntries, walkResults, listDir } from '../../src/spool/walk.js';
 import { hasResultMarker } from '../../src/spool/results.js';
 import { lexists } from '../../src/spool/read-entry.js';
+import type { LoopSummary } from '../../src/cli/check-loop.js';
 
 export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(PROJECT, 'bin/repro-spool.js');
@@ -40,6 +41,18 @@ export function enqueueArgs(pkg: string, version: string, sha256: string, option
 /** A CLI's --json output (or a file) as the shape the test expects; the assertions check it. */
 export function fromJson<T = Record<string, unknown>>(text: string): T {
   return JSON.parse(text) as T;
+}
+
+/** A verdict as a check prints it with --json: what tests and benchmarks read of it. */
+export interface PrintedVerdict {
+  readonly id: { readonly pkg: string };
+  readonly verdict: string;
+}
+
+/** What a loop of checks (`build --for`, `--max-checks`) printed with --json: a verdict per line, then its summary. */
+export function loopOutput(stdout: string): { verdicts: PrintedVerdict[]; summary: LoopSummary } {
+  const lines = stdout.trim().split('\n');
+  return { verdicts: lines.slice(0, -1).map((line) => fromJson<PrintedVerdict>(line)), summary: fromJson<LoopSummary>(lines.at(-1)!) };
 }
 
 export function tempDir(label: string): string {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Layout } from '../../src/spool/layout.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { type Mirror, startMirror } from '../helpers/mirror.js';
-import { CLI, PROJECT, census, cliAsync, sandbox, tempDir } from '../helpers/spool.js';
+import { CLI, PROJECT, census, cliAsync, loopOutput, sandbox, tempDir } from '../helpers/spool.js';
 import type { TamperMode } from '../helpers/tampering-node.js';
 import { type TestSshd, startSshd } from '../helpers/sshd.js';
 import { until } from '../helpers/until.js';
@@ -99,14 +99,6 @@ function assertNodesEmpty(roots: readonly Layout[]): void {
   }
 }
 
-/** What a loop of checks printed with --json: one object per line, the summary last. */
-function jsonLines(stdout: string): Array<Record<string, unknown>> {
-  return stdout
-    .trim()
-    .split('\n')
-    .map((line) => fromJson<Record<string, unknown>>(line));
-}
-
 /** A rerun of the job reaches the verdict: nothing left in any spool, one verdict recorded. */
 async function assertRerunChecksOnce(main: Awaited<ReturnType<typeof mainNode>>): Promise<void> {
   const rerun = await main.run('--json', 'build', '--job', 'job1');
@@ -147,14 +139,14 @@ describe('a check over ssh on two nodes', () => {
     assert.equal((await main.run('schedule', 'steady', 'wobbly', 'twofold', '--suite', 'bookworm', '--arch', 'amd64')).status, 0);
     const first = await main.run('--json', 'build', '--job', 'job1', '--max-checks', '2');
     assert.equal(first.status, 0, first.stderr);
-    const firstLines = jsonLines(first.stdout);
-    assert.deepEqual(firstLines.at(-1)!.stopped, 'max-checks');
+    const firstLoop = loopOutput(first.stdout);
+    assert.deepEqual(firstLoop.summary.stopped, 'max-checks');
     assert.deepEqual([...census(main.layout).entries.values()], [['scheduled']], 'the third entry is untouched');
     const rest = await main.run('--json', 'build', '--job', 'job1', '--for', '600');
     assert.equal(rest.status, 0, rest.stderr);
-    const restLines = jsonLines(rest.stdout);
-    assert.deepEqual(restLines.at(-1), { checks: 1, stopped: 'queue-empty', seconds: restLines.at(-1)!.seconds });
-    const verdicts = [...firstLines.slice(0, -1), ...restLines.slice(0, -1)].map((v) => `${(v.id as { pkg: string }).pkg}:${v.verdict as string}`);
+    const restLoop = loopOutput(rest.stdout);
+    assert.deepEqual(restLoop.summary, { checks: 1, stopped: 'queue-empty', seconds: restLoop.summary.seconds });
+    const verdicts = [...firstLoop.verdicts, ...restLoop.verdicts].map((v) => `${v.id.pkg}:${v.verdict}`);
     assert.deepEqual(verdicts.sort(), ['steady:reproducible', 'twofold:unreproducible', 'wobbly:unreproducible']);
     assert.match(rest.stderr, /1 check in [0-9.]+ s; stopped: queue-empty/);
     assert.equal((await main.run('build', '--job', 'job1', '--for', '600')).status, 3, 'an empty queue at the start is exit 3');
@@ -473,9 +465,9 @@ describe('four jobs sharing two nodes', () => {
             const result = await main.run('--json', 'build', '--job', job.name, '--for', '600');
             if (result.status === 3) return mine;
             assert.equal(result.status, 0, `${job.name}: ${result.stderr}`);
-            const lines = jsonLines(result.stdout);
-            assert.equal(lines.at(-1)!.stopped, 'queue-empty');
-            return lines.slice(0, -1).map((line) => (line.id as { pkg: string }).pkg);
+            const loop = loopOutput(result.stdout);
+            assert.equal(loop.summary.stopped, 'queue-empty');
+            return loop.verdicts.map((v) => v.id.pkg);
           }
           for (;;) {
             const result = await main.run('--json', 'build', '--job', job.name);
